@@ -1,0 +1,275 @@
+"""Typed evidence: what extract/ reads from a stored model version, and what it concludes.
+
+Every conclusion carries `Finding`s: where it came from (`source`), how sure we are
+(`confidence`, 0..1) and a one-line reason a person can read. The classifier only
+looks at these dataclasses, never at raw cards, so a label can always be traced back
+to the evidence it used.
+
+Inputs (`ModelSnapshot`, `DatasetSnapshot`) are plain data assembled by store/ from the
+database; extract/ never does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+# --- inputs -----------------------------------------------------------------------------
+
+#: How the crawler could reach a repository's files.
+Access = Literal["public", "gated-auto", "gated-manual", "unavailable"]
+
+
+@dataclass(frozen=True)
+class DatasetSnapshot:
+    """A linked dataset as stored by the crawler (from `dataset_info`)."""
+
+    id: str
+    status: Literal["ok", "gated", "missing", "private", "disabled", "error"]
+    gated: Literal["auto", "manual", False] = False
+    card_data: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSnapshot:
+    """One stored model version: everything extraction may look at, and nothing more.
+
+    `metadata` is the Hub listing item as the API returned it (`tags`, `cardData`,
+    `siblings`, `gated`, `library_name`, ...). `readme` is the raw README bytes, or None
+    when it could not be fetched (`readme_status` says why). `files` holds the small
+    licence/policy files the crawler fetched (path -> raw bytes). `datasets` holds the
+    stored dataset records for every dataset id the card or tags name.
+    """
+
+    repo_id: str
+    sha: str | None
+    metadata: Mapping[str, Any]
+    readme: bytes | None = None
+    readme_status: str = "ok"  # ok | absent | gated | unavailable | error | oversize
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    datasets: Mapping[str, DatasetSnapshot] = field(default_factory=dict)
+    access: Access = "public"
+
+
+# --- evidence ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of evidence: where it was seen, how sure, and why it matters."""
+
+    source: str  # e.g. "cardData.license", "tag:license:mit", "file:LICENSE", "card:## Training", "url:https://..."
+    reason: str
+    confidence: float = 1.0
+
+
+#: Licence families; the classifier's licence gate reads only this and `osi_approved`.
+LicenceFamily = Literal[
+    "osi-permissive",  # OSI-approved, permissive (Apache-2.0, MIT, BSD, ...)
+    "osi-copyleft",  # OSI-approved, copyleft (GPL, AGPL, MPL, EPL, EUPL, ...)
+    "open-data",  # open data/content licences (CC0, CC-BY, CC-BY-SA, ODC-BY, ODbL, PDDL, CDLA)
+    "non-commercial",  # CC-BY-NC*, research-only licences
+    "use-restricted",  # OpenRAIL family, BLOOM RAIL, licences with acceptable-use policies
+    "vendor-community",  # Llama, Gemma, Grok, Qwen, DeepSeek, Falcon-180B, NVIDIA, Apple, ...
+    "unknown",  # missing, "unknown", or "other" we could not resolve
+]
+
+#: Why a licence counts as open for the parameters.
+OpenBasis = Literal["osi", "open-data"]
+
+
+@dataclass(frozen=True)
+class LicenseEvidence:
+    raw: tuple[str, ...]  # every declared value, as written (cardData, tags, license_name)
+    hub_id: str | None  # normalised Hub licence id ("apache-2.0", "llama3.2", "other", ...)
+    spdx_id: str | None  # SPDX id where one exists
+    name: str | None  # human name, e.g. "Llama 3.2 Community License"
+    family: LicenceFamily
+    osi_approved: bool | None  # from the SPDX list; None when not an SPDX licence
+    open_basis: OpenBasis | None  # None when the licence is not open
+    file_family: LicenceFamily | None = None  # family recognised from a LICENSE* file's text
+    file_name: str | None = None  # what that file's text was recognised as
+    conflict: str | None = None  # tag/card vs file disagreement, in words
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class WeightsEvidence:
+    present: bool
+    files: tuple[str, ...]  # up to 20 weight files, for the explanation
+    file_count: int
+    formats: tuple[str, ...]  # e.g. ("safetensors", "gguf")
+    access: Access
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class InferenceCodeEvidence:
+    present: bool
+    library: str | None  # transformers, diffusers, sentence-transformers, vllm, gguf, ...
+    repo_files: tuple[str, ...]  # modelling/configuration code in the repo
+    usage_snippet: bool  # a code block showing how to run the model
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrainingCodeEvidence:
+    released: bool  # training code (or a full recipe) is published
+    urls: tuple[str, ...]  # links described as training code
+    repo_files: tuple[str, ...]  # train*.py, training configs in the repo
+    frameworks_mentioned: tuple[str, ...]  # "trained with X" without released code
+    findings: tuple[Finding, ...] = ()
+
+
+DatasetAvailability = Literal["open", "gated", "missing", "private", "disabled", "not-on-hub", "unknown"]
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    id: str
+    source: str  # "cardData.datasets", "tag:dataset:...", "card link"
+    on_hub: bool  # we have a stored record for it
+    availability: DatasetAvailability
+    licence_id: str | None
+    licence_family: LicenceFamily | None
+    open: bool | None  # openly published under an open licence; None = cannot tell
+
+
+@dataclass(frozen=True)
+class DatasetsEvidence:
+    refs: tuple[DatasetRef, ...]
+    all_open: bool | None  # True only if every declared dataset is open; None when none declared
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataInformationEvidence:
+    score: int  # 0..100, how completely the training data is described
+    sufficient: bool  # enough to rebuild a substantially equivalent system
+    sections: tuple[str, ...]  # card section titles that describe data
+    signals: tuple[str, ...]  # what was found: sources, size, filtering, dedup, mixture, ...
+    findings: tuple[Finding, ...] = ()
+
+
+BaseRelation = Literal["finetune", "adapter", "quantized", "merge", "unspecified"]
+
+
+@dataclass(frozen=True)
+class BaseRef:
+    id: str
+    relation: BaseRelation
+    source: str
+
+
+@dataclass(frozen=True)
+class BaseModelEvidence:
+    bases: tuple[BaseRef, ...]
+    # A model family named by tags/config when no base_model is declared (e.g. tag "llama-2"),
+    # with the licence family it implies. Used to cap undeclared fine-tunes.
+    inferred_family: str | None = None
+    inferred_licence_family: LicenceFamily | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+ClaimKind = Literal["open-source", "fully-open", "open-weights", "open-model", "open-science"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: ClaimKind
+    phrase: str  # the words as written
+    sentence: str  # the sentence it occurs in (bounded), for quoting
+    source: str  # "card", "name", "tag:..."
+    about_self: bool  # False for "outperforms other open-source models"
+
+
+@dataclass(frozen=True)
+class ClaimsEvidence:
+    claims: tuple[Claim, ...]
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    code: str  # yaml-invalid | yaml-not-mapping | not-utf8 | binary | oversize | truncated | readme-missing | ...
+    message: str
+
+
+@dataclass(frozen=True)
+class ModelEvidence:
+    repo_id: str
+    sha: str | None
+    extractor_version: int
+    licence: LicenseEvidence
+    weights: WeightsEvidence
+    inference_code: InferenceCodeEvidence
+    training_code: TrainingCodeEvidence
+    datasets: DatasetsEvidence
+    data_information: DataInformationEvidence
+    base_model: BaseModelEvidence
+    claims: ClaimsEvidence
+    problems: tuple[ParseProblem, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ModelEvidence":
+        return _build(cls, data)
+
+
+# --- (de)serialisation: evidence is stored as JSON and read back typed -------------------
+
+_NESTED: dict[type, dict[str, type]] = {}
+
+
+def _build(cls: type, data: Mapping[str, Any]) -> Any:
+    hints = _field_types(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        kind = hints.get(f.name)
+        if kind is not None and isinstance(value, Mapping):
+            value = _build(kind, value)
+        elif kind is not None and isinstance(value, list):
+            value = tuple(_build(kind, v) if isinstance(v, Mapping) else v for v in value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def _field_types(cls: type) -> dict[str, type]:
+    """Which fields hold nested evidence dataclasses (directly or in a tuple)."""
+    if cls not in _NESTED:
+        known = {c.__name__: c for c in _EVIDENCE_CLASSES}
+        out: dict[str, type] = {}
+        for f in dataclasses.fields(cls):
+            text = str(f.type)
+            for name, c in known.items():
+                if text == name or text.startswith(f"tuple[{name},") or text == f"tuple[{name}, ...]":
+                    out[f.name] = c
+        _NESTED[cls] = out
+    return _NESTED[cls]
+
+
+_EVIDENCE_CLASSES = (
+    Finding,
+    LicenseEvidence,
+    WeightsEvidence,
+    InferenceCodeEvidence,
+    TrainingCodeEvidence,
+    DatasetRef,
+    DatasetsEvidence,
+    DataInformationEvidence,
+    BaseRef,
+    BaseModelEvidence,
+    Claim,
+    ClaimsEvidence,
+    ParseProblem,
+    ModelEvidence,
+)
