@@ -1,0 +1,80 @@
+"""Linked datasets: `dataset_info` once per crawl per dataset, turned into a storable record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import httpx2
+from huggingface_hub import HfApi
+from huggingface_hub.errors import DisabledRepoError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
+
+from .http import HubHttp
+
+MAX_DESCRIPTION = 20_000
+
+
+def linked_dataset_ids(item: Mapping[str, Any]) -> list[str]:
+    """Dataset ids a listing item names in `cardData.datasets` or `dataset:` tags."""
+    ids: list[str] = []
+    card = item.get("cardData") or {}
+    declared = card.get("datasets") if isinstance(card, Mapping) else None
+    if isinstance(declared, str):
+        declared = [declared]
+    for value in declared or []:
+        if isinstance(value, str):
+            ids.append(value.strip())
+    for tag in item.get("tags") or []:
+        if isinstance(tag, str) and tag.startswith("dataset:"):
+            ids.append(tag.split(":", 1)[1].strip())
+    seen: dict[str, None] = {}
+    for value in ids:
+        if value and len(value) <= 256 and " " not in value:
+            seen.setdefault(value)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class DatasetOutcome:
+    dataset_id: str
+    status: str  # ok | missing | disabled | error   (gating is a property of an ok dataset)
+    record: dict[str, Any] | None = None
+    code: str | None = None
+    error: str | None = None
+
+
+def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutcome:
+    api = HfApi(endpoint=endpoint)
+
+    def once():
+        http.stats.count("api")
+        return api.dataset_info(dataset_id, token=http._token)
+
+    try:
+        info = http.call(once)
+    except GatedRepoError:  # metadata of gated datasets is public; this is a defensive branch
+        return DatasetOutcome(dataset_id, "ok", {"id": dataset_id, "gated": "manual"})
+    except RepositoryNotFoundError as exc:
+        return DatasetOutcome(dataset_id, "missing", code="repo-unavailable", error=str(exc).splitlines()[0][:300])
+    except DisabledRepoError as exc:
+        return DatasetOutcome(dataset_id, "disabled", code="repo-disabled", error=str(exc).splitlines()[0][:300])
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "error"
+        return DatasetOutcome(dataset_id, "error", code=f"http-{status}", error=str(exc).splitlines()[0][:300])
+    except httpx2.HTTPError as exc:
+        return DatasetOutcome(dataset_id, "error", code="network", error=f"{type(exc).__name__}: {exc}"[:300])
+    card = info.card_data.to_dict() if info.card_data is not None else {}
+    record = {
+        "id": info.id,
+        "sha": info.sha,
+        "author": info.author,
+        "lastModified": info.last_modified.isoformat() if info.last_modified else None,
+        "createdAt": info.created_at.isoformat() if info.created_at else None,
+        "gated": info.gated if info.gated in ("auto", "manual") else False,
+        "private": bool(info.private),
+        "disabled": bool(info.disabled),
+        "tags": list(info.tags or []),
+        "cardData": card,
+        "description": (info.description or "")[:MAX_DESCRIPTION] or None,
+    }
+    return DatasetOutcome(info.id or dataset_id, "ok", record)

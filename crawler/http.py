@@ -1,0 +1,163 @@
+"""Every HTTP call the crawler makes, through huggingface_hub's own session, with retries.
+
+huggingface_hub retries some calls itself (pagination, downloads) but not `model_info` /
+`dataset_info`, and it does not tell us how often it retried. So the crawler sends every request
+through `huggingface_hub.utils.get_session()` (the library's shared httpx2 client, with its hooks and
+headers) and wraps it in one tenacity policy: retry 408/429/5xx, timeouts and dropped connections,
+with exponential backoff + jitter, honouring `Retry-After` and the `RateLimit` header's `t=`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+import httpx2
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass
+class CallStats:
+    """Request accounting for one crawl (shared by the download threads)."""
+
+    api_calls: int = 0
+    resolver_calls: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, bucket: str) -> None:
+        with self._lock:
+            if bucket == "resolvers":
+                self.resolver_calls += 1
+            else:
+                self.api_calls += 1
+
+    def retried(self, status: int | None) -> None:
+        with self._lock:
+            self.retries += 1
+            if status == 429:
+                self.rate_limited += 1
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "api_calls": self.api_calls,
+            "resolver_calls": self.resolver_calls,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+        }
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base_seconds: float = 1.0
+    max_seconds: float = 60.0
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        return exc.response.status_code in RETRY_STATUSES
+    return isinstance(exc, (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError))
+
+
+def server_wait(exc: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait: RateLimit `t` when exhausted, else Retry-After."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    info = parse_ratelimit_headers(response.headers)
+    if response.status_code == 429 and info is not None and info.remaining == 0:
+        return float(info.reset_in_seconds) + 0.5
+    retry_after = response.headers.get("retry-after")
+    if retry_after and retry_after.strip().isdigit():
+        return float(retry_after.strip())
+    return None
+
+
+class HubHttp:
+    """Send requests with one retry policy and count them. Never logs or stores the token."""
+
+    def __init__(self, token: str | bool | None = None, policy: RetryPolicy | None = None, stats: CallStats | None = None):
+        self._token = token
+        self.policy = policy or RetryPolicy()
+        self.stats = stats or CallStats()
+        self.on_response: Callable[[httpx2.Response], None] | None = None  # quota pacing hook
+
+    def headers(self) -> dict[str, str]:
+        return build_hf_headers(token=self._token)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` (which raises HfHubHTTPError / httpx2 errors) under the retry policy."""
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            asked = server_wait(exc)
+            if asked is not None:
+                return min(asked, self.policy.max_seconds)
+            backoff = self.policy.base_seconds * 2 ** (state.attempt_number - 1)
+            return min(backoff, self.policy.max_seconds) * (0.5 + random.random() / 2)
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            response = getattr(exc, "response", None)
+            self.stats.retried(response.status_code if response is not None else None)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.attempts),
+            wait=wait,
+            retry=retry_if_exception(is_transient),
+            before_sleep=before_sleep,
+            sleep=time.sleep,
+            reraise=True,
+        )
+        return retrying(fn)
+
+    def get(self, url: str, *, bucket: str, params=None, max_bytes: int | None = None) -> "Fetched":
+        """GET with retries; the body is read up to `max_bytes` (then marked truncated)."""
+
+        def once() -> Fetched:
+            self.stats.count(bucket)
+            with get_session().stream("GET", url, params=params, headers=self.headers()) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._observe(response)
+                    hf_raise_for_status(response)
+                body, truncated = _read_bounded(response, max_bytes)
+                self._observe(response)
+                return Fetched(response=response, body=body, truncated=truncated)
+
+        return self.call(once)
+
+    def _observe(self, response: httpx2.Response) -> None:
+        if self.on_response is not None:
+            self.on_response(response)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    response: httpx2.Response
+    body: bytes
+    truncated: bool
+
+
+def _read_bounded(response: httpx2.Response, max_bytes: int | None) -> tuple[bytes, bool]:
+    if max_bytes is None:
+        return response.read(), False
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            return b"".join(chunks)[:max_bytes], True
+    return b"".join(chunks), False

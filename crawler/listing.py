@@ -1,0 +1,78 @@
+"""Walk `/api/models` one cursor page at a time, with the fields we need expanded.
+
+One page of 1,000 models costs one API call: the sweep never calls `model_info` per model.
+We walk the pages ourselves (rather than through `HfApi.list_models`) because the Link cursor of
+each page is our checkpoint: a killed crawl resumes from the last stored page, and the raw JSON
+is what we store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .http import HubHttp
+
+PAGE_SIZE = 1000
+
+#: Fields taken from the listing (hub_api.md §1.1): everything the store and extract need.
+MODEL_EXPAND = (
+    "author",
+    "sha",
+    "lastModified",
+    "createdAt",
+    "gated",
+    "private",
+    "disabled",
+    "downloads",
+    "likes",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "cardData",
+    "siblings",
+)
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    author: str | None = None
+    search: str | None = None
+    limit: int | None = None  # stop after this many models
+
+    @property
+    def is_full_sweep(self) -> bool:
+        """Only an unfiltered, unlimited walk can tell that a model disappeared."""
+        return self.author is None and self.search is None and self.limit is None
+
+    def params(self) -> list[tuple[str, Any]]:
+        page = PAGE_SIZE if self.limit is None else min(PAGE_SIZE, self.limit)
+        params: list[tuple[str, Any]] = [("limit", page)]
+        params += [("expand", field) for field in MODEL_EXPAND]
+        if self.author:
+            params.append(("author", self.author))
+        if self.search:
+            params.append(("search", self.search))
+        return params
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_url: str | None  # absolute Link URL of the following page; None on the last page
+
+
+def walk_model_pages(http: HubHttp, endpoint: str, query: ListingQuery, resume_url: str | None = None) -> Iterator[Page]:
+    """Yield listing pages; `resume_url` restarts a walk at a stored cursor."""
+    url: str | None = resume_url or f"{endpoint.rstrip('/')}/api/models"
+    params = None if resume_url else query.params()
+    while url is not None:
+        fetched = http.get(url, bucket="api", params=params)
+        items = fetched.response.json()
+        if not isinstance(items, list):
+            raise ValueError(f"listing answered {type(items).__name__}, expected a JSON array")
+        next_url = fetched.response.links.get("next", {}).get("url")
+        yield Page(items=[i for i in items if isinstance(i, dict) and i.get("id")], next_url=next_url)
+        if not items:
+            return
+        url, params = next_url, None

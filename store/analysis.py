@@ -1,0 +1,305 @@
+"""Database side of extraction and labelling: what needs (re)doing, loading inputs, saving results.
+
+Both steps are keyed by an *inputs digest*: a hash of everything the pure function reads that can
+change (extractor/rule version, README status, access, linked datasets' state, base labels). A run
+with the same digest is a no-op; a new version or changed input recomputes exactly what changed.
+Work is read in keyset-paginated batches so memory stays flat whatever the database size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from extract.types import DatasetSnapshot, ModelEvidence, ModelSnapshot
+
+from . import schema as s
+from .blobs import unpack
+from .crawl_writes import add_problem, utcnow
+
+BATCH = 500
+
+
+def digest(*parts: Any) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def access_of(model_status: str, private: bool, disabled: bool, gated: str, readme_status: str) -> str:
+    if model_status == "disappeared" or private or disabled or readme_status == "unavailable":
+        return "unavailable"
+    if gated in ("auto", "manual"):
+        return f"gated-{gated}"
+    return "public"
+
+
+# --- extraction -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version_id: int
+    repo_id: str
+    sha: str
+    readme_status: str
+    access: str
+    digest: str
+    stored_digest: str | None
+
+
+def evidence_batches(conn: Connection, extractor_version: int, batch: int = BATCH) -> Iterator[list[VersionRow]]:
+    """Versions whose evidence is missing or stale, batch by batch (downloads still pending are skipped)."""
+    v, m, e = s.model_versions, s.models, s.evidence
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(v.c.id, v.c.repo_id, v.c.sha, v.c.readme_status, m.c.status, m.c.private, m.c.disabled, m.c.gated, e.c.inputs_digest)
+            .join(m, m.c.repo_id == v.c.repo_id)
+            .outerjoin(e, e.c.version_id == v.c.id)
+            .where(v.c.id > last)
+            .order_by(v.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        states = _dataset_states(conn, [r.id for r in rows])
+        todo = []
+        for r in rows:
+            if r.readme_status == "pending":
+                continue
+            access = access_of(r.status, r.private, r.disabled, r.gated, r.readme_status)
+            d = digest(extractor_version, r.readme_status, access, states.get(r.id, []))
+            if d != r.inputs_digest:
+                todo.append(VersionRow(r.id, r.repo_id, r.sha, r.readme_status, access, d, r.inputs_digest))
+        if todo:
+            yield todo
+
+
+def _dataset_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    vd, d = s.version_datasets, s.datasets
+    out: dict[int, list[tuple]] = {}
+    rows = conn.execute(
+        select(vd.c.version_id, vd.c.dataset_id, d.c.status, d.c.sha)
+        .outerjoin(d, d.c.dataset_id == vd.c.dataset_id)
+        .where(vd.c.version_id.in_(list(version_ids)))
+        .order_by(vd.c.version_id, vd.c.dataset_id)
+    )
+    for r in rows:
+        out.setdefault(r.version_id, []).append((r.dataset_id, r.status, r.sha))
+    return out
+
+
+def load_snapshots(conn: Connection, rows: Sequence[VersionRow]) -> list[ModelSnapshot]:
+    ids = [r.version_id for r in rows]
+    v = s.model_versions
+    versions = {r.id: r for r in conn.execute(select(v.c.id, v.c.metadata, v.c.readme).where(v.c.id.in_(ids)))}
+    files: dict[int, dict[str, bytes]] = {}
+    for f in conn.execute(
+        select(s.version_files.c.version_id, s.version_files.c.path, s.version_files.c.content).where(
+            and_(s.version_files.c.version_id.in_(ids), s.version_files.c.content.is_not(None))
+        )
+    ):
+        files.setdefault(f.version_id, {})[f.path] = unpack(f.content) or b""
+    links: dict[int, list[str]] = {}
+    for link in conn.execute(select(s.version_datasets).where(s.version_datasets.c.version_id.in_(ids))):
+        links.setdefault(link.version_id, []).append(link.dataset_id)
+    datasets = _load_datasets(conn, {d for ds in links.values() for d in ds})
+    out = []
+    for r in rows:
+        version = versions[r.version_id]
+        out.append(
+            ModelSnapshot(
+                repo_id=r.repo_id,
+                sha=r.sha,
+                metadata=version.metadata or {},
+                readme=unpack(version.readme),
+                readme_status=r.readme_status,
+                files=files.get(r.version_id, {}),
+                datasets={d: datasets[d] for d in links.get(r.version_id, []) if d in datasets},
+                access=r.access,  # type: ignore[arg-type]
+            )
+        )
+    return out
+
+
+def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, DatasetSnapshot]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    d, dv = s.datasets, s.dataset_versions
+    out = {}
+    for r in conn.execute(
+        select(d.c.dataset_id, d.c.status, d.c.gated, dv.c.metadata)
+        .outerjoin(dv, dv.c.id == d.c.current_version_id)
+        .where(d.c.dataset_id.in_(ids))
+    ):
+        meta = r.metadata or {}
+        status = "ok" if r.status == "gated" else r.status
+        out[r.dataset_id] = DatasetSnapshot(
+            id=r.dataset_id,
+            status=status,
+            gated=r.gated if r.gated in ("auto", "manual") else False,
+            card_data=meta.get("cardData") or {},
+            tags=tuple(meta.get("tags") or ()),
+            description=meta.get("description"),
+        )
+    return out
+
+
+def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvidence]], run_id: int | None = None) -> None:
+    """Replace the evidence of these versions; with a run, their parse problems are logged on it too."""
+    ids = [row.version_id for row, _ in items]
+    conn.execute(delete(s.evidence).where(s.evidence.c.version_id.in_(ids)))
+    conn.execute(delete(s.version_bases).where(s.version_bases.c.version_id.in_(ids)))
+    now = utcnow()
+    conn.execute(
+        insert(s.evidence),
+        [
+            {
+                "version_id": row.version_id,
+                "extractor_version": ev.extractor_version,
+                "inputs_digest": row.digest,
+                "extracted_at": now,
+                "licence": ev.licence.spdx_id or ev.licence.hub_id,
+                "licence_family": ev.licence.family,
+                "weights": ev.weights.present,
+                "inference_code": ev.inference_code.present,
+                "training_code": ev.training_code.released,
+                "datasets_open": ev.datasets.all_open,
+                "data_information": ev.data_information.sufficient,
+                "data_information_score": ev.data_information.score,
+                "data": ev.to_dict(),
+            }
+            for row, ev in items
+        ],
+    )
+    bases = [
+        {"version_id": row.version_id, "base_id": b.id, "relation": b.relation}
+        for row, ev in items
+        for b in {b.id: b for b in ev.base_model.bases}.values()
+    ]
+    if bases:
+        conn.execute(insert(s.version_bases), bases)
+    if run_id is not None:
+        for row, ev in items:
+            for problem in ev.problems:
+                add_problem(conn, run_id, "model", row.repo_id, row.sha, "extract", problem.code, problem.message)
+
+
+# --- labelling --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaseState:
+    repo_id: str
+    relation: str
+    label: str | None
+    licence_family: str | None
+    chain: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelWork:
+    version_id: int
+    repo_id: str
+    evidence: ModelEvidence
+    bases: tuple[BaseState, ...]
+    digest: str
+
+
+def label_batches(conn: Connection, rule_version: str, *, only_versions: Sequence[int] | None = None, batch: int = BATCH) -> Iterator[list[LabelWork]]:
+    e, lab, v = s.evidence, s.labels, s.model_versions
+    last = 0
+    while True:
+        query = (
+            select(e.c.version_id, e.c.inputs_digest, v.c.repo_id, lab.c.inputs_digest.label("label_digest"))
+            .join(v, v.c.id == e.c.version_id)
+            .outerjoin(lab, lab.c.version_id == e.c.version_id)
+            .where(e.c.version_id > last)
+            .order_by(e.c.version_id)
+            .limit(batch)
+        )
+        if only_versions is not None:
+            query = query.where(e.c.version_id.in_(list(only_versions)))
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        last = rows[-1].version_id
+        bases = _base_states(conn, [r.version_id for r in rows])
+        stale = []
+        for r in rows:
+            b = bases.get(r.version_id, ())
+            d = digest(rule_version, r.inputs_digest, [(x.repo_id, x.relation, x.label, x.licence_family) for x in b])
+            if d != r.label_digest:
+                stale.append((r, b, d))
+        if not stale:
+            continue
+        evidence = {
+            r.version_id: ModelEvidence.from_dict(r.data)
+            for r in conn.execute(select(e.c.version_id, e.c.data).where(e.c.version_id.in_([x[0].version_id for x in stale])))
+        }
+        yield [LabelWork(r.version_id, r.repo_id, evidence[r.version_id], b, d) for r, b, d in stale]
+
+
+def _base_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, tuple[BaseState, ...]]:
+    vb, m, lab, e = s.version_bases, s.models, s.labels, s.evidence
+    rows = conn.execute(
+        select(vb.c.version_id, vb.c.base_id, vb.c.relation, lab.c.label, e.c.licence_family, lab.c.explanation)
+        .outerjoin(m, m.c.repo_id == vb.c.base_id)
+        .outerjoin(lab, lab.c.version_id == m.c.current_version_id)
+        .outerjoin(e, e.c.version_id == m.c.current_version_id)
+        .where(vb.c.version_id.in_(list(version_ids)))
+        .order_by(vb.c.version_id, vb.c.base_id)
+    )
+    out: dict[int, list[BaseState]] = {}
+    for r in rows:
+        chain = tuple((r.explanation or {}).get("lineage", ())) if r.explanation else ()
+        out.setdefault(r.version_id, []).append(BaseState(r.base_id, r.relation, r.label, r.licence_family, chain))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]]) -> list[str]:
+    """Write labels; returns the repo ids whose current label changed (their derivatives need a look)."""
+    ids = [work.version_id for work, _ in items]
+    previous = {r.version_id: r.label for r in conn.execute(select(s.labels.c.version_id, s.labels.c.label).where(s.labels.c.version_id.in_(ids)))}
+    conn.execute(delete(s.labels).where(s.labels.c.version_id.in_(ids)))
+    now = utcnow()
+    conn.execute(
+        insert(s.labels),
+        [
+            {
+                "version_id": work.version_id,
+                "rule_version": labelled.rule_version,
+                "extractor_version": work.evidence.extractor_version,
+                "inputs_digest": work.digest,
+                "classified_at": now,
+                "label": labelled.label,
+                "rule": labelled.decision.rule,
+                "open_basis": labelled.decision.open_basis,
+                "capped_by": labelled.decision.capped_by,
+                "open_washing": labelled.open_washing,
+                "washing_reasons": list(labelled.washing_reasons),
+                "explanation": labelled.explanation(),
+            }
+            for work, labelled in items
+        ],
+    )
+    return [work.repo_id for work, labelled in items if previous.get(work.version_id) != labelled.label]
+
+
+def count_problems(conn: Connection, run_id: int) -> int:
+    """Recount a run's problems after extraction added its own, and store the total on the run."""
+    total = conn.execute(select(func.count()).select_from(s.problems).where(s.problems.c.run_id == run_id)).scalar_one()
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(problems=total))
+    return int(total)
+
+
+def derivatives_of(conn: Connection, repo_ids: Sequence[str]) -> list[int]:
+    if not repo_ids:
+        return []
+    rows = conn.execute(select(s.version_bases.c.version_id).where(s.version_bases.c.base_id.in_(list(repo_ids))).distinct())
+    return [r.version_id for r in rows]

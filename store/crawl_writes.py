@@ -1,0 +1,292 @@
+"""What a crawl writes, one transaction per call: a listing page, a batch of downloads, a dataset.
+
+Idempotent by construction: a version row is keyed by (repo_id, sha) and written once; the model
+row is only updated when a stored field really changed; observations are keyed by (run, model).
+Crawling an unchanged hub again therefore touches only `runs` and `observations`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from crawler.datasets import DatasetOutcome, linked_dataset_ids
+from crawler.downloads import PendingFetch, VersionDownload
+
+from . import schema as s
+from .blobs import pack
+
+# Counters that change every day without the model changing: kept per run, not per version.
+VOLATILE_FIELDS = frozenset({"downloads", "likes", "trendingScore", "downloadsAllTime", "_id"})
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# --- runs -------------------------------------------------------------------------------
+
+
+def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_sweep: bool) -> int:
+    result = conn.execute(
+        insert(s.runs).values(
+            started_at=utcnow(),
+            status="running",
+            endpoint=endpoint,
+            full_sweep=full_sweep,
+            params=dict(params),
+            models_seen=0,
+            versions_new=0,
+            readmes_fetched=0,
+            files_fetched=0,
+            datasets_fetched=0,
+            disappeared=0,
+            problems=0,
+            api_calls=0,
+            resolver_calls=0,
+            retries=0,
+            rate_limited=0,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def finish_run(conn: Connection, run_id: int, status: str, counters: Mapping[str, int], error: str | None = None) -> int:
+    """Close the run with its counters; returns how many problems it recorded."""
+    problems = conn.execute(select(func.count()).select_from(s.problems).where(s.problems.c.run_id == run_id)).scalar_one()
+    conn.execute(
+        update(s.runs)
+        .where(s.runs.c.id == run_id)
+        .values(finished_at=utcnow(), status=status, error=error, problems=problems, **dict(counters))
+    )
+    return int(problems)
+
+
+# --- listing ----------------------------------------------------------------------------
+
+
+def version_key(item: Mapping[str, Any]) -> str:
+    """The listed sha; a content hash when a listing omits it (so versions still separate)."""
+    sha = item.get("sha")
+    if isinstance(sha, str) and sha:
+        return sha
+    stable = {k: v for k, v in item.items() if k not in VOLATILE_FIELDS}
+    return "meta-" + hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _siblings(item: Mapping[str, Any]) -> tuple[str, ...] | None:
+    raw = item.get("siblings")
+    if not isinstance(raw, list):
+        return None
+    return tuple(s_["rfilename"] for s_ in raw if isinstance(s_, Mapping) and isinstance(s_.get("rfilename"), str))
+
+
+def _gated(value: Any) -> str:
+    return value if value in ("auto", "manual") else "false"
+
+
+def record_listing_page(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any]]) -> tuple[list[PendingFetch], int]:
+    """Store one listing page. Returns the versions that still need downloads, and the new-version count."""
+    ids = [item["id"] for item in items]
+    known = {row.repo_id: row for row in conn.execute(select(s.models).where(s.models.c.repo_id.in_(ids)))}
+    new_versions = 0
+    version_ids: dict[str, int] = {}
+    for item in items:
+        repo_id = item["id"]
+        sha = version_key(item)
+        stable = {k: v for k, v in item.items() if k not in VOLATILE_FIELDS}
+        row = {
+            "author": item.get("author") or (repo_id.split("/", 1)[0] if "/" in repo_id else None),
+            "sha": sha,
+            "gated": _gated(item.get("gated")),
+            "private": bool(item.get("private")),
+            "disabled": bool(item.get("disabled")),
+            "created_at": item.get("createdAt"),
+            "last_modified": item.get("lastModified"),
+            "pipeline_tag": item.get("pipeline_tag"),
+            "library_name": item.get("library_name"),
+            "status": "active",
+            "disappeared_run": None,
+        }
+        current = known.get(repo_id)
+        if current is None:
+            conn.execute(insert(s.models).values(repo_id=repo_id, first_seen_run=run_id, **row))
+        version_id = conn.execute(
+            select(s.model_versions.c.id).where(and_(s.model_versions.c.repo_id == repo_id, s.model_versions.c.sha == sha))
+        ).scalar()
+        if version_id is None:
+            version_id = conn.execute(
+                insert(s.model_versions).values(
+                    repo_id=repo_id,
+                    sha=sha,
+                    first_seen_run=run_id,
+                    last_modified=item.get("lastModified"),
+                    metadata=stable,
+                    readme_status="pending",
+                )
+            ).inserted_primary_key[0]
+            new_versions += 1
+            links = [{"version_id": version_id, "dataset_id": d} for d in linked_dataset_ids(item)]
+            if links:
+                conn.execute(insert(s.version_datasets), links)
+        row["current_version_id"] = version_id
+        if current is not None:
+            changed = {k: v for k, v in row.items() if getattr(current, k) != v}
+            if changed:
+                conn.execute(update(s.models).where(s.models.c.repo_id == repo_id).values(**changed))
+        version_ids[repo_id] = version_id
+        _observe(conn, run_id, repo_id, version_id, item)
+    pending = pending_fetches(conn, version_ids=list(version_ids.values()))
+    return pending, new_versions
+
+
+def _observe(conn: Connection, run_id: int, repo_id: str, version_id: int, item: Mapping[str, Any]) -> None:
+    exists = conn.execute(
+        select(s.observations.c.run_id).where(and_(s.observations.c.run_id == run_id, s.observations.c.repo_id == repo_id))
+    ).first()
+    values = {"version_id": version_id, "downloads": item.get("downloads"), "likes": item.get("likes")}
+    if exists is None:
+        conn.execute(insert(s.observations).values(run_id=run_id, repo_id=repo_id, **values))
+    else:  # the same run resumed and saw the model again
+        conn.execute(
+            update(s.observations)
+            .where(and_(s.observations.c.run_id == run_id, s.observations.c.repo_id == repo_id))
+            .values(**values)
+        )
+
+
+def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = None, limit: int | None = None) -> list[PendingFetch]:
+    """Versions whose README is still to be fetched (new, or a failed/interrupted earlier try)."""
+    query = select(s.model_versions.c.id, s.model_versions.c.repo_id, s.model_versions.c.sha, s.model_versions.c.metadata).where(
+        s.model_versions.c.readme_status.in_(("pending", "error"))
+    )
+    if version_ids is not None:
+        query = query.where(s.model_versions.c.id.in_(list(version_ids)))
+    query = query.order_by(s.model_versions.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [PendingFetch(row.id, row.repo_id, row.sha, _siblings(row.metadata or {})) for row in conn.execute(query)]
+
+
+def mark_disappeared(conn: Connection, run_id: int) -> list[str]:
+    """After a complete full sweep: active models this run did not see are marked, not deleted."""
+    seen = select(s.observations.c.repo_id).where(s.observations.c.run_id == run_id)
+    gone = [
+        r.repo_id
+        for r in conn.execute(select(s.models.c.repo_id).where(and_(s.models.c.status == "active", s.models.c.repo_id.not_in(seen))))
+    ]
+    if gone:
+        conn.execute(update(s.models).where(s.models.c.repo_id.in_(gone)).values(status="disappeared", disappeared_run=run_id))
+    return gone
+
+
+# --- downloads --------------------------------------------------------------------------
+
+
+def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDownload]) -> tuple[int, int]:
+    """Store README + licence file outcomes; failures become problems. Returns (readmes, files) fetched."""
+    readmes = files = 0
+    for result in results:
+        readme = result.readme
+        conn.execute(
+            update(s.model_versions)
+            .where(s.model_versions.c.id == result.version_id)
+            .values(
+                readme_status=readme.status,
+                readme=pack(readme.content),
+                readme_size=len(readme.content) if readme.content is not None else None,
+                readme_error=readme.error,
+            )
+        )
+        readmes += readme.content is not None
+        if readme.code:
+            add_problem(conn, run_id, "model", result.repo_id, result.sha, "readme", readme.code, f"README.md: {readme.error}")
+        for outcome in result.files:
+            existing = conn.execute(
+                select(s.version_files.c.path).where(
+                    and_(s.version_files.c.version_id == result.version_id, s.version_files.c.path == outcome.path)
+                )
+            ).first()
+            values = dict(
+                status=outcome.status,
+                size=len(outcome.content) if outcome.content is not None else None,
+                content=pack(outcome.content),
+                error=outcome.error,
+            )
+            if existing is None:
+                conn.execute(insert(s.version_files).values(version_id=result.version_id, path=outcome.path, **values))
+            else:
+                conn.execute(
+                    update(s.version_files)
+                    .where(and_(s.version_files.c.version_id == result.version_id, s.version_files.c.path == outcome.path))
+                    .values(**values)
+                )
+            files += outcome.content is not None
+            if outcome.code:
+                add_problem(conn, run_id, "model", result.repo_id, result.sha, "file", outcome.code, f"{outcome.path}: {outcome.error}")
+    return readmes, files
+
+
+def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha: str | None, stage: str, code: str, message: str) -> None:
+    conn.execute(
+        insert(s.problems).values(
+            run_id=run_id, repo_type=repo_type, repo_id=repo_id, sha=sha, stage=stage, code=code[:32], message=message[:2000]
+        )
+    )
+
+
+# --- datasets ---------------------------------------------------------------------------
+
+
+def datasets_fetched_in_run(conn: Connection, run_id: int, ids: Sequence[str]) -> set[str]:
+    if not ids:
+        return set()
+    rows = conn.execute(
+        select(s.datasets.c.dataset_id).where(and_(s.datasets.c.dataset_id.in_(list(ids)), s.datasets.c.fetched_run == run_id))
+    )
+    return {r.dataset_id for r in rows}
+
+
+def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: DatasetOutcome) -> None:
+    record = outcome.record or {}
+    status = outcome.status
+    gated = _gated(record.get("gated"))
+    if status == "ok" and gated != "false":
+        status = "gated"
+    sha = record.get("sha")
+    version_id = None
+    if outcome.status == "ok":
+        sha = sha or version_key(record)
+        version_id = conn.execute(
+            select(s.dataset_versions.c.id).where(
+                and_(s.dataset_versions.c.dataset_id == requested_id, s.dataset_versions.c.sha == sha)
+            )
+        ).scalar()
+    exists = conn.execute(select(s.datasets).where(s.datasets.c.dataset_id == requested_id)).first()
+    if exists is None:
+        conn.execute(
+            insert(s.datasets).values(
+                dataset_id=requested_id, status=status, gated=gated, first_seen_run=run_id, fetched_run=run_id, sha=sha, error=outcome.error
+            )
+        )
+    if outcome.status == "ok" and version_id is None:
+        version_id = conn.execute(
+            insert(s.dataset_versions).values(
+                dataset_id=requested_id,
+                sha=sha,
+                first_seen_run=run_id,
+                last_modified=record.get("lastModified"),
+                metadata=record,
+            )
+        ).inserted_primary_key[0]
+    conn.execute(
+        update(s.datasets)
+        .where(s.datasets.c.dataset_id == requested_id)
+        .values(status=status, gated=gated, fetched_run=run_id, sha=sha if version_id else None, current_version_id=version_id, error=outcome.error)
+    )
+    if outcome.code and outcome.status != "missing":
+        add_problem(conn, run_id, "dataset", requested_id, None, "dataset", outcome.code, outcome.error or outcome.code)

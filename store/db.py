@@ -1,0 +1,88 @@
+"""Opening a hubscan database: engine, SQLite pragmas, migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_DB_FILE = "hubscan.db"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def default_url() -> str:
+    """`HUBSCAN_DB` if set, else `hubscan.db` in the working directory."""
+    return os.environ.get("HUBSCAN_DB") or f"sqlite:///{DEFAULT_DB_FILE}"
+
+
+def normalise_url(url: str | None) -> str:
+    """Accept a SQLAlchemy URL or a bare file path."""
+    if not url:
+        return default_url()
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    return url
+
+
+def create_db_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite") and read_only:
+        # A URI file opened with mode=ro: SQLite itself refuses every write.
+        path = url.split(":///", 1)[1]
+        engine = create_engine(
+            "sqlite+pysqlite:///file:" + os.path.abspath(path) + "?mode=ro&uri=true",
+        )
+    else:
+        kwargs = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 60}
+        engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine, read_only=read_only)
+    return engine
+
+
+def _sqlite_pragmas(engine: Engine, *, read_only: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        cur = dbapi_conn.cursor()
+        if not read_only:
+            # WAL: readers never block the nightly writer and vice versa.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (no-op when it is already there)."""
+    cfg = _alembic_config()
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_engine(url: str | None = None) -> Engine:
+    """An engine on a migrated database, created if needed."""
+    url = normalise_url(url)
+    if url.startswith("sqlite:///"):
+        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(url)
+    migrate(engine)
+    return engine

@@ -1,0 +1,116 @@
+"""One record per model (its latest version): the stable export format and `explain`'s input.
+
+Keys are stable from rule set 2026.11.1 on: repo_id, sha, label, rule_version, licence, licence_raw,
+licence_family, weights, inference_code, training_code, datasets, datasets_open, data_information,
+base_model, open_washing, washing_reasons, claims; plus open_basis, rule, status, downloads, likes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from sqlalchemy import Connection, and_, func, select
+
+from . import schema as s
+
+EXPORT_KEYS = (
+    "repo_id",
+    "sha",
+    "label",
+    "rule_version",
+    "rule",
+    "open_basis",
+    "licence",
+    "licence_raw",
+    "licence_family",
+    "weights",
+    "inference_code",
+    "training_code",
+    "datasets",
+    "datasets_open",
+    "data_information",
+    "base_model",
+    "open_washing",
+    "washing_reasons",
+    "claims",
+    "status",
+    "downloads",
+    "likes",
+)
+
+
+def _latest_popularity(conn: Connection):
+    o = s.observations
+    latest = select(o.c.repo_id, func.max(o.c.run_id).label("run_id")).group_by(o.c.repo_id).subquery()
+    return (
+        select(o.c.repo_id, o.c.downloads, o.c.likes)
+        .join(latest, and_(latest.c.repo_id == o.c.repo_id, latest.c.run_id == o.c.run_id))
+        .subquery()
+    )
+
+
+def latest_records(conn: Connection, repo_id: str | None = None, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Stream one record per labelled model, ordered by repo id."""
+    m, v, e, lab = s.models, s.model_versions, s.evidence, s.labels
+    pop = _latest_popularity(conn)
+    last = ""
+    while True:
+        query = (
+            select(
+                m.c.repo_id, m.c.status, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
+                lab.c.open_washing, lab.c.washing_reasons, lab.c.explanation, e.c.data, pop.c.downloads, pop.c.likes,
+            )
+            .join(v, v.c.id == m.c.current_version_id)
+            .join(lab, lab.c.version_id == v.c.id)
+            .join(e, e.c.version_id == v.c.id)
+            .outerjoin(pop, pop.c.repo_id == m.c.repo_id)
+            .where(m.c.repo_id > last)
+            .order_by(m.c.repo_id)
+            .limit(batch)
+        )
+        if repo_id is not None:
+            query = query.where(m.c.repo_id == repo_id)
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        last = rows[-1].repo_id
+        for r in rows:
+            yield to_record(r)
+        if repo_id is not None:
+            return
+
+
+def to_record(r) -> dict[str, Any]:
+    ev = r.data
+    lic = ev["licence"]
+    return {
+        "repo_id": r.repo_id,
+        "sha": r.sha,
+        "label": r.label,
+        "rule_version": r.rule_version,
+        "rule": r.rule,
+        "open_basis": r.open_basis,
+        "licence": lic.get("spdx_id") or lic.get("hub_id"),
+        "licence_raw": list(lic.get("raw") or []),
+        "licence_family": lic.get("family"),
+        "weights": ev["weights"]["present"],
+        "inference_code": ev["inference_code"]["present"],
+        "training_code": ev["training_code"]["released"],
+        "datasets": [ref["id"] for ref in ev["datasets"]["refs"]],
+        "datasets_open": ev["datasets"]["all_open"],
+        "data_information": ev["data_information"]["sufficient"],
+        "base_model": [b["id"] for b in ev["base_model"]["bases"]],
+        "open_washing": bool(r.open_washing),
+        "washing_reasons": list(r.washing_reasons or []),
+        "claims": [c["sentence"] for c in ev["claims"]["claims"] if c.get("about_self")],
+        "status": r.status,
+        "downloads": r.downloads,
+        "likes": r.likes,
+        "_explanation": r.explanation,
+        "_evidence": ev,
+    }
+
+
+def public(record: dict[str, Any]) -> dict[str, Any]:
+    """The record without the bulky internals used by `explain`."""
+    return {k: record[k] for k in EXPORT_KEYS}

@@ -1,0 +1,50 @@
+"""Read-only summaries for `hubscan status`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from . import schema as s
+
+
+def recent_runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(s.runs).order_by(s.runs.c.id.desc()).limit(limit)).mappings().all()
+    out = []
+    for row in reversed(rows):
+        item = dict(row)
+        item["seconds"] = _duration(row["started_at"], row["finished_at"])
+        out.append(item)
+    return out
+
+
+def _duration(start: str | None, end: str | None) -> int | None:
+    if not start or not end:
+        return None
+    return int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
+
+
+def database_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        def count(table, *where) -> int:
+            query = select(func.count()).select_from(table)
+            for clause in where:
+                query = query.where(clause)
+            return int(conn.execute(query).scalar_one())
+
+        return {
+            "models": count(s.models, s.models.c.status == "active"),
+            "disappeared": count(s.models, s.models.c.status == "disappeared"),
+            "versions": count(s.model_versions),
+            "datasets": count(s.datasets),
+            "problems": count(s.problems),
+            "labelled versions": count(s.labels),
+        }
+
+
+def run_problem_count(engine: Engine, run_id: int) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(s.runs.c.problems).where(s.runs.c.id == run_id)).scalar_one())
