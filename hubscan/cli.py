@@ -1,0 +1,104 @@
+"""The `hubscan` command: thin wiring of crawler/, store/, extract/, classify/ and reports/."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from . import __version__, commands
+
+log = logging.getLogger("hubscan")
+
+DB_HELP = (
+    "database: a SQLAlchemy URL (sqlite:///path.db, postgresql+psycopg://...) or a file path; "
+    "default: $HUBSCAN_DB, else sqlite:///hubscan.db in the working directory"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubscan",
+        description="How open are the models on the Hugging Face Hub? Crawl the Hub into a database, "
+        "extract the evidence of openness, label every model (Open Source and Open Data / Open Source / "
+        "Open Weights / Weights Available / No Weights) and report open-washing.",
+    )
+    parser.add_argument("--version", action="version", version=f"hubscan {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step (never the token)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "crawl",
+        help="crawl the Hub (or a replay hub) into the database",
+        description="Walk the model listing (1,000 models per API call), store every new or changed version "
+        "with its README and licence files, fetch linked datasets, then extract evidence and label what changed. "
+        "Authenticates with HF_TOKEN when set (never stored or printed).",
+    )
+    p.add_argument("--endpoint", help="Hub URL; default: $HF_ENDPOINT, else https://huggingface.co")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--limit", type=int, help="stop after N models (a partial sweep: no disappearance marking)")
+    p.add_argument("--author", help="only models of this user or organisation")
+    p.add_argument("--search", help="only models whose id contains this text")
+    p.add_argument("--workers", type=int, default=4, help="concurrent README/file downloads (default 4)")
+    p.add_argument("--no-analyse", action="store_true", help="store only; skip extraction and labelling")
+    p.set_defaults(func=commands.crawl)
+
+    p = sub.add_parser(
+        "demo",
+        help="crawl a bundled snapshot of real models through a local replay hub (no network, no token)",
+        description="Start the loopback replay hub on the snapshot shipped with hubscan, crawl it into "
+        "./hubscan-demo.db with the real huggingface_hub client, label every model and print what was stored.",
+    )
+    p.add_argument("--db", default="hubscan-demo.db", help="where to write (default ./hubscan-demo.db, replaced)")
+    p.set_defaults(func=commands.demo)
+
+    p = sub.add_parser("status", help="recent crawl runs and database counts", description="Show the last runs and what the database holds.")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--runs", type=int, default=10, help="how many runs to show (default 10)")
+    p.set_defaults(func=commands.status)
+
+    for name, func, text in (
+        ("extract", commands.extract, "(re)compute evidence for every stored version from the database alone (no network)"),
+        ("classify", commands.classify, "(re)label every stored version from its evidence (no network)"),
+    ):
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        p.add_argument("--db", help=DB_HELP)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("explain", help="why a model has its label: every gate with its evidence", description="Print a model's label, each gate passed or failed with the evidence used, and the rule-set version.")
+    p.add_argument("repo_id")
+    p.add_argument("--db", help=DB_HELP)
+    p.set_defaults(func=commands.explain)
+
+    p = sub.add_parser("export", help="one record per model (latest version) as JSONL or CSV", description="Export the latest label and key evidence of every model.")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--output", help="file to write (default: standard output)")
+    p.set_defaults(func=commands.export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except commands.UserError as exc:
+        print(f"hubscan: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hubscan: interrupted; the next crawl resumes what was left", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

@@ -1,0 +1,223 @@
+"""What each CLI command does: parse nothing, decide little, call the packages that do the work."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+from crawler.listing import ListingQuery
+from crawler.http import RetryPolicy
+from crawler.run import DEFAULT_ENDPOINT, CrawlConfig, CrawlError, CrawlSummary
+from crawler.run import crawl as run_crawl
+from store.db import open_engine
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad argument, unknown model, ...): printed without a traceback."""
+
+
+@contextmanager
+def progress_display(enabled: bool | None = None) -> Iterator:
+    """A progress bar on a terminal; silence when piped (cron logs stay readable)."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield lambda _what, _n: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed}"), TimeElapsedColumn(), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def advance(what: str, n: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=None)
+            bar.advance(tasks[what], n)
+
+        yield advance
+
+
+def summary_line(summary: CrawlSummary) -> str:
+    s = summary.stats
+    return (
+        f"run {summary.run_id} {summary.status}: {summary.models_seen} models, {summary.versions_new} new versions, "
+        f"{summary.readmes_fetched} READMEs and {summary.files_fetched} licence files fetched, "
+        f"{summary.datasets_fetched} datasets, {summary.disappeared} disappeared, {summary.problems} problems; "
+        f"{s.api_calls} API + {s.resolver_calls} resolver calls, {s.retries} retries ({s.rate_limited} rate-limited)"
+    )
+
+
+def crawl(args) -> int:
+    endpoint = (args.endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit must be at least 1")
+    engine = open_engine(args.db)
+    config = CrawlConfig(
+        endpoint=endpoint,
+        query=ListingQuery(author=args.author, search=args.search, limit=args.limit),
+        workers=max(1, args.workers),
+        retry=retry_policy_from_env(),
+    )
+    try:
+        with progress_display() as progress:
+            summary = run_crawl(engine, config, progress)
+    except CrawlError as exc:
+        print(f"hubscan: {exc}", file=sys.stderr)
+        return 1
+    if not args.no_analyse:
+        from .pipeline import analyse
+
+        with progress_display() as progress:
+            analysed = analyse(engine, progress, run_id=summary.run_id)
+        print(analysed.line())
+        summary.problems = _run_problems(engine, summary.run_id)
+    print(summary_line(summary))
+    return 0
+
+
+def _run_problems(engine, run_id: int) -> int:
+    from store.status import run_problem_count
+
+    return run_problem_count(engine, run_id)
+
+
+def retry_policy_from_env() -> RetryPolicy:
+    """HUBSCAN_RETRY_ATTEMPTS / HUBSCAN_RETRY_BASE_SECONDS tune the backoff (tests use short waits)."""
+    try:
+        attempts = int(os.environ.get("HUBSCAN_RETRY_ATTEMPTS", RetryPolicy.attempts))
+        base = float(os.environ.get("HUBSCAN_RETRY_BASE_SECONDS", RetryPolicy.base_seconds))
+    except ValueError as exc:
+        raise UserError(f"bad retry setting: {exc}") from exc
+    return RetryPolicy(attempts=max(1, attempts), base_seconds=max(0.0, base))
+
+
+def status(args) -> int:
+    from store.status import database_counts, recent_runs
+
+    engine = open_engine(args.db)
+    runs = recent_runs(engine, args.runs)
+    if not runs:
+        print("no crawl yet: run `hubscan crawl` (or `hubscan demo`)")
+    else:
+        print(f"{'run':>4}  {'started':<25} {'status':<11} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8}")
+        for r in runs:
+            print(
+                f"{r['id']:>4}  {r['started_at']:<25} {r['status']:<11} {r['seconds'] if r['seconds'] is not None else '-':>6} "
+                f"{r['models_seen']:>7} {r['versions_new']:>5} {r['api_calls']:>6} {r['resolver_calls']:>8} "
+                f"{r['retries']:>7} {r['rate_limited']:>5} {r['problems']:>8}"
+            )
+    counts = database_counts(engine)
+    print(", ".join(f"{name}: {value}" for name, value in counts.items()))
+    return 0
+
+
+def extract(args) -> int:
+    from .pipeline import extract_all
+
+    engine = open_engine(args.db)
+    with progress_display() as progress:
+        done = extract_all(engine, progress)
+    print(f"evidence extracted for {done} versions (unchanged versions skipped)")
+    return 0
+
+
+def classify(args) -> int:
+    from .pipeline import classify_all
+
+    engine = open_engine(args.db)
+    with progress_display() as progress:
+        written, passes = classify_all(engine, progress)
+    print(f"{written} labels written in {passes} pass(es) (unchanged versions skipped)")
+    return 0
+
+
+def explain(args) -> int:
+    from store.export import latest_records
+
+    from .explain import render_explanation
+
+    engine = open_engine(args.db)
+    with engine.connect() as conn:
+        record = next(latest_records(conn, repo_id=args.repo_id), None)
+    if record is None:
+        raise UserError(f"{args.repo_id} has no label in the database (crawl it first, or check the id)")
+    print(render_explanation(record))
+    return 0
+
+
+def export(args) -> int:
+    import csv
+    import json
+
+    from store.export import EXPORT_KEYS, latest_records, public
+
+    engine = open_engine(args.db)
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        with engine.connect() as conn:
+            records = (public(r) for r in latest_records(conn))
+            if args.format == "jsonl":
+                for record in records:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                writer = csv.DictWriter(out, fieldnames=EXPORT_KEYS)
+                writer.writeheader()
+                for record in records:
+                    writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in record.items()})
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def demo(args) -> int:
+    from pathlib import Path
+
+    from replayhub import ReplayHub
+    from replayhub.state import HubState
+
+    from .pipeline import analyse
+
+    snapshot = Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_hub.json"
+    if not snapshot.exists():
+        raise UserError(f"the bundled snapshot is missing ({snapshot}); reinstall hubscan")
+    db_path = Path(args.db)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    engine = open_engine(str(db_path))
+    state = HubState.from_fixture(snapshot)
+    with ReplayHub(state) as hub:
+        print(f"replay hub serving {sum(1 for _ in state.repo_ids('model'))} models of the bundled snapshot at {hub.url}")
+        # token=False: the replay hub needs none, and a user's real HF_TOKEN must not be sent anywhere else.
+        config = CrawlConfig(endpoint=hub.url, token=False, retry=retry_policy_from_env())
+        try:
+            with progress_display() as progress:
+                summary = run_crawl(engine, config, progress)
+                analysed = analyse(engine, progress, run_id=summary.run_id)
+        except CrawlError as exc:
+            print(f"hubscan: {exc}", file=sys.stderr)
+            return 1
+    summary.problems = _run_problems(engine, summary.run_id)
+    print(summary_line(summary))
+    print(analysed.line())
+    print_stored(engine)
+    print(f"\ndatabase: {db_path.resolve()}  (try: hubscan explain <repo_id> --db {db_path})")
+    return 0
+
+
+def print_stored(engine) -> None:
+    from collections import Counter
+
+    from store.export import latest_records
+
+    with engine.connect() as conn:
+        records = [r for r in latest_records(conn)]
+    print(f"\n{'model':<52} {'licence':<26} {'label':<26} washing")
+    for r in sorted(records, key=lambda r: (-(r['downloads'] or 0), r['repo_id'])):
+        licence = str(r["licence"] or "-")[:25]
+        print(f"{r['repo_id'][:51]:<52} {licence:<26} {r['label']:<26} {'YES' if r['open_washing'] else ''}")
+    counts = Counter(r["label"] for r in records)
+    print("\nlabels: " + ", ".join(f"{label}: {n}" for label, n in counts.most_common()))
+    print(f"open-washing flagged: {sum(1 for r in records if r['open_washing'])}")

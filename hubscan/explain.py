@@ -1,0 +1,38 @@
+"""Render a model's label and its reasons for a terminal."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+
+def render_explanation(record: dict[str, Any]) -> str:
+    ex = record["_explanation"]
+    ev = record["_evidence"]
+    lines = [
+        f"{record['repo_id']} @ {str(record['sha'])[:12]}",
+        f"  label: {record['label']}   (rule {ex['rule']}, rule set {ex['rule_version']}, extractor v{ev['extractor_version']})",
+    ]
+    if record.get("open_basis"):
+        lines.append(f"  open basis: {record['open_basis']}")
+    lines.append("  gates:")
+    for gate in ex["gates"]:
+        mark = "PASS" if gate["passed"] else "FAIL"
+        lines.append(f"    [{mark}] {gate['name']:<22} {gate['rule']:<3} {gate['reason']}")
+        if gate["evidence"]:
+            lines.append(f"           evidence: {', '.join(gate['evidence'])}")
+    for note in ex.get("notes") or ():
+        lines.append(f"  note: {note}")
+    lic = ev["licence"]
+    lines.append(f"  licence: {lic.get('name') or lic.get('hub_id')} [{lic['family']}] raw={list(lic['raw'])}")
+    if lic.get("conflict"):
+        lines.append(f"  licence conflict: {lic['conflict']}")
+    if record["base_model"]:
+        lines.append(f"  base model: {', '.join(record['base_model'])}")
+    if record["datasets"]:
+        lines.append(f"  datasets: {', '.join(record['datasets'][:8])}{' ...' if len(record['datasets']) > 8 else ''} (all open: {record['datasets_open']})")
+    if record["open_washing"]:
+        lines.append("  OPEN-WASHING:")
+        for reason in record["washing_reasons"]:
+            lines.extend(textwrap.wrap(reason, width=110, initial_indent="    - ", subsequent_indent="      "))
+    return "\n".join(lines)

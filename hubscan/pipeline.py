@@ -1,0 +1,80 @@
+"""Extraction and labelling over the database: store/ reads and writes, extract/ and classify/ think."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import Engine
+
+from classify import RULE_VERSION, BaseLabel, label_version
+from extract import EXTRACTOR_VERSION, extract_model
+from store import analysis as a
+
+MAX_LINEAGE_PASSES = 8  # lineage depth we propagate a base's label change through in one run
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class Analysed:
+    extracted: int = 0
+    labelled: int = 0
+    passes: int = 0
+
+    def line(self) -> str:
+        return f"evidence extracted for {self.extracted} versions, {self.labelled} labels written (rule set {RULE_VERSION})"
+
+
+def extract_all(engine: Engine, progress: Progress | None = None, run_id: int | None = None) -> int:
+    done = 0
+    with engine.connect() as reader:
+        for rows in a.evidence_batches(reader, EXTRACTOR_VERSION):
+            snapshots = a.load_snapshots(reader, rows)
+            items = [(row, extract_model(snap)) for row, snap in zip(rows, snapshots)]
+            with engine.begin() as conn:
+                a.save_evidence(conn, items, run_id)
+            done += len(items)
+            if progress:
+                progress("extracted", len(items))
+    return done
+
+
+def classify_all(engine: Engine, progress: Progress | None = None) -> tuple[int, int]:
+    """Label stale versions, then follow label changes down the lineage graph. Returns (labels, passes)."""
+    written = passes = 0
+    only: list[int] | None = None
+    while passes < MAX_LINEAGE_PASSES:
+        passes += 1
+        changed: list[str] = []
+        # Streamed: a reader walks the stale versions by id while a writer commits each batch
+        # (SQLite WAL lets both run; the walk only moves forward, so it never sees its own writes).
+        with engine.connect() as reader:
+            for batch in a.label_batches(reader, RULE_VERSION, only_versions=only):
+                items = [(work, label_version(work.evidence, [_base(b) for b in work.bases])) for work in batch]
+                with engine.begin() as conn:
+                    changed += a.save_labels(conn, items)
+                written += len(items)
+                if progress:
+                    progress("labelled", len(items))
+        if not changed:
+            break
+        with engine.connect() as reader:
+            only = a.derivatives_of(reader, changed)
+        if not only:
+            break
+    return written, passes
+
+
+def _base(b: a.BaseState) -> BaseLabel:
+    return BaseLabel(repo_id=b.repo_id, relation=b.relation, label=b.label, licence_family=b.licence_family, chain=b.chain)
+
+
+def analyse(engine: Engine, progress: Progress | None = None, run_id: int | None = None) -> Analysed:
+    """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run."""
+    extracted = extract_all(engine, progress, run_id)
+    labelled, passes = classify_all(engine, progress)
+    if run_id is not None:
+        with engine.begin() as conn:
+            a.count_problems(conn, run_id)
+    return Analysed(extracted=extracted, labelled=labelled, passes=passes)
