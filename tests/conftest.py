@@ -1,0 +1,76 @@
+"""Shared test setup: a hermetic huggingface_hub environment and replayhub fixtures.
+
+huggingface_hub reads its environment once, at import (hub_api.md §2.1), so the variables are set
+here at module top, before any test module imports it. `HF_ENDPOINT` points at a loopback port
+reserved for this session (`HF_ENDPOINT_PORT`): nothing can reach huggingface.co by accident, and a
+test that needs the import-time endpoint (e.g. `ModelCard.load`, which takes no `endpoint=`) can
+start its hub with `replay_hub(state, port=HF_ENDPOINT_PORT)`. Everything else should pass
+`endpoint=hub.url` explicitly.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+
+def _reserve_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+_HF_HOME = tempfile.mkdtemp(prefix="hubscan-tests-hf-")
+HF_ENDPOINT_PORT = _reserve_port()
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+os.environ["HF_HOME"] = _HF_HOME  # no saved login token, no shared cache
+os.environ["HF_HUB_CACHE"] = os.path.join(_HF_HOME, "hub")
+os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HF_ENDPOINT_PORT}"
+for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
+              "HUGGINGFACE_CO_STAGING"):
+    os.environ.pop(_name, None)
+
+import pytest  # noqa: E402
+
+from replayhub import ReplayHub  # noqa: E402  (replayhub itself never imports huggingface_hub)
+
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared next to the repository (read-only fixtures and docs); skips when absent."""
+    if not (SHARED_DIR / "fixtures").is_dir():
+        pytest.skip(f"shared fixtures not found at {SHARED_DIR} (expected ../shared next to the repo)")
+    return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def _dev_hub_text(shared_dir: Path) -> str:
+    return (shared_dir / "fixtures" / "dev_hub.json").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def dev_hub_data(_dev_hub_text: str) -> dict:
+    """The parsed dev_hub.json, a fresh deep copy for each test."""
+    return copy.deepcopy(json.loads(_dev_hub_text))
+
+
+@pytest.fixture
+def replay_hub():
+    """Factory: `replay_hub(state_or_dict, **ReplayHub kwargs)` -> a started hub, stopped at teardown."""
+    started: list[ReplayHub] = []
+
+    def start(state_or_dict, **server_kwargs) -> ReplayHub:
+        hub = ReplayHub(state_or_dict, **server_kwargs).start()
+        started.append(hub)
+        return hub
+
+    yield start
+    for hub in started:
+        hub.stop()
