@@ -1,1 +1,48 @@
-"""classify."""
+"""Label model versions from their evidence: pure functions, no I/O.
+
+`label_version(evidence, bases)` returns the label, the deciding rule, every gate with its evidence,
+the open-washing flag with its reasons, and the rule-set version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from extract.types import ModelEvidence
+
+from .rules import LABELS, RULE_VERSION, BaseLabel, Decision, Gate, classify_model
+from .washing import washing_reasons
+
+__all__ = ["LABELS", "RULE_VERSION", "BaseLabel", "Decision", "Gate", "Labelled", "classify_model", "label_version"]
+
+
+@dataclass(frozen=True)
+class Labelled:
+    decision: Decision
+    open_washing: bool
+    washing_reasons: tuple[str, ...]
+    rule_version: str = RULE_VERSION
+
+    @property
+    def label(self) -> str:
+        return self.decision.label
+
+    def explanation(self) -> dict[str, Any]:
+        d = self.decision
+        return {
+            "label": d.label,
+            "rule": d.rule,
+            "rule_version": self.rule_version,
+            "gates": [dataclasses.asdict(g) for g in d.gates],
+            "capped_by": d.capped_by,
+            "lineage": list(d.lineage),
+            "notes": list(d.notes),
+        }
+
+
+def label_version(evidence: ModelEvidence, bases: Sequence[BaseLabel] = ()) -> Labelled:
+    decision = classify_model(evidence, bases)
+    reasons = washing_reasons(evidence, decision.label, bases)
+    return Labelled(decision=decision, open_washing=bool(reasons), washing_reasons=reasons)

@@ -1,0 +1,80 @@
+"""Which datasets a model was trained on, and whether each is openly published.
+
+"Open" here means what the Open Data label needs: the developer's data is downloadable by anyone
+(ungated, or gated with automatic approval) under an open licence (OSI or open data/content).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+from .licence import licence_evidence
+from .types import DatasetRef, DatasetsEvidence, DatasetSnapshot, Finding
+
+MAX_DATASETS = 64
+_HUB_DATASET_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/([\w.-]+(?:/[\w.-]+)?)/?(?:[?#].*)?$")
+
+
+def declared_dataset_ids(card_data: Mapping[str, Any], tags: Sequence[str], link_urls: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(dataset id, where it was declared), first declaration wins, bounded."""
+    found: dict[str, str] = {}
+    declared = card_data.get("datasets")
+    if isinstance(declared, str):
+        declared = [declared]
+    for value in declared if isinstance(declared, list) else []:
+        if isinstance(value, str) and value.strip():
+            found.setdefault(value.strip(), "cardData.datasets")
+    for tag in tags:
+        if isinstance(tag, str) and tag.startswith("dataset:"):
+            found.setdefault(tag.split(":", 1)[1], f"tag:{tag}")
+    for url in link_urls:
+        match = _HUB_DATASET_URL.match(url)
+        if match:
+            found.setdefault(match.group(1), f"url:{url}")
+    return list(found.items())[:MAX_DATASETS]
+
+
+def _ref(dataset_id: str, source: str, stored: DatasetSnapshot | None) -> DatasetRef:
+    if stored is None:
+        return DatasetRef(dataset_id, source, False, "unknown", None, None, None)
+    if stored.status in ("missing", "private", "disabled"):
+        availability = "missing" if stored.status == "missing" else stored.status
+        return DatasetRef(dataset_id, source, True, availability, None, None, False)  # type: ignore[arg-type]
+    if stored.status == "error":
+        return DatasetRef(dataset_id, source, True, "unknown", None, None, None)
+    licence = licence_evidence(stored.card_data, stored.tags, {})
+    gated = stored.gated or False
+    availability = "gated" if gated == "manual" else "open"
+    is_open = availability == "open" and licence.open_basis is not None
+    return DatasetRef(dataset_id, source, True, availability, licence.hub_id, licence.family, is_open)  # type: ignore[arg-type]
+
+
+def datasets_evidence(
+    card_data: Mapping[str, Any],
+    tags: Sequence[str],
+    stored: Mapping[str, DatasetSnapshot],
+    link_urls: Iterable[str] = (),
+) -> DatasetsEvidence:
+    refs = tuple(_ref(ds, source, stored.get(ds)) for ds, source in declared_dataset_ids(card_data, tags, link_urls))
+    findings = []
+    for ref in refs:
+        if ref.open:
+            why = f"openly published under {ref.licence_id}"
+        elif ref.open is None:
+            why = "not found among stored datasets: availability unknown" if not ref.on_hub else "could not be read"
+        elif ref.availability != "open":
+            why = f"not openly downloadable ({ref.availability})"
+        else:
+            why = f"licence {ref.licence_id or 'missing'} ({ref.licence_family}) is not an open licence"
+        findings.append(Finding(ref.source, f"dataset {ref.id}: {why}"))
+    if not refs:
+        all_open = None
+        findings.append(Finding("cardData.datasets", "no training dataset declared"))
+    elif any(r.open is False for r in refs):
+        all_open = False
+    elif all(r.open for r in refs):
+        all_open = True
+    else:
+        all_open = None
+    return DatasetsEvidence(refs=refs, all_open=all_open, findings=tuple(findings))

@@ -1,0 +1,430 @@
+"""Is the code that trained THESE weights published?
+
+Rule. Training code counts as released when the card or the repository points to the code that
+produced this checkpoint:
+
+1. a link to a code host (GitHub, GitLab, Codeberg, Bitbucket, sr.ht, Gitee, or a code file / Space
+   on the Hugging Face Hub) that the card describes as training, pre-training or fine-tuning code,
+   scripts, configs or a recipe - in the link text or in the same clause ("see the X repository,
+   which also holds the training code"; "training configs in <url>"), or a link labelled as code
+   in a list item about (pre)training ("Pretraining Checkpoints, [Code](..), Data");
+2. a training script or training config shipped in the repository (train*.py, finetune*.py,
+   pretrain*.py, run_clm.py-style scripts, *train*.yaml): for a fine-tune this is the code that
+   made the checkpoint;
+3. a sentence saying the (pre)training code is in a repository, when the card links that
+   repository ("The pretraining code is in the BERT repository" + a link to it).
+
+Not a release of the training code:
+
+- a general-purpose framework or library the model was trained with (Megatron-LM, GPT-NeoX,
+  DeepSpeed, JAX, Nanotron ...), even with a link: it is necessary but it is not this model's
+  recipe (data pipeline, configuration, hyper-parameters). Recorded in `frameworks_mentioned`;
+- a custom, internal or proprietary codebase ("TII's custom distributed training codebase");
+- sample, example, tutorial, cookbook or notebook code that shows users how to fine-tune the model
+  further ("sample_finetune.py"): it is not the code that produced the released weights;
+- inference, demo, serving, quantisation or evaluation code, and a bare "Repository" link the card
+  does not describe as training code.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Literal, Mapping, Sequence
+from urllib.parse import urlparse
+
+from extract.card import Link, ParsedCard, split_sentences
+from extract.types import Finding, TrainingCodeEvidence
+
+MAX_SIBLINGS = 20_000
+CUSTOM_MARK = "(custom)"  # suffix of a frameworks_mentioned entry naming an in-house, unreleased codebase
+MAX_FILES_REPORTED = 20
+
+LinkKind = Literal["training", "example", "inference", "framework", "repository", "not-code"]
+
+_CODE_HOSTS = ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org", "sr.ht", "gitee.com", "gist.github.com")
+_HUB_HOSTS = ("huggingface.co", "hf.co")
+_CODE_EXT = re.compile(r"\.(?:py|sh|ipynb|ya?ml|toml|cfg)$", re.I)
+
+# "training code", "pre-training scripts", "fine-tuning recipe", "training configs"
+_TRAINING_EXPLICIT = re.compile(
+    r"\b(?:pre-?training|training|fine-?tuning|finetuning|train|sft|rlhf|dpo)\s+(?:and\s+\w+\s+)?"
+    r"(?:code|codebase|code-base|scripts?|recipes?|configs?|configurations?|config files|pipeline|source code)\b"
+    r"|\b(?:code|codebase|scripts?|recipes?|configs?|configurations?|config files)\s+(?:\w+\s+){0,3}?"
+    r"(?:for|to|used (?:for|to)|that)\s+(?:\w+\s+){0,2}?(?:pre-?train|train|fine-?tun|reproduc)\w*"
+    r"|\breproduc\w+\s+(?:code|scripts?|recipes?)\b"
+    r"|\breproduc\w+\b[^.;]{0,60}\btraining\b|\btraining\b[^.;]{0,60}\breproduc\w+",
+    re.I,
+)
+# A training word that is not about data, logs or hardware ("training data" is not training code).
+_TRAINING_WORD = re.compile(
+    r"\b(?:pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*)\b"
+    r"(?!\s+(?:data|dataset|datasets|set|corpus|corpora|mix|mixture|logs?|tokens|steps|hardware|loss|curves?|metrics))",
+    re.I,
+)
+_CODE_WORD = re.compile(r"\b(?:code|codebase|source|repo|repos|repository|repositories|scripts?|recipes?|configs?)\b", re.I)
+_EXAMPLE = re.compile(
+    r"\b(?:samples?|examples?|demos?|tutorials?|cookbooks?|notebooks?|colab|quick-?start|playground|"
+    r"getting started)\b|sample_|_sample|example_|_example|demo_|_demo",
+    re.I,
+)
+_INFERENCE = re.compile(
+    r"\b(?:inference|serving|serve|deploy\w*|quanti[sz]\w*|conver(?:t|sion)\w*|evaluation|eval|benchmark\w*|"
+    r"chat|api|app|ui|gguf|onnx|mlx|demo)\b",
+    re.I,
+)
+_LICENCE = re.compile(r"licen[cs]e|\bterms\b|\bpolicy\b", re.I)
+_FRAMEWORK_WORD = re.compile(
+    r"\b(?:framework|library|libraries|toolkit|orchestration|optimizer|parallelism|neural networks|software)\b", re.I
+)
+_NEGATED = re.compile(
+    r"\b(?:not|never|no)\b[^.;]{0,40}\b(?:release\w*|publish\w*|available|open[- ]sourced?|share\w*)\b"
+    r"|\b(?:will be|to be|coming soon|upon request|on request|planned|in the future)\b",
+    re.I,
+)
+_AVAILABLE = re.compile(
+    r"\b(?:is|are)\s+(?:in|at|on|available|released|published|open[- ]sourced|provided|included|hosted)\b"
+    r"|\bcan be found\b|\bwe (?:also )?(?:release|publish|open[- ]source|provide)\b|\bsee\b|\bavailable (?:at|in|on)\b",
+    re.I,
+)
+_FILE_NAME = re.compile(r"\b[\w\-]+\.(?:py|sh|ya?ml)\b")
+
+# Known training frameworks: (pattern, canonical name). A name must stand alone: "Mistral-Nemo-Base"
+# is a model, not NeMo, and "Megatron-DeepSpeed" is one framework.
+def _named(pattern: str, flags: int = re.I) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + pattern + r")(?![\w-])", flags)
+
+
+_FRAMEWORKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_named(r"megatron[- ]deepspeed"), "Megatron-DeepSpeed"),
+    (_named(r"megatron[- ]lm"), "Megatron-LM"),
+    (_named(r"megatron[- ]core"), "Megatron-Core"),
+    (_named(r"megatron"), "Megatron"),
+    (_named(r"deepspeed"), "DeepSpeed"),
+    (_named(r"gpt[- ]?neox"), "GPT-NeoX"),
+    (_named(r"nanotron"), "Nanotron"),
+    (_named(r"NeMo", 0), "NeMo"),
+    (_named(r"levanter"), "Levanter"),
+    (_named(r"maxtext"), "MaxText"),
+    (_named(r"t5x"), "T5X"),
+    (_named(r"paxml"), "PaxML"),
+    (_named(r"jax"), "JAX"),
+    (_named(r"flax"), "Flax"),
+    (_named(r"pathways"), "Pathways"),
+    (_named(r"fairseq"), "fairseq"),
+    (_named(r"mesh[- ]tensorflow"), "Mesh TensorFlow"),
+    (_named(r"lingvo"), "Lingvo"),
+    (_named(r"llm[- ]foundry"), "LLM Foundry"),
+    (_named(r"mosaicml composer|composer library"), "Composer"),
+    (_named(r"torchtitan"), "torchtitan"),
+    (_named(r"axolotl"), "Axolotl"),
+    (_named(r"TRL", 0), "TRL"),
+    (_named(r"peft"), "PEFT"),
+    (_named(r"hugging ?face accelerate|accelerate library"), "Accelerate"),
+    (_named(r"unsloth"), "Unsloth"),
+    (_named(r"llama[- ]factory"), "LLaMA-Factory"),
+    (_named(r"openrlhf"), "OpenRLHF"),
+    (_named(r"colossal[- ]?ai"), "Colossal-AI"),
+    (_named(r"fsdp"), "FSDP"),
+    (_named(r"pytorch"), "PyTorch"),
+    (_named(r"tensorflow"), "TensorFlow"),
+    (_named(r"keras"), "Keras"),
+    (_named(r"sentence[- ]transformers"), "sentence-transformers"),
+    (_named(r"(?:hugging ?face )?transformers (?:trainer|library)|hf trainer|hugging ?face trainer"), "Transformers Trainer"),
+    (_named(r"open[_-]lm"), "OpenLM"),
+    (_named(r"lit-?gpt"), "LitGPT"),
+    (_named(r"easylm"), "EasyLM"),
+    (_named(r"xtuner"), "XTuner"),
+    (_named(r"ms-swift"), "ms-swift"),
+    (_named(r"alignment[- ]handbook"), "Alignment Handbook"),
+    (_named(r"sd-scripts|kohya"), "kohya sd-scripts"),
+    (_named(r"diffusers"), "Diffusers"),
+    (_named(r"open[- ]instruct"), "open-instruct"),
+    (_named(r"contrastors"), "contrastors"),
+)
+_CUSTOM_CODE = re.compile(
+    r"\b(?:custom|proprietary|internal|in-house|own)\s+(?:distributed\s+)?(?:training\s+)?"
+    r"(?:code-?base|framework|librar(?:y|ies)|stack|infrastructure|software|tooling)\b",
+    re.I,
+)
+_CUSTOM_NAME = re.compile(
+    r"\b(?:using|with|on|via|in)\s+(?:the\s+)?([A-Z][\w\-]{2,30})\s*,\s*(?:[\w'’]+\s+){0,3}?(?:custom|proprietary|internal|in-house)"
+    r"|\b(?:custom|proprietary|internal|in-house)\s+[\w\s]{0,40}?\b(?:called|named)\s+([A-Z][\w\-]{2,30})",
+)
+_TRAINING_CONTEXT_LABEL = re.compile(
+    r"\b(?:software|framework|orchestration|codebase|libraries|library|training|implementation|optimizer|neural networks)\b",
+    re.I,
+)
+
+# Repository files.
+_TRAIN_SCRIPT = re.compile(
+    r"^(?:[\w\-.]*[_\-.])?(?:train|training|pretrain|pre_train|pre-train|finetune|fine_tune|fine-tune|finetuning|sft|dpo)"
+    r"(?:[_\-.][\w\-.]*)?\.(?:py|sh)$"
+    r"|^run_(?:clm|mlm|plm|pretrain\w*|train\w*|finetun\w*|sft|dpo|glue|squad|qa|summarization|translation|"
+    r"seq2seq\w*|speech_recognition\w*|image_classification|t5_mlm_flax|ner|swag)\.(?:py|sh)$",
+    re.I,
+)
+_TRAIN_DIR = re.compile(r"(?:^|/)(?:train|training|pretrain|finetune|fine_tune|recipes?)/[^/]+\.(?:py|sh)$", re.I)
+_TRAIN_CONFIG = re.compile(
+    r"^[\w\-.]*(?:train|pretrain|finetune|fine_tune|fine-tune|sft|dpo|recipe|hparams|hyperparams)[\w\-.]*\.(?:ya?ml|toml|json|cfg)$",
+    re.I,
+)
+# Trainer artefacts: logs of a run, not code that can re-run it.
+_ARTEFACTS = frozenset(
+    {"trainer_state.json", "training_args.bin", "train_results.json", "all_results.json", "eval_results.json",
+     "training_args.json", "train_log.json"}
+)
+_EXAMPLE_PATH = re.compile(r"sample|example|demo|tutorial|test|notebook|colab|quickstart", re.I)
+_TRAINING_CONTENT = re.compile(
+    r"\bTrainer\(|\boptimi[sz]er\b|\.backward\(|\blearning_rate\b|\blr_scheduler\b|\bnum_train_epochs\b|\bmax_steps\b|"
+    r"\boptax\b|\bglobal_batch_size\b|\bmicro_batch_size\b|\bwarmup",
+)
+
+
+@dataclass(frozen=True)
+class LinkVerdict:
+    kind: LinkKind
+    reason: str
+
+
+def training_code(card: ParsedCard, siblings: Sequence[str], files: Mapping[str, bytes] | None = None) -> TrainingCodeEvidence:
+    """Decide whether the training code is released (see module docstring for the rule)."""
+    files = files or {}
+    findings: list[Finding] = []
+    urls: list[str] = []
+    repositories: list[Link] = []
+    for link in card.links:
+        verdict = classify_link(link)
+        if verdict.kind == "not-code":
+            continue
+        source = f"url:{link.url[:200]}"
+        if verdict.kind == "training":
+            if link.url not in urls:
+                urls.append(link.url)
+            findings.append(Finding(source, f"training code linked: {verdict.reason}", 0.9))
+        elif verdict.kind == "repository":
+            repositories.append(link)
+            findings.append(Finding(source, f"code repository linked but not described as training code: \"{_short(link.context)}\"", 0.5))
+        else:
+            findings.append(Finding(source, f"{verdict.kind} code, not training code: {verdict.reason}", 0.7))
+
+    body_lower = card.body[:500_000].lower()
+    scripts, configs, file_findings = _repo_files(siblings, files, body_lower)
+    findings.extend(file_findings)
+
+    statement_urls, statement_findings, mentioned_files = _statements(card, repositories, siblings)
+    findings.extend(statement_findings)
+    for url in statement_urls:
+        if url not in urls:
+            urls.append(url)
+    for path in mentioned_files:
+        if path not in scripts and path not in configs:
+            scripts.append(path)
+
+    frameworks, framework_findings = frameworks_mentioned(card)
+    findings.extend(framework_findings)
+
+    open_framework = any(not f.endswith(CUSTOM_MARK) for f in frameworks)
+    released = bool(urls or scripts or (configs and open_framework))
+    if configs and not scripts and not urls:
+        why = "training configs in the repo with a named framework" if open_framework else "training configs without code or a framework"
+        findings.append(Finding("files", why, 0.5))
+    if not released:
+        findings.append(Finding("card", _not_released_reason(frameworks), 0.7))
+    return TrainingCodeEvidence(
+        released=released,
+        urls=tuple(urls[:MAX_FILES_REPORTED]),
+        repo_files=tuple((scripts + configs)[:MAX_FILES_REPORTED]),
+        frameworks_mentioned=tuple(frameworks),
+        findings=tuple(findings[:60]),
+    )
+
+
+def _not_released_reason(frameworks: Sequence[str]) -> str:
+    if frameworks:
+        return f"no training code released; the card only names what it was trained with: {', '.join(frameworks[:5])}"
+    return "no training code linked or shipped in the repository"
+
+
+# --- links ------------------------------------------------------------------------------------
+
+
+def classify_link(link: Link) -> LinkVerdict:
+    """What a link points to, judged from its host, its text and the clause it sits in."""
+    if not _is_code_location(link.url):
+        return LinkVerdict("not-code", "not a code host")
+    text = link.text.strip()
+    clause = _clause(link)
+    path = urlparse(link.url).path.lower()
+    if _LICENCE.search(text) or _LICENCE.search(posixpath.basename(path)):
+        return LinkVerdict("not-code", "a licence text")
+    if _EXAMPLE.search(text) or _EXAMPLE.search(path):
+        return LinkVerdict("example", f"example/sample code (\"{_short(text)}\")")
+    if _NEGATED.search(clause) and _TRAINING_WORD.search(clause):
+        return LinkVerdict("repository", f"the card says the training code is not (yet) released: \"{_short(clause)}\"")
+    if _TRAINING_EXPLICIT.search(text) or _TRAINING_EXPLICIT.search(clause):
+        return LinkVerdict("training", f"\"{_short(clause)}\"")
+    text_is_url = text == link.url.strip()
+    if not text_is_url and (_FRAMEWORK_WORD.search(text) or _framework_in(text)):
+        return LinkVerdict("framework", f"a framework the model was trained with, not its training code (\"{_short(clause)}\")")
+    code_text = bool(_CODE_WORD.search(text)) or (text_is_url and bool(_CODE_WORD.search(clause)))
+    if code_text and _TRAINING_WORD.search(clause) and not _INFERENCE.search(text):
+        return LinkVerdict("training", f"code link in a clause about training: \"{_short(clause)}\"")
+    if _EXAMPLE.search(clause):
+        return LinkVerdict("example", f"\"{_short(clause)}\"")
+    if _FRAMEWORK_WORD.search(clause):
+        return LinkVerdict("framework", f"a framework the model was trained with, not its training code (\"{_short(clause)}\")")
+    if _INFERENCE.search(text) or _INFERENCE.search(clause) or _INFERENCE.search(path):
+        return LinkVerdict("inference", f"inference/tooling code (\"{_short(clause)}\")")
+    return LinkVerdict("repository", f"\"{_short(clause)}\"")
+
+
+def _is_code_location(url: str) -> bool:
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https"):
+        return False
+    host = parsed.netloc.lower().split(":")[0].removeprefix("www.")
+    if any(host == h or host.endswith("." + h) for h in _CODE_HOSTS):
+        return True
+    if host in _HUB_HOSTS:
+        parts = [p for p in parsed.path.split("/") if p]
+        return (bool(parts) and parts[0] == "spaces") or bool(_CODE_EXT.search(parsed.path))
+    return False
+
+
+def _clause(link: Link) -> str:
+    """The part of the link's sentence that belongs to it (split at ';', '·' and '|')."""
+    context = link.context
+    pieces = re.split(r"\s*(?:;|·|\|)\s*", context)
+    if len(pieces) == 1:
+        return context
+    for needle in (link.text, link.url):
+        for piece in pieces:
+            if needle and needle in piece:
+                return piece
+    return context
+
+
+def _framework_in(text: str) -> str | None:
+    for pattern, name in _FRAMEWORKS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+# --- statements without links ---------------------------------------------------------------
+
+
+def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[str]) -> tuple[list[str], list[Finding], list[str]]:
+    """Sentences such as "The pretraining code is in the BERT repository" or "the training script is in this repo"."""
+    urls: list[str] = []
+    findings: list[Finding] = []
+    mentioned: list[str] = []
+    sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
+    for block in card.blocks:
+        if block.kind == "table_row":
+            continue
+        for sentence in split_sentences(block.text[:10_000]):
+            names_code = _TRAINING_EXPLICIT.search(sentence) or any(
+                _TRAIN_SCRIPT.match(n) for n in _FILE_NAME.findall(sentence)
+            )
+            if not names_code:
+                continue
+            source = f"card:## {card.section_title(block.section_index)}" if card.section_title(block.section_index) else "card"
+            if _EXAMPLE.search(sentence):
+                continue
+            if _NEGATED.search(sentence):
+                findings.append(Finding(source, f"card says the training code is not released: \"{_short(sentence)}\"", 0.8))
+                continue
+            if not _AVAILABLE.search(sentence):
+                continue
+            files = [sibling_names[n.lower()] for n in _FILE_NAME.findall(sentence) if n.lower() in sibling_names]
+            if files:
+                mentioned.extend(f for f in files if f not in mentioned)
+                findings.append(Finding(source, f"card says the training code is in this repository: \"{_short(sentence)}\"", 0.85))
+                continue
+            if any(link.context and link.context in sentence for link in card.links if _is_code_location(link.url)):
+                continue  # the link itself was judged above
+            targets = [link for link in repositories if re.search(r"repo|repository|github|code", sentence, re.I)]
+            if targets:
+                for link in targets:
+                    if link.url not in urls:
+                        urls.append(link.url)
+                findings.append(
+                    Finding(source, f"card says the training code is in the linked repository: \"{_short(sentence)}\"", 0.6)
+                )
+            else:
+                findings.append(Finding(source, f"card says training code is available but links none: \"{_short(sentence)}\"", 0.4))
+    return urls, findings, mentioned
+
+
+# --- frameworks -------------------------------------------------------------------------------
+
+
+def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
+    """Frameworks and custom codebases the card says the model was trained with."""
+    found: list[str] = []
+    findings: list[Finding] = []
+    for block in card.blocks:
+        title = card.section_title(block.section_index)
+        in_training_section = bool(re.search(r"train|software|implementation|framework", title, re.I))
+        for sentence in split_sentences(block.text[:10_000]):
+            if _EXAMPLE.search(sentence):
+                continue  # "an SFT example with TRL" says nothing about how the model was trained
+            about_training = in_training_section or _TRAINING_WORD.search(sentence) or _TRAINING_CONTEXT_LABEL.match(sentence)
+            if not about_training:
+                continue
+            for pattern, name in _FRAMEWORKS:
+                if name not in found and pattern.search(sentence):
+                    found.append(name)
+                    findings.append(Finding(f"card:## {title}" if title else "card", f"trained with {name}: \"{_short(sentence)}\"", 0.7))
+            if _CUSTOM_CODE.search(sentence):
+                m = _CUSTOM_NAME.search(sentence)
+                name = next((g for g in m.groups() if g), None) if m else None
+                label = f"{name} {CUSTOM_MARK}" if name else f"training code {CUSTOM_MARK}"
+                if label not in found:
+                    found.append(label)
+                    findings.append(Finding(f"card:## {title}" if title else "card", f"custom training code, not released: \"{_short(sentence)}\"", 0.8))
+        if len(found) >= 20:
+            break
+    return found, findings
+
+
+# --- repository files -------------------------------------------------------------------------
+
+
+def _repo_files(siblings: Sequence[str], files: Mapping[str, bytes], body_lower: str) -> tuple[list[str], list[str], list[Finding]]:
+    scripts: list[str] = []
+    configs: list[str] = []
+    findings: list[Finding] = []
+    for path in list(siblings)[:MAX_SIBLINGS]:
+        if not isinstance(path, str):
+            continue
+        name = posixpath.basename(path)
+        lower = name.lower()
+        if lower in _ARTEFACTS:
+            findings.append(Finding(f"file:{path}", "training run artefact (logs/arguments), not code", 0.4))
+            continue
+        is_script = bool(_TRAIN_SCRIPT.match(name) or _TRAIN_DIR.search(path))
+        is_config = bool(_TRAIN_CONFIG.match(name)) and not is_script
+        if not (is_script or is_config):
+            continue
+        if _EXAMPLE_PATH.search(path):
+            findings.append(Finding(f"file:{path}", "example fine-tuning code for users, not the code that trained this model", 0.8))
+            continue
+        content = files.get(path)
+        trains = content is not None and bool(_TRAINING_CONTENT.search(content[:200_000].decode("utf-8", "replace")))
+        mentioned = lower in body_lower
+        confidence = 0.85 if mentioned else 0.75 if trains else 0.6
+        why = "training script in the repository" if is_script else "training config in the repository"
+        if mentioned:
+            why += " (named in the card)"
+        findings.append(Finding(f"file:{path}", why, confidence))
+        (scripts if is_script else configs).append(path)
+    return scripts, configs, findings
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,77 @@
+"""Are there downloadable weights? Read from the repo's file list and access state."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .types import Access, Finding, WeightsEvidence
+
+# Extension -> format name. Index files (model.safetensors.index.json) are not weights.
+WEIGHT_FORMATS = {
+    ".safetensors": "safetensors",
+    ".bin": "pytorch-bin",
+    ".pt": "pytorch",
+    ".pth": "pytorch",
+    ".ckpt": "checkpoint",
+    ".gguf": "gguf",
+    ".ggml": "ggml",
+    ".onnx": "onnx",
+    ".h5": "keras-h5",
+    ".keras": "keras",
+    ".msgpack": "flax",
+    ".mlmodel": "coreml",
+    ".tflite": "tflite",
+    ".nemo": "nemo",
+    ".ot": "rust-tch",
+    ".npz": "numpy",
+    ".joblib": "sklearn",
+    ".pkl": "pickle",
+    ".pb": "tensorflow",
+    ".llamafile": "llamafile",
+    ".mlx": "mlx",
+}
+# Folders that are weights as a whole (Core ML packages, TF SavedModel variables).
+_WEIGHT_DIRS = re.compile(r"(\.mlpackage/|/variables/variables\.data|(^|/)weights/weight\.bin$)")
+# .bin files that are not weights: tokenizer/vocab/optimizer state, training args.
+_NOT_WEIGHTS = re.compile(r"(training_args|optimizer|scheduler|rng_state|tokenizer|vocab|spiece)[^/]*$", re.IGNORECASE)
+
+MAX_LISTED = 20
+
+
+def weight_format(path: str) -> str | None:
+    lower = path.lower()
+    if _WEIGHT_DIRS.search(lower):
+        return "coreml" if ".mlpackage/" in lower else "tensorflow"
+    if _NOT_WEIGHTS.search(lower):
+        return None
+    for ext, name in WEIGHT_FORMATS.items():
+        if lower.endswith(ext):
+            return name
+    return None
+
+
+def weights_evidence(siblings: Sequence[str] | None, access: Access) -> WeightsEvidence:
+    files = [p for p in siblings or () if weight_format(p)]
+    formats = tuple(sorted({weight_format(p) for p in files}))  # type: ignore[misc]
+    findings: list[Finding] = []
+    if siblings is None:
+        findings.append(Finding("siblings", "the listing gave no file list", 0.5))
+    elif files:
+        findings.append(Finding("siblings", f"{len(files)} weight file(s): {', '.join(files[:3])}{' ...' if len(files) > 3 else ''}"))
+    else:
+        findings.append(Finding("siblings", "no weight files in the repository (card-only or code-only repo)"))
+    present = bool(files) and access != "unavailable"
+    if files and access == "unavailable":
+        findings.append(Finding("access", "the repository is no longer reachable (private, removed or disabled): nothing can be downloaded"))
+    elif access in ("gated-auto", "gated-manual"):
+        kind = "automatic approval" if access == "gated-auto" else "manual review"
+        findings.append(Finding("gated", f"downloads are gated ({kind}); weights are still downloadable once access is granted", 0.9))
+    return WeightsEvidence(
+        present=present,
+        files=tuple(files[:MAX_LISTED]),
+        file_count=len(files),
+        formats=formats,
+        access=access,
+        findings=tuple(findings),
+    )

@@ -1,0 +1,188 @@
+"""openness_claims: what a card says about its own openness, and what it says about others."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from extract.card import parse_card
+from extract.claims import MAX_SENTENCE_CHARS, openness_claims
+
+FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "dev_hub.json"
+
+
+def claims(markdown: str, repo_id: str = "org/model", tags=()):
+    return openness_claims(parse_card(markdown.encode()), repo_id, list(tags)).claims
+
+
+def own(markdown: str, repo_id: str = "org/model", tags=()):
+    return [(c.kind, c.phrase) for c in claims(markdown, repo_id, tags) if c.about_self]
+
+
+def test_fully_open_claim_about_itself():
+    (claim,) = claims("# Model Summary\n\n> OLMoE is 100% open-source.\n", "allenai/OLMoE-1B-7B-0924")
+    assert (claim.kind, claim.phrase, claim.about_self, claim.source) == ("fully-open", "100% open-source", True, "card")
+    assert claim.sentence == "OLMoE is 100% open-source."
+
+
+def test_comparison_with_open_source_models_is_not_about_itself():
+    # Falcon-7B's card.
+    (claim,) = claims(
+        "## Why use Falcon-7B?\n\n* **It outperforms comparable open-source models** (e.g., MPT-7B, StableLM, "
+        "RedPajama etc.), thanks to being trained on 1,500B tokens of RefinedWeb.\n",
+        "tiiuae/falcon-7b",
+    )
+    assert claim.kind == "open-source" and not claim.about_self
+    assert "outperforms comparable open-source models" in claim.sentence
+
+
+def test_llama_outperforming_open_source_chat_models_is_not_a_claim_about_itself():
+    text = ("Llama-2-Chat models outperform open-source chat models on most benchmarks we tested, and in our human "
+            "evaluations for helpfulness and safety, are on par with some popular closed-source models.")
+    assert own(text, "meta-llama/Llama-2-7b-chat-hf") == []
+    text32 = "They outperform many of the available open source and closed chat models on common industry benchmarks."
+    assert own(text32, "meta-llama/Llama-3.2-1B") == []
+    assert [c.kind for c in claims(text32)] == ["open-source"]
+
+
+def test_gemma_open_models_and_open_weights():
+    text = (
+        "### Description\n\nGemma is a family of lightweight, state-of-the-art open models from Google, built from "
+        "the same research and technology used to create the Gemini models. They are text-to-text, decoder-only "
+        "large language models, available in English, with open weights for both pre-trained variants and "
+        "instruction-tuned variants.\n"
+    )
+    assert own(text, "google/gemma-2-2b") == [("open-model", "open models"), ("open-weights", "open weights")]
+
+
+def test_aya_open_weights_research_release():
+    text = "Aya 23 is an open weights research release of an instruction fine-tuned model with multilingual capabilities."
+    assert own(text, "CohereForAI/aya-23-8B") == [("open-weights", "open weights")]
+
+
+def test_comparison_after_a_self_description_is_not_a_claim():
+    # "X is competitive with open models" says how X compares, not that X is open.
+    assert own("Zephyr is competitive with the best open models on MT-Bench.", "HuggingFaceH4/zephyr-7b-beta") == []
+    assert own("Zephyr is one of the best open models on MT-Bench.", "HuggingFaceH4/zephyr-7b-beta") == [
+        ("open-model", "open models")
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The model is compatible with open-source libraries like transformers and vLLM.",
+        "We thank the open-source community for their contributions.",
+        "It was fine-tuned on open-source datasets such as OpenHermes.",
+        "Other open models in this size range lag behind.",
+        "This model is not open source.",
+        "Better than any open model of its size.",
+    ],
+)
+def test_references_to_other_things_are_not_about_itself(sentence):
+    found = claims(sentence)
+    assert found, "the phrase is still recorded"
+    assert not any(c.about_self for c in found)
+
+
+@pytest.mark.parametrize(
+    "sentence,kind",
+    [
+        ("We release this model as open source under the Apache 2.0 license.", "open-source"),
+        ("The weights are released under an open-source license.", "open-source"),
+        ("This model is an open-weight model.", "open-weights"),
+        ("Our models are fully open: data, code and weights are public.", "fully-open"),
+        ("BLOOM is an open-science, open-access multilingual language model.", "open-science"),
+    ],
+)
+def test_descriptions_of_the_release_are_about_itself(sentence, kind):
+    found = [c for c in claims(sentence, "bigscience/bloom") if c.kind == kind]
+    assert found and found[0].about_self
+
+
+def test_heading_apposition_is_about_itself():
+    assert own("# OLMo: Open Language Model\n\nText.\n", "allenai/OLMo-7B") == [("open-model", "Open Language Model")]
+
+
+def test_licence_names_are_not_claims():
+    text = (
+        "- **License:** [The CreativeML OpenRAIL M license](https://huggingface.co/spaces/CompVis/stable-diffusion-license) "
+        "is an [Open RAIL M license](https://www.licenses.ai/blog/2022/8/18/naming-convention).\n"
+        "- License: BigScience OpenRAIL-M. The Open Source Initiative approves licences; see the Open LLM Leaderboard.\n"
+    )
+    assert claims(text) == ()
+
+
+def test_code_blocks_are_not_scanned():
+    text = "# Citation\n\n```bibtex\n@misc{x, title={OLMoE: Open Mixture-of-Experts Language Models}}\n```\n"
+    assert claims(text, "allenai/OLMoE-1B-7B-0924") == ()
+
+
+def test_name_and_tags_are_claims_about_itself():
+    found = openness_claims(parse_card(b"# m\n"), "someone/fully-open-llm-7b",
+                            ["open-source", "license:apache-2.0", "dataset:open-source-data", "text-generation"]).claims
+    assert [(c.kind, c.source, c.about_self) for c in found] == [
+        ("fully-open", "name", True),
+        ("open-source", "tag:open-source", True),
+    ]
+
+
+def test_sentences_are_bounded():
+    long = "word " * 400 + "Our model is open source. "
+    (claim,) = claims(long.replace(". ", ", ") + "end")
+    assert len(claim.sentence) <= MAX_SENTENCE_CHARS
+    assert "open source" in claim.sentence
+
+
+def test_random_cards_never_raise():
+    rng = random.Random(5)
+    words = ["open-source ", "open weights ", "fully open ", "is ", "It ", "outperforms ", "other ", "open models ",
+             "community ", ". ", "\n", "# ", "- ", "100% ", "not ", "(e.g. ", ")", "OpenRAIL "]
+    for _ in range(300):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(0, 100)))
+        for claim in claims(text, "x/open-source-" + str(rng.randint(0, 9))):
+            assert claim.kind in ("open-source", "fully-open", "open-weights", "open-model", "open-science")
+
+
+# --- the shared dev fixture --------------------------------------------------------------------
+
+
+def _models() -> dict[str, dict]:
+    if not FIXTURE.exists():
+        pytest.skip(f"shared fixture not found at {FIXTURE} (CI provides ../shared)")
+    return {m["id"]: m for m in json.loads(FIXTURE.read_text())["models"]}
+
+
+def _claims(model: dict):
+    return openness_claims(parse_card(model["files"]["README.md"].encode()), model["id"], model["tags"]).claims
+
+
+def test_fixture_washing_models_claim_open_weights_or_open_models_about_themselves():
+    for repo_id in ("google/gemma-2-2b", "CohereForAI/aya-23-8B"):
+        kinds = {c.kind for c in _claims(_models()[repo_id]) if c.about_self}
+        assert kinds & {"open-weights", "open-model"}, repo_id
+
+
+def test_fixture_falcon_makes_no_open_source_claim_about_itself():
+    found = _claims(_models()["tiiuae/falcon-7b"])
+    assert [c.kind for c in found] == ["open-source"]  # the comparison is seen ...
+    assert not any(c.about_self for c in found)  # ... and not taken as a claim
+
+
+def test_fixture_olmoe_claims_to_be_fully_open():
+    assert ("fully-open", True) in {(c.kind, c.about_self) for c in _claims(_models()["allenai/OLMoE-1B-7B-0924"])}
+
+
+def test_fixture_no_false_washing_claims():
+    # A model below Open Source that is not flagged as washing must not claim open source about itself,
+    # and a Weights Available model that is not washing must not claim open weights either.
+    for model in _models().values():
+        own_kinds = {c.kind for c in _claims(model) if c.about_self}
+        below_open_source = all(label in ("No Weights", "Weights Available", "Open Weights") for label in model["expected"])
+        if below_open_source and not model["washing"]:
+            assert not own_kinds & {"open-source", "fully-open"}, model["id"]
+        if model["expected"] == ["Weights Available"] and not model["washing"]:
+            assert not own_kinds & {"open-weights", "open-model"}, model["id"]
