@@ -13,6 +13,7 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
+from extract.datasets import hub_dataset_ids_in_text
 from store import crawl_writes as w
 
 from .datasets import fetch_dataset, linked_dataset_ids
@@ -110,29 +111,32 @@ def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progre
         summary.models_seen += len(items)
         summary.versions_new += new_versions
         progress("models", len(items))
-        _download(engine, pool, http, config, summary, pending, progress)
-        _datasets(engine, http, config, summary, items)
+        linked_in_cards = _download(engine, pool, http, config, summary, pending, progress)
+        wanted = [d for item in items for d in linked_dataset_ids(item)] + linked_in_cards
+        _datasets(engine, http, config, summary, wanted)
         if limit is not None and summary.models_seen >= limit:
             return
 
 
-def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pending: list[PendingFetch], progress: ProgressFn) -> None:
+def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pending: list[PendingFetch], progress: ProgressFn) -> list[str]:
+    """Fetch and store the pending versions' files; returns the Hub datasets their cards link to."""
     if not pending:
-        return
+        return []
     results: list[VersionDownload] = list(pool.map(lambda p: fetch_version(http, config.endpoint, p), pending))
+    card_links = {r.version_id: hub_dataset_ids_in_text(r.readme.content.decode("utf-8", "replace")) for r in results if r.readme.content}
     with engine.begin() as conn:
         readmes, files = w.record_downloads(conn, summary.run_id, results)
+        for version_id, dataset_ids in card_links.items():
+            w.link_datasets(conn, version_id, dataset_ids)
     summary.readmes_fetched += readmes
     summary.files_fetched += files
     summary.changed_version_ids.extend(r.version_id for r in results)
     progress("downloads", len(results))
+    return [d for ids in card_links.values() for d in ids]
 
 
-def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, items) -> None:
-    wanted: dict[str, None] = {}
-    for item in items:
-        for dataset_id in linked_dataset_ids(item):
-            wanted.setdefault(dataset_id)
+def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, dataset_ids: list[str]) -> None:
+    wanted = dict.fromkeys(dataset_ids)
     if not wanted:
         return
     with engine.begin() as conn:

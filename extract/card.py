@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, NamedTuple
@@ -514,10 +515,8 @@ def _render_inline(children: Iterable[Any]) -> tuple[str, list[tuple[str, int, i
             add(child.content or "")
         elif kind == "html_inline":
             tag = child.content.strip().lower()
-            if tag.startswith("<a ") or tag.startswith("<a\n") or tag.startswith("<a\t"):
-                anchor = BeautifulSoup(child.content, "html.parser").find("a")
-                href = anchor.get("href") if anchor is not None else None
-                opened.append((str(href or ""), pos))
+            if tag.startswith(("<a ", "<a\n", "<a\t")):
+                opened.append((_href_of(child.content[:2000]), pos))
             elif tag.startswith("</a") and opened:
                 href, start = opened.pop()
                 if href:
@@ -525,6 +524,14 @@ def _render_inline(children: Iterable[Any]) -> tuple[str, list[tuple[str, int, i
             elif tag.startswith("<br"):
                 add(" ")
     return "".join(parts), spans
+
+
+@functools.lru_cache(maxsize=1024)
+def _href_of(tag: str) -> str:
+    """href of an opening <a ...> tag (cached: badge-heavy cards repeat the same tags)."""
+    anchor = BeautifulSoup(tag, "html.parser").find("a")
+    href = anchor.get("href") if anchor is not None else None
+    return str(href or "")
 
 
 def _trim_url(url: str) -> str:

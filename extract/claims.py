@@ -43,7 +43,8 @@ _PATTERNS: tuple[tuple[ClaimKind, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    ("open-weights", re.compile(r"\bopen[\s-]?weights?\b", re.I)),
+    # "released under an open licence" claims the weights are openly licensed
+    ("open-weights", re.compile(r"\bopen[\s-]?weights?\b|\bopen[\s-]licen[cs]e[sd]?\b", re.I)),
     ("open-source", re.compile(r"\bopen[\s-]?sourc(?:e|ed|ing)\b", re.I)),
     ("open-science", re.compile(r"\bopen[\s-]science\b", re.I)),
     (
@@ -60,9 +61,11 @@ _PATTERNS: tuple[tuple[ClaimKind, re.Pattern[str]], ...] = (
 # Not claims: licence and organisation names that contain the words.
 _NOT_A_CLAIM_AFTER = re.compile(r"^[\s-]*(?:initiative|software licen[cs]e|data commons|database licen[cs]e|government licen[cs]e|rail\b|llm leaderboard|leaderboard)", re.I)
 
+_LICENCE_NAME_AFTER = re.compile(r"^[\s-]*licen[cs]e\b", re.I)
 # After the phrase: it qualifies something other than the model.
 _ECOSYSTEM_AFTER = re.compile(
-    r"^[\s-]*(?:[\w-]+\s+){0,2}?(?:libraries|library|tools?|toolkits?|tooling|frameworks?|community|communities|"
+    # "open-source community" qualifies the community; "open source for the research community" does not
+    r"^[\s-]*(?!(?:for|to|with|by|in|from|under|and|or)\b)(?:[\w-]+\s+){0,2}?(?:libraries|library|tools?|toolkits?|tooling|frameworks?|community|communities|"
     r"ecosystem|projects?|software|alternatives?|counterparts?|baselines?|competitors?|leaderboards?|efforts?|"
     r"movement|initiatives?|developers|contributors|implementations?|packages?|datasets?|data|corpora|corpus|"
     r"contributions|world|space|landscape|peers|releases by others|research community)\b",
@@ -90,7 +93,8 @@ _COMPARISON = re.compile(
 _COPULA = re.compile(r"\b(?:is|are|was|were|be|being|been|remains?|becomes?)\b|'s\b", re.I)
 _SELF_WORDS = re.compile(
     r"\b(?:this|our|the present)\s+(?:model|models|release|checkpoint|repo(?:sitory)?|version|family|work|project|llm)\b"
-    r"|\bwe\s+(?:\w+\s+){0,2}?(?:release|open[\s-]?source|publish|provide|present|introduce|share|make)\b"
+    r"|\bwe\s+(?:\w+\s+){0,2}?(?:release(?:[sd]|ing)?|open[\s-]?source[sd]?|publish(?:ed)?|provided?|present(?:ed)?|"
+    r"introduced?|shared?|make|made)\b"
     r"|^\s*(?:it|they|these models|this)\b",
     re.I,
 )
@@ -133,7 +137,20 @@ def openness_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> Clai
             for kind, phrase, offset in _find(sentence):
                 about_self = _about_self(sentence, offset, offset + len(phrase), names, block.kind)
                 add(Claim(kind, phrase, _bounded(sentence, offset, offset + len(phrase)), "card", about_self))
+    for claim in _table_claims(card, names):
+        add(claim)
     return ClaimsEvidence(claims=tuple(claims))
+
+
+def _table_claims(card: ParsedCard, names: Sequence[str]) -> Iterable[Claim]:
+    """A comparison table whose column is headed by this model and says "Open Source" in a cell."""
+    for table in card.tables[:50]:
+        columns = [i for i, head in enumerate(table.header) if _mentions_name(head, names)]
+        for row in table.rows[:200]:
+            for i in columns:
+                if i < len(row):
+                    for kind, phrase, _ in _find(row[i][:200]):
+                        yield Claim(kind, phrase, " | ".join(table.header)[:150] + " / " + row[i][:100], "card", True)
 
 
 def _find(text: str) -> Iterable[tuple[ClaimKind, str, int]]:
@@ -146,6 +163,8 @@ def _find(text: str) -> Iterable[tuple[ClaimKind, str, int]]:
                 continue
             if _NOT_A_CLAIM_AFTER.match(text[m.end() : m.end() + 40]):
                 continue
+            if kind == "open-model" and _LICENCE_NAME_AFTER.match(text[m.end() : m.end() + 20]):
+                continue  # "Databricks Open Model License" names a licence
             taken.append((m.start(), m.end()))
             found.append((m.start(), kind, m.group(0)))
     for start, kind, phrase in sorted(found):

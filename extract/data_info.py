@@ -450,10 +450,13 @@ def _add_source(signals: _Signals, name: str) -> None:
 
 
 def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None:
+    categories: list[str] = []
     for table in region.tables:
         for name in _table_source_names(table):
             if _is_named(name):
                 _add_source(signals, name)
+            elif name.strip():
+                categories.append(name)
     for block in region.blocks:
         text = block.text[:5000]
         if block.kind == "table_row":
@@ -464,12 +467,24 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
                 block.section_index in region.data_section_ids or _data_sizes(text) or _DATA_WORD.search(text)
             )
             is_step = label is not None and _PROCESSING_STEP.search(label.group(1))  # "CSAM Filtering: ..."
-            if label and describes_data and not is_step and _is_named(label.group(1), initial=True):
-                _add_source(signals, label.group(1))
-                continue
+            if label and describes_data and not is_step:
+                if _is_named(label.group(1), initial=True):
+                    _add_source(signals, label.group(1))
+                    continue
+                if block.section_index in region.data_section_ids and len(label.group(1).split()) <= 4:
+                    categories.append(label.group(1))  # "Web Documents: ...", "Code: ..."
         for sentence in split_sentences(text):
             for name in _enumerated_names(sentence):
                 _add_source(signals, name)
+    categories = list(dict.fromkeys(c.strip() for c in categories))
+    if len(categories) >= 2:
+        signals.add(
+            "source-categories",
+            POINTS["source-categories"],
+            "card",
+            f"kinds of data listed (not named sources): {', '.join(categories[:6])}",
+            0.6,
+        )
 
 
 def _table_source_names(table: Table) -> list[str]:

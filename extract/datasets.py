@@ -16,6 +16,20 @@ MAX_DATASETS = 64
 _HUB_DATASET_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/([\w.-]+(?:/[\w.-]+)?)/?(?:[?#].*)?$")
 
 
+_HUB_DATASET_URL_IN_TEXT = re.compile(r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/([\w.-]+(?:/[\w.-]+)?)")
+MAX_TEXT_SCAN = 512_000
+
+
+def hub_dataset_ids_in_text(text: str) -> list[str]:
+    """Hub dataset ids linked anywhere in a card's text (bounded scan), in order of appearance."""
+    found: dict[str, None] = {}
+    for match in _HUB_DATASET_URL_IN_TEXT.finditer(text[:MAX_TEXT_SCAN]):
+        dataset_id = match.group(1).rstrip(".")
+        if dataset_id not in ("viewer",) and len(found) < MAX_DATASETS:
+            found.setdefault(dataset_id)
+    return list(found)
+
+
 def declared_dataset_ids(card_data: Mapping[str, Any], tags: Sequence[str], link_urls: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(dataset id, where it was declared), first declaration wins, bounded."""
     found: dict[str, str] = {}

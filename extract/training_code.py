@@ -175,7 +175,9 @@ _ARTEFACTS = frozenset(
     {"trainer_state.json", "training_args.bin", "train_results.json", "all_results.json", "eval_results.json",
      "training_args.json", "train_log.json"}
 )
-_EXAMPLE_PATH = re.compile(r"sample|example|demo|tutorial|test|notebook|colab|quickstart", re.I)
+_EXAMPLE_PATH = re.compile(
+    r"(?:^|[/_\-.])(?:samples?|examples?|demos?|tutorials?|tests?|notebooks?|colab|quickstart)(?=[/_\-.]|$)", re.I
+)
 _TRAINING_CONTENT = re.compile(
     r"\bTrainer\(|\boptimi[sz]er\b|\.backward\(|\blearning_rate\b|\blr_scheduler\b|\bnum_train_epochs\b|\bmax_steps\b|"
     r"\boptax\b|\bglobal_batch_size\b|\bmicro_batch_size\b|\bwarmup",
@@ -300,8 +302,11 @@ def _clause(link: Link) -> str:
     if len(pieces) == 1:
         return context
     for needle in (link.text, link.url):
-        for piece in pieces:
+        for i, piece in enumerate(pieces):
             if needle and needle in piece:
+                if i > 0 and piece.strip() in (link.text.strip(), link.url.strip()):
+                    # A table cell holding only the link: its row label ("Training code | <url>") says what it is.
+                    return f"{pieces[i - 1]} {piece}"
                 return piece
     return context
 

@@ -31,18 +31,29 @@ WEIGHT_FORMATS = {
     ".llamafile": "llamafile",
     ".mlx": "mlx",
 }
-# Folders that are weights as a whole (Core ML packages, TF SavedModel variables).
-_WEIGHT_DIRS = re.compile(r"(\.mlpackage/|/variables/variables\.data|(^|/)weights/weight\.bin$)")
+# Folders that are weights as a whole (Core ML packages, TF SavedModel variables), and raw tensor
+# shards in a checkpoint folder (e.g. "ckpt-0/tensor00000_000", "model.ckpt.data-00000-of-00001").
+_WEIGHT_DIRS = re.compile(
+    r"(\.mlpackage/|/variables/variables\.data|(^|/)weights/weight\.bin$|\.ckpt\.data-\d+"
+    r"|(^|/)(ckpt|checkpoints?)[-_]?\d*/[^/.]+$)"
+)
 # .bin files that are not weights: tokenizer/vocab/optimizer state, training args.
 _NOT_WEIGHTS = re.compile(r"(training_args|optimizer|scheduler|rng_state|tokenizer|vocab|spiece)[^/]*$", re.IGNORECASE)
 
 MAX_LISTED = 20
 
 
+_TEXT_NAMES = re.compile(r"(^|/)(readme|licen[cs]e|notice|changelog|copying|makefile|dockerfile)[^/]*$")
+
+
 def weight_format(path: str) -> str | None:
     lower = path.lower()
+    if _TEXT_NAMES.search(lower):
+        return None
     if _WEIGHT_DIRS.search(lower):
-        return "coreml" if ".mlpackage/" in lower else "tensorflow"
+        if ".mlpackage/" in lower:
+            return "coreml"
+        return "tensorflow" if "variables" in lower or ".ckpt." in lower else "checkpoint"
     if _NOT_WEIGHTS.search(lower):
         return None
     for ext, name in WEIGHT_FORMATS.items():

@@ -172,6 +172,9 @@ def export(args) -> int:
     return 0
 
 
+DEMO_TOKEN = "hf_hubscan_demo_not_a_secret"
+
+
 def demo(args) -> int:
     from pathlib import Path
 
@@ -188,10 +191,12 @@ def demo(args) -> int:
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     engine = open_engine(str(db_path))
     state = HubState.from_fixture(snapshot)
-    with ReplayHub(state) as hub:
+    # The demo crawler account has accepted every gate (as a production crawler account would for
+    # auto-gated models), so gated cards are read too. This made-up token only opens the local
+    # replay hub; a user's real HF_TOKEN is never sent to it.
+    with ReplayHub(state, tokens={DEMO_TOKEN: {"user": "hubscan-demo", "gated": ["*"]}}) as hub:
         print(f"replay hub serving {sum(1 for _ in state.repo_ids('model'))} models of the bundled snapshot at {hub.url}")
-        # token=False: the replay hub needs none, and a user's real HF_TOKEN must not be sent anywhere else.
-        config = CrawlConfig(endpoint=hub.url, token=False, retry=retry_policy_from_env())
+        config = CrawlConfig(endpoint=hub.url, token=DEMO_TOKEN, retry=retry_policy_from_env())
         try:
             with progress_display() as progress:
                 summary = run_crawl(engine, config, progress)

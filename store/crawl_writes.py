@@ -130,18 +130,28 @@ def record_listing_page(conn: Connection, run_id: int, items: Sequence[Mapping[s
                 )
             ).inserted_primary_key[0]
             new_versions += 1
-            links = [{"version_id": version_id, "dataset_id": d} for d in linked_dataset_ids(item)]
-            if links:
-                conn.execute(insert(s.version_datasets), links)
+            link_datasets(conn, version_id, linked_dataset_ids(item))
         row["current_version_id"] = version_id
-        if current is not None:
-            changed = {k: v for k, v in row.items() if getattr(current, k) != v}
-            if changed:
-                conn.execute(update(s.models).where(s.models.c.repo_id == repo_id).values(**changed))
+        changed = row if current is None else {k: v for k, v in row.items() if getattr(current, k) != v}
+        if changed:
+            conn.execute(update(s.models).where(s.models.c.repo_id == repo_id).values(**changed))
         version_ids[repo_id] = version_id
         _observe(conn, run_id, repo_id, version_id, item)
     pending = pending_fetches(conn, version_ids=list(version_ids.values()))
     return pending, new_versions
+
+
+def link_datasets(conn: Connection, version_id: int, dataset_ids: Sequence[str]) -> None:
+    """Remember which datasets a version names (metadata, or links in its card); duplicates ignored."""
+    if not dataset_ids:
+        return
+    known = {
+        r.dataset_id
+        for r in conn.execute(select(s.version_datasets.c.dataset_id).where(s.version_datasets.c.version_id == version_id))
+    }
+    new = [{"version_id": version_id, "dataset_id": d} for d in dict.fromkeys(dataset_ids) if d not in known]
+    if new:
+        conn.execute(insert(s.version_datasets), new)
 
 
 def _observe(conn: Connection, run_id: int, repo_id: str, version_id: int, item: Mapping[str, Any]) -> None:

@@ -186,3 +186,36 @@ def test_fixture_no_false_washing_claims():
             assert not own_kinds & {"open-source", "fully-open"}, model["id"]
         if model["expected"] == ["Weights Available"] and not model["washing"]:
             assert not own_kinds & {"open-weights", "open-model"}, model["id"]
+
+
+def test_made_open_source_for_the_research_community_is_a_self_claim():
+    # DeepSeek LLM card (2023): the release sentence names the models and "the research community" as audience.
+    card = parse_card(
+        b"# DeepSeek LLM\n\nTo foster research, we have made DeepSeek LLM 7B/67B Base and DeepSeek LLM 7B/67B "
+        b"Chat open source for the research community.\n"
+    )
+    claims = openness_claims(card, "deepseek-ai/deepseek-llm-7b-base", []).claims
+    assert [(c.kind, c.about_self) for c in claims] == [("open-source", True)]
+
+
+def test_open_source_column_of_a_comparison_table_headed_by_the_model_is_a_self_claim():
+    # Kimi K2 card: the benchmark table labels its own column "Open Source", others "Proprietary".
+    card = parse_card(
+        b"## Evaluation\n\n| Benchmark | Kimi K2 Instruct | Claude Sonnet 4 |\n|---|---|---|\n"
+        b"| | **Open Source** | **Proprietary** |\n| SWE-bench | 65.8 | 72.7 |\n"
+    )
+    claims = openness_claims(card, "moonshotai/Kimi-K2-Instruct", []).claims
+    assert any(c.about_self and c.kind == "open-source" for c in claims)
+    other = openness_claims(card, "anthropic/some-other-model", []).claims
+    assert not any(c.about_self for c in other)
+
+
+def test_released_under_an_open_license_claims_open_weights_but_a_licence_name_does_not():
+    # DBRX card: "We are releasing ... under an open license" (the Databricks Open Model License).
+    card = parse_card(
+        b"# DBRX Base\n\n- We are releasing both DBRX Base and DBRX Instruct under "
+        b"[an open license](https://www.databricks.com/legal/open-model-license).\n\n"
+        b"Use of DBRX is governed by the Databricks Open Model License.\n"
+    )
+    claims = openness_claims(card, "databricks/dbrx-base", []).claims
+    assert [(c.kind, c.phrase.lower(), c.about_self) for c in claims] == [("open-weights", "open license", True)]

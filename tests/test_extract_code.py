@@ -175,7 +175,7 @@ def test_training_script_in_the_repo_is_the_fine_tune_code():
     "path,is_training",
     [("train.py", True), ("scripts/finetune_lora.sh", True), ("run_clm.py", True), ("my_model_sft.py", True),
      ("examples/train.py", False), ("train_example.py", False), ("demo_train.py", False), ("modeling_x.py", False),
-     ("constrain.py", False), ("tokenizer.py", False)],
+     ("constrain.py", False), ("tokenizer.py", False), ("latest/train.py", True), ("tests/test_train.py", False)],
 )
 def test_training_script_names(path, is_training):
     ev = train("# m\n", siblings=[path])

@@ -117,6 +117,7 @@ was trained with 2 trillion tokens. Here are the key components:
 """
     ev = evidence(gemma)
     assert not has(ev, "named-sources")
+    assert has(ev, "source-categories")  # kinds of data are worth a little
     assert has(ev, "filtering")
     assert not ev.sufficient
     assert set(ev.sections) >= {"Model Data", "Training Dataset", "Data Preprocessing"}
