@@ -35,7 +35,7 @@ def washing_reasons(ev: ModelEvidence, label: str, bases: Sequence[BaseLabel] = 
         declared = ev.licence.name or ev.licence.hub_id
         for base in bases:
             if base.licence_family is not None and base.licence_family not in OPEN_FAMILIES:
-                reasons.append(f"W-LAUNDER: declares {declared}, but its base {base.repo_id} is under a {base.licence_family} licence")
+                reasons.append(f"W-LAUNDER: declares {declared}, but its base {base.repo_id} is not under an open licence ({base.licence_family})")
         inferred = ev.base_model.inferred_licence_family
         if inferred is not None and inferred not in OPEN_FAMILIES:
             reasons.append(f"W-LAUNDER: declares {declared}, but derives from {ev.base_model.inferred_family} ({inferred} licence)")

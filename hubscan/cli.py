@@ -76,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     p.add_argument("--output", help="file to write (default: standard output)")
     p.set_defaults(func=commands.export)
+
+    # --- reports and read-only queries (hubscan/report_commands.py) ---
+    from . import report_commands
+
+    p = sub.add_parser("report", help="write the weekly open-washing report or the trend report", description="Write a report from the crawl history: self-contained HTML (inline SVG charts, no script), plus Markdown/CSV.")
+    report_sub = p.add_subparsers(dest="report", metavar="REPORT", required=True)
+    r = report_sub.add_parser("washing", help="the weekly open-washing report", description="Headline numbers, the open-washing list ranked by downloads, what changed since last week (new and cleared flags, label and licence changes), organisations, and licence laundering along lineage, for one ISO week's latest crawl.")
+    r.add_argument("--db", help=DB_HELP)
+    r.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the latest week with a finished crawl)")
+    r.add_argument("--out", default="reports-out", help="directory to write into (default ./reports-out)")
+    r.set_defaults(func=report_commands.report_washing)
+    r = report_sub.add_parser("trends", help="label shares over time, in three download tiers", description="Share of models per label by month of creation and by crawl date, for all models, models with more than 1,000 downloads and the top 1,000; no-licence share; share declaring datasets, training code, data information and a base model.")
+    r.add_argument("--db", help=DB_HELP)
+    r.add_argument("--since", help="first date to include, YYYY-MM-DD (default: everything)")
+    r.add_argument("--out", default="reports-out", help="directory to write into (default ./reports-out)")
+    r.set_defaults(func=report_commands.report_trends)
+
+    p = sub.add_parser("query", help="run a read-only SQL query on the database", description="Run one SELECT (or WITH/EXPLAIN/read-only PRAGMA) on a read-only connection and print the rows. Statements that write (INSERT, UPDATE, DELETE, DROP, ATTACH, ...) are refused. Views: latest_labels, label_history, washing_flags, licence_changes, lineage (see docs/schema.md).")
+    p.add_argument("sql", help='the statement, e.g. "SELECT label, COUNT(*) FROM latest_labels GROUP BY label"; - reads it from standard input')
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    p.set_defaults(func=report_commands.query)
     return parser
 
 

@@ -208,7 +208,14 @@ def demo(args) -> int:
     print(summary_line(summary))
     print(analysed.line())
     print_stored(engine)
+    from reports import write_trend_report, write_washing_report
+
+    out_dir = db_path.resolve().parent / "hubscan-demo-reports"
+    washing = write_washing_report(engine, out_dir)
+    trends = write_trend_report(engine, out_dir)
     print(f"\ndatabase: {db_path.resolve()}  (try: hubscan explain <repo_id> --db {db_path})")
+    print(f"open-washing report: {washing['html']}  (Markdown {washing['markdown'].name}, CSV {washing['csv'].name})")
+    print(f"trend report: {trends['html']}")
     return 0
 
 

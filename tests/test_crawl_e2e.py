@@ -205,7 +205,8 @@ def test_token_is_never_stored_or_logged(tmp_path, dev_hub_data, replay_hub):
 
 
 def test_every_help_is_clean(capsys):
-    for argv in (["--help"], *([c, "--help"] for c in ("crawl", "demo", "status", "extract", "classify", "explain", "export"))):
+    commands = ("crawl", "demo", "status", "extract", "classify", "explain", "export", "query", "report")
+    for argv in (["--help"], ["report", "washing", "--help"], ["report", "trends", "--help"], *([c, "--help"] for c in commands)):
         with pytest.raises(SystemExit) as exit_info:
             main(argv)
         assert exit_info.value.code == 0

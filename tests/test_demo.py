@@ -35,6 +35,12 @@ def test_demo_crawls_labels_and_prints_the_snapshot(tmp_path, monkeypatch, capsy
     assert wrong == {}
     for model in listed:
         assert model["id"][:51] in out
+    reports = tmp_path / "hubscan-demo-reports"
+    html = next(reports.glob("washing-*.html"))
+    assert str(html) in out and next(reports.glob("trends-*.html")).exists()
+    flagged = sorted(m["id"] for m in listed if m["washing"])
+    page = html.read_text()
+    assert all(repo_id in page for repo_id in flagged)
 
     # run again: the database is replaced, not appended to
     assert main(["demo"]) == 0

@@ -1,0 +1,129 @@
+"""Benchmark: `hubscan extract` + `classify` over N stored synthetic versions, from the database alone.
+
+    python benchmarks/bench_extract.py [--versions 10000] [--db /tmp/hubscan-bench-extract.db]
+
+Builds a database of N model versions (synthetic Hub models: realistic licence mix, cards of
+0-20 kB with YAML front matter, weight files, fine-tunes, dataset links) straight through the store
+writes a crawl uses, then runs extraction and labelling in a fresh process and reports versions/s
+and resident memory sampled along the way (flat memory = the samples do not grow with N).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def build(db: Path, n: int) -> None:
+    from crawler.downloads import FileOutcome, VersionDownload, licence_files
+    from replayhub.synthetic import synthetic_state
+    from store import crawl_writes as w
+    from store.db import open_engine
+
+    db.unlink(missing_ok=True)
+    engine = open_engine(str(db))
+    state = synthetic_state(n, seed=1)
+    with engine.begin() as conn:
+        run_id = w.start_run(conn, "synthetic", {}, True)
+    batch: list[dict] = []
+    readmes: dict[str, tuple[bytes | None, dict[str, bytes]]] = {}
+    for i in range(n):
+        data = state.generated_data(i)
+        files = data.pop("files")
+        item = {k: v for k, v in data.items() if k not in ("expected", "washing", "note")}
+        item["sha"] = f"{i:040x}"
+        item["siblings"] = [{"rfilename": p} for p in files]
+        batch.append(item)
+        readme = files.get("README.md")
+        lic = {p: files[p].encode() for p in licence_files(files) if isinstance(files[p], str)}
+        readmes[item["id"]] = (readme.encode() if isinstance(readme, str) else None, lic)
+        if len(batch) == 500 or i == n - 1:
+            with engine.begin() as conn:
+                pending, _ = w.record_listing_page(conn, run_id, batch)
+                results = [
+                    VersionDownload(
+                        p.version_id, p.repo_id, p.sha,
+                        FileOutcome("README.md", "ok", readmes[p.repo_id][0]) if readmes[p.repo_id][0] is not None else FileOutcome("README.md", "absent"),
+                        tuple(FileOutcome(path, "ok", body) for path, body in readmes[p.repo_id][1].items()),
+                    )
+                    for p in pending
+                ]
+                w.record_downloads(conn, run_id, results)
+            batch.clear()
+            readmes.clear()
+    with engine.begin() as conn:
+        w.finish_run(conn, run_id, "ok", {"models_seen": n})
+
+
+def run(db: Path) -> dict:
+    from hubscan.pipeline import classify_all, extract_all
+    from store.db import open_engine
+
+    engine = open_engine(str(db))
+    samples: list[tuple[int, float]] = []
+    done = {"extracted": 0}
+
+    def progress(what: str, k: int) -> None:
+        if what == "extracted":
+            done["extracted"] += k
+            samples.append((done["extracted"], round(rss_mb(), 1)))
+
+    start = time.perf_counter()
+    extracted = extract_all(engine, progress)
+    extract_s = time.perf_counter() - start
+    start = time.perf_counter()
+    labelled, passes = classify_all(engine)
+    classify_s = time.perf_counter() - start
+    step = max(1, len(samples) // 5)
+    return {
+        "versions": extracted,
+        "extract_seconds": round(extract_s, 1),
+        "extract_per_s": round(extracted / extract_s, 1) if extract_s else None,
+        "classify_seconds": round(classify_s, 1),
+        "classify_per_s": round(labelled / classify_s, 1) if classify_s else None,
+        "label_passes": passes,
+        "rss_mb_samples": samples[::step] + samples[-1:],
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--versions", type=int, default=10_000)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/hubscan-bench-extract.db"))
+    parser.add_argument("--phase", choices=("all", "build", "run"), default="all")
+    args = parser.parse_args()
+    if args.phase in ("all", "build"):
+        start = time.perf_counter()
+        build(args.db, args.versions)
+        print(f"built {args.versions} versions in {time.perf_counter() - start:.1f}s -> {args.db}", file=sys.stderr)
+    if args.phase == "build":
+        return
+    if args.phase == "run":
+        print(json.dumps(run(args.db)))
+        return
+    # measure in a fresh process, so the build's memory does not count
+    out = subprocess.run([sys.executable, __file__, "--phase", "run", "--db", str(args.db)], check=True, capture_output=True, text=True)
+    result = json.loads(out.stdout)
+    print(f"{'measure':<28} {'value':>12}")
+    for key in ("versions", "extract_seconds", "extract_per_s", "classify_seconds", "classify_per_s", "label_passes", "peak_rss_mb"):
+        print(f"{key:<28} {result[key]!s:>12}")
+    print("RSS (MB) after N versions extracted: " + ", ".join(f"{n}: {mb}" for n, mb in result["rss_mb_samples"]))
+
+
+if __name__ == "__main__":
+    main()

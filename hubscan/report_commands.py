@@ -1,0 +1,67 @@
+"""`hubscan report washing`, `hubscan report trends` and `hubscan query`: read the database, never write it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from .commands import UserError
+
+
+def _read_only_engine(db: str | None):
+    from store.query import read_only_engine
+
+    try:
+        return read_only_engine(db)
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc} (crawl first, or pass --db)") from exc
+
+
+def _print_files(title: str, files: dict[str, Path]) -> None:
+    print(title)
+    for kind, path in files.items():
+        print(f"  {kind:<22} {path}")
+
+
+def report_washing(args) -> int:
+    from reports import ReportError, write_washing_report
+
+    engine = _read_only_engine(args.db)
+    try:
+        files = write_washing_report(engine, Path(args.out), week=args.week)
+    except ReportError as exc:
+        raise UserError(str(exc)) from exc
+    _print_files(f"open-washing report written to {Path(args.out).resolve()}:", files)
+    return 0
+
+
+def report_trends(args) -> int:
+    from reports import ReportError, write_trend_report
+
+    engine = _read_only_engine(args.db)
+    try:
+        files = write_trend_report(engine, Path(args.out), since=args.since)
+    except ReportError as exc:
+        raise UserError(str(exc)) from exc
+    _print_files(f"trend report written to {Path(args.out).resolve()}:", files)
+    return 0
+
+
+def query(args) -> int:
+    from store.query import FORMATTERS, QueryRefused, run_query
+
+    sql = sys.stdin.read() if args.sql == "-" else args.sql
+    engine = _read_only_engine(args.db)
+    try:
+        result = run_query(engine, sql)
+    except QueryRefused as exc:
+        raise UserError(f"query refused: {exc}") from exc
+    except SQLAlchemyError as exc:
+        # The database's own message (syntax error, unknown column, read-only refusal), without a traceback.
+        message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise UserError(f"query failed: {message}") from exc
+    text = FORMATTERS[args.format](result)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0

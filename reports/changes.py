@@ -1,0 +1,131 @@
+"""What changed between two crawl runs: new and cleared open-washing flags, label and licence changes.
+
+Labels and evidence belong to a model *version*, so a model changes between two runs when the
+runs saw different versions of it (or it appeared or disappeared). A licence that became tighter
+(e.g. Apache-2.0 -> a custom "other" licence) is a rug-pull: the feed lists it first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from classify.rules import RANK
+from store import schema as s
+from store.views import LICENCE_OPENNESS
+
+from .snapshot import VersionFacts, model_url, version_facts
+
+NEW_FLAG = "new flag"
+CLEARED_FLAG = "cleared flag"
+LABEL_CHANGE = "label change"
+LICENCE_CHANGE = "licence change"
+KINDS = (NEW_FLAG, CLEARED_FLAG, LABEL_CHANGE, LICENCE_CHANGE)
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    repo_id: str
+    organisation: str | None
+    downloads: int
+    before: str | None  # label / licence / flag state last week
+    after: str | None
+    direction: str  # up/down for labels, looser/tighter/same openness for licences, new/removed/... for flags
+    detail: str
+
+    @property
+    def url(self) -> str:
+        return model_url(self.repo_id)
+
+
+@dataclass(frozen=True)
+class Changes:
+    previous_run: int
+    current_run: int
+    new_flags: tuple[Change, ...]
+    cleared_flags: tuple[Change, ...]
+    label_changes: tuple[Change, ...]
+    licence_changes: tuple[Change, ...]  # rug-pulls (tighter) first
+    new_models: int
+    gone_models: int
+
+    def all(self) -> tuple[Change, ...]:
+        return self.new_flags + self.cleared_flags + self.label_changes + self.licence_changes
+
+    @property
+    def rug_pulls(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.licence_changes if c.direction == "tighter")
+
+
+def _licence_direction(before: str | None, after: str | None) -> str:
+    b, a = LICENCE_OPENNESS.get(before or "unknown"), LICENCE_OPENNESS.get(after or "unknown")
+    if a is None or b is None or a == b:
+        return "same openness"
+    return "looser" if a > b else "tighter"
+
+
+def _label_direction(before: str | None, after: str | None) -> str:
+    if before not in RANK or after not in RANK:
+        return "changed"
+    return "up" if RANK[after] > RANK[before] else "down"
+
+
+def _first_reason(facts: VersionFacts) -> str:
+    return facts.reasons[0] if facts.reasons else ""
+
+
+def changes_between(conn: Connection, previous_run: int, current_run: int) -> Changes:
+    o, m = s.observations, s.models
+    now, prev = o.alias("now"), o.alias("prev")
+    changed = conn.execute(
+        select(now.c.repo_id, m.c.author, now.c.downloads, now.c.version_id.label("now_v"), prev.c.version_id.label("prev_v"))
+        .select_from(
+            now.join(m, m.c.repo_id == now.c.repo_id).outerjoin(prev, and_(prev.c.repo_id == now.c.repo_id, prev.c.run_id == previous_run))
+        )
+        .where(now.c.run_id == current_run, or_(prev.c.version_id.is_(None), prev.c.version_id != now.c.version_id))
+        .order_by(func.coalesce(now.c.downloads, 0).desc(), now.c.repo_id)
+    ).all()
+    gone = conn.execute(
+        select(prev.c.repo_id, m.c.author, prev.c.downloads, prev.c.version_id.label("prev_v"))
+        .select_from(
+            prev.join(m, m.c.repo_id == prev.c.repo_id).outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run))
+        )
+        .where(prev.c.run_id == previous_run, now.c.repo_id.is_(None))
+        .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
+    ).all()
+    facts = version_facts(conn, [r.now_v for r in changed] + [r.prev_v for r in changed if r.prev_v is not None] + [r.prev_v for r in gone])
+
+    new_flags, cleared, labels, licences = [], [], [], []
+    new_models = 0
+    for r in changed:
+        after = facts.get(r.now_v)
+        before = facts.get(r.prev_v) if r.prev_v is not None else None
+        dl = int(r.downloads or 0)
+        if before is None:
+            new_models += 1
+        if after is None:
+            continue
+        if after.open_washing and not (before and before.open_washing):
+            how = "new model" if before is None else "new version"
+            new_flags.append(Change(NEW_FLAG, r.repo_id, r.author, dl, None, after.label, how, _first_reason(after)))
+        if before is None:
+            continue
+        if before.open_washing and not after.open_washing:
+            cleared.append(Change(CLEARED_FLAG, r.repo_id, r.author, dl, before.label, after.label, "flag cleared", _first_reason(before)))
+        if before.label != after.label and after.label is not None and before.label is not None:
+            direction = _label_direction(before.label, after.label)
+            labels.append(Change(LABEL_CHANGE, r.repo_id, r.author, dl, before.label, after.label, direction, f"licence {before.licence or 'none'} → {after.licence or 'none'}"))
+        if before.licence != after.licence:
+            direction = _licence_direction(before.licence_family, after.licence_family)
+            licences.append(
+                Change(LICENCE_CHANGE, r.repo_id, r.author, dl, before.licence, after.licence, direction,
+                       f"{before.licence_family or 'unknown'} → {after.licence_family or 'unknown'}; label {before.label} → {after.label}")
+            )
+    for r in gone:
+        before = facts.get(r.prev_v)
+        if before is not None and before.open_washing:
+            cleared.append(Change(CLEARED_FLAG, r.repo_id, r.author, int(r.downloads or 0), before.label, None, "no longer listed", _first_reason(before)))
+    licences.sort(key=lambda c: (c.direction != "tighter", -c.downloads, c.repo_id))
+    return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, len(gone))

@@ -1,0 +1,314 @@
+"""The Hub as one crawl run saw it: label counts, flagged models, organisations, lineage pairs.
+
+"As run R saw it" means the version each model had in R's observations, with that version's label
+and evidence, and the downloads counted in R. Everything is aggregated in SQL (portable Core
+expressions), so a report over a million models does not load a million rows; only the flagged
+models' evidence is read, to quote their claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+from urllib.parse import quote
+
+from sqlalchemy import Connection, and_, case, func, select, true
+
+from classify.rules import LABELS
+from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS
+from store import schema as s
+from store.views import LICENCE_OPENNESS
+
+HUB_URL = "https://huggingface.co"
+MAX_QUOTE = 300  # characters of a claim sentence quoted in a report
+CHUNK = 500  # ids per IN (...) list
+
+o, m, lab, ev, vb = s.observations, s.models, s.labels, s.evidence, s.version_bases
+
+
+def model_url(repo_id: str) -> str:
+    """The model's page on the Hub; the id is percent-encoded so it can only ever be a path."""
+    return f"{HUB_URL}/{quote(repo_id, safe='/-_.')}"
+
+
+def openness_rank(column):
+    """SQL CASE ranking a licence-family column (store.views.LICENCE_OPENNESS); NULL when unknown."""
+    return case(*((column == family, rank) for family, rank in LICENCE_OPENNESS.items()), else_=None)
+
+
+def flagged_int():
+    """1 for a flagged version, else 0: summed to count flags."""
+    return case((lab.c.open_washing == true(), 1), else_=0)
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def share(part: float, whole: float) -> float:
+    """Percentage, 0 when there is nothing to share."""
+    return 100.0 * part / whole if whole else 0.0
+
+
+# --- headline ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelShare:
+    label: str
+    models: int
+    share: float  # % of labelled models
+    downloads: int
+    download_share: float  # % of labelled models' downloads
+    flagged: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    run_id: int
+    models: int  # models the run listed
+    labelled: int
+    flagged: int
+    downloads: int
+    labels: tuple[LabelShare, ...]
+
+    @property
+    def flagged_share(self) -> float:
+        return share(self.flagged, self.labelled)
+
+    def count(self, label: str) -> int:
+        return next((x.models for x in self.labels if x.label == label), 0)
+
+
+def summary(conn: Connection, run_id: int) -> Summary:
+    rows = conn.execute(
+        select(lab.c.label, func.count().label("models"), func.sum(func.coalesce(o.c.downloads, 0)).label("downloads"), func.sum(flagged_int()).label("flagged"))
+        .select_from(o.outerjoin(lab, lab.c.version_id == o.c.version_id))
+        .where(o.c.run_id == run_id)
+        .group_by(lab.c.label)
+    ).all()
+    by_label = {r.label: r for r in rows}
+    labelled = [r for r in rows if r.label is not None]
+    n = sum(r.models for r in labelled)
+    dl = sum(int(r.downloads or 0) for r in labelled)
+    order = list(LABELS)[::-1] + sorted(k for k in by_label if k is not None and k not in LABELS)
+    shares = tuple(
+        LabelShare(
+            label,
+            int(by_label[label].models) if label in by_label else 0,
+            share(by_label[label].models if label in by_label else 0, n),
+            int(by_label[label].downloads or 0) if label in by_label else 0,
+            share(int(by_label[label].downloads or 0) if label in by_label else 0, dl),
+            int(by_label[label].flagged or 0) if label in by_label else 0,
+        )
+        for label in order
+    )
+    return Summary(
+        run_id=run_id,
+        models=sum(int(r.models) for r in rows),
+        labelled=n,
+        flagged=sum(int(r.flagged or 0) for r in labelled),
+        downloads=dl,
+        labels=shares,
+    )
+
+
+# --- flagged models ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlaggedModel:
+    repo_id: str
+    organisation: str | None
+    label: str
+    licence: str | None
+    downloads: int
+    codes: tuple[str, ...]  # W-OS, W-OW, W-LAUNDER, W-CONFLICT
+    claim: str  # what it claims, quoted from the card/name/tags (or its declared licence)
+    claim_source: str
+    falls_short: str  # the failed gate(s) and the missing evidence
+    reasons: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return model_url(self.repo_id)
+
+
+def _bounded(text: Any, limit: int = MAX_QUOTE) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _codes(reasons: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r.split(":", 1)[0].strip() for r in reasons if ":" in r))
+
+
+def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None) -> tuple[str, str]:
+    claims = [c for c in (evidence.get("claims") or {}).get("claims", []) if c.get("about_self")]
+    for code, kinds in (("W-OS", OPEN_SOURCE_CLAIMS), ("W-OW", OPEN_WEIGHTS_CLAIMS)):
+        if code in codes:
+            for c in claims:
+                if c.get("kind") in kinds:
+                    return _bounded(c.get("sentence") or c.get("phrase")), str(c.get("source") or "card")
+    lic = evidence.get("licence") or {}
+    declared = lic.get("name") or lic.get("hub_id") or licence or "an open licence"
+    return _bounded(f"declares the licence {declared}"), "licence"
+
+
+def _falls_short(explanation: dict[str, Any], reasons: Sequence[str]) -> str:
+    failed = [g for g in (explanation or {}).get("gates", []) if not g.get("passed")]
+    if failed:
+        return _bounded("; ".join(f"{g.get('name')} gate ({g.get('rule')}): {g.get('reason')}" for g in failed), 600)
+    # Flagged with every gate passed (a licence conflict, say): the reasons say what is wrong.
+    return _bounded("; ".join(r.split(":", 1)[-1].strip() for r in reasons), 600)
+
+
+def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
+    """Flagged models of a run, most downloaded first (ties by id)."""
+    rows = conn.execute(
+        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation, ev.c.licence, ev.c.data)
+        .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id).outerjoin(ev, ev.c.version_id == o.c.version_id))
+        .where(o.c.run_id == run_id, lab.c.open_washing == true())
+        .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
+    ).all()
+    out = []
+    for r in rows:
+        reasons = tuple(str(x) for x in (r.washing_reasons or ()))
+        codes = _codes(reasons)
+        claim, source = _claim(r.data or {}, codes, r.licence)
+        out.append(
+            FlaggedModel(
+                repo_id=r.repo_id,
+                organisation=r.author,
+                label=r.label,
+                licence=r.licence,
+                downloads=int(r.downloads or 0),
+                codes=codes,
+                claim=claim,
+                claim_source=source,
+                falls_short=_falls_short(r.explanation or {}, reasons),
+                reasons=tuple(_bounded(x, 600) for x in reasons),
+            )
+        )
+    return out
+
+
+# --- organisations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    organisation: str | None
+    models: int
+    downloads: int
+    flagged: int
+    label_counts: dict[str, int] = field(default_factory=dict)
+
+    def share(self, label: str) -> float:
+        return share(self.label_counts.get(label, 0), self.models)
+
+
+def organisations(conn: Connection, run_id: int, top: int = 20) -> list[OrganisationRow]:
+    """The `top` organisations by downloads in a run, with their models per label and flagged count."""
+    total_dl = func.sum(func.coalesce(o.c.downloads, 0))
+    leaders = conn.execute(
+        select(m.c.author, func.count().label("models"), total_dl.label("downloads"), func.sum(flagged_int()).label("flagged"))
+        .select_from(o.join(m, m.c.repo_id == o.c.repo_id).outerjoin(lab, lab.c.version_id == o.c.version_id))
+        .where(o.c.run_id == run_id)
+        .group_by(m.c.author)
+        .order_by(total_dl.desc(), m.c.author)
+        .limit(top)
+    ).all()
+    authors = [r.author for r in leaders if r.author is not None]
+    counts: dict[str | None, dict[str, int]] = {}
+    for part in chunks(authors):
+        for r in conn.execute(
+            select(m.c.author, lab.c.label, func.count().label("n"))
+            .select_from(o.join(m, m.c.repo_id == o.c.repo_id).join(lab, lab.c.version_id == o.c.version_id))
+            .where(o.c.run_id == run_id, m.c.author.in_(list(part)))
+            .group_by(m.c.author, lab.c.label)
+        ):
+            counts.setdefault(r.author, {})[r.label] = int(r.n)
+    return [OrganisationRow(r.author, int(r.models), int(r.downloads or 0), int(r.flagged or 0), counts.get(r.author, {})) for r in leaders]
+
+
+# --- licence laundering along lineage ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LaunderingPair:
+    base_id: str
+    base_licence: str | None
+    base_family: str
+    derivative_id: str
+    derivative_licence: str | None
+    derivative_family: str
+    relation: str
+    derivative_label: str | None
+    downloads: int
+
+    @property
+    def base_url(self) -> str:
+        return model_url(self.base_id)
+
+    @property
+    def derivative_url(self) -> str:
+        return model_url(self.derivative_id)
+
+
+def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
+    """Derivative -> base pairs (as run R saw the derivative) whose declared licence is looser than the base's.
+
+    The base is read as the same run saw it, or as last stored when that run did not list it.
+    """
+    base_obs = o.alias("base_obs")
+    base_model = m.alias("base_model")
+    base_ev = ev.alias("base_ev")
+    base_version = func.coalesce(base_obs.c.version_id, base_model.c.current_version_id)
+    rows = conn.execute(
+        select(
+            o.c.repo_id, o.c.downloads, vb.c.base_id, vb.c.relation, ev.c.licence, ev.c.licence_family,
+            lab.c.label, base_ev.c.licence.label("base_licence"), base_ev.c.licence_family.label("base_family"),
+        )
+        .select_from(
+            o.join(vb, vb.c.version_id == o.c.version_id)
+            .join(ev, ev.c.version_id == o.c.version_id)
+            .outerjoin(lab, lab.c.version_id == o.c.version_id)
+            .outerjoin(base_obs, and_(base_obs.c.repo_id == vb.c.base_id, base_obs.c.run_id == run_id))
+            .outerjoin(base_model, base_model.c.repo_id == vb.c.base_id)
+            .join(base_ev, base_ev.c.version_id == base_version)
+        )
+        .where(o.c.run_id == run_id, openness_rank(ev.c.licence_family) > openness_rank(base_ev.c.licence_family))
+        .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id, vb.c.base_id)
+    ).all()
+    return [
+        LaunderingPair(r.base_id, r.base_licence, r.base_family, r.repo_id, r.licence, r.licence_family, r.relation, r.label, int(r.downloads or 0))
+        for r in rows
+    ]
+
+
+# --- per-version facts, for comparing two runs ------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    version_id: int
+    label: str | None
+    open_washing: bool
+    reasons: tuple[str, ...]
+    licence: str | None
+    licence_family: str | None
+
+
+def version_facts(conn: Connection, version_ids: Iterable[int]) -> dict[int, VersionFacts]:
+    ids = sorted(set(version_ids))
+    out: dict[int, VersionFacts] = {}
+    for part in chunks(ids):
+        for r in conn.execute(
+            select(s.model_versions.c.id, lab.c.label, lab.c.open_washing, lab.c.washing_reasons, ev.c.licence, ev.c.licence_family)
+            .select_from(s.model_versions.outerjoin(lab, lab.c.version_id == s.model_versions.c.id).outerjoin(ev, ev.c.version_id == s.model_versions.c.id))
+            .where(s.model_versions.c.id.in_(list(part)))
+        ):
+            out[r.id] = VersionFacts(r.id, r.label, bool(r.open_washing), tuple(str(x) for x in (r.washing_reasons or ())), r.licence, r.licence_family)
+    return out

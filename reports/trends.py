@@ -1,0 +1,238 @@
+"""The trend report: how the share of each openness label moves, by month of creation and by crawl date.
+
+Shares are given in three tiers, because a few models take almost all downloads: all models,
+models with more than 1,000 downloads, and the 1,000 most downloaded. Tiers are drawn from the
+downloads each crawl counted. Alongside the labels: the share with no licence, and the share
+declaring training datasets, training code, data information and a base model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, case, func, literal, or_, select, true
+
+from classify.rules import LABELS
+from store import schema as s
+
+from . import charts, render
+from .runs import ReportError, RunInfo, latest_per, parse_day, report_runs
+from .snapshot import share
+
+DOWNLOADS_TIER = 1_000
+TOP_TIER = 1_000
+NO_CREATION_DATE = "unknown"
+# What the Hub shows as creation date for models older than its creation-date records.
+LEGACY_CREATION_MONTH = "2022-03"
+
+FACTS = ("no_licence", "datasets", "training_code", "data_information", "base_model")
+FACT_TITLES = {
+    "no_licence": "no licence",
+    "datasets": "declares training datasets",
+    "training_code": "training code released",
+    "data_information": "sufficient data information",
+    "base_model": "declares a base model",
+}
+
+
+@dataclass(frozen=True)
+class Tier:
+    key: str
+    title: str
+    min_downloads: int | None = None  # strictly more than this many downloads
+    top: int | None = None  # the N most downloaded (ties by repo id)
+
+
+def default_tiers(top: int = TOP_TIER, min_downloads: int = DOWNLOADS_TIER) -> tuple[Tier, ...]:
+    return (
+        Tier("all", "all models"),
+        Tier(f"over-{min_downloads}", f"more than {min_downloads:,} downloads", min_downloads=min_downloads),
+        Tier(f"top-{top}", f"top {top:,} by downloads", top=top),
+    )
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Labelled models of one tier in one group (a creation month or a crawl date), as one run saw them."""
+
+    tier: str
+    key: str
+    run_id: int
+    models: int
+    label_counts: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, int] = field(default_factory=dict)
+
+    def share(self, label: str) -> float:
+        return share(self.label_counts.get(label, 0), self.models)
+
+    def fact_share(self, fact: str) -> float:
+        return share(self.facts.get(fact, 0), self.models)
+
+
+@dataclass(frozen=True)
+class TrendReport:
+    run: RunInfo  # the latest crawl: models by month of creation are read from it
+    since: date | None
+    tiers: tuple[Tier, ...]
+    by_month: tuple[Slice, ...]
+    by_crawl: tuple[Slice, ...]
+
+    def months(self) -> list[str]:
+        return sorted({x.key for x in self.by_month}, key=lambda k: (k == NO_CREATION_DATE, k))
+
+    def crawl_dates(self) -> list[str]:
+        return sorted({x.key for x in self.by_crawl})
+
+    def slice(self, kind: str, tier: str, key: str) -> Slice | None:
+        items = self.by_month if kind == "month" else self.by_crawl
+        return next((x for x in items if x.tier == tier and x.key == key), None)
+
+    def latest(self, tier: str) -> Slice | None:
+        dates = self.crawl_dates()
+        return self.slice("crawl", tier, dates[-1]) if dates else None
+
+
+def _tier_filter(tier: Tier, run_id: int):
+    o = s.observations
+    if tier.min_downloads is not None:
+        return o.c.downloads > tier.min_downloads
+    if tier.top is not None:
+        o2 = s.observations.alias("ranked")
+        top = (
+            select(o2.c.repo_id)
+            .where(o2.c.run_id == run_id)
+            .order_by(func.coalesce(o2.c.downloads, 0).desc(), o2.c.repo_id)
+            .limit(tier.top)
+        )
+        return o.c.repo_id.in_(top)
+    return true()
+
+
+def slices(conn: Connection, run_id: int, tier: Tier, by_creation_month: bool, key: str = "") -> list[Slice]:
+    """Label counts and evidence facts of one tier at one run, grouped by creation month or not at all."""
+    o, m, lab, ev = s.observations, s.models, s.labels, s.evidence
+    with_datasets = select(s.version_datasets.c.version_id).distinct().subquery("with_datasets")
+    with_bases = select(s.version_bases.c.version_id).distinct().subquery("with_bases")
+    group = func.substr(m.c.created_at, 1, 7) if by_creation_month else literal(key)
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = conn.execute(
+        select(
+            group.label("key"),
+            lab.c.label,
+            func.count().label("models"),
+            count_if(or_(ev.c.licence.is_(None), ev.c.licence == "unknown")).label("no_licence"),
+            count_if(with_datasets.c.version_id.is_not(None)).label("datasets"),
+            count_if(ev.c.training_code == true()).label("training_code"),
+            count_if(ev.c.data_information == true()).label("data_information"),
+            count_if(with_bases.c.version_id.is_not(None)).label("base_model"),
+        )
+        .select_from(
+            o.join(m, m.c.repo_id == o.c.repo_id)
+            .join(lab, lab.c.version_id == o.c.version_id)
+            .join(ev, ev.c.version_id == o.c.version_id)
+            .outerjoin(with_datasets, with_datasets.c.version_id == o.c.version_id)
+            .outerjoin(with_bases, with_bases.c.version_id == o.c.version_id)
+        )
+        .where(o.c.run_id == run_id, _tier_filter(tier, run_id))
+        .group_by(group, lab.c.label)
+    ).all()
+    grouped: dict[str, dict] = {}
+    for r in rows:
+        k = r.key or NO_CREATION_DATE
+        g = grouped.setdefault(k, {"models": 0, "labels": {}, "facts": dict.fromkeys(FACTS, 0)})
+        g["models"] += int(r.models)
+        g["labels"][r.label] = g["labels"].get(r.label, 0) + int(r.models)
+        for fact in FACTS:
+            g["facts"][fact] += int(getattr(r, fact) or 0)
+    return [Slice(tier.key, k, run_id, g["models"], g["labels"], g["facts"]) for k, g in sorted(grouped.items())]
+
+
+def build_trend_report(engine: Engine, since: str | date | None = None, tiers: tuple[Tier, ...] | None = None) -> TrendReport:
+    tiers = tiers or default_tiers()
+    since_day = parse_day(since) if isinstance(since, str) else since
+    with engine.connect() as conn:
+        runs = report_runs(conn)
+        if not runs:
+            raise ReportError("no finished crawl in the database yet: run `hubscan crawl` first")
+        daily = {day: run for day, run in latest_per(runs, "day").items() if since_day is None or day >= since_day.isoformat()}
+        if not daily:
+            raise ReportError(f"no finished crawl since {since_day} (latest: {runs[-1].day})")
+        latest = runs[-1]
+        by_month: list[Slice] = []
+        for tier in tiers:
+            for x in slices(conn, latest.id, tier, by_creation_month=True):
+                if since_day is None or (x.key != NO_CREATION_DATE and x.key >= since_day.isoformat()[:7]):
+                    by_month.append(x)
+        by_crawl = [x for day, run in daily.items() for tier in tiers for x in slices(conn, run.id, tier, by_creation_month=False, key=day)]
+    return TrendReport(latest, since_day, tiers, tuple(by_month), tuple(by_crawl))
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def trend_charts(report: TrendReport) -> dict[str, charts.Markup]:
+    labels = list(reversed(LABELS))
+    months, dates = report.months(), report.crawl_dates()
+    out: dict[str, charts.Markup] = {}
+
+    def values(kind: str, tier: str, keys: list[str], get) -> tuple[float, ...]:
+        return tuple(get(sl) if (sl := report.slice(kind, tier, k)) is not None else 0.0 for k in keys)
+
+    for tier in report.tiers:
+        month_series = [charts.Series(label, values("month", tier.key, months, lambda sl, l=label: sl.share(l))) for label in labels]
+        out[f"month_{tier.key}"] = charts.stacked_columns(
+            months, month_series, f"Labels by month of creation: {tier.title}", css_class=f"by-month tier-{tier.key}"
+        )
+        crawl_series = [charts.Series(label, values("crawl", tier.key, dates, lambda sl, l=label: sl.share(l))) for label in labels]
+        out[f"crawl_{tier.key}"] = charts.lines(dates, crawl_series, f"Labels by crawl date: {tier.title}", css_class=f"by-crawl tier-{tier.key}")
+        facts = [charts.Series(FACT_TITLES[f], values("month", tier.key, months, lambda sl, f=f: sl.fact_share(f))) for f in FACTS[1:]]
+        out[f"declares_{tier.key}"] = charts.lines(months, facts, f"What models declare, by month of creation: {tier.title}", css_class=f"declares tier-{tier.key}")
+    out["no_licence_month"] = charts.lines(
+        months, [charts.Series(t.title, values("month", t.key, months, lambda sl: sl.fact_share("no_licence"))) for t in report.tiers],
+        "Share with no licence, by month of creation", css_class="no-licence-month",
+    )
+    out["no_licence_crawl"] = charts.lines(
+        dates, [charts.Series(t.title, values("crawl", t.key, dates, lambda sl: sl.fact_share("no_licence"))) for t in report.tiers],
+        "Share with no licence, by crawl date", css_class="no-licence-crawl",
+    )
+    return out
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def _rows(items: tuple[Slice, ...], labels: list[str]):
+    for x in items:
+        yield (
+            x.tier, x.key, x.run_id, x.models,
+            *(x.label_counts.get(label, 0) for label in labels),
+            *(round(x.share(label), 2) for label in labels),
+            *(round(x.fact_share(f), 2) for f in FACTS),
+        )
+
+
+def write_trend_report(engine: Engine, out_dir: str | Path, since: str | date | None = None, tiers: tuple[Tier, ...] | None = None) -> dict[str, Path]:
+    """Write the trend report (HTML with charts, CSV tables). Returns the files by kind."""
+    report = build_trend_report(engine, since, tiers)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"trends-{report.run.day}"
+    labels = list(reversed(LABELS))
+    header = ("tier", "{key}", "run_id", "models", *(f"{label} (models)" for label in labels), *(f"{label} (%)" for label in labels), *(f"{FACT_TITLES[f]} (%)" for f in FACTS))
+    files = {
+        "html": render.write_text(
+            out / f"{stem}.html",
+            render.render_html(
+                "trends.html.j2", r=report, charts=trend_charts(report), labels=labels, facts=FACTS, fact_titles=FACT_TITLES,
+                legacy_month=LEGACY_CREATION_MONTH,
+            ),
+        ),
+        "by_month_csv": render.write_csv(out / f"{stem}-by-creation-month.csv", [h.format(key="creation_month") for h in header], _rows(report.by_month, labels)),
+        "by_crawl_csv": render.write_csv(out / f"{stem}-by-crawl-date.csv", [h.format(key="crawl_date") for h in header], _rows(report.by_crawl, labels)),
+    }
+    return files

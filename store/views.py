@@ -1,0 +1,252 @@
+"""SQL views that answer researchers' common questions directly.
+
+Plain SQL that runs unchanged on SQLite (>= 3.25, for window functions) and PostgreSQL: no JSON
+functions, no date functions, booleans only tested as predicates. Key evidence comes from the
+`evidence` table's columns, never from its JSON.
+
+Migration 0002 creates exactly these views. Changing a view's SQL later means a new migration
+that drops and recreates it; keep the old text reachable for 0002 (views are created in order,
+and dropped in reverse, since `washing_flags` reads `latest_labels`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How much a licence family lets a user do with the weights, for comparing a derivative's licence
+# with its base's: a higher rank is looser. "unknown" (nothing declared) means all rights reserved.
+LICENCE_OPENNESS: dict[str, int] = {
+    "osi-permissive": 4,
+    "open-data": 4,
+    "osi-copyleft": 3,
+    "use-restricted": 2,
+    "vendor-community": 2,
+    "non-commercial": 1,
+    "unknown": 0,
+}
+
+# The gate each deciding rule belongs to (classify/rules.py): lets SQL users group by gate.
+RULE_GATES: dict[str, str] = {
+    "W1": "weights",
+    "L1": "licence",
+    "L2": "licence",
+    "S0": "code+data information",
+    "S1": "code+data information",
+    "D0": "open data",
+    "D1": "open data",
+    "B1": "lineage",
+    "B2": "lineage",
+}
+
+
+def openness_rank_sql(column: str) -> str:
+    """A CASE expression ranking a licence-family column by LICENCE_OPENNESS (NULL when unknown to us)."""
+    whens = " ".join(f"WHEN '{family}' THEN {rank}" for family, rank in LICENCE_OPENNESS.items())
+    return f"(CASE {column} {whens} END)"
+
+
+def _gate_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{rule}' THEN '{gate}'" for rule, gate in RULE_GATES.items())
+    return f"(CASE {column} {whens} END)"
+
+
+# The latest observation of each model: its downloads and likes as last crawled.
+_LATEST_OBSERVATION = """
+    SELECT o.repo_id, o.run_id, o.downloads, o.likes
+    FROM observations o
+    JOIN (SELECT repo_id, MAX(run_id) AS run_id FROM observations GROUP BY repo_id) last_obs
+      ON last_obs.repo_id = o.repo_id AND last_obs.run_id = o.run_id
+"""
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    title: str
+    description: str
+    sql: str
+
+    def create_sql(self) -> str:
+        return f"CREATE VIEW {self.name} AS {self.sql}"
+
+    def drop_sql(self) -> str:
+        return f"DROP VIEW IF EXISTS {self.name}"
+
+
+LATEST_LABELS = View(
+    "latest_labels",
+    "Latest label of every model",
+    "One row per model: the label of its current version, the deciding rule and gate, the open-washing flag, "
+    "the key evidence, and its downloads and likes as last crawled.",
+    f"""
+SELECT m.repo_id,
+       m.author AS organisation,
+       m.status,
+       m.created_at,
+       m.pipeline_tag,
+       m.library_name,
+       v.id AS version_id,
+       v.sha,
+       l.label,
+       l.rule,
+       {_gate_sql("l.rule")} AS deciding_gate,
+       l.open_basis,
+       l.capped_by,
+       l.open_washing,
+       l.washing_reasons,
+       l.rule_version,
+       e.licence,
+       e.licence_family,
+       e.weights,
+       e.inference_code,
+       e.training_code,
+       e.datasets_open,
+       e.data_information,
+       e.data_information_score,
+       (SELECT COUNT(*) FROM version_datasets vd WHERE vd.version_id = v.id) AS datasets_declared,
+       (SELECT COUNT(*) FROM version_bases vb WHERE vb.version_id = v.id) AS base_models,
+       lo.downloads,
+       lo.likes,
+       lo.run_id AS last_seen_run
+FROM models m
+JOIN model_versions v ON v.id = m.current_version_id
+JOIN labels l ON l.version_id = v.id
+LEFT JOIN evidence e ON e.version_id = v.id
+LEFT JOIN ({_LATEST_OBSERVATION}) lo ON lo.repo_id = m.repo_id
+""",
+)
+
+LABEL_HISTORY = View(
+    "label_history",
+    "Label of every model at every crawl",
+    "One row per model per crawl run: the version the run saw, its label, open-washing flag and licence, "
+    "and the downloads counted that day.",
+    """
+SELECT o.repo_id,
+       o.run_id,
+       r.started_at AS run_started_at,
+       SUBSTR(r.started_at, 1, 10) AS run_date,
+       o.version_id,
+       v.sha,
+       l.label,
+       l.rule,
+       l.open_washing,
+       e.licence,
+       e.licence_family,
+       o.downloads,
+       o.likes
+FROM observations o
+JOIN runs r ON r.id = o.run_id
+JOIN model_versions v ON v.id = o.version_id
+LEFT JOIN labels l ON l.version_id = o.version_id
+LEFT JOIN evidence e ON e.version_id = o.version_id
+""",
+)
+
+WASHING_FLAGS = View(
+    "washing_flags",
+    "Models flagged for open-washing",
+    "Models whose current version claims more openness than its label gives it, with the reasons "
+    "(W-OS, W-OW, W-LAUNDER, W-CONFLICT), the deciding gate and the first crawl that saw a flagged version.",
+    """
+SELECT ll.repo_id,
+       ll.organisation,
+       ll.label,
+       ll.rule,
+       ll.deciding_gate,
+       ll.licence,
+       ll.licence_family,
+       ll.capped_by,
+       ll.washing_reasons,
+       ll.downloads,
+       ll.likes,
+       (SELECT MIN(o.run_id)
+          FROM observations o JOIN labels fl ON fl.version_id = o.version_id
+         WHERE o.repo_id = ll.repo_id AND fl.open_washing) AS first_flagged_run
+FROM latest_labels ll
+WHERE ll.open_washing
+""",
+)
+
+LICENCE_CHANGES = View(
+    "licence_changes",
+    "Licence changes between crawls",
+    "One row each time a crawl saw a new version of a model whose declared licence differs from the version "
+    "seen before it; `direction` says whether the licence became looser or tighter (a rug-pull).",
+    f"""
+SELECT c.repo_id,
+       c.run_id,
+       r.started_at AS run_started_at,
+       pv.sha AS previous_sha,
+       v.sha,
+       pe.licence AS previous_licence,
+       e.licence,
+       pe.licence_family AS previous_licence_family,
+       e.licence_family,
+       CASE
+         WHEN {openness_rank_sql("e.licence_family")} > {openness_rank_sql("pe.licence_family")} THEN 'looser'
+         WHEN {openness_rank_sql("e.licence_family")} < {openness_rank_sql("pe.licence_family")} THEN 'tighter'
+         ELSE 'same openness'
+       END AS direction,
+       pl.label AS previous_label,
+       l.label
+FROM (SELECT o.repo_id, o.run_id, o.version_id,
+             LAG(o.version_id) OVER (PARTITION BY o.repo_id ORDER BY o.run_id) AS previous_version_id
+        FROM observations o) c
+JOIN runs r ON r.id = c.run_id
+JOIN model_versions v ON v.id = c.version_id
+JOIN model_versions pv ON pv.id = c.previous_version_id
+JOIN evidence e ON e.version_id = c.version_id
+JOIN evidence pe ON pe.version_id = c.previous_version_id
+LEFT JOIN labels l ON l.version_id = c.version_id
+LEFT JOIN labels pl ON pl.version_id = c.previous_version_id
+WHERE c.previous_version_id <> c.version_id
+  AND (e.licence <> pe.licence OR (e.licence IS NULL AND pe.licence IS NOT NULL)
+       OR (e.licence IS NOT NULL AND pe.licence IS NULL))
+""",
+)
+
+LINEAGE = View(
+    "lineage",
+    "Model lineage: derivative to base",
+    "One row per declared base model of each model's current version: the relation (finetune, adapter, "
+    "quantized, merge), both labels and licences, and whether the derivative's licence is looser than its base's "
+    "(licence laundering).",
+    f"""
+SELECT m.repo_id,
+       ml.label,
+       me.licence,
+       me.licence_family,
+       vb.relation,
+       vb.base_id,
+       CASE WHEN bm.repo_id IS NULL THEN 0 ELSE 1 END AS base_in_db,
+       bl.label AS base_label,
+       be.licence AS base_licence,
+       be.licence_family AS base_licence_family,
+       CASE WHEN {openness_rank_sql("me.licence_family")} > {openness_rank_sql("be.licence_family")}
+            THEN 1 ELSE 0 END AS licence_looser
+FROM models m
+JOIN version_bases vb ON vb.version_id = m.current_version_id
+LEFT JOIN labels ml ON ml.version_id = m.current_version_id
+LEFT JOIN evidence me ON me.version_id = m.current_version_id
+LEFT JOIN models bm ON bm.repo_id = vb.base_id
+LEFT JOIN labels bl ON bl.version_id = bm.current_version_id
+LEFT JOIN evidence be ON be.version_id = bm.current_version_id
+""",
+)
+
+# Creation order: a view may read only views before it.
+VIEWS: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS)
+
+
+def datasette_metadata(database_names: tuple[str, ...] = ("hubscan", "hubscan-demo")) -> dict:
+    """Datasette metadata listing every view with its title and description (store/datasette_metadata.json)."""
+    tables = {v.name: {"title": v.title, "description": v.description} for v in VIEWS}
+    return {
+        "title": "hubscan: how open are the models on the Hugging Face Hub?",
+        "description": "Crawl history, evidence and openness labels (Open Source and Open Data / Open Source / "
+        "Open Weights / Weights Available / No Weights). Start with the views; docs/schema.md describes every table.",
+        "license": "Apache-2.0",
+        "databases": {name: {"tables": tables} for name in database_names},
+    }
