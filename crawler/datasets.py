@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import httpx2
-from huggingface_hub import HfApi
+from huggingface_hub import DatasetInfo
 from huggingface_hub.errors import DisabledRepoError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 from .http import HubHttp
@@ -44,14 +44,10 @@ class DatasetOutcome:
 
 
 def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutcome:
-    api = HfApi(endpoint=endpoint)
-
-    def once():
-        http.stats.count("api")
-        return api.dataset_info(dataset_id, token=http._token)
-
+    """`dataset_info`, sent through our retrying, quota-paced session and parsed by huggingface_hub's DatasetInfo."""
     try:
-        info = http.call(once)
+        fetched = http.get(f"{endpoint.rstrip('/')}/api/datasets/{dataset_id}", bucket="api")
+        info = DatasetInfo(**fetched.response.json())
     except GatedRepoError:  # metadata of gated datasets is public; this is a defensive branch
         return DatasetOutcome(dataset_id, "ok", {"id": dataset_id, "gated": "manual"})
     except RepositoryNotFoundError as exc:
@@ -63,6 +59,8 @@ def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutco
         return DatasetOutcome(dataset_id, "error", code=f"http-{status}", error=str(exc).splitlines()[0][:300])
     except httpx2.HTTPError as exc:
         return DatasetOutcome(dataset_id, "error", code="network", error=f"{type(exc).__name__}: {exc}"[:300])
+    except (ValueError, TypeError, KeyError) as exc:  # not the JSON a dataset_info answers
+        return DatasetOutcome(dataset_id, "error", code="bad-response", error=f"{type(exc).__name__}: {exc}"[:300])
     card = info.card_data.to_dict() if info.card_data is not None else {}
     record = {
         "id": info.id,

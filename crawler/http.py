@@ -20,6 +20,8 @@ from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from .quota import QuotaPacer
+
 T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -87,11 +89,17 @@ def server_wait(exc: BaseException | None) -> float | None:
 class HubHttp:
     """Send requests with one retry policy and count them. Never logs or stores the token."""
 
-    def __init__(self, token: str | bool | None = None, policy: RetryPolicy | None = None, stats: CallStats | None = None):
+    def __init__(
+        self,
+        token: str | bool | None = None,
+        policy: RetryPolicy | None = None,
+        stats: CallStats | None = None,
+        pacer: QuotaPacer | None = None,
+    ):
         self._token = token
         self.policy = policy or RetryPolicy()
         self.stats = stats or CallStats()
-        self.on_response: Callable[[httpx2.Response], None] | None = None  # quota pacing hook
+        self.pacer = pacer or QuotaPacer()
 
     def headers(self) -> dict[str, str]:
         return build_hf_headers(token=self._token)
@@ -126,21 +134,17 @@ class HubHttp:
         """GET with retries; the body is read up to `max_bytes` (then marked truncated)."""
 
         def once() -> Fetched:
+            self.pacer.before(bucket)
             self.stats.count(bucket)
             with get_session().stream("GET", url, params=params, headers=self.headers()) as response:
+                self.pacer.after(response.headers)
                 if response.status_code >= 400:
                     response.read()
-                    self._observe(response)
                     hf_raise_for_status(response)
                 body, truncated = _read_bounded(response, max_bytes)
-                self._observe(response)
                 return Fetched(response=response, body=body, truncated=truncated)
 
         return self.call(once)
-
-    def _observe(self, response: httpx2.Response) -> None:
-        if self.on_response is not None:
-            self.on_response(response)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class ListingQuery:
     author: str | None = None
     search: str | None = None
     limit: int | None = None  # stop after this many models
+    sort: str | None = None  # e.g. "lastModified" (newest first) for incremental walks
 
     @property
     def is_full_sweep(self) -> bool:
@@ -53,6 +54,8 @@ class ListingQuery:
             params.append(("author", self.author))
         if self.search:
             params.append(("search", self.search))
+        if self.sort:
+            params.append(("sort", self.sort))
         return params
 
 

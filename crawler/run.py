@@ -1,27 +1,38 @@
 """One crawl: listing pages -> store -> downloads of what changed -> linked datasets.
 
-The walk is streamed page by page (memory does not grow with the hub) and every page is
-committed with its downloads before the next one is requested, so a killed crawl loses at most
-the page in flight; its leftovers (versions still `pending`) are fetched first by the next crawl.
+Streamed page by page (memory does not grow with the hub). Each listing page is committed together
+with the run's cursor, so a crawl killed at any point (SIGKILL, power loss) and started again resumes
+the same run from its last committed page: versions still `pending` are fetched first, pages already
+stored are not walked again, and every write is keyed so nothing is stored twice.
+
+Modes: a *full* sweep walks every page (and is the only walk that can tell a model disappeared); an
+*incremental* walk asks for `sort=lastModified` and stops at the previous run's high-water mark.
+`auto` runs a full sweep when none completed in the last `full_every_days`, else an incremental one.
 """
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from extract.datasets import hub_dataset_ids_in_text
 from store import crawl_writes as w
+from store import locks
+from store import schema as s
 
-from .datasets import fetch_dataset, linked_dataset_ids
+from .datasets import fetch_dataset
 from .downloads import PendingFetch, VersionDownload, fetch_version
 from .http import CallStats, HubHttp, RetryPolicy
 from .listing import ListingQuery, walk_model_pages
+from .quota import QuotaPacer
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+INCREMENTAL_MARGIN = timedelta(hours=2)  # re-read a little before the mark: clocks and ties
 
 
 @dataclass(frozen=True)
@@ -31,120 +42,194 @@ class CrawlConfig:
     workers: int = 4  # concurrent README/file downloads; the listing itself is a sequential cursor walk
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     token: str | bool | None = None  # None: huggingface_hub's lookup (HF_TOKEN, saved login). Never stored.
+    mode: str = "auto"  # auto | full | incremental
+    full_every_days: float = 7.0
+    dataset_refresh_days: float = 7.0
+    lock_stale_seconds: float = locks.DEFAULT_STALE_SECONDS
 
 
 @dataclass
 class CrawlSummary:
     run_id: int
+    mode: str = "full"
+    resumed: bool = False
     status: str = "running"
-    models_seen: int = 0
-    versions_new: int = 0
-    readmes_fetched: int = 0
-    files_fetched: int = 0
-    datasets_fetched: int = 0
-    disappeared: int = 0
     problems: int = 0
     stats: CallStats = field(default_factory=CallStats)
-    changed_version_ids: list[int] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
-    def counters(self) -> dict[str, int]:
-        return {
-            "models_seen": self.models_seen,
-            "versions_new": self.versions_new,
-            "readmes_fetched": self.readmes_fetched,
-            "files_fetched": self.files_fetched,
-            "datasets_fetched": self.datasets_fetched,
-            "disappeared": self.disappeared,
-            **self.stats.as_dict(),
-        }
+    def __getattr__(self, name: str) -> int:  # models_seen, versions_new, ... read from the run row
+        if name in w.RUN_COUNTERS:
+            return self.counts.get(name, 0)
+        raise AttributeError(name)
 
 
 class CrawlError(RuntimeError):
     """The crawl could not go on (listing failed after retries, database error, ...)."""
 
 
+class CrawlLocked(CrawlError):
+    """Another crawl holds the lock."""
+
+
 ProgressFn = Callable[[str, int], None]  # (what, how many more)
+Failpoint = Callable[[str], None]
+
+
+def _failpoint_from_env() -> Failpoint:
+    """HUBSCAN_FAILPOINT=<name>: die by SIGKILL at that point (kill-and-resume tests of real crashes)."""
+    wanted = os.environ.get("HUBSCAN_FAILPOINT")
+    if not wanted:
+        return lambda _name: None
+
+    def hit(name: str) -> None:
+        if name == wanted:
+            os.kill(os.getpid(), 9)
+
+    return hit
 
 
 def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = None) -> CrawlSummary:
     progress = progress or (lambda _what, _n: None)
+    try:
+        taken_over = locks.acquire(engine, stale_after=config.lock_stale_seconds)
+    except locks.LockHeld as exc:
+        raise CrawlLocked(str(exc)) from exc
+    try:
+        return _crawl_locked(engine, config, progress, taken_over)
+    finally:
+        locks.release(engine)
+
+
+def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, taken_over) -> CrawlSummary:
+    params = {"author": config.query.author, "search": config.query.search, "limit": config.query.limit}
     with engine.begin() as conn:
-        run_id = w.start_run(
-            conn,
-            config.endpoint,
-            {"author": config.query.author, "search": config.query.search, "limit": config.query.limit},
-            config.query.is_full_sweep,
-        )
-    summary = CrawlSummary(run_id=run_id)
-    http = HubHttp(token=config.token, policy=config.retry, stats=summary.stats)
+        previous = w.resumable_run(conn, config.endpoint, params)
+        if previous is not None:
+            run_id, mode, resumed = previous.id, previous.mode, True
+            w.reopen_run(conn, run_id)
+        else:
+            mode = _choose_mode(conn, config)
+            full = mode == "full" and config.query.is_full_sweep
+            run_id, resumed = w.start_run(conn, config.endpoint, params, full, mode), False
+    locks.heartbeat(engine, run_id)
+    summary = CrawlSummary(run_id=run_id, mode=mode, resumed=resumed)
+    http = HubHttp(token=config.token, policy=config.retry, stats=summary.stats, pacer=QuotaPacer(reserve=max(1, config.workers)))
+    failpoint = _failpoint_from_env()
     try:
         with ThreadPoolExecutor(max_workers=max(1, config.workers), thread_name_prefix="hubscan-dl") as pool:
             with engine.begin() as conn:
                 leftovers = w.pending_fetches(conn)
-            _download(engine, pool, http, config, summary, leftovers, progress)
-            _walk(engine, pool, http, config, summary, progress)
-        if config.query.is_full_sweep:
-            with engine.begin() as conn:
-                summary.disappeared = len(w.mark_disappeared(conn, run_id))
+            _download(engine, pool, http, config, summary, leftovers, progress, failpoint)
+            _walk(engine, pool, http, config, summary, progress, failpoint)
+        _datasets(engine, http, config, summary, progress)
+        with engine.begin() as conn:
+            run = conn.execute(select(s.runs).where(s.runs.c.id == run_id)).first()
+            if run.full_sweep:
+                w.bump(conn, run_id, disappeared=len(w.mark_disappeared(conn, run_id)))
         summary.status = "ok"
     except KeyboardInterrupt:
         summary.status = "interrupted"
         raise
     except Exception as exc:  # noqa: BLE001 - recorded on the run, then re-raised as CrawlError
         summary.status = "failed"
-        raise CrawlError(f"crawl {run_id} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise CrawlError(f"crawl {run_id} failed: {type(exc).__name__}: {first_line}") from exc
     finally:
         with engine.begin() as conn:
-            error = None if summary.status == "ok" else summary.status
-            summary.problems = w.finish_run(conn, run_id, summary.status, summary.counters(), error)
+            w.bump(conn, run_id, **summary.stats.as_dict())
+            summary.problems = w.finish_run(conn, run_id, summary.status, None if summary.status == "ok" else summary.status)
+            row = conn.execute(select(s.runs).where(s.runs.c.id == run_id)).first()
+            summary.counts = {name: getattr(row, name) or 0 for name in w.RUN_COUNTERS}
     return summary
 
 
-def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn) -> None:
-    limit = config.query.limit
-    for page in walk_model_pages(http, config.endpoint, config.query):
+def _choose_mode(conn, config: CrawlConfig) -> str:
+    if config.mode in ("full", "incremental"):
+        return config.mode
+    since = (datetime.now(timezone.utc) - timedelta(days=config.full_every_days)).isoformat(timespec="seconds")
+    recent_full = conn.execute(
+        select(s.runs.c.id).where(s.runs.c.status == "ok", s.runs.c.full_sweep.is_(True), s.runs.c.started_at >= since).limit(1)
+    ).first()
+    return "incremental" if recent_full else "full"
+
+
+def _stop_mark(engine: Engine, run_id: int) -> str | None:
+    """For an incremental walk: the newest lastModified any earlier finished run saw, minus a margin."""
+    with engine.connect() as conn:
+        mark = conn.execute(
+            select(s.runs.c.high_water).where(s.runs.c.id < run_id, s.runs.c.status == "ok", s.runs.c.high_water.is_not(None))
+            .order_by(s.runs.c.id.desc()).limit(1)
+        ).scalar()
+    if not mark:
+        return None
+    try:
+        return (datetime.fromisoformat(mark.replace("Z", "+00:00")) - INCREMENTAL_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    except ValueError:
+        return None
+
+
+def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn, failpoint: Failpoint) -> None:
+    with engine.connect() as conn:
+        run = conn.execute(select(s.runs).where(s.runs.c.id == summary.run_id)).first()
+    if run.listing_done:
+        return
+    query = config.query
+    stop_at = None
+    if summary.mode == "incremental":
+        query = ListingQuery(author=query.author, search=query.search, limit=query.limit, sort="lastModified")
+        stop_at = _stop_mark(engine, summary.run_id)
+    seen = run.models_seen or 0
+    limit = query.limit
+    for page in walk_model_pages(http, config.endpoint, query, resume_url=run.cursor):
         items = page.items
-        if limit is not None:
-            items = items[: max(0, limit - summary.models_seen)]
+        next_url = page.next_url
+        if limit is not None and seen + len(items) >= limit:
+            items, next_url = items[: max(0, limit - seen)], None
+        if stop_at is not None:
+            fresh = [i for i in items if str(i.get("lastModified") or "9") >= stop_at]
+            if len(fresh) < len(items):  # sorted newest first: everything after this is older still
+                items, next_url = fresh, None
         with engine.begin() as conn:
-            pending, new_versions = w.record_listing_page(conn, summary.run_id, items)
-        summary.models_seen += len(items)
-        summary.versions_new += new_versions
+            pending, _ = w.record_listing_page(conn, summary.run_id, items, next_url)
+            failpoint("page-before-commit")
+        failpoint("page-committed")
+        seen += len(items)
         progress("models", len(items))
-        linked_in_cards = _download(engine, pool, http, config, summary, pending, progress)
-        wanted = [d for item in items for d in linked_dataset_ids(item)] + linked_in_cards
-        _datasets(engine, http, config, summary, wanted)
-        if limit is not None and summary.models_seen >= limit:
-            return
+        locks.heartbeat(engine, summary.run_id)
+        _download(engine, pool, http, config, summary, pending, progress, failpoint)
+        if next_url is None:
+            break
 
 
-def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pending: list[PendingFetch], progress: ProgressFn) -> list[str]:
-    """Fetch and store the pending versions' files; returns the Hub datasets their cards link to."""
+def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pending: list[PendingFetch], progress: ProgressFn, failpoint: Failpoint) -> None:
+    """Fetch and store the pending versions' files, and link the Hub datasets their cards name."""
     if not pending:
-        return []
+        return
     results: list[VersionDownload] = list(pool.map(lambda p: fetch_version(http, config.endpoint, p), pending))
+    failpoint("downloads-fetched")
     card_links = {r.version_id: hub_dataset_ids_in_text(r.readme.content.decode("utf-8", "replace")) for r in results if r.readme.content}
     with engine.begin() as conn:
         readmes, files = w.record_downloads(conn, summary.run_id, results)
         for version_id, dataset_ids in card_links.items():
             w.link_datasets(conn, version_id, dataset_ids)
-    summary.readmes_fetched += readmes
-    summary.files_fetched += files
-    summary.changed_version_ids.extend(r.version_id for r in results)
+        w.bump(conn, summary.run_id, readmes_fetched=readmes, files_fetched=files)
     progress("downloads", len(results))
-    return [d for ids in card_links.values() for d in ids]
 
 
-def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, dataset_ids: list[str]) -> None:
-    wanted = dict.fromkeys(dataset_ids)
-    if not wanted:
-        return
-    with engine.begin() as conn:
-        done = w.datasets_fetched_in_run(conn, summary.run_id, list(wanted))
-    for dataset_id in wanted:
-        if dataset_id in done:
-            continue
-        outcome = fetch_dataset(http, config.endpoint, dataset_id)
-        with engine.begin() as conn:
-            w.record_dataset(conn, summary.run_id, dataset_id, outcome)
-        summary.datasets_fetched += outcome.status == "ok"
+def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn) -> None:
+    """Linked datasets, after the walk: only those a new version names, or not asked about lately."""
+    refresh_before = (datetime.now(timezone.utc) - timedelta(days=config.dataset_refresh_days)).isoformat(timespec="seconds")
+    after = ""
+    while True:
+        with engine.connect() as conn:
+            due = w.datasets_due(conn, summary.run_id, refresh_before, after)
+        if not due:
+            return
+        for dataset_id in due:
+            outcome = fetch_dataset(http, config.endpoint, dataset_id)
+            with engine.begin() as conn:
+                w.record_dataset(conn, summary.run_id, dataset_id, outcome)
+                w.bump(conn, summary.run_id, datasets_fetched=int(outcome.status == "ok"))
+            progress("datasets", 1)
+        after = due[-1]

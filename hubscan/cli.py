@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--author", help="only models of this user or organisation")
     p.add_argument("--search", help="only models whose id contains this text")
     p.add_argument("--workers", type=int, default=4, help="concurrent README/file downloads (default 4)")
+    p.add_argument(
+        "--mode",
+        choices=("auto", "full", "incremental"),
+        default="auto",
+        help="full: walk every listing page (detects disappeared models); incremental: newest-modified first, "
+        "stop at the last run's high-water mark; auto (default): full when none finished in --full-every-days",
+    )
+    p.add_argument("--full-every-days", type=float, default=7.0, help="auto mode: days between full sweeps (default 7)")
     p.add_argument("--no-analyse", action="store_true", help="store only; skip extraction and labelling")
     p.set_defaults(func=commands.crawl)
 
@@ -73,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="one record per model (latest version) as JSONL or CSV", description="Export the latest label and key evidence of every model.")
     p.add_argument("--db", help=DB_HELP)
-    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="jsonl or csv (default jsonl): one record per model; parquet: latest_labels, evidence, label_history and lineage .parquet files in the directory --output DIR")
     p.add_argument("--output", help="file to write (default: standard output)")
     p.set_defaults(func=commands.export)
 

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from crawler.listing import ListingQuery
 from crawler.http import RetryPolicy
-from crawler.run import DEFAULT_ENDPOINT, CrawlConfig, CrawlError, CrawlSummary
+from crawler.run import DEFAULT_ENDPOINT, CrawlConfig, CrawlError, CrawlLocked, CrawlSummary
 from crawler.run import crawl as run_crawl
 from store.db import open_engine
 
@@ -40,12 +40,13 @@ def progress_display(enabled: bool | None = None) -> Iterator:
 
 
 def summary_line(summary: CrawlSummary) -> str:
-    s = summary.stats
+    how = f"{summary.mode} sweep" + (", resumed" if summary.resumed else "")
     return (
-        f"run {summary.run_id} {summary.status}: {summary.models_seen} models, {summary.versions_new} new versions, "
+        f"run {summary.run_id} {summary.status} ({how}): {summary.models_seen} models, {summary.versions_new} new versions, "
         f"{summary.readmes_fetched} READMEs and {summary.files_fetched} licence files fetched, "
         f"{summary.datasets_fetched} datasets, {summary.disappeared} disappeared, {summary.problems} problems; "
-        f"{s.api_calls} API + {s.resolver_calls} resolver calls, {s.retries} retries ({s.rate_limited} rate-limited)"
+        f"{summary.api_calls} API + {summary.resolver_calls} resolver calls, {summary.retries} retries "
+        f"({summary.rate_limited} rate-limited)"
     )
 
 
@@ -59,10 +60,16 @@ def crawl(args) -> int:
         query=ListingQuery(author=args.author, search=args.search, limit=args.limit),
         workers=max(1, args.workers),
         retry=retry_policy_from_env(),
+        mode=args.mode,
+        full_every_days=args.full_every_days,
     )
     try:
         with progress_display() as progress:
             summary = run_crawl(engine, config, progress)
+    except CrawlLocked as exc:
+        # a cron overlap: not a failure, nothing to do
+        print(f"hubscan: {exc}; not starting a second crawl", file=sys.stderr)
+        return 0
     except CrawlError as exc:
         print(f"hubscan: {exc}", file=sys.stderr)
         return 1
@@ -153,6 +160,18 @@ def export(args) -> int:
 
     from store.export import EXPORT_KEYS, latest_records, public
 
+    if args.format == "parquet":
+        from pathlib import Path
+
+        if not args.output or (Path(args.output).exists() and not Path(args.output).is_dir()):
+            raise UserError("--format parquet writes several files: give a directory with --output DIR")
+        try:
+            from store.parquet import write_parquet
+        except ImportError as exc:
+            raise UserError(f"Parquet export needs pyarrow ({exc}): pip install 'hubscan[parquet]'") from exc
+        for written in write_parquet(open_engine(args.db), Path(args.output)):
+            print(f"{written.name:<14} {written.rows:>9} rows  {written.path}")
+        return 0
     engine = open_engine(args.db)
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:

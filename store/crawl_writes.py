@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_, update
 
 from crawler.datasets import DatasetOutcome, linked_dataset_ids
 from crawler.downloads import PendingFetch, VersionDownload
@@ -31,7 +31,13 @@ def utcnow() -> str:
 # --- runs -------------------------------------------------------------------------------
 
 
-def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_sweep: bool) -> int:
+RUN_COUNTERS = (
+    "models_seen", "versions_new", "readmes_fetched", "files_fetched", "datasets_fetched", "disappeared",
+    "problems", "api_calls", "resolver_calls", "retries", "rate_limited",
+)
+
+
+def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_sweep: bool, mode: str = "full") -> int:
     result = conn.execute(
         insert(s.runs).values(
             started_at=utcnow(),
@@ -39,29 +45,41 @@ def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_s
             endpoint=endpoint,
             full_sweep=full_sweep,
             params=dict(params),
-            models_seen=0,
-            versions_new=0,
-            readmes_fetched=0,
-            files_fetched=0,
-            datasets_fetched=0,
-            disappeared=0,
-            problems=0,
-            api_calls=0,
-            resolver_calls=0,
-            retries=0,
-            rate_limited=0,
+            mode=mode,
+            pages=0,
+            listing_done=False,
+            **{name: 0 for name in RUN_COUNTERS},
         )
     )
     return int(result.inserted_primary_key[0])
 
 
-def finish_run(conn: Connection, run_id: int, status: str, counters: Mapping[str, int], error: str | None = None) -> int:
-    """Close the run with its counters; returns how many problems it recorded."""
+def resumable_run(conn: Connection, endpoint: str, params: Mapping[str, Any]) -> Any | None:
+    """The newest run, if it stopped before finishing (killed, interrupted, failed) with the same query."""
+    row = conn.execute(select(s.runs).order_by(s.runs.c.id.desc()).limit(1)).first()
+    if row is None or row.status not in ("running", "interrupted", "failed"):
+        return None
+    if row.endpoint != endpoint or dict(row.params or {}) != dict(params) or row.mode is None:
+        return None
+    return row
+
+
+def reopen_run(conn: Connection, run_id: int) -> None:
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(status="running", finished_at=None, error=None))
+
+
+def bump(conn: Connection, run_id: int, **deltas: int) -> None:
+    """Add to a run's counters in the caller's transaction, so a resumed run keeps its totals."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if deltas:
+        conn.execute(update(s.runs).where(s.runs.c.id == run_id).values({getattr(s.runs.c, k): getattr(s.runs.c, k) + v for k, v in deltas.items()}))
+
+
+def finish_run(conn: Connection, run_id: int, status: str, error: str | None = None) -> int:
+    """Close the run; returns how many problems it recorded."""
     problems = conn.execute(select(func.count()).select_from(s.problems).where(s.problems.c.run_id == run_id)).scalar_one()
     conn.execute(
-        update(s.runs)
-        .where(s.runs.c.id == run_id)
-        .values(finished_at=utcnow(), status=status, error=error, problems=problems, **dict(counters))
+        update(s.runs).where(s.runs.c.id == run_id).values(finished_at=utcnow(), status=status, error=error, problems=problems)
     )
     return int(problems)
 
@@ -89,56 +107,89 @@ def _gated(value: Any) -> str:
     return value if value in ("auto", "manual") else "false"
 
 
-def record_listing_page(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any]]) -> tuple[list[PendingFetch], int]:
-    """Store one listing page. Returns the versions that still need downloads, and the new-version count."""
+def record_listing_page(
+    conn: Connection,
+    run_id: int,
+    items: Sequence[Mapping[str, Any]],
+    next_url: str | None = None,
+) -> tuple[list[PendingFetch], int]:
+    """Store one listing page and move the run's cursor past it, in the caller's one transaction.
+
+    Returns the versions that still need downloads, and how many versions were new.
+    """
+    items = list({item["id"]: item for item in items}.values())  # a page never holds a repo twice
     ids = [item["id"] for item in items]
-    known = {row.repo_id: row for row in conn.execute(select(s.models).where(s.models.c.repo_id.in_(ids)))}
+    m, v, o = s.models, s.model_versions, s.observations
+    known = {row.repo_id: row for row in conn.execute(select(m).where(m.c.repo_id.in_(ids)))} if ids else {}
+    keys = {item["id"]: version_key(item) for item in items}
+    versions = {
+        (r.repo_id, r.sha): r.id
+        for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.sha).where(tuple_(v.c.repo_id, v.c.sha).in_(list(keys.items()))))
+    } if keys else {}
+    rows = {item["id"]: _model_row(item, keys[item["id"]]) for item in items}
+    new_models = [dict(repo_id=i, first_seen_run=run_id, **rows[i]) for i in ids if i not in known]
+    if new_models:
+        conn.execute(insert(m), new_models)
     new_versions = 0
-    version_ids: dict[str, int] = {}
     for item in items:
-        repo_id = item["id"]
-        sha = version_key(item)
-        stable = {k: v for k, v in item.items() if k not in VOLATILE_FIELDS}
-        row = {
-            "author": item.get("author") or (repo_id.split("/", 1)[0] if "/" in repo_id else None),
-            "sha": sha,
-            "gated": _gated(item.get("gated")),
-            "private": bool(item.get("private")),
-            "disabled": bool(item.get("disabled")),
-            "created_at": item.get("createdAt"),
-            "last_modified": item.get("lastModified"),
-            "pipeline_tag": item.get("pipeline_tag"),
-            "library_name": item.get("library_name"),
-            "status": "active",
-            "disappeared_run": None,
-        }
-        current = known.get(repo_id)
-        if current is None:
-            conn.execute(insert(s.models).values(repo_id=repo_id, first_seen_run=run_id, **row))
-        version_id = conn.execute(
-            select(s.model_versions.c.id).where(and_(s.model_versions.c.repo_id == repo_id, s.model_versions.c.sha == sha))
-        ).scalar()
-        if version_id is None:
-            version_id = conn.execute(
-                insert(s.model_versions).values(
-                    repo_id=repo_id,
-                    sha=sha,
-                    first_seen_run=run_id,
-                    last_modified=item.get("lastModified"),
-                    metadata=stable,
-                    readme_status="pending",
-                )
+        repo_id, sha = item["id"], keys[item["id"]]
+        if (repo_id, sha) not in versions:
+            stable = {k: val for k, val in item.items() if k not in VOLATILE_FIELDS}
+            versions[(repo_id, sha)] = conn.execute(
+                insert(v).values(repo_id=repo_id, sha=sha, first_seen_run=run_id, last_modified=item.get("lastModified"), metadata=stable, readme_status="pending")
             ).inserted_primary_key[0]
             new_versions += 1
-            link_datasets(conn, version_id, linked_dataset_ids(item))
-        row["current_version_id"] = version_id
-        changed = row if current is None else {k: v for k, v in row.items() if getattr(current, k) != v}
+            link_datasets(conn, versions[(repo_id, sha)], linked_dataset_ids(item))
+    for repo_id in ids:
+        row = dict(rows[repo_id], current_version_id=versions[(repo_id, keys[repo_id])])
+        current = known.get(repo_id)
+        changed = row if current is None else {k: val for k, val in row.items() if getattr(current, k) != val}
         if changed:
-            conn.execute(update(s.models).where(s.models.c.repo_id == repo_id).values(**changed))
-        version_ids[repo_id] = version_id
-        _observe(conn, run_id, repo_id, version_id, item)
-    pending = pending_fetches(conn, version_ids=list(version_ids.values()))
+            conn.execute(update(m).where(m.c.repo_id == repo_id).values(**changed))
+    observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
+    fresh = [_observation(run_id, item, versions[(item["id"], keys[item["id"]])]) for item in items if item["id"] not in observed]
+    if fresh:
+        conn.execute(insert(o), fresh)
+    for item in items:  # the same run resumed and saw the model again: refresh, never duplicate
+        if item["id"] in observed:
+            values = _observation(run_id, item, versions[(item["id"], keys[item["id"]])])
+            conn.execute(update(o).where(and_(o.c.run_id == run_id, o.c.repo_id == item["id"])).values(**values))
+    high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
+    run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
+    checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
+    if next_url is None:
+        checkpoint["listing_done"] = True
+    if high_water and (run.high_water is None or high_water > run.high_water):
+        checkpoint["high_water"] = high_water
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(**checkpoint))
+    bump(conn, run_id, models_seen=len(fresh), versions_new=new_versions)
+    pending = pending_fetches(conn, version_ids=[versions[(i, keys[i])] for i in ids])
     return pending, new_versions
+
+
+def _model_row(item: Mapping[str, Any], sha: str) -> dict[str, Any]:
+    repo_id = item["id"]
+    return {
+        "author": item.get("author") or (repo_id.split("/", 1)[0] if "/" in repo_id else None),
+        "sha": sha,
+        "gated": _gated(item.get("gated")),
+        "private": bool(item.get("private")),
+        "disabled": bool(item.get("disabled")),
+        "created_at": item.get("createdAt"),
+        "last_modified": item.get("lastModified"),
+        "pipeline_tag": item.get("pipeline_tag"),
+        "library_name": item.get("library_name"),
+        "status": "active",
+        "disappeared_run": None,
+    }
+
+
+def _observation(run_id: int, item: Mapping[str, Any], version_id: int) -> dict[str, Any]:
+    return {"run_id": run_id, "repo_id": item["id"], "version_id": version_id, "downloads": item.get("downloads"), "likes": item.get("likes")}
+
+
+def mark_listing_done(conn: Connection, run_id: int) -> None:
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(listing_done=True, cursor=None))
 
 
 def link_datasets(conn: Connection, version_id: int, dataset_ids: Sequence[str]) -> None:
@@ -152,21 +203,6 @@ def link_datasets(conn: Connection, version_id: int, dataset_ids: Sequence[str])
     new = [{"version_id": version_id, "dataset_id": d} for d in dict.fromkeys(dataset_ids) if d not in known]
     if new:
         conn.execute(insert(s.version_datasets), new)
-
-
-def _observe(conn: Connection, run_id: int, repo_id: str, version_id: int, item: Mapping[str, Any]) -> None:
-    exists = conn.execute(
-        select(s.observations.c.run_id).where(and_(s.observations.c.run_id == run_id, s.observations.c.repo_id == repo_id))
-    ).first()
-    values = {"version_id": version_id, "downloads": item.get("downloads"), "likes": item.get("likes")}
-    if exists is None:
-        conn.execute(insert(s.observations).values(run_id=run_id, repo_id=repo_id, **values))
-    else:  # the same run resumed and saw the model again
-        conn.execute(
-            update(s.observations)
-            .where(and_(s.observations.c.run_id == run_id, s.observations.c.repo_id == repo_id))
-            .values(**values)
-        )
 
 
 def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = None, limit: int | None = None) -> list[PendingFetch]:
@@ -252,13 +288,30 @@ def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha
 # --- datasets ---------------------------------------------------------------------------
 
 
-def datasets_fetched_in_run(conn: Connection, run_id: int, ids: Sequence[str]) -> set[str]:
-    if not ids:
-        return set()
-    rows = conn.execute(
-        select(s.datasets.c.dataset_id).where(and_(s.datasets.c.dataset_id.in_(list(ids)), s.datasets.c.fetched_run == run_id))
+def datasets_due(conn: Connection, run_id: int, refresh_before: str, after: str = "", batch: int = 500) -> list[str]:
+    """Datasets this run should ask the Hub about, in id order after `after`.
+
+    Due: linked from a version this run stored for the first time, or never fetched, or last
+    fetched by a run that started before `refresh_before`, and not already fetched by this run.
+    Unchanged models thus cost no dataset call on a nightly sweep.
+    """
+    vd, v, d, r = s.version_datasets, s.model_versions, s.datasets, s.runs
+    seen = select(s.observations.c.version_id).where(s.observations.c.run_id == run_id)
+    last = r.alias("last_fetch")
+    query = (
+        select(vd.c.dataset_id)
+        .join(v, v.c.id == vd.c.version_id)
+        .outerjoin(d, d.c.dataset_id == vd.c.dataset_id)
+        .outerjoin(last, last.c.id == d.c.fetched_run)
+        .where(vd.c.version_id.in_(seen))
+        .where(vd.c.dataset_id > after)
+        .where(or_(d.c.fetched_run.is_(None), d.c.fetched_run != run_id))
+        .where(or_(v.c.first_seen_run == run_id, d.c.dataset_id.is_(None), last.c.started_at < refresh_before))
+        .group_by(vd.c.dataset_id)
+        .order_by(vd.c.dataset_id)
+        .limit(batch)
     )
-    return {r.dataset_id for r in rows}
+    return [row.dataset_id for row in conn.execute(query)]
 
 
 def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: DatasetOutcome) -> None:

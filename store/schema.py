@@ -53,6 +53,24 @@ runs = Table(
     Column("retries", Integer, nullable=False, default=0),
     Column("rate_limited", Integer, nullable=False, default=0),  # 429 answers
     Column("error", Text),
+    # resumability (migration 0003): where the listing walk stands, committed with each page
+    Column("mode", String(16)),  # full | incremental
+    Column("cursor", Text),  # absolute URL of the next listing page; NULL before the first page
+    Column("pages", Integer),  # listing pages stored so far
+    Column("listing_done", Boolean),
+    Column("high_water", String(32)),  # newest lastModified seen: where the next incremental walk may stop
+)
+
+locks = Table(
+    "locks",
+    metadata,
+    # one row per lock name ("crawl"): inserting it is atomic on every backend, so two cron jobs
+    # starting together cannot both win; a stale heartbeat lets a new crawl take over
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(256), nullable=False),  # host:pid
+    Column("run_id", Integer),
+    Column("acquired_at", String(32), nullable=False),
+    Column("heartbeat_at", String(32), nullable=False),
 )
 
 models = Table(

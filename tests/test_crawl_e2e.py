@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def crawl(hub, db: Path, *extra: str) -> int:
-    return main(["crawl", "--endpoint", hub.url, "--db", str(db), *extra])
+    """A full sweep unless the test asks otherwise (auto mode would make the second crawl incremental)."""
+    mode = [] if "--mode" in extra else ["--mode", "full"]
+    return main(["crawl", "--endpoint", hub.url, "--db", str(db), *mode, *extra])
 
 
 def rows(db: Path, sql: str, *params) -> list[tuple]:

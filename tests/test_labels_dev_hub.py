@@ -39,7 +39,8 @@ def crawled(tmp_path, dev_hub_data, replay_hub, monkeypatch):
     assert main(["crawl", "--endpoint", hub.url, "--db", str(db)]) == 0
     for repo_id in removed:
         state.update(repo_id, private=True)
-    assert main(["crawl", "--endpoint", hub.url, "--db", str(db)]) == 0
+    # the weekly full sweep is the walk that notices a repository is gone
+    assert main(["crawl", "--endpoint", hub.url, "--db", str(db), "--mode", "full"]) == 0
     return db
 
 

@@ -71,7 +71,8 @@ model = AutoModelForCausalLM.from_pretrained("{ACME}")
 
 
 def crawl(hub, db: Path) -> None:
-    assert main(["crawl", "--endpoint", hub.url, "--db", str(db)]) == 0
+    # weekly reports read full sweeps (the nightly incremental walks only see what changed)
+    assert main(["crawl", "--endpoint", hub.url, "--db", str(db), "--mode", "full"]) == 0
 
 
 def sql(db: Path, query: str, *params) -> list[tuple]:
