@@ -64,6 +64,7 @@ class RetryPolicy:
     attempts: int = 6
     base_seconds: float = 1.0
     max_seconds: float = 60.0
+    timeout_seconds: float = 30.0  # per request: huggingface_hub's session itself never times out
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -136,7 +137,8 @@ class HubHttp:
         def once() -> Fetched:
             self.pacer.before(bucket)
             self.stats.count(bucket)
-            with get_session().stream("GET", url, params=params, headers=self.headers()) as response:
+            timeout = httpx2.Timeout(self.policy.timeout_seconds)
+            with get_session().stream("GET", url, params=params, headers=self.headers(), timeout=timeout) as response:
                 self.pacer.after(response.headers)
                 if response.status_code >= 400:
                     response.read()

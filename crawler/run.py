@@ -77,14 +77,22 @@ Failpoint = Callable[[str], None]
 
 
 def _failpoint_from_env() -> Failpoint:
-    """HUBSCAN_FAILPOINT=<name>: die by SIGKILL at that point (kill-and-resume tests of real crashes)."""
+    """HUBSCAN_FAILPOINT=<name>[:<n>]: die by SIGKILL the n-th time the crawl reaches that point.
+
+    For kill-and-resume tests of real crashes at exact places (inside a page's transaction, between
+    fetching and storing downloads, ...); unset in normal use, where it costs nothing.
+    """
     wanted = os.environ.get("HUBSCAN_FAILPOINT")
     if not wanted:
         return lambda _name: None
+    point, _, nth = wanted.partition(":")
+    remaining = [int(nth) if nth.isdigit() else 1]
 
     def hit(name: str) -> None:
-        if name == wanted:
-            os.kill(os.getpid(), 9)
+        if name == point:
+            remaining[0] -= 1
+            if remaining[0] <= 0:
+                os.kill(os.getpid(), 9)
 
     return hit
 

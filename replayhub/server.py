@@ -415,12 +415,15 @@ class ReplayHub:
     def __init__(self, state: HubState | Mapping[str, Any] | str | Path, *, host: str = "127.0.0.1", port: int = 0,
                  rate_limits: Mapping[str, tuple[int, float]] | None = None, faults: FaultPlan | None = None,
                  tokens: Mapping[str, Mapping[str, Any]] | None = None, default_page_size: int = _MAX_PAGE,
+                 max_page_size: int = _MAX_PAGE,
                  tree_page_size: int = 1000, tree_expand_page_size: int = 50,
                  cdn_max_bytes: int = 8 * 1024 * 1024) -> None:
         self.state = state if isinstance(state, HubState) else HubState.from_fixture(state)
         self.faults = faults
         self.tokens = None if tokens is None else {k: dict(v) for k, v in tokens.items()}
         self.default_page_size = max(1, min(default_page_size, _MAX_PAGE))
+        # The Hub caps `limit` at 1000; a smaller cap makes many pages out of a small test hub.
+        self.max_page_size = max(1, min(max_page_size, _MAX_PAGE))
         self.tree_page_size = tree_page_size
         self.tree_expand_page_size = tree_expand_page_size
         self.cdn_max_bytes = cdn_max_bytes
@@ -715,7 +718,7 @@ class ReplayHub:
             return _Reply.error(400, f'"limit" must be a number, got {limit_raw!r}')
         if limit < 1:
             return _Reply.error(400, '"limit" must be greater than or equal to 1')
-        limit = min(limit, _MAX_PAGE)
+        limit = min(limit, self.max_page_size)
         sort = _last(query, "sort") or None
         if sort is not None and sort not in SORTS:
             return _Reply.error(400, f'"sort" must be one of [{", ".join(SORTS)}]')
