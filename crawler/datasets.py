@@ -61,8 +61,13 @@ def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutco
         return DatasetOutcome(dataset_id, "error", code="network", error=f"{type(exc).__name__}: {exc}"[:300])
     except (ValueError, TypeError, KeyError) as exc:  # not the JSON a dataset_info answers
         return DatasetOutcome(dataset_id, "error", code="bad-response", error=f"{type(exc).__name__}: {exc}"[:300])
+    return DatasetOutcome(info.id or dataset_id, "ok", dataset_record(info))
+
+
+def dataset_record(info: DatasetInfo) -> dict[str, Any]:
+    """What we store of a dataset, from `dataset_info` or from a listing item parsed as DatasetInfo."""
     card = info.card_data.to_dict() if info.card_data is not None else {}
-    record = {
+    return {
         "id": info.id,
         "sha": info.sha,
         "author": info.author,
@@ -75,4 +80,3 @@ def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutco
         "cardData": card,
         "description": (info.description or "")[:MAX_DESCRIPTION] or None,
     }
-    return DatasetOutcome(info.id or dataset_id, "ok", record)

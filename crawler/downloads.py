@@ -8,8 +8,8 @@ with a status and a problem code, never an exception that stops the crawl.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
 
 import httpx2
 from huggingface_hub import hf_hub_url
@@ -21,6 +21,8 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+
+from extract.licence import licence_evidence
 
 from .http import HubHttp
 
@@ -62,6 +64,20 @@ class PendingFetch:
     repo_id: str
     sha: str
     siblings: tuple[str, ...] | None  # None when the listing did not say
+    card_data: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+
+# Declared licences that already keep a model at Weights Available: a LICENSE file can only confirm
+# them, so it is not worth a resolver call (an open or unresolved declaration is always checked).
+SETTLED_FAMILIES = frozenset({"vendor-community", "non-commercial", "use-restricted"})
+
+
+def licence_files_worth_fetching(pending: PendingFetch) -> list[str]:
+    files = licence_files(pending.siblings or ())
+    if files and licence_evidence(pending.card_data, pending.tags, {}).family in SETTLED_FAMILIES:
+        return []
+    return files
 
 
 def fetch_file(http: HubHttp, endpoint: str, repo_id: str, sha: str, path: str, max_bytes: int, repo_type: str = "model") -> FileOutcome:
@@ -93,7 +109,7 @@ def fetch_version(http: HubHttp, endpoint: str, pending: PendingFetch) -> Versio
     else:
         readme = fetch_file(http, endpoint, pending.repo_id, pending.sha, README, README_MAX_BYTES)
     files: list[FileOutcome] = []
-    for path in licence_files(siblings or ()):
+    for path in licence_files_worth_fetching(pending):
         if readme.status in ("gated", "unavailable"):
             # The same answer for every file of the repo: don't spend quota to hear it again.
             files.append(FileOutcome(path, readme.status))

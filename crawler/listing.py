@@ -65,10 +65,23 @@ class Page:
     next_url: str | None  # absolute Link URL of the following page; None on the last page
 
 
+#: Dataset fields a sweep of `/api/datasets` takes: what `dataset_info` would have told us.
+DATASET_EXPAND = ("author", "sha", "lastModified", "createdAt", "gated", "private", "disabled", "tags", "cardData", "description")
+
+
+def dataset_listing_params() -> list[tuple[str, Any]]:
+    return [("limit", PAGE_SIZE), *(("expand", field) for field in DATASET_EXPAND)]
+
+
 def walk_model_pages(http: HubHttp, endpoint: str, query: ListingQuery, resume_url: str | None = None) -> Iterator[Page]:
-    """Yield listing pages; `resume_url` restarts a walk at a stored cursor."""
-    url: str | None = resume_url or f"{endpoint.rstrip('/')}/api/models"
-    params = None if resume_url else query.params()
+    """Yield model listing pages; `resume_url` restarts a walk at a stored cursor."""
+    return walk_pages(http, f"{endpoint.rstrip('/')}/api/models", query.params(), resume_url)
+
+
+def walk_pages(http: HubHttp, url: str, params: list[tuple[str, Any]], resume_url: str | None = None) -> Iterator[Page]:
+    """Follow a cursor-paginated listing (`/api/models`, `/api/datasets`) page by page."""
+    if resume_url:
+        url, params = resume_url, None
     while url is not None:
         fetched = http.get(url, bucket="api", params=params)
         items = fetched.response.json()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from huggingface_hub import DatasetInfo
 from sqlalchemy import Engine, select
 
 from extract.datasets import hub_dataset_ids_in_text
@@ -25,10 +26,10 @@ from store import crawl_writes as w
 from store import locks
 from store import schema as s
 
-from .datasets import fetch_dataset
+from .datasets import DatasetOutcome, dataset_record, fetch_dataset
 from .downloads import PendingFetch, VersionDownload, fetch_version
 from .http import CallStats, HubHttp, RetryPolicy
-from .listing import ListingQuery, walk_model_pages
+from .listing import ListingQuery, dataset_listing_params, walk_model_pages, walk_pages
 from .quota import QuotaPacer
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -226,7 +227,16 @@ def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pe
 
 
 def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn) -> None:
-    """Linked datasets, after the walk: only those a new version names, or not asked about lately."""
+    """Linked datasets, after the walk: only those a new version names, or not asked about lately.
+
+    A full sweep first walks the dataset listing (1,000 datasets per API call) and keeps the linked
+    ones; `dataset_info` is then asked only about what the listing did not show (private, removed,
+    renamed ids). An incremental run asks `dataset_info` about the few its new versions name.
+    """
+    with engine.connect() as conn:
+        full = conn.execute(select(s.runs.c.full_sweep).where(s.runs.c.id == summary.run_id)).scalar()
+    if full:
+        _dataset_sweep(engine, http, config, summary, progress)
     refresh_before = (datetime.now(timezone.utc) - timedelta(days=config.dataset_refresh_days)).isoformat(timespec="seconds")
     after = ""
     while True:
@@ -241,3 +251,18 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
                 w.bump(conn, summary.run_id, datasets_fetched=int(outcome.status == "ok"))
             progress("datasets", 1)
         after = due[-1]
+
+
+def _dataset_sweep(engine, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn) -> None:
+    for page in walk_pages(http, f"{config.endpoint.rstrip('/')}/api/datasets", dataset_listing_params()):
+        by_id = {item["id"]: item for item in page.items}
+        with engine.begin() as conn:
+            wanted = w.linked_datasets_among(conn, list(by_id))
+            for dataset_id in sorted(wanted):
+                try:
+                    outcome = DatasetOutcome(dataset_id, "ok", dataset_record(DatasetInfo(**by_id[dataset_id])))
+                except (TypeError, ValueError, KeyError) as exc:
+                    outcome = DatasetOutcome(dataset_id, "error", code="bad-response", error=f"{type(exc).__name__}: {exc}"[:300])
+                w.record_dataset(conn, summary.run_id, dataset_id, outcome)
+            w.bump(conn, summary.run_id, datasets_fetched=len(wanted))
+        progress("datasets", len(wanted))

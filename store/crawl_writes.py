@@ -215,7 +215,13 @@ def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = Non
     query = query.order_by(s.model_versions.c.id)
     if limit is not None:
         query = query.limit(limit)
-    return [PendingFetch(row.id, row.repo_id, row.sha, _siblings(row.metadata or {})) for row in conn.execute(query)]
+    out = []
+    for row in conn.execute(query):
+        meta = row.metadata or {}
+        card = meta.get("cardData") if isinstance(meta.get("cardData"), Mapping) else {}
+        tags = tuple(t for t in meta.get("tags") or () if isinstance(t, str))
+        out.append(PendingFetch(row.id, row.repo_id, row.sha, _siblings(meta), card, tags))
+    return out
 
 
 def mark_disappeared(conn: Connection, run_id: int) -> list[str]:
@@ -286,6 +292,14 @@ def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha
 
 
 # --- datasets ---------------------------------------------------------------------------
+
+
+def linked_datasets_among(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Which of these dataset ids some stored version names (a dataset sweep keeps only those)."""
+    if not ids:
+        return set()
+    rows = conn.execute(select(s.version_datasets.c.dataset_id).where(s.version_datasets.c.dataset_id.in_(list(ids))).distinct())
+    return {r.dataset_id for r in rows}
 
 
 def datasets_due(conn: Connection, run_id: int, refresh_before: str, after: str = "", batch: int = 500) -> list[str]:
