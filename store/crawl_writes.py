@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, tuple_, update
 
 from crawler.datasets import DatasetOutcome, linked_dataset_ids
 from crawler.downloads import PendingFetch, VersionDownload
@@ -130,30 +130,54 @@ def record_listing_page(
     new_models = [dict(repo_id=i, first_seen_run=run_id, **rows[i]) for i in ids if i not in known]
     if new_models:
         conn.execute(insert(m), new_models)
-    new_versions = 0
-    for item in items:
-        repo_id, sha = item["id"], keys[item["id"]]
-        if (repo_id, sha) not in versions:
-            stable = {k: val for k, val in item.items() if k not in VOLATILE_FIELDS}
-            versions[(repo_id, sha)] = conn.execute(
-                insert(v).values(repo_id=repo_id, sha=sha, first_seen_run=run_id, last_modified=item.get("lastModified"), metadata=stable, readme_status="pending")
-            ).inserted_primary_key[0]
-            new_versions += 1
-            link_datasets(conn, versions[(repo_id, sha)], linked_dataset_ids(item))
+    # Every statement below is one executemany per page, not one per model: a page of 1,000 models
+    # is a handful of round trips.
+    fresh_versions = [item for item in items if (item["id"], keys[item["id"]]) not in versions]
+    if fresh_versions:
+        conn.execute(
+            insert(v),
+            [
+                {
+                    "repo_id": item["id"],
+                    "sha": keys[item["id"]],
+                    "first_seen_run": run_id,
+                    "last_modified": item.get("lastModified"),
+                    "metadata": {k: val for k, val in item.items() if k not in VOLATILE_FIELDS},
+                    "readme_status": "pending",
+                }
+                for item in fresh_versions
+            ],
+        )
+        wanted = [(item["id"], keys[item["id"]]) for item in fresh_versions]
+        versions.update(
+            {(r.repo_id, r.sha): r.id for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.sha).where(tuple_(v.c.repo_id, v.c.sha).in_(wanted)))}
+        )
+        links = [
+            {"version_id": versions[(item["id"], keys[item["id"]])], "dataset_id": d}
+            for item in fresh_versions
+            for d in dict.fromkeys(linked_dataset_ids(item))
+        ]
+        if links:  # a version is new, so it has no links yet
+            conn.execute(insert(s.version_datasets), links)
+    new_versions = len(fresh_versions)
+    changes = []
     for repo_id in ids:
         row = dict(rows[repo_id], current_version_id=versions[(repo_id, keys[repo_id])])
         current = known.get(repo_id)
-        changed = row if current is None else {k: val for k, val in row.items() if getattr(current, k) != val}
-        if changed:
-            conn.execute(update(m).where(m.c.repo_id == repo_id).values(**changed))
+        if current is None or any(getattr(current, k) != val for k, val in row.items()):
+            changes.append({"key": repo_id, **row})
+    if changes:
+        conn.execute(update(m).where(m.c.repo_id == bindparam("key")), changes)
     observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
     fresh = [_observation(run_id, item, versions[(item["id"], keys[item["id"]])]) for item in items if item["id"] not in observed]
     if fresh:
         conn.execute(insert(o), fresh)
-    for item in items:  # the same run resumed and saw the model again: refresh, never duplicate
-        if item["id"] in observed:
-            values = _observation(run_id, item, versions[(item["id"], keys[item["id"]])])
-            conn.execute(update(o).where(and_(o.c.run_id == run_id, o.c.repo_id == item["id"])).values(**values))
+    again = [_observation(run_id, item, versions[(item["id"], keys[item["id"]])]) for item in items if item["id"] in observed]
+    if again:  # the same run resumed and saw these models again: refresh, never duplicate
+        conn.execute(
+            update(o).where(and_(o.c.run_id == bindparam("r"), o.c.repo_id == bindparam("k"))),
+            [{"r": x.pop("run_id"), "k": x.pop("repo_id"), **x} for x in again],
+        )
     high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
     run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
     checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
@@ -240,46 +264,57 @@ def mark_disappeared(conn: Connection, run_id: int) -> list[str]:
 
 
 def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDownload]) -> tuple[int, int]:
-    """Store README + licence file outcomes; failures become problems. Returns (readmes, files) fetched."""
-    readmes = files = 0
-    for result in results:
-        readme = result.readme
-        conn.execute(
-            update(s.model_versions)
-            .where(s.model_versions.c.id == result.version_id)
-            .values(
-                readme_status=readme.status,
-                readme=pack(readme.content),
-                readme_size=len(readme.content) if readme.content is not None else None,
-                readme_error=readme.error,
-            )
-        )
-        readmes += readme.content is not None
-        if readme.code:
-            add_problem(conn, run_id, "model", result.repo_id, result.sha, "readme", readme.code, f"README.md: {readme.error}")
-        for outcome in result.files:
-            existing = conn.execute(
-                select(s.version_files.c.path).where(
-                    and_(s.version_files.c.version_id == result.version_id, s.version_files.c.path == outcome.path)
-                )
-            ).first()
-            values = dict(
-                status=outcome.status,
-                size=len(outcome.content) if outcome.content is not None else None,
-                content=pack(outcome.content),
-                error=outcome.error,
-            )
-            if existing is None:
-                conn.execute(insert(s.version_files).values(version_id=result.version_id, path=outcome.path, **values))
+    """Store README + licence file outcomes; failures become problems. Returns (readmes, files) fetched.
+
+    One executemany per kind of row, whatever the batch size.
+    """
+    results = list(results)
+    if not results:
+        return 0, 0
+    v, f = s.model_versions, s.version_files
+    conn.execute(
+        update(v).where(v.c.id == bindparam("vid")),
+        [
+            {
+                "vid": r.version_id,
+                "readme_status": r.readme.status,
+                "readme": pack(r.readme.content),
+                "readme_size": len(r.readme.content) if r.readme.content is not None else None,
+                "readme_error": r.readme.error,
+            }
+            for r in results
+        ],
+    )
+    problems = [
+        (r.repo_id, r.sha, "readme", r.readme.code, f"README.md: {r.readme.error}") for r in results if r.readme.code
+    ]
+    existing = {
+        (row.version_id, row.path)
+        for row in conn.execute(select(f.c.version_id, f.c.path).where(f.c.version_id.in_([r.version_id for r in results])))
+    }
+    inserts, updates = [], []
+    for r in results:
+        for outcome in r.files:
+            values = {
+                "status": outcome.status,
+                "size": len(outcome.content) if outcome.content is not None else None,
+                "content": pack(outcome.content),
+                "error": outcome.error,
+            }
+            if (r.version_id, outcome.path) in existing:  # a retried download: replace its outcome
+                updates.append({"vid": r.version_id, "p": outcome.path, **values})
             else:
-                conn.execute(
-                    update(s.version_files)
-                    .where(and_(s.version_files.c.version_id == result.version_id, s.version_files.c.path == outcome.path))
-                    .values(**values)
-                )
-            files += outcome.content is not None
+                inserts.append({"version_id": r.version_id, "path": outcome.path, **values})
             if outcome.code:
-                add_problem(conn, run_id, "model", result.repo_id, result.sha, "file", outcome.code, f"{outcome.path}: {outcome.error}")
+                problems.append((r.repo_id, r.sha, "file", outcome.code, f"{outcome.path}: {outcome.error}"))
+    if inserts:
+        conn.execute(insert(f), inserts)
+    if updates:
+        conn.execute(update(f).where(and_(f.c.version_id == bindparam("vid"), f.c.path == bindparam("p"))), updates)
+    for repo_id, sha, stage, code, message in problems:
+        add_problem(conn, run_id, "model", repo_id, sha, stage, code, message)
+    readmes = sum(r.readme.content is not None for r in results)
+    files = sum(o.content is not None for r in results for o in r.files)
     return readmes, files
 
 
