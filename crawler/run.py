@@ -31,6 +31,7 @@ from .downloads import PendingFetch, VersionDownload, fetch_version
 from .http import CallStats, HubHttp, RetryPolicy
 from .listing import ListingQuery, dataset_listing_params, walk_model_pages, walk_pages
 from .quota import QuotaPacer
+from .shard import Shard
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 INCREMENTAL_MARGIN = timedelta(hours=2)  # re-read a little before the mark: clocks and ties
@@ -47,6 +48,10 @@ class CrawlConfig:
     full_every_days: float = 7.0
     dataset_refresh_days: float = 7.0
     lock_stale_seconds: float = locks.DEFAULT_STALE_SECONDS
+    shard: Shard | None = None  # worker K of N: stores and downloads only the repos it owns
+
+    def owns(self, repo_id: str) -> bool:
+        return self.shard is None or self.shard.owns(repo_id)
 
 
 @dataclass
@@ -100,18 +105,21 @@ def _failpoint_from_env() -> Failpoint:
 
 def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = None) -> CrawlSummary:
     progress = progress or (lambda _what, _n: None)
+    lock = locks.CRAWL if config.shard is None else f"{locks.CRAWL}:{config.shard}"
     try:
-        taken_over = locks.acquire(engine, stale_after=config.lock_stale_seconds)
+        taken_over = locks.acquire(engine, lock, stale_after=config.lock_stale_seconds)
     except locks.LockHeld as exc:
         raise CrawlLocked(str(exc)) from exc
     try:
-        return _crawl_locked(engine, config, progress, taken_over)
+        return _crawl_locked(engine, config, progress, taken_over, lock)
     finally:
-        locks.release(engine)
+        locks.release(engine, lock)
 
 
-def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, taken_over) -> CrawlSummary:
+def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, taken_over, lock: str) -> CrawlSummary:
     params = {"author": config.query.author, "search": config.query.search, "limit": config.query.limit}
+    if config.shard is not None:
+        params["shard"] = str(config.shard)
     with engine.begin() as conn:
         previous = w.resumable_run(conn, config.endpoint, params)
         if previous is not None:
@@ -121,21 +129,22 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, tak
             mode = _choose_mode(conn, config)
             full = mode == "full" and config.query.is_full_sweep
             run_id, resumed = w.start_run(conn, config.endpoint, params, full, mode), False
-    locks.heartbeat(engine, run_id)
+    locks.heartbeat(engine, run_id, lock)
     summary = CrawlSummary(run_id=run_id, mode=mode, resumed=resumed)
     http = HubHttp(token=config.token, policy=config.retry, stats=summary.stats, pacer=QuotaPacer(reserve=max(1, config.workers)))
     failpoint = _failpoint_from_env()
     try:
         with ThreadPoolExecutor(max_workers=max(1, config.workers), thread_name_prefix="hubscan-dl") as pool:
             with engine.begin() as conn:
-                leftovers = w.pending_fetches(conn)
+                leftovers = [p for p in w.pending_fetches(conn) if config.owns(p.repo_id)]
             _download(engine, pool, http, config, summary, leftovers, progress, failpoint)
             _walk(engine, pool, http, config, summary, progress, failpoint)
         _datasets(engine, http, config, summary, progress)
         with engine.begin() as conn:
             run = conn.execute(select(s.runs).where(s.runs.c.id == run_id)).first()
             if run.full_sweep:
-                w.bump(conn, run_id, disappeared=len(w.mark_disappeared(conn, run_id)))
+                gone = w.mark_disappeared(conn, run_id, None if config.shard is None else config.owns)
+                w.bump(conn, run_id, disappeared=len(gone))
         summary.status = "ok"
     except KeyboardInterrupt:
         summary.status = "interrupted"
@@ -199,13 +208,14 @@ def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progre
             fresh = [i for i in items if str(i.get("lastModified") or "9") >= stop_at]
             if len(fresh) < len(items):  # sorted newest first: everything after this is older still
                 items, next_url = fresh, None
+        mine = items if config.shard is None else [i for i in items if config.owns(i["id"])]
         with engine.begin() as conn:
-            pending, _ = w.record_listing_page(conn, summary.run_id, items, next_url)
+            pending, _ = w.record_listing_page(conn, summary.run_id, mine, next_url)
             failpoint("page-before-commit")
         failpoint("page-committed")
         seen += len(items)
         progress("models", len(items))
-        locks.heartbeat(engine, summary.run_id)
+        locks.heartbeat(engine, summary.run_id, locks.CRAWL if config.shard is None else f"{locks.CRAWL}:{config.shard}")
         _download(engine, pool, http, config, summary, pending, progress, failpoint)
         if next_url is None:
             break
@@ -244,6 +254,8 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
             due = w.datasets_due(conn, summary.run_id, refresh_before, after)
         if not due:
             return
+        # Each worker asks about the datasets its own new versions name (a dataset two shards both
+        # name may be asked about twice; the store takes either answer).
         for dataset_id in due:
             outcome = fetch_dataset(http, config.endpoint, dataset_id)
             with engine.begin() as conn:

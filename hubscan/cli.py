@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         "stop at the last run's high-water mark; auto (default): full when none finished in --full-every-days",
     )
     p.add_argument("--full-every-days", type=float, default=7.0, help="auto mode: days between full sweeps (default 7)")
+    p.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="be worker K of N (0-based) sharing one database: store, download and label only the repos "
+        "whose id hashes to K; run N workers (each with its own HF_TOKEN) for one sweep",
+    )
     p.add_argument("--no-analyse", action="store_true", help="store only; skip extraction and labelling")
     p.set_defaults(func=commands.crawl)
 

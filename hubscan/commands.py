@@ -62,6 +62,7 @@ def crawl(args) -> int:
         retry=retry_policy_from_env(),
         mode=args.mode,
         full_every_days=args.full_every_days,
+        shard=_shard(args.shard),
     )
     try:
         with progress_display() as progress:
@@ -77,11 +78,22 @@ def crawl(args) -> int:
         from .pipeline import analyse
 
         with progress_display() as progress:
-            analysed = analyse(engine, progress, run_id=summary.run_id)
+            analysed = analyse(engine, progress, run_id=summary.run_id, owns=config.owns if config.shard else None)
         print(analysed.line())
         summary.problems = _run_problems(engine, summary.run_id)
     print(summary_line(summary))
     return 0
+
+
+def _shard(spec: str | None):
+    if not spec:
+        return None
+    from crawler.shard import Shard
+
+    try:
+        return Shard.parse(spec)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def _run_problems(engine, run_id: int) -> int:

@@ -26,10 +26,18 @@ class Analysed:
         return f"evidence extracted for {self.extracted} versions, {self.labelled} labels written (rule set {RULE_VERSION})"
 
 
-def extract_all(engine: Engine, progress: Progress | None = None, run_id: int | None = None) -> int:
+Owns = Callable[[str], bool]
+
+
+def extract_all(engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None) -> int:
+    """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker)."""
     done = 0
     with engine.connect() as reader:
         for rows in a.evidence_batches(reader, EXTRACTOR_VERSION):
+            if owns is not None:
+                rows = [r for r in rows if owns(r.repo_id)]
+                if not rows:
+                    continue
             snapshots = a.load_snapshots(reader, rows)
             items = [(row, extract_model(snap)) for row, snap in zip(rows, snapshots)]
             with engine.begin() as conn:
@@ -40,7 +48,7 @@ def extract_all(engine: Engine, progress: Progress | None = None, run_id: int | 
     return done
 
 
-def classify_all(engine: Engine, progress: Progress | None = None) -> tuple[int, int]:
+def classify_all(engine: Engine, progress: Progress | None = None, owns: Owns | None = None) -> tuple[int, int]:
     """Label stale versions, then follow label changes down the lineage graph. Returns (labels, passes)."""
     written = passes = 0
     only: list[int] | None = None
@@ -51,6 +59,10 @@ def classify_all(engine: Engine, progress: Progress | None = None) -> tuple[int,
         # (SQLite WAL lets both run; the walk only moves forward, so it never sees its own writes).
         with engine.connect() as reader:
             for batch in a.label_batches(reader, RULE_VERSION, only_versions=only):
+                if owns is not None:
+                    batch = [work for work in batch if owns(work.repo_id)]
+                    if not batch:
+                        continue
                 items = [(work, label_version(work.evidence, [_base(b) for b in work.bases])) for work in batch]
                 with engine.begin() as conn:
                     changed += a.save_labels(conn, items)
@@ -70,10 +82,10 @@ def _base(b: a.BaseState) -> BaseLabel:
     return BaseLabel(repo_id=b.repo_id, relation=b.relation, label=b.label, licence_family=b.licence_family, chain=b.chain)
 
 
-def analyse(engine: Engine, progress: Progress | None = None, run_id: int | None = None) -> Analysed:
+def analyse(engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None) -> Analysed:
     """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run."""
-    extracted = extract_all(engine, progress, run_id)
-    labelled, passes = classify_all(engine, progress)
+    extracted = extract_all(engine, progress, run_id, owns)
+    labelled, passes = classify_all(engine, progress, owns)
     if run_id is not None:
         with engine.begin() as conn:
             a.count_problems(conn, run_id)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from crawler.datasets import DatasetOutcome, linked_dataset_ids
 from crawler.downloads import PendingFetch, VersionDownload
@@ -248,12 +249,16 @@ def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = Non
     return out
 
 
-def mark_disappeared(conn: Connection, run_id: int) -> list[str]:
-    """After a complete full sweep: active models this run did not see are marked, not deleted."""
+def mark_disappeared(conn: Connection, run_id: int, owns: Callable[[str], bool] | None = None) -> list[str]:
+    """After a complete full sweep: active models this run did not see are marked, not deleted.
+
+    `owns` restricts it to a shard's models: another worker's models are not this run's to judge.
+    """
     seen = select(s.observations.c.repo_id).where(s.observations.c.run_id == run_id)
     gone = [
         r.repo_id
         for r in conn.execute(select(s.models.c.repo_id).where(and_(s.models.c.status == "active", s.models.c.repo_id.not_in(seen))))
+        if owns is None or owns(r.repo_id)
     ]
     if gone:
         conn.execute(update(s.models).where(s.models.c.repo_id.in_(gone)).values(status="disappeared", disappeared_run=run_id))
@@ -380,21 +385,22 @@ def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: Da
         ).scalar()
     exists = conn.execute(select(s.datasets).where(s.datasets.c.dataset_id == requested_id)).first()
     if exists is None:
-        conn.execute(
+        _insert_once(
+            conn,
             insert(s.datasets).values(
                 dataset_id=requested_id, status=status, gated=gated, first_seen_run=run_id, fetched_run=run_id, sha=sha, error=outcome.error
-            )
+            ),
         )
     if outcome.status == "ok" and version_id is None:
-        version_id = conn.execute(
+        _insert_once(
+            conn,
             insert(s.dataset_versions).values(
-                dataset_id=requested_id,
-                sha=sha,
-                first_seen_run=run_id,
-                last_modified=record.get("lastModified"),
-                metadata=record,
-            )
-        ).inserted_primary_key[0]
+                dataset_id=requested_id, sha=sha, first_seen_run=run_id, last_modified=record.get("lastModified"), metadata=record
+            ),
+        )
+        version_id = conn.execute(
+            select(s.dataset_versions.c.id).where(and_(s.dataset_versions.c.dataset_id == requested_id, s.dataset_versions.c.sha == sha))
+        ).scalar_one()
     conn.execute(
         update(s.datasets)
         .where(s.datasets.c.dataset_id == requested_id)
@@ -402,3 +408,12 @@ def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: Da
     )
     if outcome.code and outcome.status != "missing":
         add_problem(conn, run_id, "dataset", requested_id, None, "dataset", outcome.code, outcome.error or outcome.code)
+
+
+def _insert_once(conn: Connection, statement) -> None:
+    """Insert unless a concurrent writer (another shard worker) just inserted the same key."""
+    try:
+        with conn.begin_nested():
+            conn.execute(statement)
+    except IntegrityError:
+        pass
