@@ -18,6 +18,17 @@ class UserError(Exception):
     """A problem the user can fix (bad argument, unknown model, ...): printed without a traceback."""
 
 
+def database(url: str | None):
+    """A migrated engine, or a clear message when the database cannot be opened (no traceback)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return open_engine(url)
+    except SQLAlchemyError as exc:
+        message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise UserError(f"cannot open the database: {message}") from exc
+
+
 @contextmanager
 def progress_display(enabled: bool | None = None) -> Iterator:
     """A progress bar on a terminal; silence when piped (cron logs stay readable)."""
@@ -54,7 +65,7 @@ def crawl(args) -> int:
     endpoint = (args.endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
     if args.limit is not None and args.limit < 1:
         raise UserError("--limit must be at least 1")
-    engine = open_engine(args.db)
+    engine = database(args.db)
     config = CrawlConfig(
         endpoint=endpoint,
         query=ListingQuery(author=args.author, search=args.search, limit=args.limit),
@@ -115,7 +126,7 @@ def retry_policy_from_env() -> RetryPolicy:
 def status(args) -> int:
     from store.status import database_counts, recent_runs
 
-    engine = open_engine(args.db)
+    engine = database(args.db)
     runs = recent_runs(engine, args.runs)
     if not runs:
         print("no crawl yet: run `hubscan crawl` (or `hubscan demo`)")
@@ -135,7 +146,7 @@ def status(args) -> int:
 def extract(args) -> int:
     from .pipeline import extract_all
 
-    engine = open_engine(args.db)
+    engine = database(args.db)
     with progress_display() as progress:
         done = extract_all(engine, progress)
     print(f"evidence extracted for {done} versions (unchanged versions skipped)")
@@ -145,7 +156,7 @@ def extract(args) -> int:
 def classify(args) -> int:
     from .pipeline import classify_all
 
-    engine = open_engine(args.db)
+    engine = database(args.db)
     with progress_display() as progress:
         written, passes = classify_all(engine, progress)
     print(f"{written} labels written in {passes} pass(es) (unchanged versions skipped)")
@@ -157,7 +168,7 @@ def explain(args) -> int:
 
     from .explain import render_explanation
 
-    engine = open_engine(args.db)
+    engine = database(args.db)
     with engine.connect() as conn:
         record = next(latest_records(conn, repo_id=args.repo_id), None)
     if record is None:
@@ -181,10 +192,10 @@ def export(args) -> int:
             from store.parquet import write_parquet
         except ImportError as exc:
             raise UserError(f"Parquet export needs pyarrow ({exc}): pip install 'hubscan[parquet]'") from exc
-        for written in write_parquet(open_engine(args.db), Path(args.output)):
+        for written in write_parquet(database(args.db), Path(args.output)):
             print(f"{written.name:<14} {written.rows:>9} rows  {written.path}")
         return 0
-    engine = open_engine(args.db)
+    engine = database(args.db)
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:
         with engine.connect() as conn:

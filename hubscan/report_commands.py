@@ -14,9 +14,19 @@ def _read_only_engine(db: str | None):
     from store.query import read_only_engine
 
     try:
-        return read_only_engine(db)
+        engine = read_only_engine(db)
     except FileNotFoundError as exc:
         raise UserError(f"{exc} (crawl first, or pass --db)") from exc
+    if engine.dialect.name != "sqlite":
+        # A server database has no file to check: an unreachable server or a missing database
+        # should read like the missing file does, not as a traceback.
+        try:
+            with engine.connect():
+                pass
+        except SQLAlchemyError as exc:
+            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise UserError(f"cannot open the database: {message}") from exc
+    return engine
 
 
 def _print_files(title: str, files: dict[str, Path]) -> None:

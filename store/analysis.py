@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, select, update
 
 from extract.types import DatasetSnapshot, ModelEvidence, ModelSnapshot
 
 from . import schema as s
 from .blobs import unpack
 from .crawl_writes import add_problem, utcnow
+from .portable import insert_ignore, upsert
 
 BATCH = 500
+# Recorded in the evidence (the explanation says the card was not read) but normal on the Hub,
+# so not counted as a crawl problem.
+NOT_A_PROBLEM = frozenset({"readme-gated", "readme-absent", "readme-missing"})
 
 
 def digest(*parts: Any) -> str:
@@ -153,11 +158,13 @@ def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, DatasetSna
 def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvidence]], run_id: int | None = None) -> None:
     """Replace the evidence of these versions; with a run, their parse problems are logged on it too."""
     ids = [row.version_id for row, _ in items]
-    conn.execute(delete(s.evidence).where(s.evidence.c.version_id.in_(ids)))
+    # Upserted, not deleted and re-inserted: two analysers sharing a PostgreSQL database may write
+    # the same version at once, and both compute the same evidence.
     conn.execute(delete(s.version_bases).where(s.version_bases.c.version_id.in_(ids)))
     now = utcnow()
-    conn.execute(
-        insert(s.evidence),
+    upsert(
+        conn,
+        s.evidence,
         [
             {
                 "version_id": row.version_id,
@@ -182,11 +189,12 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
         for row, ev in items
         for b in {b.id: b for b in ev.base_model.bases}.values()
     ]
-    if bases:
-        conn.execute(insert(s.version_bases), bases)
+    insert_ignore(conn, s.version_bases, bases)  # fitted ids may coincide; a concurrent writer may have them
     if run_id is not None:
         for row, ev in items:
             for problem in ev.problems:
+                if problem.code in NOT_A_PROBLEM:
+                    continue
                 add_problem(conn, run_id, "model", row.repo_id, row.sha, "extract", problem.code, problem.message)
 
 
@@ -213,6 +221,9 @@ class LabelWork:
 
 def label_batches(conn: Connection, rule_version: str, *, only_versions: Sequence[int] | None = None, batch: int = BATCH) -> Iterator[list[LabelWork]]:
     e, lab, v = s.evidence, s.labels, s.model_versions
+    # A lineage pass may name any number of versions: walk them `batch` ids at a time, so no IN
+    # list outgrows the databases' bound-parameter limits (SQLite 32,766, PostgreSQL 65,535).
+    wanted = sorted(set(only_versions)) if only_versions is not None else None
     last = 0
     while True:
         query = (
@@ -223,9 +234,15 @@ def label_batches(conn: Connection, rule_version: str, *, only_versions: Sequenc
             .order_by(e.c.version_id)
             .limit(batch)
         )
-        if only_versions is not None:
-            query = query.where(e.c.version_id.in_(list(only_versions)))
+        if wanted is not None:
+            window = wanted[bisect_right(wanted, last) :][:batch]
+            if not window:
+                return
+            query = query.where(e.c.version_id.in_(window))
         rows = conn.execute(query).all()
+        if wanted is not None and not rows:
+            last = window[-1]  # none of this window has evidence: on to the next
+            continue
         if not rows:
             return
         last = rows[-1].version_id
@@ -266,10 +283,10 @@ def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]]) -> lis
     """Write labels; returns the repo ids whose current label changed (their derivatives need a look)."""
     ids = [work.version_id for work, _ in items]
     previous = {r.version_id: r.label for r in conn.execute(select(s.labels.c.version_id, s.labels.c.label).where(s.labels.c.version_id.in_(ids)))}
-    conn.execute(delete(s.labels).where(s.labels.c.version_id.in_(ids)))
     now = utcnow()
-    conn.execute(
-        insert(s.labels),
+    upsert(
+        conn,
+        s.labels,
         [
             {
                 "version_id": work.version_id,
@@ -299,7 +316,9 @@ def count_problems(conn: Connection, run_id: int) -> int:
 
 
 def derivatives_of(conn: Connection, repo_ids: Sequence[str]) -> list[int]:
-    if not repo_ids:
-        return []
-    rows = conn.execute(select(s.version_bases.c.version_id).where(s.version_bases.c.base_id.in_(list(repo_ids))).distinct())
-    return [r.version_id for r in rows]
+    found: set[int] = set()
+    ids = sorted(set(repo_ids))
+    for start in range(0, len(ids), BATCH):  # bounded IN lists, however many labels changed
+        part = ids[start : start + BATCH]
+        found.update(r.version_id for r in conn.execute(select(s.version_bases.c.version_id).where(s.version_bases.c.base_id.in_(part))))
+    return sorted(found)

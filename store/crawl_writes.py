@@ -20,6 +20,7 @@ from crawler.downloads import PendingFetch, VersionDownload
 
 from . import schema as s
 from .blobs import pack
+from .portable import fit, fit_value, insert_ignore
 
 # Counters that change every day without the model changing: kept per run, not per version.
 VOLATILE_FIELDS = frozenset({"downloads", "likes", "trendingScore", "downloadsAllTime", "_id"})
@@ -57,12 +58,11 @@ def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_s
 
 def resumable_run(conn: Connection, endpoint: str, params: Mapping[str, Any]) -> Any | None:
     """The newest run, if it stopped before finishing (killed, interrupted, failed) with the same query."""
-    row = conn.execute(select(s.runs).order_by(s.runs.c.id.desc()).limit(1)).first()
-    if row is None or row.status not in ("running", "interrupted", "failed"):
-        return None
-    if row.endpoint != endpoint or dict(row.params or {}) != dict(params) or row.mode is None:
-        return None
-    return row
+    # the newest run of *this* crawl: shard workers and other queries have runs of their own
+    for row in conn.execute(select(s.runs).where(s.runs.c.endpoint == endpoint).order_by(s.runs.c.id.desc()).limit(50)):
+        if dict(row.params or {}) == dict(params):
+            return row if row.status in ("running", "interrupted", "failed") and row.mode is not None else None
+    return None
 
 
 def reopen_run(conn: Connection, run_id: int) -> None:
@@ -128,7 +128,7 @@ def record_listing_page(
         for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.sha).where(tuple_(v.c.repo_id, v.c.sha).in_(list(keys.items()))))
     } if keys else {}
     rows = {item["id"]: _model_row(item, keys[item["id"]]) for item in items}
-    new_models = [dict(repo_id=i, first_seen_run=run_id, **rows[i]) for i in ids if i not in known]
+    new_models = [fit(m, dict(repo_id=i, first_seen_run=run_id, **rows[i])) for i in ids if i not in known]
     if new_models:
         conn.execute(insert(m), new_models)
     # Every statement below is one executemany per page, not one per model: a page of 1,000 models
@@ -138,14 +138,14 @@ def record_listing_page(
         conn.execute(
             insert(v),
             [
-                {
+                fit(v, {
                     "repo_id": item["id"],
                     "sha": keys[item["id"]],
                     "first_seen_run": run_id,
                     "last_modified": item.get("lastModified"),
                     "metadata": {k: val for k, val in item.items() if k not in VOLATILE_FIELDS},
                     "readme_status": "pending",
-                }
+                })
                 for item in fresh_versions
             ],
         )
@@ -156,7 +156,7 @@ def record_listing_page(
         links = [
             {"version_id": versions[(item["id"], keys[item["id"]])], "dataset_id": d}
             for item in fresh_versions
-            for d in dict.fromkeys(linked_dataset_ids(item))
+            for d in dict.fromkeys(fit_value(s.version_datasets.c.dataset_id, d) for d in linked_dataset_ids(item))
         ]
         if links:  # a version is new, so it has no links yet
             conn.execute(insert(s.version_datasets), links)
@@ -166,7 +166,7 @@ def record_listing_page(
         row = dict(rows[repo_id], current_version_id=versions[(repo_id, keys[repo_id])])
         current = known.get(repo_id)
         if current is None or any(getattr(current, k) != val for k, val in row.items()):
-            changes.append({"key": repo_id, **row})
+            changes.append({"key": repo_id, **fit(m, row)})
     if changes:
         conn.execute(update(m).where(m.c.repo_id == bindparam("key")), changes)
     observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
@@ -225,9 +225,9 @@ def link_datasets(conn: Connection, version_id: int, dataset_ids: Sequence[str])
         r.dataset_id
         for r in conn.execute(select(s.version_datasets.c.dataset_id).where(s.version_datasets.c.version_id == version_id))
     }
-    new = [{"version_id": version_id, "dataset_id": d} for d in dict.fromkeys(dataset_ids) if d not in known]
-    if new:
-        conn.execute(insert(s.version_datasets), new)
+    fitted = (fit_value(s.version_datasets.c.dataset_id, d) for d in dataset_ids)
+    new = [{"version_id": version_id, "dataset_id": d} for d in dict.fromkeys(fitted) if d not in known]
+    insert_ignore(conn, s.version_datasets, new)  # another shard worker may link the same pair
 
 
 def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = None, limit: int | None = None) -> list[PendingFetch]:
@@ -260,8 +260,11 @@ def mark_disappeared(conn: Connection, run_id: int, owns: Callable[[str], bool] 
         for r in conn.execute(select(s.models.c.repo_id).where(and_(s.models.c.status == "active", s.models.c.repo_id.not_in(seen))))
         if owns is None or owns(r.repo_id)
     ]
-    if gone:
-        conn.execute(update(s.models).where(s.models.c.repo_id.in_(gone)).values(status="disappeared", disappeared_run=run_id))
+    if gone:  # executemany: no IN list, whatever the number (PostgreSQL takes 65,535 parameters at most)
+        conn.execute(
+            update(s.models).where(s.models.c.repo_id == bindparam("key")),
+            [{"key": repo_id, "status": "disappeared", "disappeared_run": run_id} for repo_id in gone],
+        )
     return gone
 
 
@@ -307,9 +310,9 @@ def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDow
                 "error": outcome.error,
             }
             if (r.version_id, outcome.path) in existing:  # a retried download: replace its outcome
-                updates.append({"vid": r.version_id, "p": outcome.path, **values})
+                updates.append({"vid": r.version_id, "p": fit_value(f.c.path, outcome.path), **fit(f, values)})
             else:
-                inserts.append({"version_id": r.version_id, "path": outcome.path, **values})
+                inserts.append(fit(f, {"version_id": r.version_id, "path": outcome.path, **values}))
             if outcome.code:
                 problems.append((r.repo_id, r.sha, "file", outcome.code, f"{outcome.path}: {outcome.error}"))
     if inserts:
@@ -324,11 +327,8 @@ def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDow
 
 
 def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha: str | None, stage: str, code: str, message: str) -> None:
-    conn.execute(
-        insert(s.problems).values(
-            run_id=run_id, repo_type=repo_type, repo_id=repo_id, sha=sha, stage=stage, code=code[:32], message=message[:2000]
-        )
-    )
+    row = dict(run_id=run_id, repo_type=repo_type, repo_id=repo_id, sha=sha, stage=stage, code=code, message=message[:2000])
+    conn.execute(insert(s.problems).values(**fit(s.problems, row)))
 
 
 # --- datasets ---------------------------------------------------------------------------
@@ -388,14 +388,14 @@ def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: Da
         _insert_once(
             conn,
             insert(s.datasets).values(
-                dataset_id=requested_id, status=status, gated=gated, first_seen_run=run_id, fetched_run=run_id, sha=sha, error=outcome.error
+                **fit(s.datasets, dict(dataset_id=requested_id, status=status, gated=gated, first_seen_run=run_id, fetched_run=run_id, sha=sha, error=outcome.error))
             ),
         )
     if outcome.status == "ok" and version_id is None:
         _insert_once(
             conn,
             insert(s.dataset_versions).values(
-                dataset_id=requested_id, sha=sha, first_seen_run=run_id, last_modified=record.get("lastModified"), metadata=record
+                **fit(s.dataset_versions, dict(dataset_id=requested_id, sha=sha, first_seen_run=run_id, last_modified=record.get("lastModified"), metadata=record))
             ),
         )
         version_id = conn.execute(

@@ -1,4 +1,4 @@
-"""Opening a hubscan database: engine, SQLite pragmas, migrations."""
+"""Opening a hubscan database: engine, SQLite pragmas or PostgreSQL options, migrations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 DEFAULT_DB_FILE = "hubscan.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -21,11 +21,14 @@ def default_url() -> str:
 
 
 def normalise_url(url: str | None) -> str:
-    """Accept a SQLAlchemy URL or a bare file path."""
+    """Accept a SQLAlchemy URL or a bare file path; a plain `postgresql://` (or libpq's `postgres://`) URL uses psycopg 3."""
     if not url:
         return default_url()
     if "://" not in url:
         return f"sqlite:///{url}"
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
     return url
 
 
@@ -38,9 +41,15 @@ def create_db_engine(url: str | None = None, *, read_only: bool = False) -> Engi
             "sqlite+pysqlite:///file:" + os.path.abspath(path) + "?mode=ro&uri=true",
         )
     else:
-        kwargs = {}
+        kwargs: dict = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 60}
+        else:
+            # A shared server outlives our connections (restarts, idle timeouts): test before use.
+            kwargs["pool_pre_ping"] = True
+            if read_only and url.startswith("postgresql"):
+                # Every transaction on this engine is READ ONLY, as SQLite's mode=ro is for a file.
+                kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
         engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine, read_only=read_only)
@@ -66,10 +75,24 @@ def _alembic_config() -> Config:
     return cfg
 
 
+# pg_advisory_xact_lock key that serialises migrations on a shared PostgreSQL database.
+MIGRATION_LOCK_KEY = 0x68756273  # "hubs"
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (no-op when it is already there)."""
     cfg = _alembic_config()
     head = ScriptDirectory.from_config(cfg).get_current_head()
+    if engine.dialect.name == "postgresql":
+        # Several processes may open a fresh shared database at once (a crawl split over machines):
+        # one migrates inside the lock, the others wait and then find the schema at head.
+        # PostgreSQL's DDL is transactional, so a failed migration leaves nothing half-done.
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            if MigrationContext.configure(conn).get_current_revision() != head:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        return
     with engine.connect() as conn:
         if MigrationContext.configure(conn).get_current_revision() == head:
             return

@@ -15,6 +15,7 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -116,7 +117,11 @@ class QueryResult:
 
 
 def read_only_engine(url_or_path: str | Path | None = None) -> Engine:
-    """An engine that cannot write: SQLite `mode=ro` + `query_only`, PostgreSQL read-only transactions."""
+    """An engine that cannot write: SQLite `mode=ro` + `query_only`, PostgreSQL read-only transactions.
+
+    On PostgreSQL every transaction of the engine starts READ ONLY (`default_transaction_read_only`,
+    set at connect in store.db), and `read_only_connection` marks its own transaction read-only too.
+    """
     url = normalise_url(str(url_or_path) if url_or_path is not None else None)
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
@@ -156,8 +161,21 @@ def run_query(engine: Engine, sql: str, params: Mapping[str, Any] | None = None)
         if not result.returns_rows:
             return QueryResult((), ())
         columns = tuple(result.keys())
-        rows = tuple(tuple(row) for row in result.fetchall())
+        rows = tuple(tuple(portable_value(v) for v in row) for row in result.fetchall())
     return QueryResult(columns, rows)
+
+
+def portable_value(value: Any) -> Any:
+    """A cell as SQLite gives it, whatever the backend, so a query prints the same on PostgreSQL.
+
+    psycopg parses `json` columns into lists and dicts (SQLite returns the stored JSON text, which
+    `json.dumps` reproduces), and returns NUMERIC results such as SUM(bigint) or AVG(...) as Decimal.
+    """
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, Decimal):
+        return int(value) if value.is_finite() and value == value.to_integral_value() else float(value)
+    return value
 
 
 def relation_names(engine: Engine) -> set[str]:

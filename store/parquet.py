@@ -1,0 +1,249 @@
+"""Parquet files for analytics (DuckDB, pandas, Polars, Spark): `hubscan export --format parquet`.
+
+Four files, one per question researchers ask most:
+
+- `latest_labels.parquet`: one row per model, its current version's record, with exactly the keys
+  and values of the JSONL export (lists stay lists);
+- `evidence.parquet`: one row per labelled or extracted model version, the key facts as columns and
+  the full typed evidence as JSON text (`data`), `current` true for each model's current version;
+- `label_history.parquet`: one row per model per crawl run (the `label_history` view);
+- `lineage.parquet`: one row per declared base of each model's current version (the `lineage` view).
+
+Each file is written batch by batch through a pyarrow ParquetWriter with a fixed schema, so memory
+stays flat however large the database, an empty database still gives typed (empty) files, and the
+column types are the same on SQLite and PostgreSQL (whose drivers return booleans, integers and
+JSON differently). A file is written under a temporary name and renamed when complete, so a reader
+never sees half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Connection, Engine, select, text
+
+from . import schema as s
+from .export import EXPORT_KEYS, latest_records, public
+
+FORMAT_VERSION = "1"
+BATCH_ROWS = 5_000
+FILES = ("latest_labels", "evidence", "label_history", "lineage")
+
+_TEXT = pa.string()
+_TEXTS = pa.list_(pa.string())
+
+LATEST_LABELS = pa.schema(
+    [
+        ("repo_id", _TEXT),
+        ("sha", _TEXT),
+        ("label", _TEXT),
+        ("rule_version", _TEXT),
+        ("rule", _TEXT),
+        ("open_basis", _TEXT),
+        ("licence", _TEXT),
+        ("licence_raw", _TEXTS),
+        ("licence_family", _TEXT),
+        ("weights", pa.bool_()),
+        ("inference_code", pa.bool_()),
+        ("training_code", pa.bool_()),
+        ("datasets", _TEXTS),
+        ("datasets_open", pa.bool_()),
+        ("data_information", pa.bool_()),
+        ("base_model", _TEXTS),
+        ("open_washing", pa.bool_()),
+        ("washing_reasons", _TEXTS),
+        ("claims", _TEXTS),
+        ("status", _TEXT),
+        ("downloads", pa.int64()),
+        ("likes", pa.int64()),
+    ]
+)
+assert tuple(LATEST_LABELS.names) == EXPORT_KEYS, "latest_labels.parquet must carry exactly the export keys"
+
+EVIDENCE = pa.schema(
+    [
+        ("version_id", pa.int64()),
+        ("repo_id", _TEXT),
+        ("sha", _TEXT),
+        ("current", pa.bool_()),
+        ("extractor_version", pa.int32()),
+        ("inputs_digest", _TEXT),
+        ("extracted_at", _TEXT),
+        ("licence", _TEXT),
+        ("licence_family", _TEXT),
+        ("weights", pa.bool_()),
+        ("inference_code", pa.bool_()),
+        ("training_code", pa.bool_()),
+        ("datasets_open", pa.bool_()),
+        ("data_information", pa.bool_()),
+        ("data_information_score", pa.int32()),
+        ("data", _TEXT),  # the full ModelEvidence as JSON text (DuckDB: json_extract(data, '$.licence.family'))
+    ]
+)
+
+LABEL_HISTORY = pa.schema(
+    [
+        ("repo_id", _TEXT),
+        ("run_id", pa.int64()),
+        ("run_started_at", _TEXT),  # ISO-8601 UTC, as stored
+        ("run_date", _TEXT),  # YYYY-MM-DD
+        ("version_id", pa.int64()),
+        ("sha", _TEXT),
+        ("label", _TEXT),
+        ("rule", _TEXT),
+        ("open_washing", pa.bool_()),
+        ("licence", _TEXT),
+        ("licence_family", _TEXT),
+        ("downloads", pa.int64()),
+        ("likes", pa.int64()),
+    ]
+)
+
+LINEAGE = pa.schema(
+    [
+        ("repo_id", _TEXT),
+        ("label", _TEXT),
+        ("licence", _TEXT),
+        ("licence_family", _TEXT),
+        ("relation", _TEXT),
+        ("base_id", _TEXT),
+        ("base_in_db", pa.bool_()),
+        ("base_label", _TEXT),
+        ("base_licence", _TEXT),
+        ("base_licence_family", _TEXT),
+        ("licence_looser", pa.bool_()),
+    ]
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "latest_labels": LATEST_LABELS,
+    "evidence": EVIDENCE,
+    "label_history": LABEL_HISTORY,
+    "lineage": LINEAGE,
+}
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    name: str
+    path: Path
+    rows: int
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def _converter(field: pa.Field) -> Callable[[Any], Any]:
+    """Python value -> what pyarrow accepts for the field: SQLite's 0/1 become booleans, and so on."""
+    if pa.types.is_boolean(field.type):
+        return lambda v: None if v is None else bool(v)
+    if pa.types.is_integer(field.type):
+        return lambda v: None if v is None else int(v)
+    if pa.types.is_list(field.type):
+        return lambda v: None if v is None else [None if x is None else str(x) for x in v]
+    return lambda v: None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
+
+
+def _rows_to_table(schema: pa.Schema, rows: list[Mapping[str, Any]]) -> pa.Table:
+    converters = [(f.name, _converter(f)) for f in schema]
+    columns = {name: [convert(row.get(name)) for row in rows] for name, convert in converters}
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    batch: list[Mapping[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str, Any]], batch_rows: int = BATCH_ROWS) -> int:
+    """Stream rows (dicts keyed by the schema's names) into one Parquet file; returns the row count."""
+    schema = schema.with_metadata({b"hubscan.format_version": FORMAT_VERSION.encode()})
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    try:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for batch in _batched(rows, batch_rows):
+                writer.write_table(_rows_to_table(schema, batch))
+                count += len(batch)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+# --- sources -----------------------------------------------------------------------------
+
+
+def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[Mapping[str, Any]]:
+    """Rows of a statement without loading them all (a server-side cursor on PostgreSQL)."""
+    result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(statement)
+    for partition in result.mappings().partitions():
+        yield from partition
+
+
+def latest_label_rows(conn: Connection) -> Iterator[dict[str, Any]]:
+    for record in latest_records(conn):
+        yield public(record)
+
+
+def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
+    e, v, m = s.evidence, s.model_versions, s.models
+    statement = (
+        select(
+            e.c.version_id, v.c.repo_id, v.c.sha, (m.c.current_version_id == v.c.id).label("current"),
+            e.c.extractor_version, e.c.inputs_digest, e.c.extracted_at, e.c.licence, e.c.licence_family,
+            e.c.weights, e.c.inference_code, e.c.training_code, e.c.datasets_open, e.c.data_information,
+            e.c.data_information_score, e.c.data,
+        )
+        .join(v, v.c.id == e.c.version_id)
+        .join(m, m.c.repo_id == v.c.repo_id)
+        .order_by(e.c.version_id)
+    )
+    for row in _streamed(conn, statement, batch_rows):
+        yield dict(row)
+
+
+def _view_rows(conn: Connection, view: str, schema: pa.Schema, order_by: str, batch_rows: int) -> Iterator[dict[str, Any]]:
+    # Named columns, not `*`: a later view may grow, the file's schema stays.
+    columns = ", ".join(schema.names)
+    yield from (dict(r) for r in _streamed(conn, text(f"SELECT {columns} FROM {view} ORDER BY {order_by}"), batch_rows))
+
+
+def label_history_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
+    return _view_rows(conn, "label_history", LABEL_HISTORY, "run_id, repo_id", batch_rows)
+
+
+def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
+    return _view_rows(conn, "lineage", LINEAGE, "repo_id, base_id", batch_rows)
+
+
+def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS) -> list[WrittenFile]:
+    """Write the four Parquet files into `out_dir` (created if needed); returns them with their row counts."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources: dict[str, Callable[[Connection], Iterable[Mapping[str, Any]]]] = {
+        "latest_labels": latest_label_rows,
+        "evidence": lambda conn: evidence_rows(conn, batch_rows),
+        "label_history": lambda conn: label_history_rows(conn, batch_rows),
+        "lineage": lambda conn: lineage_rows(conn, batch_rows),
+    }
+    written = []
+    for name in FILES:
+        path = out_dir / f"{name}.parquet"
+        # One connection per file: a server-side cursor lives in its own transaction.
+        with engine.connect() as conn:
+            rows = write_parquet_file(path, SCHEMAS[name], sources[name](conn), batch_rows)
+        written.append(WrittenFile(name, path, rows))
+    return written
