@@ -74,3 +74,25 @@ def replay_hub():
     yield start
     for hub in started:
         hub.stop()
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, _dev_hub_text):
+    """A database with four crawls of a changing dev hub (built once per module; tests only read it)."""
+    from test_reports import build_history
+
+    started: list[ReplayHub] = []
+
+    def start(state):
+        hub = ReplayHub(state).start()
+        started.append(hub)
+        return hub
+
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("HUBSCAN_RETRY_BASE_SECONDS", "0.01")
+            db = build_history(tmp_path_factory.mktemp("history"), json.loads(_dev_hub_text), start)
+        yield db
+    finally:
+        for hub in started:
+            hub.stop()

@@ -14,7 +14,6 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select

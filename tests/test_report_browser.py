@@ -7,7 +7,6 @@ show its charts and tables, show the payloads as text, and run nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from reports import build_washing_report, write_trend_report, write_washing_report
 from store.db import create_db_engine
-from test_reports import ACME, IMG_PAYLOAD, SCRIPT_PAYLOAD, build_history  # the shared crawl history
+from test_reports import ACME, IMG_PAYLOAD, SCRIPT_PAYLOAD  # the shared crawl history
 
 pytestmark = pytest.mark.browser
 
@@ -53,27 +52,6 @@ def browser():
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory, _dev_hub_text):
-    from replayhub import ReplayHub
-
-    started: list[ReplayHub] = []
-
-    def start(state):
-        hub = ReplayHub(state).start()
-        started.append(hub)
-        return hub
-
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("HUBSCAN_RETRY_BASE_SECONDS", "0.01")
-            db = build_history(tmp_path_factory.mktemp("browser"), json.loads(_dev_hub_text), start)
-        yield db
-    finally:
-        for hub in started:
-            hub.stop()
 
 
 class PageWatch:

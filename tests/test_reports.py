@@ -20,7 +20,6 @@ reports/, and the scenario's facts are asserted on top.
 from __future__ import annotations
 
 import csv
-import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -163,28 +162,6 @@ def build_history(tmp_dir: Path, dev_hub_data: dict, replay_hub) -> Path:
         for run_id, started in RUN_STARTS.items():
             conn.execute("UPDATE runs SET started_at = ? WHERE id = ?", (started, run_id))
     return db
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory, _dev_hub_text):
-    """The four-crawl database, built once for this module (tests only read it)."""
-    from replayhub import ReplayHub
-
-    started: list[ReplayHub] = []
-
-    def start(state):
-        hub = ReplayHub(state).start()
-        started.append(hub)
-        return hub
-
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("HUBSCAN_RETRY_BASE_SECONDS", "0.01")
-            db = build_history(tmp_path_factory.mktemp("history"), json.loads(_dev_hub_text), start)
-        yield db
-    finally:
-        for hub in started:
-            hub.stop()
 
 
 @pytest.fixture(scope="module")

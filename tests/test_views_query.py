@@ -21,30 +21,9 @@ from store import open_db
 from store.db import _alembic_config, create_db_engine, open_engine
 from store.query import QueryRefused, check_read_only, read_only_connection, read_only_engine, run_query
 from store.views import VIEW_NAMES, VIEWS, datasette_metadata
-from test_reports import ACME, FALCON, LLAMA_BASE, PHI, QWEN, build_history  # the shared crawl history
+from test_reports import ACME, FALCON, LLAMA_BASE, PHI, QWEN  # the shared crawl history
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory, _dev_hub_text):
-    from replayhub import ReplayHub
-
-    started: list[ReplayHub] = []
-
-    def start(state):
-        hub = ReplayHub(state).start()
-        started.append(hub)
-        return hub
-
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("HUBSCAN_RETRY_BASE_SECONDS", "0.01")
-            db = build_history(tmp_path_factory.mktemp("views"), json.loads(_dev_hub_text), start)
-        yield db
-    finally:
-        for hub in started:
-            hub.stop()
 
 
 def sql(db: Path, query: str, *params) -> list[tuple]:
