@@ -240,8 +240,9 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
     """Linked datasets, after the walk: only those a new version names, or not asked about lately.
 
     A full sweep first walks the dataset listing (1,000 datasets per API call) and keeps the linked
-    ones; `dataset_info` is then asked only about what the listing did not show (private, removed,
-    renamed ids). An incremental run asks `dataset_info` about the few its new versions name.
+    ones; a namespaced id the complete listing did not show is recorded as missing without a call,
+    and `dataset_info` is asked only about legacy ids without a namespace (they may redirect). An
+    incremental run asks `dataset_info` about the few its new versions name.
     """
     with engine.connect() as conn:
         full = conn.execute(select(s.runs.c.full_sweep).where(s.runs.c.id == summary.run_id)).scalar()
@@ -257,7 +258,12 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
         # Each worker asks about the datasets its own new versions name (a dataset two shards both
         # name may be asked about twice; the store takes either answer).
         for dataset_id in due:
-            outcome = fetch_dataset(http, config.endpoint, dataset_id)
+            if full and "/" in dataset_id:
+                # The complete dataset listing did not show it: private, removed or never existed.
+                # Only a namespace-less legacy id ("wikipedia") may still redirect, so only those cost a call.
+                outcome = DatasetOutcome(dataset_id, "missing", code="repo-unavailable", error="not in the Hub's dataset listing")
+            else:
+                outcome = fetch_dataset(http, config.endpoint, dataset_id)
             with engine.begin() as conn:
                 w.record_dataset(conn, summary.run_id, dataset_id, outcome)
                 w.bump(conn, summary.run_id, datasets_fetched=int(outcome.status == "ok"))

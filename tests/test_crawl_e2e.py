@@ -85,6 +85,12 @@ def test_crawl_stores_every_model_with_its_card_files_and_datasets(tmp_path, dev
         assert status == "ok"
         assert json.loads(metadata)["cardData"]["license"] == dataset["cardData"]["license"]
     assert datasets["bookcorpus"][0] == "missing"  # named by a card, not on this hub
+    assert datasets["embedding-data/altlex"][0] == "missing"
+    # datasets came from the dataset listing; dataset_info was asked only about legacy ids without a
+    # namespace (they may redirect), never about namespaced ids the complete listing did not show
+    asked = [r.path.split("/api/datasets/", 1)[1] for r in hub.requests if r.kind == "datasets.info"]
+    assert asked and all("/" not in dataset_id for dataset_id in asked)
+    assert hub.count("datasets.list") == 1
 
 
 def test_second_crawl_of_unchanged_hub_downloads_nothing_and_changes_no_row(tmp_path, dev_hub_data, replay_hub):
