@@ -16,7 +16,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from huggingface_hub import DatasetInfo
 from sqlalchemy import Engine, select
@@ -166,19 +166,32 @@ def _choose_mode(conn, config: CrawlConfig) -> str:
     if config.mode in ("full", "incremental"):
         return config.mode
     since = (datetime.now(timezone.utc) - timedelta(days=config.full_every_days)).isoformat(timespec="seconds")
-    recent_full = conn.execute(
-        select(s.runs.c.id).where(s.runs.c.status == "ok", s.runs.c.full_sweep.is_(True), s.runs.c.started_at >= since).limit(1)
-    ).first()
+    rows = conn.execute(
+        select(s.runs.c.params).where(s.runs.c.status == "ok", s.runs.c.full_sweep.is_(True), s.runs.c.started_at >= since)
+    )
+    # only this worker's own sweeps count: another shard's full sweep covered other repos
+    recent_full = any(_shard_of(row.params) == _shard_key(config) for row in rows)
     return "incremental" if recent_full else "full"
 
 
-def _stop_mark(engine: Engine, run_id: int) -> str | None:
-    """For an incremental walk: the newest lastModified any earlier finished run saw, minus a margin."""
+def _shard_key(config: CrawlConfig) -> str | None:
+    return None if config.shard is None else str(config.shard)
+
+
+def _shard_of(params: Any) -> str | None:
+    return dict(params or {}).get("shard")
+
+
+def _stop_mark(engine: Engine, run_id: int, shard: str | None) -> str | None:
+    """For an incremental walk: the newest lastModified an earlier finished run of this shard saw, minus a margin."""
     with engine.connect() as conn:
-        mark = conn.execute(
-            select(s.runs.c.high_water).where(s.runs.c.id < run_id, s.runs.c.status == "ok", s.runs.c.high_water.is_not(None))
-            .order_by(s.runs.c.id.desc()).limit(1)
-        ).scalar()
+        rows = conn.execute(
+            select(s.runs.c.high_water, s.runs.c.params)
+            .where(s.runs.c.id < run_id, s.runs.c.status == "ok", s.runs.c.high_water.is_not(None))
+            .order_by(s.runs.c.id.desc())
+        )
+        # a mark set by another shard's run says nothing about the repos this worker owns
+        mark = next((row.high_water for row in rows if _shard_of(row.params) == shard), None)
     if not mark:
         return None
     try:
@@ -196,7 +209,7 @@ def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progre
     stop_at = None
     if summary.mode == "incremental":
         query = ListingQuery(author=query.author, search=query.search, limit=query.limit, sort="lastModified")
-        stop_at = _stop_mark(engine, summary.run_id)
+        stop_at = _stop_mark(engine, summary.run_id, _shard_key(config))
     seen = run.models_seen or 0
     limit = query.limit
     for page in walk_model_pages(http, config.endpoint, query, resume_url=run.cursor):

@@ -79,3 +79,29 @@ def test_two_shard_workers_store_what_one_worker_stores_fetching_each_readme_onc
     )
     runs = sql_rows(db_url, "SELECT status, mode FROM runs ORDER BY id")
     assert runs == [("ok", "full"), ("ok", "full")]
+
+
+def test_a_worker_starting_after_another_shard_finished_still_sweeps_its_own_share_in_full(
+    db_url, request, tmp_path, dev_hub_data, replay_hub, monkeypatch
+):
+    # Regression (CI, PostgreSQL): the second worker took the first worker's finished full sweep and its
+    # high-water mark for its own, walked incrementally, stopped at once and stored almost nothing.
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    tokens = {TOKEN: {"user": "crawler", "gated": ["*"]}}
+    backend = request.node.callspec.params["db_url"]
+    (tmp_path / "single").mkdir()
+    with fresh_database(backend, tmp_path / "single", request) as single:
+        assert main(["crawl", "--endpoint", replay_hub(HubState.from_fixture(dev_hub_data), tokens=tokens).url, "--db", single]) == 0
+        expected = content(single)
+
+    hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=tokens)
+    for k in range(2):  # one after the other: the worst case of the race
+        assert main(["crawl", "--endpoint", hub.url, "--db", db_url, "--shard", f"{k}/2"]) == 0
+    assert sql_rows(db_url, "SELECT status, mode, full_sweep FROM runs ORDER BY id") == [("ok", "full", True)] * 2
+    assert content(db_url) == expected
+
+    # the next night each worker goes incremental on its own mark and finds nothing new
+    for k in range(2):
+        assert main(["crawl", "--endpoint", hub.url, "--db", db_url, "--shard", f"{k}/2"]) == 0
+    assert [m for (m,) in sql_rows(db_url, "SELECT mode FROM runs ORDER BY id")] == ["full", "full", "incremental", "incremental"]
+    assert content(db_url) == expected
