@@ -48,8 +48,13 @@ def extract_all(engine: Engine, progress: Progress | None = None, run_id: int | 
     return done
 
 
-def classify_all(engine: Engine, progress: Progress | None = None, owns: Owns | None = None) -> tuple[int, int]:
-    """Label stale versions, then follow label changes down the lineage graph. Returns (labels, passes)."""
+def classify_all(
+    engine: Engine, progress: Progress | None = None, owns: Owns | None = None, run_id: int | None = None
+) -> tuple[int, int]:
+    """Label stale versions, then follow label changes down the lineage graph. Returns (labels, passes).
+
+    Label changes are recorded as events of `run_id` (a crawl's analysis), else of the newest run.
+    """
     written = passes = 0
     only: list[int] | None = None
     while passes < MAX_LINEAGE_PASSES:
@@ -65,7 +70,7 @@ def classify_all(engine: Engine, progress: Progress | None = None, owns: Owns | 
                         continue
                 items = [(work, label_version(work.evidence, [_base(b) for b in work.bases])) for work in batch]
                 with engine.begin() as conn:
-                    changed += a.save_labels(conn, items)
+                    changed += a.save_labels(conn, items, run_id)
                 written += len(items)
                 if progress:
                     progress("labelled", len(items))
@@ -85,7 +90,7 @@ def _base(b: a.BaseState) -> BaseLabel:
 def analyse(engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None) -> Analysed:
     """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run."""
     extracted = extract_all(engine, progress, run_id, owns)
-    labelled, passes = classify_all(engine, progress, owns)
+    labelled, passes = classify_all(engine, progress, owns, run_id)
     if run_id is not None:
         with engine.begin() as conn:
             a.count_problems(conn, run_id)

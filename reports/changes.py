@@ -1,21 +1,24 @@
 """What changed between two crawl runs: new and cleared open-washing flags, label and licence changes.
 
-Labels and evidence belong to a model *version*, so a model changes between two runs when the
-runs saw different versions of it (or it appeared or disappeared). A licence that became tighter
-(e.g. Apache-2.0 -> a custom "other" licence) is a rug-pull: the feed lists it first.
+Evidence belongs to a model *version*; a label belongs to a version *as of a run* (label events),
+since a version is relabelled without a new sha when its base, a linked dataset or the rule set
+changes. So a model changes between two runs when the runs saw different versions of it, when it
+appeared or disappeared, or when its unchanged version's label or flag changed in between. A
+licence that became tighter (e.g. Apache-2.0 -> a custom "other" licence) is a rug-pull: the feed
+lists it first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from classify.rules import RANK
 from store import schema as s
 from store.views import LICENCE_OPENNESS
 
-from .snapshot import VersionFacts, model_url, version_facts
+from .snapshot import VersionFacts, facts_as_of, model_url
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"
@@ -77,14 +80,21 @@ def _first_reason(facts: VersionFacts) -> str:
 
 
 def changes_between(conn: Connection, previous_run: int, current_run: int) -> Changes:
-    o, m = s.observations, s.models
+    o, m, le = s.observations, s.models, s.label_events
     now, prev = o.alias("now"), o.alias("prev")
     changed = conn.execute(
         select(now.c.repo_id, m.c.author, now.c.downloads, now.c.version_id.label("now_v"), prev.c.version_id.label("prev_v"))
         .select_from(
             now.join(m, m.c.repo_id == now.c.repo_id).outerjoin(prev, and_(prev.c.repo_id == now.c.repo_id, prev.c.run_id == previous_run))
         )
-        .where(now.c.run_id == current_run, or_(prev.c.version_id.is_(None), prev.c.version_id != now.c.version_id))
+        .where(
+            now.c.run_id == current_run,
+            or_(
+                prev.c.version_id.is_(None),
+                prev.c.version_id != now.c.version_id,
+                exists().where(le.c.version_id == now.c.version_id, le.c.run_id > previous_run, le.c.run_id <= current_run),
+            ),
+        )
         .order_by(func.coalesce(now.c.downloads, 0).desc(), now.c.repo_id)
     ).all()
     gone = conn.execute(
@@ -95,20 +105,26 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         .where(prev.c.run_id == previous_run, now.c.repo_id.is_(None))
         .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
     ).all()
-    facts = version_facts(conn, [r.now_v for r in changed] + [r.prev_v for r in changed if r.prev_v is not None] + [r.prev_v for r in gone])
+    # the facts of each side are as of its own run: an unchanged version may have been relabelled
+    facts = facts_as_of(
+        conn,
+        [(r.now_v, current_run) for r in changed]
+        + [(r.prev_v, previous_run) for r in changed if r.prev_v is not None]
+        + [(r.prev_v, previous_run) for r in gone],
+    )
 
     new_flags, cleared, labels, licences = [], [], [], []
     new_models = 0
     for r in changed:
-        after = facts.get(r.now_v)
-        before = facts.get(r.prev_v) if r.prev_v is not None else None
+        after = facts.get((r.now_v, current_run))
+        before = facts.get((r.prev_v, previous_run)) if r.prev_v is not None else None
         dl = int(r.downloads or 0)
         if before is None:
             new_models += 1
         if after is None:
             continue
         if after.open_washing and not (before and before.open_washing):
-            how = "new model" if before is None else "new version"
+            how = "new model" if before is None else "new version" if r.prev_v != r.now_v else "relabelled"
             new_flags.append(Change(NEW_FLAG, r.repo_id, r.author, dl, None, after.label, how, _first_reason(after)))
         if before is None:
             continue
@@ -124,7 +140,7 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
                        f"{before.licence_family or 'unknown'} → {after.licence_family or 'unknown'}; label {before.label} → {after.label}")
             )
     for r in gone:
-        before = facts.get(r.prev_v)
+        before = facts.get((r.prev_v, previous_run))
         if before is not None and before.open_washing:
             cleared.append(Change(CLEARED_FLAG, r.repo_id, r.author, int(r.downloads or 0), before.label, None, "no longer listed", _first_reason(before)))
     licences.sort(key=lambda c: (c.direction != "tighter", -c.downloads, c.repo_id))

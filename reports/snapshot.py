@@ -312,3 +312,36 @@ def version_facts(conn: Connection, version_ids: Iterable[int]) -> dict[int, Ver
         ):
             out[r.id] = VersionFacts(r.id, r.label, bool(r.open_washing), tuple(str(x) for x in (r.washing_reasons or ())), r.licence, r.licence_family)
     return out
+
+
+def facts_as_of(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], VersionFacts]:
+    """Each (version, run)'s facts with the label and flag the version had at that run (label events).
+
+    A version keeps its sha but not always its label: its base, a dataset or the rule set can change.
+    The newest event recorded at or before the run counts; a version first labelled later takes its first.
+    """
+    wanted = sorted(set(pairs))
+    current = version_facts(conn, [v for v, _ in wanted])
+    events: dict[int, list[Any]] = {}
+    le = s.label_events
+    for part in chunks(sorted({v for v, _ in wanted})):
+        for r in conn.execute(
+            select(le.c.id, le.c.version_id, le.c.run_id, le.c.label, le.c.open_washing, le.c.washing_reasons)
+            .where(le.c.version_id.in_(list(part)))
+            .order_by(le.c.id)
+        ):
+            events.setdefault(r.version_id, []).append(r)
+    out: dict[tuple[int, int], VersionFacts] = {}
+    for version_id, run_id in wanted:
+        base = current.get(version_id)
+        if base is None:
+            continue
+        history = events.get(version_id)
+        if not history:
+            out[(version_id, run_id)] = base
+            continue
+        upto = [e for e in history if e.run_id is not None and e.run_id <= run_id]
+        event = upto[-1] if upto else history[0]
+        reasons = tuple(str(x) for x in (event.washing_reasons or ()))
+        out[(version_id, run_id)] = VersionFacts(version_id, event.label, bool(event.open_washing), reasons, base.licence, base.licence_family)
+    return out

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from extract.types import DatasetSnapshot, ModelEvidence, ModelSnapshot
 
@@ -279,33 +279,54 @@ def _base_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, tupl
     return {k: tuple(v) for k, v in out.items()}
 
 
-def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]]) -> list[str]:
-    """Write labels; returns the repo ids whose current label changed (their derivatives need a look)."""
+def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]], run_id: int | None = None) -> list[str]:
+    """Write labels, and a label event for each version whose outcome changed (history as labelled then).
+
+    Returns the repo ids whose current label changed (their derivatives need a look). `run_id` is
+    the run the labels belong to; without one (a standalone `classify`) the newest run.
+    """
     ids = [work.version_id for work, _ in items]
-    previous = {r.version_id: r.label for r in conn.execute(select(s.labels.c.version_id, s.labels.c.label).where(s.labels.c.version_id.in_(ids)))}
+    lab = s.labels
+    previous = {
+        r.version_id: (r.label, r.rule, r.rule_version, bool(r.open_washing), list(r.washing_reasons or ()))
+        for r in conn.execute(
+            select(lab.c.version_id, lab.c.label, lab.c.rule, lab.c.rule_version, lab.c.open_washing, lab.c.washing_reasons)
+            .where(lab.c.version_id.in_(ids))
+        )
+    }
     now = utcnow()
-    upsert(
-        conn,
-        s.labels,
-        [
-            {
-                "version_id": work.version_id,
-                "rule_version": labelled.rule_version,
-                "extractor_version": work.evidence.extractor_version,
-                "inputs_digest": work.digest,
-                "classified_at": now,
-                "label": labelled.label,
-                "rule": labelled.decision.rule,
-                "open_basis": labelled.decision.open_basis,
-                "capped_by": labelled.decision.capped_by,
-                "open_washing": labelled.open_washing,
-                "washing_reasons": list(labelled.washing_reasons),
-                "explanation": labelled.explanation(),
-            }
-            for work, labelled in items
-        ],
-    )
-    return [work.repo_id for work, labelled in items if previous.get(work.version_id) != labelled.label]
+    rows = [
+        {
+            "version_id": work.version_id,
+            "rule_version": labelled.rule_version,
+            "extractor_version": work.evidence.extractor_version,
+            "inputs_digest": work.digest,
+            "classified_at": now,
+            "label": labelled.label,
+            "rule": labelled.decision.rule,
+            "open_basis": labelled.decision.open_basis,
+            "capped_by": labelled.decision.capped_by,
+            "open_washing": labelled.open_washing,
+            "washing_reasons": list(labelled.washing_reasons),
+            "explanation": labelled.explanation(),
+        }
+        for work, labelled in items
+    ]
+    upsert(conn, lab, rows)
+    outcome = lambda row: (row["label"], row["rule"], row["rule_version"], bool(row["open_washing"]), row["washing_reasons"])  # noqa: E731
+    events = [row for row in rows if previous.get(row["version_id"]) != outcome(row)]
+    if events:
+        if run_id is None:
+            run_id = conn.execute(select(func.max(s.runs.c.id))).scalar()
+        conn.execute(
+            insert(s.label_events),
+            [
+                {"version_id": r["version_id"], "run_id": run_id, "recorded_at": now, "label": r["label"], "rule": r["rule"],
+                 "rule_version": r["rule_version"], "open_washing": r["open_washing"], "washing_reasons": r["washing_reasons"]}
+                for r in events
+            ],
+        )
+    return [work.repo_id for work, labelled in items if (previous.get(work.version_id) or (None,))[0] != labelled.label]
 
 
 def count_problems(conn: Connection, run_id: int) -> int:

@@ -227,3 +227,21 @@ labels = Table(
     Column("confidence", Float),
 )
 Index("ix_labels_label", labels.c.label)
+
+label_events = Table(
+    "label_events",
+    metadata,
+    # `labels` holds a version's label under the newest inputs; a version can be relabelled without a
+    # new sha (its base or a dataset changed, a new rule set), so each label a version had is kept here
+    # with the run it was recorded in, for history "as labelled then" and the weekly changes feed.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", ForeignKey("model_versions.id"), nullable=False),
+    Column("run_id", ForeignKey("runs.id")),  # the run whose analysis (or the newest run, for `classify`) recorded it
+    Column("recorded_at", String(32), nullable=False),
+    Column("label", String(32), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("rule_version", String(16), nullable=False),
+    Column("open_washing", Boolean, nullable=False),
+    Column("washing_reasons", JSON, nullable=False),
+)
+Index("ix_label_events_version_run", label_events.c.version_id, label_events.c.run_id)

@@ -4,9 +4,10 @@ Plain SQL that runs unchanged on SQLite (>= 3.25, for window functions) and Post
 functions, no date functions, booleans only tested as predicates. Key evidence comes from the
 `evidence` table's columns, never from its JSON.
 
-Migration 0002 creates exactly these views. Changing a view's SQL later means a new migration
-that drops and recreates it; keep the old text reachable for 0002 (views are created in order,
-and dropped in reverse, since `washing_flags` reads `latest_labels`).
+Migrations 0002 (`VIEWS_0002`) and 0004 (`VIEWS`, after `label_events` exists) create these views.
+Changing a view's SQL later means a new migration that drops and recreates it; keep the old text
+reachable for the older migrations (views are created in order, and dropped in reverse, since
+`washing_flags` reads `latest_labels`).
 """
 
 from __future__ import annotations
@@ -116,21 +117,31 @@ LEFT JOIN ({_LATEST_OBSERVATION}) lo ON lo.repo_id = m.repo_id
 """,
 )
 
+# A version's label as recorded at a run: its newest label event recorded at or before that run (a
+# version first labelled after the run that saw it, e.g. after `crawl --no-analyse`, takes its first).
+_LABEL_AS_OF_RUN = """
+    le.id = COALESCE(
+        (SELECT MAX(x.id) FROM label_events x WHERE x.version_id = o.version_id AND x.run_id <= o.run_id),
+        (SELECT MIN(x.id) FROM label_events x WHERE x.version_id = o.version_id))
+"""
+
 LABEL_HISTORY = View(
     "label_history",
     "Label of every model at every crawl",
-    "One row per model per crawl run: the version the run saw, its label, open-washing flag and licence, "
-    "and the downloads counted that day.",
-    """
+    "One row per model per crawl run: the version the run saw, the label it had then (a version is "
+    "relabelled without a new sha when its base, a dataset or the rule set changes), the open-washing "
+    "flag, its licence, and the downloads counted that day.",
+    f"""
 SELECT o.repo_id,
        o.run_id,
        r.started_at AS run_started_at,
        SUBSTR(r.started_at, 1, 10) AS run_date,
        o.version_id,
        v.sha,
-       l.label,
-       l.rule,
-       l.open_washing,
+       le.label,
+       le.rule,
+       le.rule_version,
+       le.open_washing,
        e.licence,
        e.licence_family,
        o.downloads,
@@ -138,7 +149,7 @@ SELECT o.repo_id,
 FROM observations o
 JOIN runs r ON r.id = o.run_id
 JOIN model_versions v ON v.id = o.version_id
-LEFT JOIN labels l ON l.version_id = o.version_id
+LEFT JOIN label_events le ON {_LABEL_AS_OF_RUN}
 LEFT JOIN evidence e ON e.version_id = o.version_id
 """,
 )
@@ -237,6 +248,38 @@ LEFT JOIN evidence be ON be.version_id = bm.current_version_id
 
 # Creation order: a view may read only views before it.
 VIEWS: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+
+
+# As migration 0002 created it, before label events (0004): the current label of each version.
+LABEL_HISTORY_0002 = View(
+    "label_history",
+    "Label of every model at every crawl",
+    "One row per model per crawl run: the version the run saw, its label, open-washing flag and licence, "
+    "and the downloads counted that day.",
+    """
+SELECT o.repo_id,
+       o.run_id,
+       r.started_at AS run_started_at,
+       SUBSTR(r.started_at, 1, 10) AS run_date,
+       o.version_id,
+       v.sha,
+       l.label,
+       l.rule,
+       l.open_washing,
+       e.licence,
+       e.licence_family,
+       o.downloads,
+       o.likes
+FROM observations o
+JOIN runs r ON r.id = o.run_id
+JOIN model_versions v ON v.id = o.version_id
+LEFT JOIN labels l ON l.version_id = o.version_id
+LEFT JOIN evidence e ON e.version_id = o.version_id
+""",
+)
+
+# The views exactly as migration 0002 created them.
+VIEWS_0002: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY_0002, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS)
 
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-24
 
 from alembic import op
 
-from store.views import VIEWS
+from store.views import VIEWS_0002 as VIEWS
 
 revision = "0002"
 down_revision = "0001"
