@@ -34,6 +34,18 @@ def content(url: str) -> dict[str, list[tuple]]:
     }
 
 
+TOKENS = {TOKEN: {"user": "crawler", "gated": ["*"]}}
+
+
+def one_worker(backend, tmp_path, request, replay_hub, dev_hub_data):
+    """What a single unsharded crawl of the dev hub stores, and the hub it crawled."""
+    (tmp_path / "single").mkdir()
+    with fresh_database(backend, tmp_path / "single", request) as single:
+        hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=TOKENS)
+        assert main(["crawl", "--endpoint", hub.url, "--db", single]) == 0
+        return content(single), hub
+
+
 def test_shard_spec_and_ownership_partition_the_ids():
     ids = [f"org{i % 7}/model-{i}" for i in range(1000)]
     shards = [Shard.parse(f"{k}/3") for k in range(3)]
@@ -49,15 +61,9 @@ def test_two_shard_workers_store_what_one_worker_stores_fetching_each_readme_onc
     db_url, request, tmp_path, dev_hub_data, replay_hub, monkeypatch
 ):
     monkeypatch.setenv("HF_TOKEN", TOKEN)
-    tokens = {TOKEN: {"user": "crawler", "gated": ["*"]}}
-    backend = request.node.callspec.params["db_url"]
-    (tmp_path / "single").mkdir()
-    with fresh_database(backend, tmp_path / "single", request) as single:
-        single_hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=tokens)
-        assert main(["crawl", "--endpoint", single_hub.url, "--db", single]) == 0
-        expected = content(single)
+    expected, single_hub = one_worker(request.node.callspec.params["db_url"], tmp_path, request, replay_hub, dev_hub_data)
 
-    hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=tokens)
+    hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=TOKENS)
     assert main(["status", "--db", db_url]) == 0  # migrate once before the workers race
     env = {**os.environ, "HF_TOKEN": TOKEN, "HUBSCAN_RETRY_BASE_SECONDS": "0.01"}
     workers = [
@@ -87,14 +93,9 @@ def test_a_worker_starting_after_another_shard_finished_still_sweeps_its_own_sha
     # Regression (CI, PostgreSQL): the second worker took the first worker's finished full sweep and its
     # high-water mark for its own, walked incrementally, stopped at once and stored almost nothing.
     monkeypatch.setenv("HF_TOKEN", TOKEN)
-    tokens = {TOKEN: {"user": "crawler", "gated": ["*"]}}
-    backend = request.node.callspec.params["db_url"]
-    (tmp_path / "single").mkdir()
-    with fresh_database(backend, tmp_path / "single", request) as single:
-        assert main(["crawl", "--endpoint", replay_hub(HubState.from_fixture(dev_hub_data), tokens=tokens).url, "--db", single]) == 0
-        expected = content(single)
+    expected, _ = one_worker(request.node.callspec.params["db_url"], tmp_path, request, replay_hub, dev_hub_data)
 
-    hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=tokens)
+    hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=TOKENS)
     for k in range(2):  # one after the other: the worst case of the race
         assert main(["crawl", "--endpoint", hub.url, "--db", db_url, "--shard", f"{k}/2"]) == 0
     assert sql_rows(db_url, "SELECT status, mode, full_sweep FROM runs ORDER BY id") == [("ok", "full", True)] * 2
