@@ -1,6 +1,6 @@
 """Benchmark: `hubscan extract` + `classify` over N stored synthetic versions, from the database alone.
 
-    python benchmarks/bench_extract.py [--versions 10000] [--db /tmp/hubscan-bench-extract.db]
+    python benchmarks/bench_extract.py [--versions 10000] [--jobs N] [--db /tmp/hubscan-bench-extract.db]
 
 Builds a database of N model versions (synthetic Hub models: realistic licence mix, cards of
 0-20 kB with YAML front matter, weight files, fine-tunes, dataset links) straight through the store
@@ -26,6 +26,29 @@ sys.path.insert(0, str(ROOT))
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def descendants_rss_mb() -> list[float]:
+    """RSS of every process below this one (the extraction pool's workers live under its forkserver)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                found.append(int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
+        except OSError:
+            continue
+    return found
 
 
 def build(db: Path, n: int) -> None:
@@ -66,21 +89,24 @@ def build(db: Path, n: int) -> None:
             batch.clear()
             readmes.clear()
     with engine.begin() as conn:
-        w.finish_run(conn, run_id, "ok", {"models_seen": n})
+        w.bump(conn, run_id, models_seen=n)
+        w.finish_run(conn, run_id, "ok", None)
 
 
 def run(db: Path) -> dict:
-    from hubscan.pipeline import classify_all, extract_all
+    from hubscan.pipeline import classify_all, extract_all, extract_jobs
     from store.db import open_engine
 
     engine = open_engine(str(db))
     samples: list[tuple[int, float]] = []
+    workers: list[float] = []  # the largest worker's RSS at each batch
     done = {"extracted": 0}
 
     def progress(what: str, k: int) -> None:
         if what == "extracted":
             done["extracted"] += k
             samples.append((done["extracted"], round(rss_mb(), 1)))
+            workers.append(max(descendants_rss_mb(), default=0.0))
 
     start = time.perf_counter()
     extracted = extract_all(engine, progress)
@@ -91,6 +117,7 @@ def run(db: Path) -> dict:
     step = max(1, len(samples) // 5)
     return {
         "versions": extracted,
+        "extract_jobs": extract_jobs(),
         "extract_seconds": round(extract_s, 1),
         "extract_per_s": round(extracted / extract_s, 1) if extract_s else None,
         "classify_seconds": round(classify_s, 1),
@@ -98,6 +125,8 @@ def run(db: Path) -> dict:
         "label_passes": passes,
         "rss_mb_samples": samples[::step] + samples[-1:],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # the largest extraction worker process, sampled after each batch (0 when extraction ran in-process)
+        "worker_peak_rss_mb": round(max(workers, default=0.0), 1),
     }
 
 
@@ -106,6 +135,7 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=10_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/hubscan-bench-extract.db"))
     parser.add_argument("--phase", choices=("all", "build", "run"), default="all")
+    parser.add_argument("--jobs", type=int, default=None, help="extraction processes (default: hubscan's, from the CPUs)")
     args = parser.parse_args()
     if args.phase in ("all", "build"):
         start = time.perf_counter()
@@ -117,10 +147,11 @@ def main() -> None:
         print(json.dumps(run(args.db)))
         return
     # measure in a fresh process, so the build's memory does not count
-    out = subprocess.run([sys.executable, __file__, "--phase", "run", "--db", str(args.db)], check=True, capture_output=True, text=True)
+    env = {**os.environ, **({"HUBSCAN_EXTRACT_JOBS": str(args.jobs)} if args.jobs else {})}
+    out = subprocess.run([sys.executable, __file__, "--phase", "run", "--db", str(args.db)], check=True, capture_output=True, text=True, env=env)
     result = json.loads(out.stdout)
     print(f"{'measure':<28} {'value':>12}")
-    for key in ("versions", "extract_seconds", "extract_per_s", "classify_seconds", "classify_per_s", "label_passes", "peak_rss_mb"):
+    for key in ("versions", "extract_jobs", "extract_seconds", "extract_per_s", "classify_seconds", "classify_per_s", "label_passes", "peak_rss_mb", "worker_peak_rss_mb"):
         print(f"{key:<28} {result[key]!s:>12}")
     print("RSS (MB) after N versions extracted: " + ", ".join(f"{n}: {mb}" for n, mb in result["rss_mb_samples"]))
 

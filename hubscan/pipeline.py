@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
+from multiprocessing import get_context
+from typing import Callable, Sequence
 
 from sqlalchemy import Engine
 
@@ -12,6 +15,7 @@ from extract import EXTRACTOR_VERSION, extract_model
 from store import analysis as a
 
 MAX_LINEAGE_PASSES = 8  # lineage depth we propagate a base's label change through in one run
+MIN_PARALLEL = 100  # a smaller batch (a quiet night) is extracted in-process: no pool to start
 
 Progress = Callable[[str, int], None]
 
@@ -29,22 +33,62 @@ class Analysed:
 Owns = Callable[[str], bool]
 
 
-def extract_all(engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None) -> int:
+def extract_jobs() -> int:
+    """Processes for extraction: $HUBSCAN_EXTRACT_JOBS, else the CPUs this process may use (at most 4)."""
+    raw = os.environ.get("HUBSCAN_EXTRACT_JOBS", "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"HUBSCAN_EXTRACT_JOBS must be a whole number >= 1, got {raw!r}")
+        return int(raw)
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+class _Extractor:
+    """extract_model over a batch: in-process, or on a process pool for big batches.
+
+    Card parsing is CPU-bound pure Python, so threads would not help; extraction is a pure function
+    of the snapshot, so worker processes give the same evidence in the same order. The pool starts
+    with the first big batch, by forkserver (the crawl's threads make a plain fork unsafe).
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, snapshots: Sequence) -> list:
+        if self.jobs <= 1 or len(snapshots) < MIN_PARALLEL:
+            return [extract_model(snap) for snap in snapshots]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("forkserver"))
+        return list(self._pool.map(extract_model, snapshots, chunksize=max(1, len(snapshots) // (self.jobs * 4))))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def extract_all(
+    engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None, jobs: int | None = None
+) -> int:
     """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker)."""
     done = 0
-    with engine.connect() as reader:
-        for rows in a.evidence_batches(reader, EXTRACTOR_VERSION):
-            if owns is not None:
-                rows = [r for r in rows if owns(r.repo_id)]
-                if not rows:
-                    continue
-            snapshots = a.load_snapshots(reader, rows)
-            items = [(row, extract_model(snap)) for row, snap in zip(rows, snapshots)]
-            with engine.begin() as conn:
-                a.save_evidence(conn, items, run_id)
-            done += len(items)
-            if progress:
-                progress("extracted", len(items))
+    extract = _Extractor(extract_jobs() if jobs is None else jobs)
+    try:
+        with engine.connect() as reader:
+            for rows in a.evidence_batches(reader, EXTRACTOR_VERSION):
+                if owns is not None:
+                    rows = [r for r in rows if owns(r.repo_id)]
+                    if not rows:
+                        continue
+                snapshots = a.load_snapshots(reader, rows)
+                items = list(zip(rows, extract(snapshots)))
+                with engine.begin() as conn:
+                    a.save_evidence(conn, items, run_id)
+                done += len(items)
+                if progress:
+                    progress("extracted", len(items))
+    finally:
+        extract.close()
     return done
 
 
