@@ -132,6 +132,8 @@ def openness_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> Clai
             break
         text = block.text[:budget]
         budget -= len(text)
+        if "open" not in text.lower():
+            continue  # every claim phrase contains "open": nothing to find in this block
         for start, end in sentence_spans(text):
             sentence = text[start:end]
             for kind, phrase, offset in _find(sentence):

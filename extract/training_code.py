@@ -92,8 +92,12 @@ _FILE_NAME = re.compile(r"\b[\w\-]+\.(?:py|sh|ya?ml)\b")
 
 # Known training frameworks: (pattern, canonical name). A name must stand alone: "Mistral-Nemo-Base"
 # is a model, not NeMo, and "Megatron-DeepSpeed" is one framework.
+_LOOKBEHIND = r"(?<![\w-])"
+_LOOKAHEAD = r"(?![\w-])"
+
+
 def _named(pattern: str, flags: int = re.I) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])(?:" + pattern + r")(?![\w-])", flags)
+    return re.compile(_LOOKBEHIND + "(?:" + pattern + ")" + _LOOKAHEAD, flags)
 
 
 _FRAMEWORKS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -143,6 +147,12 @@ _FRAMEWORKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_named(r"open[- ]instruct"), "open-instruct"),
     (_named(r"contrastors"), "contrastors"),
 )
+# The framework names without their lookarounds, lower-case: a cheap test that a sentence may name
+# one (`_may_name_framework`) before trying each pattern.
+_FRAMEWORK_CORES = re.compile(
+    "|".join(p.pattern.removeprefix(_LOOKBEHIND).removesuffix(_LOOKAHEAD).lower() for p, _ in _FRAMEWORKS)
+)
+_TRAINING_TITLE = re.compile(r"train|software|implementation|framework", re.I)
 _CUSTOM_CODE = re.compile(
     r"\b(?:custom|proprietary|internal|in-house|own)\s+(?:distributed\s+)?(?:training\s+)?"
     r"(?:code-?base|framework|librar(?:y|ies)|stack|infrastructure|software|tooling)\b",
@@ -330,7 +340,10 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
     for block in card.blocks:
         if block.kind == "table_row":
             continue
-        for sentence in split_sentences(block.text[:10_000]):
+        text = block.text[:10_000]
+        if not (_TRAINING_EXPLICIT.search(text) or _FILE_NAME.search(text)):
+            continue  # no sentence of it can name training code: skip splitting it
+        for sentence in split_sentences(text):
             names_code = _TRAINING_EXPLICIT.search(sentence) or any(
                 _TRAIN_SCRIPT.match(n) for n in _FILE_NAME.findall(sentence)
             )
@@ -371,19 +384,26 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
     """Frameworks and custom codebases the card says the model was trained with."""
     found: list[str] = []
     findings: list[Finding] = []
+    training_sections: dict[int, bool] = {}  # section index -> its title is about training
     for block in card.blocks:
+        text = block.text[:10_000]
         title = card.section_title(block.section_index)
-        in_training_section = bool(re.search(r"train|software|implementation|framework", title, re.I))
-        for sentence in split_sentences(block.text[:10_000]):
+        in_training_section = training_sections.get(block.section_index)
+        if in_training_section is None:
+            in_training_section = training_sections[block.section_index] = bool(_TRAINING_TITLE.search(title))
+        if not (in_training_section or _TRAINING_WORD.search(text) or _TRAINING_CONTEXT_LABEL.search(text)):
+            continue  # no sentence of it is about training (a sentence cannot match where its block does not)
+        for sentence in split_sentences(text):
             if _EXAMPLE.search(sentence):
                 continue  # "an SFT example with TRL" says nothing about how the model was trained
             about_training = in_training_section or _TRAINING_WORD.search(sentence) or _TRAINING_CONTEXT_LABEL.match(sentence)
             if not about_training:
                 continue
-            for pattern, name in _FRAMEWORKS:
-                if name not in found and pattern.search(sentence):
-                    found.append(name)
-                    findings.append(Finding(f"card:## {title}" if title else "card", f"trained with {name}: \"{_short(sentence)}\"", 0.7))
+            if _may_name_framework(sentence):
+                for pattern, name in _FRAMEWORKS:
+                    if name not in found and pattern.search(sentence):
+                        found.append(name)
+                        findings.append(Finding(f"card:## {title}" if title else "card", f"trained with {name}: \"{_short(sentence)}\"", 0.7))
             if _CUSTOM_CODE.search(sentence):
                 m = _CUSTOM_NAME.search(sentence)
                 name = next((g for g in m.groups() if g), None) if m else None
@@ -394,6 +414,18 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
         if len(found) >= 20:
             break
     return found, findings
+
+
+def _may_name_framework(sentence: str) -> bool:
+    """False only when no `_FRAMEWORKS` pattern can match: their cores, on the lower-cased text.
+
+    Case-insensitive matching also pairs 'i' with dotless 'ı' and 's' with long 'ſ', and 'İ'
+    lower-cases to 'i' plus a combining dot; the text is folded the same way first.
+    """
+    low = sentence.lower()
+    if not low.isascii():
+        low = low.replace("\u0307", "").replace("ı", "i").replace("ſ", "s")
+    return _FRAMEWORK_CORES.search(low) is not None
 
 
 # --- repository files -------------------------------------------------------------------------
