@@ -1,0 +1,280 @@
+"""The structure of a model card body: sections, text blocks, links, tables and code blocks.
+
+`StructureBuilder` collects them while a Markdown walker (`markdown_tree` for the fast parser,
+`markdown_tokens` for markdown-it-py) reports what it meets, in document order: headings,
+inline text with its link spans, table rows, code and HTML blocks. Keeping the collecting here
+means both walkers build exactly the same structure from the same events.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from bs4 import BeautifulSoup
+
+from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_around
+
+MAX_BLOCK_CHARS = 50_000
+MAX_BLOCKS = 50_000
+MAX_LINKS = 5_000
+MAX_CODE_BLOCKS = 2_000
+MAX_TITLE_CHARS = 300
+
+BlockKind = Literal["paragraph", "list_item", "heading", "table_row", "quote", "html"]
+
+HTML_HEADING = re.compile(r"\A\s*<h([1-6])\b[^>]*>(.*?)</h\1>\s*\Z", re.I | re.S)
+BARE_URL = re.compile(r"https?://[^\s<>\"'`\[\]{}|\\^]{1,2000}", re.I)
+
+#: Plain text of one inline run plus (url, start, end) spans of the links in it.
+Spans = list[tuple[str, int, int]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the Markdown source of its own content (up to the next heading).
+
+    Level 0 with an empty title is the text before the first heading.
+    """
+
+    level: int
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str  # link text as shown (the URL itself for bare URLs)
+    context: str  # the sentence (or table row) the link sits in, bounded
+    section: str  # title of the enclosing section ("" before the first heading)
+    section_index: int = 0
+
+
+class CodeBlock(NamedTuple):
+    lang: str  # first word of the fence info, lower-cased; "" when none
+    text: str
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """One block of the card as plain text (links replaced by their text)."""
+
+    kind: BlockKind
+    text: str
+    section_index: int
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    section_index: int
+
+
+@dataclass
+class Structure:
+    sections: tuple[Section, ...] = ()
+    links: tuple[Link, ...] = ()
+    code_blocks: tuple[CodeBlock, ...] = ()
+    blocks: tuple[TextBlock, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+
+class StructureBuilder:
+    """Collects the structure of one body from a walker's events."""
+
+    def __init__(self, body: str) -> None:
+        self.lines = body.splitlines(keepends=True)
+        self.headings: list[tuple[int, str, int, int]] = []  # level, title, first line, line after it
+        self.blocks: list[TextBlock] = []
+        self.links: list[Link] = []
+        self.code: list[CodeBlock] = []
+        self.tables: list[Table] = []
+        self.has_preamble = False
+        self.section = 0  # index into sections; 0 is the preamble until the first heading
+
+    def begin(self, first_heading_line: int | None) -> None:
+        """Called once before the walk, with the line of the first top-level heading (None: no heading)."""
+        end = len(self.lines) if first_heading_line is None else first_heading_line
+        self.has_preamble = any(line.strip() for line in self.lines[:end])
+        self.section = 0 if self.has_preamble else -1
+
+    def finish(self) -> Structure:
+        return Structure(
+            sections=self._sections(),
+            links=tuple(self.links),
+            code_blocks=tuple(self.code),
+            blocks=tuple(self.blocks),
+            tables=tuple(self.tables),
+        )
+
+    # sections
+
+    def start_section(self, level: int, first: int, after: int, title: str = "") -> None:
+        self.headings.append((level, title, first, after))
+        self.section += 1
+
+    def set_title(self, text: str) -> None:
+        level, _, first, after = self.headings[-1]
+        self.headings[-1] = (level, clip(text, MAX_TITLE_CHARS), first, after)
+
+    def section_index(self) -> int:
+        return max(self.section, 0)
+
+    def _sections(self) -> tuple[Section, ...]:
+        out: list[Section] = []
+        starts = [h[2] for h in self.headings] + [len(self.lines)]
+        if self.has_preamble:
+            out.append(Section(0, "", "".join(self.lines[: starts[0]])))
+        for i, (level, title, _first, after) in enumerate(self.headings):
+            out.append(Section(level, title, "".join(self.lines[after : starts[i + 1]])))
+        return tuple(out)
+
+    # blocks and links
+
+    def emit(self, kind: BlockKind, text: str, spans: Spans) -> None:
+        text = text[:MAX_BLOCK_CHARS]
+        if text.strip() and len(self.blocks) < MAX_BLOCKS:
+            self.blocks.append(TextBlock(kind, WS.sub(" ", text).strip(), self.section_index()))
+        for url, start, end in spans:
+            if start >= len(text):
+                continue
+            link_text = text[start:end].strip() or url
+            self.add_link(url, link_text, sentence_around(text, start, end))
+
+    def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+        self.tables.append(Table(header, tuple(rows), self.section_index()))
+
+    def emit_row(self, row: list[tuple[str, Spans]]) -> None:
+        for _, spans in row:
+            if spans:
+                break
+        else:  # most rows have no links: just the text
+            text = " | ".join([cell for cell, _ in row])
+            if text.replace("|", "").strip() and len(self.blocks) < MAX_BLOCKS:
+                self.blocks.append(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
+            return
+        pieces: list[str] = []
+        shifted: Spans = []
+        offset = 0
+        for i, (cell, spans) in enumerate(row):
+            if i:
+                pieces.append(" | ")
+                offset += 3
+            pieces.append(cell)
+            shifted.extend((url, s + offset, e + offset) for url, s, e in spans)
+            offset += len(cell)
+        text = "".join(pieces)
+        if text.replace("|", "").strip() and len(self.blocks) < MAX_BLOCKS:
+            self.blocks.append(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
+        for url, start, end in shifted:
+            self.add_link(url, text[start:end].strip() or url, clip(text, MAX_CONTEXT_CHARS))
+
+    def add_link(self, url: str, text: str, context: str) -> None:
+        url = url.strip()
+        if not url or len(self.links) >= MAX_LINKS:
+            return
+        title = self.headings[-1][1] if self.headings else ""  # the preamble has no title
+        self.links.append(Link(url[:2000], clip(text, MAX_TITLE_CHARS), context, title, self.section_index()))
+
+    def code_block(self, info: str, content: str) -> None:
+        if len(self.code) < MAX_CODE_BLOCKS:
+            lang = info.strip().split(maxsplit=1)[0].lower() if info and info.strip() else ""
+            self.code.append(CodeBlock(lang[:40], content))
+
+    def html_block(self, content: str, top_level: bool, first: int, after: int) -> None:
+        """An HTML block: a top-level <hN> starts a section; otherwise its text and <a href> links."""
+        content = content[:MAX_BLOCK_CHARS]
+        heading = HTML_HEADING.match(content)
+        if heading and top_level:
+            title = WS.sub(" ", BeautifulSoup(heading.group(2), "html.parser").get_text(" ")).strip()
+            self.start_section(int(heading.group(1)), first, after, clip(title, MAX_TITLE_CHARS))
+            if title:
+                self.blocks.append(TextBlock("heading", title, self.section_index()))
+            return
+        soup = BeautifulSoup(content, "html.parser")
+        text = WS.sub(" ", soup.get_text(" ")).strip()
+        if text and len(self.blocks) < MAX_BLOCKS:
+            self.blocks.append(TextBlock("html", text, self.section_index()))
+        for a in soup.find_all("a", href=True)[:200]:
+            link_text = WS.sub(" ", a.get_text(" ")).strip()
+            pos = text.find(link_text) if link_text else -1
+            context = sentence_around(text, pos, pos + len(link_text)) if pos >= 0 else clip(text, MAX_CONTEXT_CHARS)
+            self.add_link(str(a["href"]), link_text or str(a["href"]), context)
+
+
+class InlineText:
+    """Plain text of one inline run and the spans of its links, built piece by piece.
+
+    Link targets nest as a stack shared by Markdown links and inline <a href> tags, so an
+    `</a>` or a link end closes whatever opened last (as the token stream has it).
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pos = 0
+        self.opened: list[tuple[str, int]] = []
+        self.spans: Spans = []
+
+    def add(self, s: str) -> None:
+        self.parts.append(s)
+        self.pos += len(s)
+
+    def text(self, s: str) -> None:
+        """Literal text; bare URLs in it are links unless it already sits inside a link."""
+        if not self.opened and "://" in s:
+            self.spans.extend(_bare_urls(s, self.pos))
+        self.add(s)
+
+    def open_link(self, href: str) -> None:
+        self.opened.append((href, self.pos))
+
+    def close_link(self) -> None:
+        if self.opened:
+            href, start = self.opened.pop()
+            self.spans.append((href, start, self.pos))
+
+    def html_inline(self, content: str) -> None:
+        tag = content.strip().lower()
+        if tag.startswith(("<a ", "<a\n", "<a\t")):
+            self.opened.append((href_of(content[:2000]), self.pos))
+        elif tag.startswith("</a") and self.opened:
+            href, start = self.opened.pop()
+            if href:
+                self.spans.append((href, start, self.pos))
+        elif tag.startswith("<br"):
+            self.add(" ")
+
+    def result(self) -> tuple[str, Spans]:
+        return "".join(self.parts), self.spans
+
+
+def plain_text(s: str) -> tuple[str, Spans]:
+    """What `InlineText` makes of a single run of literal text."""
+    return s, (_bare_urls(s, 0) if "://" in s else [])
+
+
+def _bare_urls(s: str, offset: int) -> Spans:
+    spans: Spans = []
+    for m in BARE_URL.finditer(s):
+        url = trim_url(m.group(0))
+        spans.append((url, offset + m.start(), offset + m.start() + len(url)))
+    return spans
+
+
+@functools.lru_cache(maxsize=1024)
+def href_of(tag: str) -> str:
+    """href of an opening <a ...> tag (cached: badge-heavy cards repeat the same tags)."""
+    anchor = BeautifulSoup(tag, "html.parser").find("a")
+    href = anchor.get("href") if anchor is not None else None
+    return str(href or "")
+
+
+def trim_url(url: str) -> str:
+    url = url.rstrip(".,;:!?*_'\"")
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(".,;:!?*_")
+    return url

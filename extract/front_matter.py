@@ -1,0 +1,134 @@
+"""A model card's YAML front matter: split off the body, safely loaded, copied into plain data.
+
+Untrusted: the YAML goes through a safe loader only, its size is bounded before loading, and
+the loaded value is copied into str/int/float/bool/None/list/dict under a node budget (so alias
+bombs cannot blow up later walks).
+
+Loading uses libyaml (`yaml.CSafeLoader`, ~5x faster) where it is sure to give what PyYAML's
+pure-Python `yaml.safe_load` gives, and `yaml.safe_load` otherwise. Differential fuzzing found
+them apart only on tabs, a byte-order mark inside the text and an empty "!" tag; libyaml's
+composer also recurses in C without a limit (a crash on deep nesting, where PyYAML raises
+RecursionError), so it only sees text whose nesting is provably shallow. Any libyaml error is
+retried with PyYAML, which words the error the way it is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+import yaml
+
+from extract.sentences import clip
+from extract.types import ParseProblem
+
+MAX_FRONT_MATTER_CHARS = 200_000  # real cards with big model-index blocks stay well below
+MAX_YAML_NODES = 100_000  # counted after alias expansion
+MAX_YAML_DEPTH = 64
+
+_FM_OPEN = re.compile(r"\A[ \t\n]*---[ \t]*\n")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProblem]]:
+    """(front matter, body, problems) of a card's text; {} when it has none or it is unreadable."""
+    opening = _FM_OPEN.match(text)
+    if not opening:
+        return {}, text, []
+    closing = _FM_CLOSE.search(text, opening.end())
+    if closing is None:
+        return {}, text, [ParseProblem("yaml-unclosed", "front matter starts with --- but never closes")]
+    yaml_text = text[opening.end() : closing.start()]
+    body = text[closing.end() :]
+    if body.startswith("\n"):
+        body = body[1:]
+    if len(yaml_text) > MAX_FRONT_MATTER_CHARS:
+        return {}, body, [ParseProblem("yaml-oversize", f"front matter is {len(yaml_text)} characters; not parsed")]
+    try:
+        loaded = load_yaml(yaml_text)
+    except Exception as exc:  # YAMLError, RecursionError on deep nesting, ...
+        return {}, body, [ParseProblem("yaml-invalid", clip(f"{type(exc).__name__}: {exc}", 300))]
+    if loaded is None:
+        return {}, body, []
+    if not isinstance(loaded, dict):
+        return {}, body, [ParseProblem("yaml-not-mapping", f"front matter is a {type(loaded).__name__}, not a mapping")]
+    try:
+        return _plain(loaded, _Budget()), body, []
+    except _TooComplex as exc:
+        return {}, body, [ParseProblem("yaml-too-complex", str(exc))]
+
+
+# --- loading --------------------------------------------------------------------------------
+
+_C_SAFE_LOADER = getattr(yaml, "CSafeLoader", None)  # None when PyYAML was built without libyaml
+_EMPTY_TAG_RISK = re.compile(r"(?<![^\s\[{,:?\-])!")  # a '!' that may start a tag
+_BLOCK_PREFIX = re.compile(r"^[ ?\-]*", re.M)  # indentation and "- " / "? " indicators
+
+
+def load_yaml(text: str) -> Any:
+    """`yaml.safe_load(text)`, through libyaml when that gives the same (see the module docstring)."""
+    if _C_SAFE_LOADER is not None and _libyaml_agrees(text):
+        try:
+            return yaml.load(text, Loader=_C_SAFE_LOADER)
+        except Exception:
+            pass  # PyYAML decides, and words the error
+    return yaml.safe_load(text)
+
+
+def _libyaml_agrees(text: str) -> bool:
+    if "\t" in text or "\ufeff" in text or ("!" in text and _EMPTY_TAG_RISK.search(text)):
+        return False
+    return _nesting_bound(text) <= MAX_YAML_DEPTH
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of how deep the YAML nests: each flow level opens with '[' or '{', and each
+    block level is indented further or starts with "- " / "? " on the deepest line."""
+    flow = text.count("[") + text.count("{")
+    if flow > MAX_YAML_DEPTH:
+        return flow
+    return flow + max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0) + 2
+
+
+# --- plain data -----------------------------------------------------------------------------
+
+
+class _TooComplex(Exception):
+    pass
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def spend(self, depth: int) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            raise _TooComplex(f"front matter has more than {MAX_YAML_NODES} nodes (after alias expansion)")
+        if depth > MAX_YAML_DEPTH:
+            raise _TooComplex(f"front matter nests deeper than {MAX_YAML_DEPTH}")
+
+
+def _plain(value: Any, budget: _Budget, depth: int = 0) -> Any:
+    """Copy safe_load output into str/int/float/bool/None/list/dict, bounded."""
+    budget.spend(depth)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, dict):
+        return {(_plain_key(k)): _plain(v, budget, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v, budget, depth + 1) for v in value]
+    return str(value)
+
+
+def _plain_key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return str(key).lower() if key is not None else "null"
+    return str(key)

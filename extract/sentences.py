@@ -1,0 +1,76 @@
+"""Sentences of a plain-text card block, and short one-line excerpts of them.
+
+Used by the card parser (the sentence a link sits in) and by the extractors that judge sentences
+(claims, training code, data information). Pure text functions; inputs are bounded by the callers.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CONTEXT_CHARS = 300
+
+_ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs cf al approx incl inc ltd co jr sr dr mr mrs ms st no fig figs eq resp viz ca est"
+    .split()
+)
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[*_`]*[A-Z0-9])")
+WS = re.compile(r"\s+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of a plain-text block."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        word = _last_word(text, start, m.start()).lower().strip("([{\"'*_").rstrip(".")
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue
+        end = m.start() + len(m.group(0).rstrip())
+        spans.append((start, end))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _last_word(text: str, lo: int, hi: int) -> str:
+    """`text[lo:hi].rsplit(None, 1)[-1]` (or "" for blank text) without copying all of text[lo:hi]:
+    boundaries after abbreviations do not move `lo`, so slicing from it is quadratic on long text."""
+    window_lo = max(lo, hi - 64)
+    parts = text[window_lo:hi].rsplit(None, 1)
+    if len(parts) == 2 or window_lo == lo:
+        return parts[-1] if parts else ""
+    end = hi  # the last word is longer than the window: scan back to its start (linear overall)
+    while end > lo and text[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > lo and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:end]
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[s:e].strip() for s, e in sentence_spans(text)]
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence containing [start, end), whitespace-collapsed and bounded."""
+    for s, e in sentence_spans(text):
+        if s <= start < e or (start >= e and s <= start < e + 2):
+            return window(text[s:e], start - s, end - s)
+    return window(text, start, end)
+
+
+def window(text: str, start: int, end: int) -> str:
+    """`text` collapsed to one line, cut to about MAX_CONTEXT_CHARS around [start, end)."""
+    if len(text) > MAX_CONTEXT_CHARS:
+        margin = max(0, (MAX_CONTEXT_CHARS - (end - start)) // 2)
+        lo = max(0, start - margin)
+        text = text[lo : lo + max(MAX_CONTEXT_CHARS, end - start)]
+    return WS.sub(" ", text).strip()[: MAX_CONTEXT_CHARS * 2]
+
+
+def clip(text: str, limit: int) -> str:
+    text = WS.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
