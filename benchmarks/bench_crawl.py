@@ -199,7 +199,7 @@ def naive(n: int, quota_calls: int, window: float) -> list[tuple[str, str, str]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=int, default=100_000)
+    parser.add_argument("--models", type=int, default=100_000, help="models in the full-sweep measures (0 skips them)")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--listing-rss", type=int, default=0, help="also sweep N models listing-only for peak RSS (e.g. 1000000)")
     parser.add_argument("--quota-models", type=int, default=3000)
@@ -210,7 +210,7 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--no-analyse", action="store_true", help="measure the crawl only (extraction: bench_extract.py)")
     args = parser.parse_args()
-    rows = full_sweep(args.models, args.workers, analyse=not args.no_analyse)
+    rows = full_sweep(args.models, args.workers, analyse=not args.no_analyse) if args.models else []
     if args.listing_rss:
         rows += listing_rss(args.listing_rss)
     if not args.skip_quota:
