@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import Any, Sequence
 
 
-def render_explanation(record: dict[str, Any]) -> str:
+def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, str, str]] = ()) -> str:
+    """The label, its gates and evidence; `events` (run, label, rule, rule set) show relabels of this sha."""
     ex = record["_explanation"]
     ev = record["_evidence"]
     lines = [
@@ -31,6 +32,9 @@ def render_explanation(record: dict[str, Any]) -> str:
         lines.append(f"  base model: {', '.join(record['base_model'])}")
     if record["datasets"]:
         lines.append(f"  datasets: {', '.join(record['datasets'][:8])}{' ...' if len(record['datasets']) > 8 else ''} (all open: {record['datasets_open']})")
+    if len(events) > 1:  # the same sha was labelled differently before: its base, a dataset or the rules moved
+        steps = [f"run {run}: {label} ({rule}, {rules})" for run, label, rule, rules in events]
+        lines.extend(textwrap.wrap("  labels of this version: " + " -> ".join(steps), width=110, subsequent_indent="    "))
     if record["open_washing"]:
         lines.append("  OPEN-WASHING:")
         for reason in record["washing_reasons"]:

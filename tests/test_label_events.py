@@ -93,3 +93,24 @@ def test_migrating_a_database_from_before_label_events_backfills_them(tmp_path, 
     assert rows(db, "SELECT repo_id, run_id, label, open_washing FROM label_history ORDER BY 1, 2") == history
     assert rows(db, "SELECT COUNT(*) FROM label_events")[0][0] == rows(db, "SELECT COUNT(*) FROM labels")[0][0]
     assert rows(db, "SELECT COUNT(*) FROM label_events e JOIN model_versions v ON v.id = e.version_id WHERE e.run_id != v.first_seen_run") == [(0,)]
+
+
+def test_explain_shows_the_labels_an_unchanged_version_had(tmp_path, dev_hub_data, replay_hub, capsys):
+    state = HubState.from_fixture(dev_hub_data)
+    hub = replay_hub(state)
+    db = tmp_path / "hub.db"
+    crawl(hub, db)
+    capsys.readouterr()
+    assert main(["explain", OLMOE, "--db", str(db)]) == 0
+    assert "labels of this version" not in capsys.readouterr().out  # one label so far: nothing to show
+
+    state.update(MIX, repo_type="dataset", gated="manual")
+    crawl(hub, db)
+    capsys.readouterr()
+    assert main(["explain", OLMOE, "--db", str(db)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    (first, first_rule), (now, now_rule) = rows(
+        db, "SELECT e.label, e.rule FROM label_events e JOIN models m ON m.current_version_id = e.version_id WHERE m.repo_id = ? ORDER BY e.id", OLMOE
+    )
+    assert f"labels of this version: run 1: {first} ({first_rule}," in out
+    assert f"-> run 2: {now} ({now_rule}," in out
