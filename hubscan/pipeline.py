@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -43,6 +45,26 @@ def extract_jobs() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
+def _exit_with(owner_pid: int) -> None:
+    """In a pool worker: exit when the process that owns the pool is gone (a SIGKILLed crawl).
+
+    A worker waiting for work never sees its owner die (it holds its own queue's write end), so
+    without this a killed nightly crawl would leave idle workers behind.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, another user's pid now: treat as gone only when it is missing
+                pass
+
+    threading.Thread(target=watch, name="hubscan-owner-watch", daemon=True).start()
+
+
 class _Extractor:
     """extract_model over a batch: in-process, or on a process pool for big batches.
 
@@ -59,7 +81,9 @@ class _Extractor:
         if self.jobs <= 1 or len(snapshots) < MIN_PARALLEL:
             return [extract_model(snap) for snap in snapshots]
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("forkserver"))
+            self._pool = ProcessPoolExecutor(
+                self.jobs, mp_context=get_context("forkserver"), initializer=_exit_with, initargs=(os.getpid(),)
+            )
         return list(self._pool.map(extract_model, snapshots, chunksize=max(1, len(snapshots) // (self.jobs * 4))))
 
     def close(self) -> None:

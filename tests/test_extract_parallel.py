@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from sqlalchemy import delete, select
 
@@ -10,6 +16,8 @@ from hubscan.cli import main
 from replayhub.synthetic import synthetic_state
 from store import schema as s
 from store.db import open_engine
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def evidence(engine) -> list[tuple]:
@@ -55,3 +63,38 @@ def test_job_count_from_the_environment_or_the_cpus(monkeypatch):
     assert pipeline.extract_jobs() == 3
     monkeypatch.delenv("HUBSCAN_EXTRACT_JOBS")
     assert 1 <= pipeline.extract_jobs() <= 4
+
+
+OWNER = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from hubscan.pipeline import _exit_with
+pool = ProcessPoolExecutor(2, mp_context=get_context("forkserver"), initializer=_exit_with, initargs=(os.getpid(),))
+assert sorted(pool.map(abs, [-1, -2, -3])) == [1, 2, 3]  # the workers are up
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+time.sleep(120)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_pool_workers_exit_when_the_crawl_that_owns_them_is_killed():
+    owner = subprocess.Popen([sys.executable, "-c", OWNER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(10)
+        deadline = time.monotonic() + 15
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_running(pid) for pid in workers), "pool workers outlived the killed process"
+    finally:
+        owner.kill()
