@@ -164,27 +164,17 @@ def classify(args) -> int:
 
 
 def explain(args) -> int:
-    from store.export import latest_records
+    from store.export import label_events_of, latest_records
 
     from .explain import render_explanation
-
-    from sqlalchemy import select
-
-    from store import schema as s
 
     engine = database(args.db)
     with engine.connect() as conn:
         record = next(latest_records(conn, repo_id=args.repo_id), None)
-        le, m = s.label_events, s.models
-        events = conn.execute(
-            select(le.c.run_id, le.c.label, le.c.rule, le.c.rule_version)
-            .select_from(le.join(m, m.c.current_version_id == le.c.version_id))
-            .where(m.c.repo_id == args.repo_id)
-            .order_by(le.c.id)
-        ).all()
+        events = label_events_of(conn, args.repo_id)
     if record is None:
         raise UserError(f"{args.repo_id} has no label in the database (crawl it first, or check the id)")
-    print(render_explanation(record, [tuple(e) for e in events]))
+    print(render_explanation(record, events))
     return 0
 
 

@@ -59,7 +59,7 @@ def _exit_with(owner_pid: int) -> None:
                 os.kill(owner_pid, 0)
             except ProcessLookupError:
                 os._exit(1)
-            except PermissionError:  # alive, another user's pid now: treat as gone only when it is missing
+            except PermissionError:  # the pid exists (under another user): not gone
                 pass
 
     threading.Thread(target=watch, name="hubscan-owner-watch", daemon=True).start()

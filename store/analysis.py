@@ -318,6 +318,9 @@ def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]], run_id
     if events:
         if run_id is None:
             run_id = conn.execute(select(func.max(s.runs.c.id))).scalar()
+        # one event per version per run: a later lineage pass of the same run replaces an interim label
+        same_run = s.label_events.c.run_id.is_(None) if run_id is None else s.label_events.c.run_id == run_id
+        conn.execute(delete(s.label_events).where(s.label_events.c.version_id.in_([r["version_id"] for r in events]), same_run))
         conn.execute(
             insert(s.label_events),
             [

@@ -114,3 +114,17 @@ def to_record(r) -> dict[str, Any]:
 def public(record: dict[str, Any]) -> dict[str, Any]:
     """The record without the bulky internals used by `explain`."""
     return {k: record[k] for k in EXPORT_KEYS}
+
+
+def label_events_of(conn: Connection, repo_id: str) -> list[tuple[Any, str, str, str]]:
+    """(run, label, rule, rule set) of each label the model's current version had, oldest first."""
+    le, m = s.label_events, s.models
+    return [
+        tuple(r)
+        for r in conn.execute(
+            select(le.c.run_id, le.c.label, le.c.rule, le.c.rule_version)
+            .select_from(le.join(m, m.c.current_version_id == le.c.version_id))
+            .where(m.c.repo_id == repo_id)
+            .order_by(le.c.id)
+        )
+    ]

@@ -59,6 +59,14 @@ def test_gating_the_training_data_relabels_the_unchanged_version_and_history_kee
     moved = {r for (r,) in rows(db, "SELECT DISTINCT v.repo_id FROM label_events e JOIN model_versions v ON v.id = e.version_id WHERE e.run_id = 2")}
     assert {c[0] for c in changed} == moved
 
+    # relabelled again within run 2 (as a later lineage pass does): still one event per version per run
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE labels SET inputs_digest = 'stale', label = 'Open Weights' WHERE version_id = ?", (version_id,))
+    assert main(["classify", "--db", str(db)]) == 0
+    assert rows(db, "SELECT run_id, label FROM label_events WHERE version_id = ? ORDER BY id", version_id) == [
+        (1, history[0][2]), (2, now_label),
+    ]
+
 
 def test_an_unchanged_crawl_records_no_label_event(tmp_path, dev_hub_data, replay_hub):
     hub = replay_hub(HubState.from_fixture(dev_hub_data))
