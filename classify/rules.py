@@ -36,9 +36,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import policy
 from extract.types import ModelEvidence
 
-RULE_VERSION = "2026.11.1"
+_POLICY = policy.load("rules")
+RULE_VERSION: str = _POLICY["version"]
 
 NO_WEIGHTS = "No Weights"
 WEIGHTS_AVAILABLE = "Weights Available"
@@ -46,6 +48,9 @@ OPEN_WEIGHTS = "Open Weights"
 OPEN_SOURCE = "Open Source"
 OPEN_SOURCE_OPEN_DATA = "Open Source and Open Data"
 LABELS = (NO_WEIGHTS, WEIGHTS_AVAILABLE, OPEN_WEIGHTS, OPEN_SOURCE, OPEN_SOURCE_OPEN_DATA)
+# The names above are the database's values; the policy file must list the same, least open first.
+if tuple(item["name"] for item in _POLICY["labels"]) != LABELS:
+    raise policy.PolicyError("policy/rules.yaml: labels must be, in order: " + ", ".join(LABELS))
 RANK = {label: rank for rank, label in enumerate(LABELS)}
 
 OPEN_FAMILIES = frozenset({"osi-permissive", "osi-copyleft", "open-data"})
