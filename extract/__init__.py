@@ -20,7 +20,7 @@ from .types import ModelEvidence, ModelSnapshot, ParseProblem
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]
 
@@ -60,7 +60,7 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
         training_code=training_code(card, siblings or (), snapshot.files),
         datasets=datasets_evidence(card_data, tags, snapshot.datasets, (link.url for link in card.links)),
         data_information=data_information(card, card_data, tags),
-        base_model=base_model_evidence(card_data, tags),
+        base_model=base_model_evidence(card_data, tags, card, snapshot.files, snapshot.repo_id),
         claims=openness_claims(card, snapshot.repo_id, tags),
         problems=tuple(problems),
     )

@@ -35,7 +35,7 @@ def utcnow() -> str:
 
 RUN_COUNTERS = (
     "models_seen", "versions_new", "readmes_fetched", "files_fetched", "datasets_fetched", "disappeared",
-    "problems", "api_calls", "resolver_calls", "retries", "rate_limited",
+    "problems", "api_calls", "resolver_calls", "retries", "rate_limited", "lineage_calls", "bases_fetched",
 )
 
 
@@ -120,7 +120,40 @@ def record_listing_page(
     """
     items = list({item["id"]: item for item in items}.values())  # a page never holds a repo twice
     ids = [item["id"] for item in items]
-    m, v, o = s.models, s.model_versions, s.observations
+    versions, new_versions = store_models(conn, run_id, items, origin="listing")
+    o = s.observations
+    observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
+    fresh = [_observation(run_id, item, versions[item["id"]]) for item in items if item["id"] not in observed]
+    if fresh:
+        conn.execute(insert(o), fresh)
+    again = [_observation(run_id, item, versions[item["id"]]) for item in items if item["id"] in observed]
+    if again:  # the same run resumed and saw these models again: refresh, never duplicate
+        conn.execute(
+            update(o).where(and_(o.c.run_id == bindparam("r"), o.c.repo_id == bindparam("k"))),
+            [{"r": x.pop("run_id"), "k": x.pop("repo_id"), **x} for x in again],
+        )
+    high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
+    run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
+    checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
+    if next_url is None:
+        checkpoint["listing_done"] = True
+    if high_water and (run.high_water is None or high_water > run.high_water):
+        checkpoint["high_water"] = high_water
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(**checkpoint))
+    bump(conn, run_id, models_seen=len(fresh), versions_new=new_versions)
+    pending = pending_fetches(conn, version_ids=[versions[i] for i in ids])
+    return pending, new_versions
+
+
+def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any]], origin: str) -> tuple[dict[str, int], int]:
+    """Store models and their current versions (listing items or model-info answers).
+
+    Returns each repo's current version id and how many versions were new. `origin` is how a new
+    model came in ("listing", or "lineage" for a base asked about by id); a listed model is a listing
+    model from then on, and a lineage answer never demotes it.
+    """
+    ids = [item["id"] for item in items]
+    m, v = s.models, s.model_versions
     known = {row.repo_id: row for row in conn.execute(select(m).where(m.c.repo_id.in_(ids)))} if ids else {}
     keys = {item["id"]: version_key(item) for item in items}
     versions = {
@@ -128,7 +161,7 @@ def record_listing_page(
         for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.sha).where(tuple_(v.c.repo_id, v.c.sha).in_(list(keys.items()))))
     } if keys else {}
     rows = {item["id"]: _model_row(item, keys[item["id"]]) for item in items}
-    new_models = [fit(m, dict(repo_id=i, first_seen_run=run_id, **rows[i])) for i in ids if i not in known]
+    new_models = [fit(m, dict(repo_id=i, first_seen_run=run_id, origin=origin, **rows[i])) for i in ids if i not in known]
     if new_models:
         conn.execute(insert(m), new_models)
     # Every statement below is one executemany per page, not one per model: a page of 1,000 models
@@ -160,36 +193,17 @@ def record_listing_page(
         ]
         if links:  # a version is new, so it has no links yet
             conn.execute(insert(s.version_datasets), links)
-    new_versions = len(fresh_versions)
     changes = []
     for repo_id in ids:
         row = dict(rows[repo_id], current_version_id=versions[(repo_id, keys[repo_id])])
         current = known.get(repo_id)
+        if current is not None and origin == "listing" and current.origin == "lineage":
+            row["origin"] = "listing"  # the crawl now lists a model it first stored for lineage
         if current is None or any(getattr(current, k) != val for k, val in row.items()):
             changes.append({"key": repo_id, **fit(m, row)})
     if changes:
         conn.execute(update(m).where(m.c.repo_id == bindparam("key")), changes)
-    observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
-    fresh = [_observation(run_id, item, versions[(item["id"], keys[item["id"]])]) for item in items if item["id"] not in observed]
-    if fresh:
-        conn.execute(insert(o), fresh)
-    again = [_observation(run_id, item, versions[(item["id"], keys[item["id"]])]) for item in items if item["id"] in observed]
-    if again:  # the same run resumed and saw these models again: refresh, never duplicate
-        conn.execute(
-            update(o).where(and_(o.c.run_id == bindparam("r"), o.c.repo_id == bindparam("k"))),
-            [{"r": x.pop("run_id"), "k": x.pop("repo_id"), **x} for x in again],
-        )
-    high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
-    run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
-    checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
-    if next_url is None:
-        checkpoint["listing_done"] = True
-    if high_water and (run.high_water is None or high_water > run.high_water):
-        checkpoint["high_water"] = high_water
-    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(**checkpoint))
-    bump(conn, run_id, models_seen=len(fresh), versions_new=new_versions)
-    pending = pending_fetches(conn, version_ids=[versions[(i, keys[i])] for i in ids])
-    return pending, new_versions
+    return {i: versions[(i, keys[i])] for i in ids}, len(fresh_versions)
 
 
 def _model_row(item: Mapping[str, Any], sha: str) -> dict[str, Any]:
