@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from sqlalchemy import Engine
 
@@ -18,7 +18,13 @@ from extract import EXTRACTOR_VERSION, extract_model
 from store import analysis as a
 from store import lineage as lineage_store
 
+# Bases of bases asked about in one crawl: each round follows one more level up and asks at least one
+# new base (lookups are capped per run), so the loop ends; the bound is a second guard.
+MAX_LINEAGE_ROUNDS = 100_000
 MIN_PARALLEL = 100  # a smaller batch (a quiet night) is extracted in-process: no pool to start
+
+if TYPE_CHECKING:
+    from crawler.lineage import LineageStage
 
 Progress = Callable[[str, int], None]
 
@@ -93,14 +99,20 @@ class _Extractor:
 
 
 def extract_all(
-    engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None, jobs: int | None = None
+    engine: Engine,
+    progress: Progress | None = None,
+    run_id: int | None = None,
+    owns: Owns | None = None,
+    jobs: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> int:
-    """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker)."""
+    """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker; only the
+    version ids `only`, for a lineage round)."""
     done = 0
     extract = _Extractor(extract_jobs() if jobs is None else jobs)
     try:
         with engine.connect() as reader:
-            for rows in a.evidence_batches(reader, EXTRACTOR_VERSION):
+            for rows in a.evidence_batches(reader, EXTRACTOR_VERSION, only_versions=only):
                 if owns is not None:
                     rows = [r for r in rows if owns(r.repo_id)]
                     if not rows:
@@ -161,9 +173,26 @@ def _label_level(engine: Engine, order, only: list[int] | None, progress: Progre
     return written
 
 
-def analyse(engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None) -> Analysed:
-    """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run."""
+def analyse(
+    engine: Engine,
+    progress: Progress | None = None,
+    run_id: int | None = None,
+    owns: Owns | None = None,
+    lineage: "LineageStage | None" = None,
+) -> Analysed:
+    """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run.
+
+    With a `lineage` stage (a crawl), bases the database does not hold are asked about between
+    extractions until no new base turns up, so the labels rest on the whole lineage, not on the crawl's scope.
+    """
     extracted = extract_all(engine, progress, run_id, owns)
+    rounds = 0
+    while lineage is not None and rounds < MAX_LINEAGE_ROUNDS:
+        rounds += 1
+        stored = lineage.round()  # each round asks at least one new base, or ends the loop
+        if not stored.asked and not stored.versions:
+            break
+        extracted += extract_all(engine, progress, run_id, owns, only=stored.versions)
     labelled, passes = classify_all(engine, progress, owns, run_id)
     if run_id is not None:
         with engine.begin() as conn:

@@ -57,19 +57,33 @@ class VersionRow:
     stored_digest: str | None
 
 
-def evidence_batches(conn: Connection, extractor_version: int, batch: int = BATCH) -> Iterator[list[VersionRow]]:
-    """Versions whose evidence is missing or stale, batch by batch (downloads still pending are skipped)."""
+def evidence_batches(
+    conn: Connection, extractor_version: int, batch: int = BATCH, only_versions: Sequence[int] | None = None
+) -> Iterator[list[VersionRow]]:
+    """Versions whose evidence is missing or stale, batch by batch (downloads still pending are skipped).
+
+    `only_versions` looks at just those ids (what a lineage round stored) instead of every version."""
     v, m, e = s.model_versions, s.models, s.evidence
+    wanted = sorted(set(only_versions)) if only_versions is not None else None
     last = 0
     while True:
-        rows = conn.execute(
+        query = (
             select(v.c.id, v.c.repo_id, v.c.sha, v.c.readme_status, m.c.status, m.c.private, m.c.disabled, m.c.gated, e.c.inputs_digest)
             .join(m, m.c.repo_id == v.c.repo_id)
             .outerjoin(e, e.c.version_id == v.c.id)
             .where(v.c.id > last)
             .order_by(v.c.id)
             .limit(batch)
-        ).all()
+        )
+        if wanted is not None:
+            window = wanted[bisect_right(wanted, last) :][:batch]
+            if not window:
+                return
+            query = query.where(v.c.id.in_(window))
+        rows = conn.execute(query).all()
+        if wanted is not None and not rows:
+            last = window[-1]
+            continue
         if not rows:
             return
         last = rows[-1].id
@@ -299,7 +313,7 @@ def base_labels(
     rows = conn.execute(
         select(
             vb.c.version_id, vb.c.base_id, vb.c.relation, vb.c.status, vb.c.resolved_id, vb.c.confidence,
-            m.c.current_version_id, lab.c.label, e.c.licence_family,
+            m.c.current_version_id, m.c.disabled, lab.c.label, e.c.licence_family,
         )
         .outerjoin(m, m.c.repo_id == vb.c.resolved_id)
         .outerjoin(lab, lab.c.version_id == m.c.current_version_id)
@@ -312,6 +326,8 @@ def base_labels(
         status = r.status or "pending"
         if status == "ok" and (r.version_id, r.current_version_id) in cycle_edges:
             status = "cycle"
+        elif status == "ok" and r.disabled:
+            status = "disabled"  # its files cannot be read: nothing about its weights can be checked
         elif status == "ok" and r.label is None:
             status = "unlabelled"  # stored, but its own README or evidence is not there yet
         ok = status == "ok"

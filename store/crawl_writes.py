@@ -293,7 +293,7 @@ def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDow
     results = list(results)
     if not results:
         return 0, 0
-    v, f = s.model_versions, s.version_files
+    v = s.model_versions
     conn.execute(
         update(v).where(v.c.id == bindparam("vid")),
         [
@@ -310,34 +310,40 @@ def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDow
     problems = [
         (r.repo_id, r.sha, "readme", r.readme.code, f"README.md: {r.readme.error}") for r in results if r.readme.code
     ]
-    existing = {
-        (row.version_id, row.path)
-        for row in conn.execute(select(f.c.version_id, f.c.path).where(f.c.version_id.in_([r.version_id for r in results])))
-    }
-    inserts, updates = [], []
-    for r in results:
-        for outcome in r.files:
+    for repo_id, sha, stage, code, message in problems:
+        add_problem(conn, run_id, "model", repo_id, sha, stage, code, message)
+    record_files(conn, run_id, [(r.version_id, r.repo_id, r.sha, r.files) for r in results])
+    readmes = sum(r.readme.content is not None for r in results)
+    files = sum(o.content is not None for r in results for o in r.files)
+    return readmes, files
+
+
+def record_files(conn: Connection, run_id: int, outcomes: Sequence[tuple[int, str, str, Sequence[Any]]]) -> None:
+    """Store file outcomes (version id, repo id, sha, FileOutcomes); a retried file replaces its row."""
+    f = s.version_files
+    ids = [version_id for version_id, *_ in outcomes]
+    existing = {(row.version_id, row.path) for row in conn.execute(select(f.c.version_id, f.c.path).where(f.c.version_id.in_(ids)))} if ids else set()
+    inserts, updates, problems = [], [], []
+    for version_id, repo_id, sha, files in outcomes:
+        for outcome in files:
             values = {
                 "status": outcome.status,
                 "size": len(outcome.content) if outcome.content is not None else None,
                 "content": pack(outcome.content),
                 "error": outcome.error,
             }
-            if (r.version_id, outcome.path) in existing:  # a retried download: replace its outcome
-                updates.append({"vid": r.version_id, "p": fit_value(f.c.path, outcome.path), **fit(f, values)})
+            if (version_id, outcome.path) in existing:
+                updates.append({"vid": version_id, "p": fit_value(f.c.path, outcome.path), **fit(f, values)})
             else:
-                inserts.append(fit(f, {"version_id": r.version_id, "path": outcome.path, **values}))
+                inserts.append(fit(f, {"version_id": version_id, "path": outcome.path, **values}))
             if outcome.code:
-                problems.append((r.repo_id, r.sha, "file", outcome.code, f"{outcome.path}: {outcome.error}"))
+                problems.append((repo_id, sha, outcome.code, f"{outcome.path}: {outcome.error}"))
     if inserts:
         conn.execute(insert(f), inserts)
     if updates:
         conn.execute(update(f).where(and_(f.c.version_id == bindparam("vid"), f.c.path == bindparam("p"))), updates)
-    for repo_id, sha, stage, code, message in problems:
-        add_problem(conn, run_id, "model", repo_id, sha, stage, code, message)
-    readmes = sum(r.readme.content is not None for r in results)
-    files = sum(o.content is not None for r in results for o in r.files)
-    return readmes, files
+    for repo_id, sha, code, message in problems:
+        add_problem(conn, run_id, "model", repo_id, sha, "file", code, message)
 
 
 def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha: str | None, stage: str, code: str, message: str) -> None:
@@ -378,6 +384,24 @@ def datasets_due(conn: Connection, run_id: int, refresh_before: str, after: str 
         .group_by(vd.c.dataset_id)
         .order_by(vd.c.dataset_id)
         .limit(batch)
+    )
+    return [row.dataset_id for row in conn.execute(query)]
+
+
+def datasets_of_versions_due(conn: Connection, run_id: int, version_ids: Sequence[int], refresh_before: str) -> list[str]:
+    """Datasets these versions name that this run has not asked about, and no run since `refresh_before`."""
+    if not version_ids:
+        return []
+    vd, d, r = s.version_datasets, s.datasets, s.runs
+    last = r.alias("last_fetch")
+    query = (
+        select(vd.c.dataset_id)
+        .outerjoin(d, d.c.dataset_id == vd.c.dataset_id)
+        .outerjoin(last, last.c.id == d.c.fetched_run)
+        .where(vd.c.version_id.in_(list(version_ids)))
+        .where(or_(d.c.dataset_id.is_(None), and_(d.c.fetched_run != run_id, last.c.started_at < refresh_before)))
+        .group_by(vd.c.dataset_id)
+        .order_by(vd.c.dataset_id)
     )
     return [row.dataset_id for row in conn.execute(query)]
 

@@ -138,3 +138,55 @@ def record_cycles(conn: Connection, run_id: int | None, cycles) -> None:
         for r in rows:
             if r.repo_id not in already:
                 add_problem(conn, run_id, "model", r.repo_id, r.sha, "classify", "lineage-cycle", f"its lineage loops back to it: {names}")
+
+
+@dataclass(frozen=True)
+class ConfigCandidate:
+    version_id: int
+    repo_id: str
+    sha: str
+    path: str
+
+
+OPEN_LICENCE_FAMILIES = ("osi-permissive", "osi-copyleft", "open-data")
+
+
+def config_candidates(conn: Connection, names: list[str], limit: int, tags: frozenset[str] = frozenset()) -> list[ConfigCandidate]:
+    """Current versions under an open licence, with weights, that name no base, carry one of `tags` (a
+    training tool's mark of a fine-tune) and whose config file was never fetched: a config.json may
+    still say which model they were loaded from."""
+    m, v, e, vb, f = s.models, s.model_versions, s.evidence, s.version_bases, s.version_files
+    has_base = select(vb.c.version_id).where(vb.c.version_id == v.c.id).exists()
+    has_config = select(f.c.version_id).where(f.c.version_id == v.c.id, f.c.path.in_(names)).exists()
+    out: list[ConfigCandidate] = []
+    last: int | None = None
+    while len(out) < limit:
+        query = (
+            select(v.c.id, v.c.repo_id, v.c.sha, v.c.metadata)
+            .join(m, m.c.current_version_id == v.c.id)
+            .join(e, e.c.version_id == v.c.id)
+            .where(m.c.status == "active", m.c.private.is_(False), e.c.weights.is_(True))
+            .where(e.c.licence_family.in_(OPEN_LICENCE_FAMILIES), ~has_base, ~has_config)
+            .order_by(v.c.id.desc())  # newest versions first
+            .limit(BATCH)
+        )
+        rows = conn.execute(query if last is None else query.where(v.c.id < last)).all()
+        if not rows:
+            break
+        last = rows[-1].id
+        for r in rows:
+            meta = r.metadata or {}
+            if tags and not tags.intersection(t.lower() for t in meta.get("tags") or () if isinstance(t, str)):
+                continue
+            siblings = {x.get("rfilename") for x in meta.get("siblings") or () if isinstance(x, dict)}
+            path = next((n for n in names if n in siblings), None)
+            if path is not None and len(out) < limit:
+                out.append(ConfigCandidate(r.id, r.repo_id, r.sha, path))
+    return out
+
+
+def record_config_files(conn: Connection, run_id: int, fetched) -> None:
+    """Store fetched config files as files of their version (they enter its extraction inputs)."""
+    from .crawl_writes import record_files
+
+    record_files(conn, run_id, [(c.version_id, c.repo_id, c.sha, [outcome]) for c, outcome in fetched])

@@ -8,6 +8,8 @@ Create Date: 2026-12-06
 import sqlalchemy as sa
 from alembic import op
 
+from store.views import drop_views
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -15,6 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Views leave the migrations here (store.views.sync_views recreates them after migrating): drop the
+    # ones 0002/0004 created, and keep the digest of what sync_views created in `schema_views`.
+    drop_views(op.get_bind())
+    op.create_table(
+        "schema_views",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
     # Plain ADD COLUMN (see 0003): a batch recreate would trip the foreign keys pointing at these tables.
     op.add_column("runs", sa.Column("lineage_calls", sa.Integer(), nullable=True))
     op.add_column("runs", sa.Column("bases_fetched", sa.Integer(), nullable=True))
@@ -57,6 +68,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    drop_views(op.get_bind())
+    op.drop_table("schema_views")
     op.drop_table("base_lookups")
     op.drop_table("model_aliases")
     op.drop_index("ix_version_bases_resolved", table_name="version_bases")
