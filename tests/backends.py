@@ -270,3 +270,38 @@ def sql_rows(url: str, statement: str, **params: Any) -> list[tuple]:
             return [tuple(r) for r in conn.execute(text(statement), params)]
     finally:
         engine.dispose()
+
+
+# --- proof that the fixtures touch only what they created ----------------------------------
+
+SENTINEL_PREFIX = "hubscan_fixture_sentinel_"
+
+
+@contextmanager
+def sentinel_in(admin_url: str) -> Iterator[str]:
+    """A table in the database `admin_url` names, there for the duration: whatever the tests do to
+    their own databases, it must still exist at the end (checked by the caller). Removed afterwards."""
+    from sqlalchemy import create_engine, inspect
+
+    table = f"{SENTINEL_PREFIX}{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE TABLE "{table}" (note text)')
+            conn.exec_driver_sql(f"INSERT INTO \"{table}\" VALUES ('left by the hubscan tests; must survive them')")
+        yield table
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}"')
+        engine.dispose()
+
+
+def sentinel_survives(admin_url: str, table: str) -> bool:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table(table) and conn.exec_driver_sql(f'SELECT COUNT(*) FROM "{table}"').scalar_one() == 1
+    finally:
+        engine.dispose()
