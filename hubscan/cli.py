@@ -18,7 +18,8 @@ log = logging.getLogger("hubscan")
 
 DB_HELP = (
     "database: a SQLAlchemy URL (sqlite:///path.db, postgresql+psycopg://...) or a file path; "
-    "default: $HUBSCAN_DB, else sqlite:///hubscan.db in the working directory"
+    "default: $HUBSCAN_DB, else sqlite:///hubscan.db in the working directory. Only crawl and demo "
+    "create a database; other commands need an existing one"
 )
 
 
@@ -68,11 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        help="crawl a bundled snapshot of real models through a local replay hub (no network, no token)",
-        description="Start the loopback replay hub on the snapshot shipped with hubscan, crawl it into "
-        "./hubscan-demo.db with the real huggingface_hub client, label every model and print what was stored.",
+        help="replay four weekly crawls of a bundled snapshot of real models through a local replay hub (no network, no token)",
+        description="Start the loopback replay hub on the snapshot shipped with hubscan (real models, plus an invented "
+        "organisation whose models change from week to week), crawl it four times as four weekly crawls with the real "
+        "huggingface_hub client, label every model, print what was stored and write both reports beside the database.",
     )
-    p.add_argument("--db", default="hubscan-demo.db", help="where to write (default ./hubscan-demo.db, replaced)")
+    p.add_argument("--db", default="hubscan-demo.db", help="where to write: a file path or a SQLAlchemy URL, as for every command "
+                   "(default ./hubscan-demo.db; a SQLite file is replaced, a server database must be empty)")
     p.set_defaults(func="commands:demo")
 
     p = sub.add_parser("status", help="recent crawl runs and database counts", description="Show the last runs and what the database holds.")

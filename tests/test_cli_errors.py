@@ -211,3 +211,21 @@ def test_read_only_commands_leave_an_existing_database_unchanged(demo_db, tmp_pa
         assert main([*argv, "--db", str(copy)]) == 0, argv
     assert dump() == before
     capsys.readouterr()
+
+
+def test_help_imports_none_of_the_heavy_libraries():
+    """`hubscan --help` and `hubscan COMMAND --help` stay fast: each command imports what it needs when it runs
+    (the figures are in the final report of issue 14; this checks the cause, not a time)."""
+    code = (
+        "import sys\n"
+        "from hubscan.cli import main\n"
+        "for argv in (['--help'], ['crawl', '--help'], ['report', 'trends', '--help'], ['query', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = sorted(m for m in ('huggingface_hub', 'sqlalchemy', 'pandas', 'rich', 'alembic', 'httpx2', 'jinja2') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert "HEAVY []" in done.stdout
