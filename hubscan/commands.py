@@ -213,7 +213,7 @@ def export(args) -> int:
         try:
             from store.parquet import write_parquet
         except ImportError as exc:
-            raise UsageError(f"Parquet export needs pyarrow ({exc}): pip install 'hubscan[parquet]'") from exc
+            raise UsageError(f"Parquet export needs pyarrow ({exc}): pip install -e '.[parquet]' in the hubscan repository") from exc
         engine = database(args.db)
         writable_directory(Path(args.output), "--output")
         for written in write_parquet(engine, Path(args.output)):

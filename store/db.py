@@ -24,7 +24,7 @@ class DatabaseMissing(DatabaseUnavailable, FileNotFoundError):
     """A command that only reads (or adds to) a database was pointed at one that does not exist."""
 
 
-DRIVER_EXTRAS = {"postgresql": "pip install 'hubscan[postgres]' (psycopg 3)"}
+DRIVER_EXTRAS = {"postgresql": "pip install -e '.[postgres]' in the hubscan repository (psycopg 3)"}
 
 
 def default_url() -> str:

@@ -130,6 +130,7 @@ class PostgresServer:
     admin_url: str
     cluster: LocalCluster | None = None  # set when this session started it
     _engine: Any = None
+    created: set[str] = field(default_factory=set)  # the only databases drop_database may drop
 
     @property
     def engine(self):
@@ -148,9 +149,14 @@ class PostgresServer:
         name = f"hubscan_t_{uuid.uuid4().hex[:12]}"
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+        self.created.add(name)
         return name, self.url_for(name)
 
     def drop_database(self, name: str) -> None:
+        """Drop a database this object created; anything else (the server's own, a shared one) is refused."""
+        if name not in self.created:
+            raise ValueError(f"refused: these tests did not create the database {name!r}")
+        self.created.discard(name)
         # WITH (FORCE): engines the code under test left open are disconnected (PostgreSQL >= 13).
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -62,30 +62,6 @@ def no_outbound_connections():
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def given_postgres_database_survives():
-    """With HUBSCAN_TEST_POSTGRES_URL set, a sentinel table in that database must outlive the whole session."""
-    given = os.environ.get("HUBSCAN_TEST_POSTGRES_URL")
-    if not given:
-        yield
-        return
-    from backends import sentinel_in, sentinel_survives
-    from store.db import normalise_url
-
-    admin = normalise_url(given)
-    try:
-        sentinel = sentinel_in(admin)
-        table = sentinel.__enter__()
-    except Exception:  # noqa: BLE001 - the server is unreachable: the PostgreSQL tests report that themselves
-        yield
-        return
-    try:
-        yield
-        assert sentinel_survives(admin, table), f"the database HUBSCAN_TEST_POSTGRES_URL names lost table {table}: a fixture touched it"
-    finally:
-        sentinel.__exit__(None, None, None)
-
-
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """../shared next to the repository (read-only fixtures and docs); skips when absent."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from backends import fresh_database, postgres_server  # noqa: F401 (fixture, looked up by fresh_database)
 from hubscan.cli import main
 from replayhub.history import load_history
 
@@ -126,3 +127,14 @@ def test_the_demo_process_makes_no_request_beyond_loopback(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert netguard.blocked_in_subprocesses()[len(before):] == ""
+
+
+def test_demo_writes_into_an_empty_server_database_and_never_into_a_used_one(tmp_path, monkeypatch, capsys, request):
+    monkeypatch.chdir(tmp_path)
+    with fresh_database("postgresql", tmp_path, request) as url:
+        assert main(["demo", "--db", url]) == 0
+        assert (tmp_path / "hubscan-demo-reports").is_dir()
+        assert main(["query", "SELECT COUNT(*) AS runs FROM runs", "--db", url, "--format", "csv"]) == 0
+        assert capsys.readouterr().out.endswith(f"runs\n{len(WEEKS)}\n")
+        assert main(["demo", "--db", url]) == 2  # it holds crawls now: the demo never drops what it did not create
+        assert "already has crawls" in capsys.readouterr().err
