@@ -106,14 +106,14 @@ def checked_endpoint(url: str) -> str:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url.strip())
+    if "@" in parts.netloc:  # checked first: a message must never echo a password
+        raise UsageError("bad --endpoint: a token or password does not belong in the URL (use HF_TOKEN)")
     try:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError as exc:
         raise UsageError(f"bad --endpoint {url!r}: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"bad --endpoint {url!r}: expected an http(s) URL such as https://huggingface.co")
-    if parts.username or parts.password:
-        raise UsageError("bad --endpoint: a token or password does not belong in the URL (use HF_TOKEN)")
     return url.strip().rstrip("/")
 
 

@@ -287,7 +287,7 @@ SENTINEL_PREFIX = "hubscan_fixture_sentinel_"
 def sentinel_in(admin_url: str) -> Iterator[str]:
     """A table in the database `admin_url` names, there for the duration: whatever the tests do to
     their own databases, it must still exist at the end (checked by the caller). Removed afterwards."""
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import create_engine
 
     table = f"{SENTINEL_PREFIX}{uuid.uuid4().hex[:10]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
