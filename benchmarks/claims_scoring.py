@@ -2,8 +2,9 @@
 
 Each corpus line is one sentence from a real model card (or written from its facts), labelled by a
 person: `claim` (an openness claim about that model, asserted now), `kind`, `target`, `modality`,
-`lang`, and `split` (every fifth line is "held-out": it was not looked at while the phrase lists
-were tuned). Each sentence is read as a one-sentence card of the model named by `repo_id`.
+`lang`, and `split` ("dev": tuned on; "held-out": every fifth line of the first batch, kept out of
+the first round of tuning; "held-out-2": a second batch written after tuning). Each sentence is
+read as a one-sentence card of the model named by `repo_id`.
 
 Used by benchmarks/bench_claims.py (prints the tables) and tests/test_claims_corpus.py (floors).
 """
@@ -101,7 +102,7 @@ def label_score(pairs: Iterable[tuple[dict, Prediction]], field: str, value: str
 
 
 def evaluate(rows: Sequence[dict], reader: Reader = read_sentence) -> dict[str, list[tuple[dict, Prediction]]]:
-    """Predictions grouped by split ("all", "dev", "held-out")."""
+    """Predictions grouped by split ("all", "dev", "held-out", "held-out-2")."""
     out: dict[str, list[tuple[dict, Prediction]]] = defaultdict(list)
     for row in rows:
         pair = (row, predict(row, reader))

@@ -106,8 +106,7 @@ def _own_names(repo_id: str, tags: Sequence[str]) -> tuple[str, ...]:
     for tag in tags[:MAX_TAGS]:
         if isinstance(tag, str) and tag.startswith("base_model:"):
             inherited.update(name_tokens(tag.rsplit(":", 1)[-1]))
-    own = tuple(n for n in names if n not in inherited)
-    return own or names
+    return tuple(n for n in names if n not in inherited)  # may be empty: a quantised copy of its base
 
 
 def _keep(found: list[Claim]) -> tuple[Claim, ...]:
@@ -141,6 +140,7 @@ def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: 
 
 def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
     budget = MAX_CARD_CHARS
+    alts = _alt_texts(card.body[:MAX_CARD_CHARS])
     for block in card.blocks:
         if budget <= 0 or work.judged >= MAX_JUDGED:
             return
@@ -149,9 +149,18 @@ def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work:
         work.chars += len(text)
         if not lex.trigger.search(text):
             continue  # no stem of any phrase: nothing to find in this block
+        if alts and _only_badges(text, alts):
+            continue  # "Open Source License": badge alt texts glued together, read as badges above
         pieces = _prose_cells(text) if block.kind == "table_row" else [text]
         for piece in pieces:
             yield from _claims_in_text(piece, block.kind, lex, names, work)
+
+
+def _only_badges(text: str, alts: Sequence[str]) -> bool:
+    rest = text
+    for alt in alts:
+        rest = rest.replace(alt, " ")
+    return len(rest) < len(text) and not re.sub(r"[\W_]+", "", rest)
 
 
 def _prose_cells(row: str) -> list[str]:
@@ -171,7 +180,7 @@ def _claims_in_text(text: str, block_kind: str, lex: Lexicon, names: Sequence[st
         for n, m in enumerate(lex.phrases.finditer(sentence)):
             if n >= MAX_PER_SENTENCE or work.judged >= MAX_JUDGED:
                 break
-            language = language or language_of(sentence, lex)
+            language = language or language_of(sentence, lex, m.group(0))
             work.judged += 1
             j = judge(sentence, m.start(), m.end(), language, lex, names, block_kind, kind_of(m))
             quote = bounded(sentence, m.start(), m.end())
@@ -241,23 +250,32 @@ def _badge_claims(body: str, lex: Lexicon, names: Sequence[str], work: Work) -> 
         if work.judged >= MAX_JUDGED:
             return
         badge = _badge_text(url, lex)
-        for text, what in ((badge, "badge"), (" ".join(alt.split()), "image")):
-            if not text or not lex.trigger.search(text):
-                continue
-            m = lex.phrases.search(text)
-            if m is None:
-                continue
-            label, _, message = text.partition(": ")
-            if what == "badge" and message and m.start() < len(label) and message.lower() not in lex.badge_yes:
-                continue  # "open source: no", "open weights: soon"
-            language = language_of(text, lex)
-            work.judged += 1
-            j = judge(text, m.start(), m.end(), language, lex, names, "heading", kind_of(m))
-            if j.target == "self" and j.rule in ("default-self", "heading", "self-explicit"):
-                j = Judgement("self", j.modality, True, lex.confidence["badge"], "badge")
-            quote = f"The card shows a badge “{text}”." if what == "badge" else f"The card shows an image captioned “{text}”."
-            yield _claim(lex, kind_of(m), m.group(0), bounded(quote, 0, 0), "badge", j, language)
-            break  # one claim per image
+        text = badge or " ".join(alt.split())
+        if not text or not lex.trigger.search(text):
+            continue
+        m = lex.phrases.search(text)
+        if m is None:
+            continue
+        label, _, message = text.partition(": ") if badge else (text, "", "")
+        negated = bool(message) and message.lower() in lex.badge_no
+        judged_text = label if message and m.start() < len(label) and message.lower() not in lex.badge_yes else text
+        language = language_of(judged_text, lex, m.group(0))
+        work.judged += 1
+        j = judge(judged_text, m.start(), m.end(), language, lex, names, "heading", kind_of(m))
+        if negated:
+            j = Judgement(j.target, "negated", False, lex.confidence["negated"], "badge")  # "open source: no"
+        elif j.target == "self" and j.modality == "asserted" and judged_text is text:
+            j = Judgement("self", "asserted", True, lex.confidence["badge"], "badge")
+        elif j.target == "self" and j.modality == "asserted":
+            continue  # "open weights: soon" and other messages that neither affirm nor deny
+        quote = f"The card shows a badge “{text}”." if badge else f"The card shows an image captioned “{text}”."
+        yield _claim(lex, kind_of(m), m.group(0), bounded(quote, 0, 0), "badge", j, language)
+
+
+def _alt_texts(body: str) -> tuple[str, ...]:
+    """Image alt texts, longest first: a paragraph of nothing but badges glues them together."""
+    alts = {" ".join(a.split()) for a, _ in _images(body) if a.strip()}
+    return tuple(sorted(alts, key=len, reverse=True))[:100]
 
 
 # --- comparison tables -------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from .claims_text import acronym_expansion, foreign_model, glued_name, in_url, m
 #: Where a clause ends: a cue before this point belongs to another clause.
 _CLAUSE_BREAK_LATIN = re.compile(r"[;:!?]|,(?!\d)|\s[-–—]\s|\(|\)")
 _CLAUSE_BREAK_CJK = re.compile(r"[，。；：！？,;:!?（）()、]")
-_PUNCT_LATIN = re.compile(r"[.;:!?,()\[\]|\"“”]")
+_PUNCT_LATIN = re.compile(r"[;:!?,()\[\]|\"“”<>={}`/]|\.(?!\w)")  # "1.5B" is no full stop
 _PUNCT_CJK = "，。；：！？,;:!?（）()「」『』\"“”"
 _WORD = re.compile(r"[^\W_][\w'’.%-]*")
 _ARTICLES = frozenset("the a an le la les un une des der die das ein eine el los las una lo".split())
@@ -109,6 +109,8 @@ def judge(
 
     owner = _owner(before, clause, language, names)  # "Llama 2, an open model ...": the phrase is Llama 2's
     in_clause = foreign_model(clause, names)
+    if _generic_subject(before, clause, language):
+        return verdict("other-model", "other-model", modality)  # "Dolly shows that a two-year-old open source model can"
     self_named = bool(language.cue("self_before").inside(clause)) or mentions(clause, names) or (
         mentions(before, names) and in_clause is None  # "OLMo 2は、...完全にオープンな": named earlier in the sentence
     )
@@ -221,13 +223,18 @@ def _latin_noun_after(after: str, language: Language, named: bool = False) -> tu
         if found:
             head = (found.lastgroup, found.end())
             since_noun = 0
-        elif head[0] is not None and (word in _ARTICLES or since_noun >= 1):
-            break  # "Open LLM Leaderboard place ce modèle": the compound ended at "Leaderboard"
+        elif head[0] is not None and (word in _ARTICLES or since_noun >= 1 or not _modifier(m.group(0))):
+            break  # "Open LLM Leaderboard place ce modèle", "Initiative approves licences": the compound ended
         elif head[0] is not None:
-            since_noun += 1
+            since_noun += 1  # "open source LLM serving toolkit": one modifier between nouns
         if not language.skip_after.at_start(text[pos:], 0, False):
             words += 1
     return head
+
+
+def _modifier(word: str) -> bool:
+    """A word that can sit between two nouns of a compound: a gerund, a name, a number ("serving", "Llama", "7B")."""
+    return word.lower().endswith("ing") or word[:1].isupper() or word[:1].isdigit()
 
 
 def _cjk_noun_after(after: str, language: Language, named: bool = False) -> tuple[str | None, int]:
@@ -318,6 +325,20 @@ def _subject(clause: str, before: str, language: Language, names: Sequence[str])
             if len(between) <= 30 and language.cue("conjunctions").inside(between):
                 return "self"
     return head[2]
+
+
+def _generic_subject(before: str, clause: str, language: Language) -> bool:
+    """The phrase sits in a "that"-clause whose subject is "a/an ...": some model, not this one."""
+    if language.cjk:
+        return False
+    m = language.cue("complementizers").inside(clause)
+    if m is None:
+        return False
+    rest = clause[m.end() :]
+    words = rest.split()
+    return 1 <= len(words) <= 4 and bool(language.cue("indefinite_articles").at_start(rest, 0, False)) and not language.cue(
+        "copula"
+    ).inside(rest)
 
 
 def _owner(before: str, clause: str, language: Language, names: Sequence[str]) -> str | None:

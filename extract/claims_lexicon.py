@@ -91,16 +91,25 @@ class Lexicon:
     min_confidence: float
     badge_urls: tuple[str, ...]
     badge_yes: frozenset[str]
+    badge_no: frozenset[str]
     tags: Mapping[str, str]
     table_yes: frozenset[str]
     version: int
+    by_language: Mapping[str, re.Pattern[str]]  # each language's phrases alone: whose phrase is this?
+
+    def phrase_language(self, phrase: str) -> str | None:
+        """The language whose phrase list has `phrase` ("código abierto": es); English first."""
+        for code, pattern in self.by_language.items():
+            if pattern.fullmatch(phrase):
+                return code
+        return None
 
 
 _CUE_LISTS = (
     "other_before", "implied_before", "among_before", "among_after", "comparison", "negation_before", "negation_after",
     "future_before", "future_after", "conditional_before", "conditional_after", "self_before", "copula",
     "release_verbs", "quotation_before", "conjunctions", "negation_exceptions", "prepositions", "verb_forms", "verb_after", "verb_before",
-    "comparison_after", "source_before", "source_after", "conditional_start",
+    "comparison_after", "source_before", "source_after", "conditional_start", "complementizers", "indefinite_articles",
 )
 _TARGET_ORDER = ("data", "code", "tool", "community", "licence", "self")
 
@@ -115,12 +124,16 @@ def lexicon() -> Lexicon:
     }
     groups: dict[str, list[str]] = {kind: [] for kind in KIND_ORDER}
     stems: set[str] = set()
+    by_language: dict[str, re.Pattern[str]] = {}
     for code, spec in data["languages"].items():
         cjk = code in CJK_LANGUAGES
+        own: list[str] = []
         for kind, phrases in spec["phrases"].items():
             for phrase in phrases:
                 groups[kind].append(phrase_regex(phrase, cjk))
+                own.append(phrase_regex(phrase, cjk))
                 stems.add(_stem(phrase, cjk))
+        by_language[code] = re.compile("|".join(sorted(set(own), key=lambda p: (-len(p), p))), re.I)
     alternatives = []
     for kind in KIND_ORDER:
         unique = sorted(set(groups[kind]), key=lambda p: (-len(p), p))  # longest first: leftmost-longest
@@ -134,9 +147,11 @@ def lexicon() -> Lexicon:
         min_confidence=float(data["min_confidence"]),
         badge_urls=tuple(data["badges"]["url_patterns"]),
         badge_yes=frozenset(w.lower() for w in data["badges"]["affirmative"]),
+        badge_no=frozenset(w.lower() for w in data["badges"]["negative"]),
         tags=dict(data["tags"]),
         table_yes=frozenset(w.lower() for w in data["table_yes"]),
         version=int(data["version"]),
+        by_language=by_language,
     )
 
 

@@ -60,8 +60,9 @@ def sentences(text: str) -> Iterable[tuple[int, int]]:
             yield last, end
 
 
-def language_of(text: str, lex: Lexicon) -> str:
-    """The language of a sentence: by script for Korean, Japanese and Chinese, by stopwords otherwise."""
+def language_of(text: str, lex: Lexicon, phrase: str | None = None) -> str:
+    """The language of a sentence: by script for Korean, Japanese and Chinese, by stopwords otherwise;
+    a short sentence without stopwords takes the language of its phrase ("... de código abierto": es)."""
     sample = text[:_LANG_SAMPLE]
     if len(_HANGUL.findall(sample)) >= 2:
         return "ko"
@@ -77,6 +78,8 @@ def language_of(text: str, lex: Lexicon) -> str:
         hits = sum(1 for w in words if w in language.stopwords)
         if hits > score or (hits == score and code == "en"):
             best, score = (code, hits) if hits > score else (best, score)
+    if score == 0 and phrase:
+        return lex.phrase_language(phrase) or best
     return best
 
 
