@@ -4,7 +4,8 @@ Each corpus line is one sentence from a real model card (or written from its fac
 person: `claim` (an openness claim about that model, asserted now), `kind`, `target`, `modality`,
 `lang`, and `split` ("dev": tuned on; "held-out": every fifth line of the first batch, kept out of
 the first round of tuning; "held-out-2": a second batch written after tuning). Each sentence is
-read as a one-sentence card of the model named by `repo_id`.
+read as a one-sentence card of the model named by `repo_id`, with the `base_model` tag the Hub lists
+when the row names one.
 
 Used by benchmarks/bench_claims.py (prints the tables) and tests/test_claims_corpus.py (floors).
 """
@@ -32,7 +33,7 @@ TARGETS = ("self", "data", "code", "tool", "other-model", "community", "licence"
 MODALITIES = ("asserted", "negated", "future", "conditional")
 LANGUAGES = ("en", "zh", "ja", "ko", "fr", "de", "es")
 
-Reader = Callable[[str, str], Sequence[Claim]]
+Reader = Callable[[str, str, Sequence[str]], Sequence[Claim]]
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,17 @@ def load(path: Path = CORPUS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def read_sentence(text: str, repo_id: str) -> Sequence[Claim]:
-    return openness_claims(parse_card(text.encode("utf-8")), repo_id, []).claims
+def read_sentence(text: str, repo_id: str, tags: Sequence[str] = ()) -> Sequence[Claim]:
+    return openness_claims(parse_card(text.encode("utf-8")), repo_id, list(tags)).claims
+
+
+def tags_of(row: dict) -> list[str]:
+    """The tags the Hub would list for the row's model: its base model, when the card declares one."""
+    return [f"base_model:{row['base_model']}"] if row.get("base_model") else []
 
 
 def predict(row: dict, reader: Reader = read_sentence) -> Prediction:
-    claims = [c for c in reader(row["text"], row["repo_id"]) if c.source != "name"]
+    claims = [c for c in reader(row["text"], row["repo_id"], tags_of(row)) if c.source != "name"]
     own = [c for c in claims if c.about_self]
     chosen = own[0] if own else (claims[0] if claims else None)
     if chosen is None:

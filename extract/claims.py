@@ -56,7 +56,6 @@ _ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]{0,300})"|'([^']{0,300})')""", re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]{0,1500})"|'([^']{0,1500})')""", re.I)
 _BADGE_PATH = re.compile(r"/(?:badge|os/v1)/([^?#\s]{1,300})")
 _NAME_SPLIT = re.compile(r"[-_.\s/]+")
-_SOURCE_RANK = {"card": 0, "table": 1, "badge": 2}
 
 
 @dataclass
@@ -102,10 +101,14 @@ def _own_names(repo_id: str, tags: Sequence[str]) -> tuple[str, ...]:
     """Name tokens that stand for this model, less those it shares with its base model: in the card
     of "Llama-3-Open-Ko-8B", "Llama 3" is the base (tag base_model:meta-llama/Meta-Llama-3-8B)."""
     names = name_tokens(repo_id)
+    owner = repo_id.split("/", 1)[0].lower() if "/" in repo_id else ""
     inherited: set[str] = set()
     for tag in tags[:MAX_TAGS]:
         if isinstance(tag, str) and tag.startswith("base_model:"):
-            inherited.update(name_tokens(tag.rsplit(":", 1)[-1]))
+            base = tag.rsplit(":", 1)[-1]
+            if owner and base.split("/", 1)[0].lower() == owner:
+                continue  # the publisher's own base ("Lucie-7B" for "Lucie-7B-Instruct"): the same family
+            inherited.update(name_tokens(base))
     return tuple(n for n in names if n not in inherited)  # may be empty: a quantised copy of its base
 
 

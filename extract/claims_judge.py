@@ -34,7 +34,9 @@ _CLAUSE_BREAK_CJK = re.compile(r"[，。；：！？,;:!?（）()、]")
 _PUNCT_LATIN = re.compile(r"[;:!?,()\[\]|\"“”<>={}`/]|\.(?!\w)")  # "1.5B" is no full stop
 _PUNCT_CJK = "，。；：！？,;:!?（）()「」『』\"“”"
 _WORD = re.compile(r"[^\W_][\w'’.%-]*")
-_ARTICLES = frozenset("the a an le la les un une des der die das ein eine el los las una lo".split())
+_ARTICLES = frozenset(
+    "the a an le la les un une des der die das dem den des ein eine einem einen einer eines el los las una lo".split()
+)
 _CJK_ALLOWED_NEG_GAP = "是被再会为予以完全全部的"
 _LATIN_NOUN_WORDS = 6  # the noun a phrase qualifies sits within this many words of it
 _CJK_NOUN_CHARS = 24
@@ -123,9 +125,9 @@ def judge(
         return verdict("self", "implied-other", modality, implied=True)
     if language.cue("comparison").inside(clause) or language.cue("comparison_after").at_start(rest, 2 if not cjk else 4, cjk):
         return verdict("other-model", "other-model", modality)  # "competitive with the best open models", "open models like X"
-    if (noun == "self" or kind == "open-model") and (
+    if (noun in ("self", None) or kind == "open-model") and (
         language.cue("source_before").at_end(before, 2 if not cjk else 4, cjk)
-        or language.cue("source_after").at_start(rest, 2 if not cjk else 6, cjk)
+        or language.cue("source_after").at_start(rest, 2 if not cjk else 16, cjk)
     ):
         return verdict("other-model", "other-model", modality)  # "fine-tuned from an open model", "基于开源的LLaMA模型"
     if _among(before, after, language):
@@ -161,7 +163,8 @@ def _clause(before: str, cjk: bool) -> str:
 
 def _modality(sentence: str, before: str, after: str, rest: str, language: Language) -> str:
     cjk = language.cjk
-    neg = language.cue("negation_before").at_end(before, 2, cjk, _CJK_ALLOWED_NEG_GAP if cjk else None)
+    gap = 2 if cjk or not language.noun_before else 4  # "no es un modelo de código abierto"
+    neg = language.cue("negation_before").at_end(before, gap, cjk, _CJK_ALLOWED_NEG_GAP if cjk else None)
     if neg and language.cue("negation_exceptions").inside(before[neg.start() :]):
         neg = None  # "not only open weights but also ..."
     negation_after = language.cue("negation_after")

@@ -31,7 +31,7 @@ _GAP_STOP = (
 )
 _LATIN_SEP = r"[\s\-‐‑–_]{0,2}"
 _LATIN_GAP = rf"(?:[\s\-]+(?!(?:{_GAP_STOP})(?![\w-]))[^\W\d_]+(?:-[^\W\d_]+)*){{0,2}}[\s\-]+"
-_CJK_GAP = r"[^\s，。、；：,.;:!?！？()（）]{0,6}?"
+_CJK_GAP = r"[^\s，。、；：,.;:!?！？()（）]{0,10}?"
 #: Between a cue and the phrase: up to `n` words (Latin) or characters (CJK).
 _LATIN_WORD = r"[\s\-]+[\w'’.%]+"
 
@@ -47,13 +47,16 @@ class Cues:
         """A cue that ends `text`, with up to `gap` words (Latin) or characters (CJK) after it."""
         if not self.alternation:
             return None
-        return _end_pattern(self.alternation, gap, cjk, allowed_gap).search(text[-WINDOW:])
+        # a cue is at most ~40 characters, a gap word ~16: no need to try every start in WINDOW
+        span = 24 + 2 * gap if cjk else 48 + 16 * gap
+        return _end_pattern(self.alternation, gap, cjk, allowed_gap).search(text[-span:])
 
     def at_start(self, text: str, gap: int, cjk: bool) -> re.Match[str] | None:
         """A cue that starts `text`, after up to `gap` words or characters."""
         if not self.alternation:
             return None
-        return _start_pattern(self.alternation, gap, cjk).match(text[:WINDOW])
+        span = 24 + 2 * gap if cjk else 48 + 16 * gap
+        return _start_pattern(self.alternation, gap, cjk).match(text[:span])
 
     def inside(self, text: str) -> re.Match[str] | None:
         if not self.alternation:
@@ -134,13 +137,19 @@ def lexicon() -> Lexicon:
                 own.append(phrase_regex(phrase, cjk))
                 stems.add(_stem(phrase, cjk))
         by_language[code] = re.compile("|".join(sorted(set(own), key=lambda p: (-len(p), p))), re.I)
+    firsts = {ch for spec in data["languages"].values() for ps in spec["phrases"].values() for p in ps for ch in (p[0].lower(), p[0].upper())}
+    latin_firsts = "".join(sorted(re.escape(ch) for ch in firsts if not _is_cjk(ch)))
+    cjk_firsts = "".join(sorted(re.escape(ch) for ch in firsts if _is_cjk(ch)))
     alternatives = []
     for kind in KIND_ORDER:
         unique = sorted(set(groups[kind]), key=lambda p: (-len(p), p))  # longest first: leftmost-longest
         if unique:
             alternatives.append(f"(?P<{kind.replace('-', '_')}>{'|'.join(unique)})")
     return Lexicon(
-        phrases=re.compile("|".join(alternatives), re.I),
+        # the lookahead rejects most positions with one character test instead of trying every alternative
+        phrases=re.compile(
+            f"(?:(?<!\\w)(?=[{latin_firsts}])|(?=[{cjk_firsts}]))(?:{'|'.join(alternatives)})", re.I
+        ),
         trigger=re.compile("|".join(re.escape(s) for s in sorted(_minimal(stems))), re.I),
         languages=languages,
         confidence=dict(data["confidence"]),
@@ -188,24 +197,33 @@ def _noun_pattern(code: str, nouns: Mapping, english: Mapping | None) -> re.Patt
     "LLM" in every language). German compounds end in the noun ("Trainingsdaten"): no left boundary."""
     cjk = code in CJK_LANGUAGES
     groups = []
+    firsts: set[str] = set()
     for category in _TARGET_ORDER:
         parts = {phrase_regex(w, cjk) for w in nouns.get(category) or ()}
         for w in (english or {}).get(category) or ():
             if cjk and len(w.rstrip("*")) >= 4:
                 parts.add(phrase_regex(w, True))  # no word boundaries between CJK characters
+                firsts.update((w[0].lower(), w[0].upper()))
             elif not cjk:
                 parts.add(phrase_regex(w, False))
+                firsts.update((w[0].lower(), w[0].upper()))
+        firsts.update(ch for w in nouns.get(category) or () for ch in (w[0].lower(), w[0].upper()))
         if code == "de":
             parts = {p.replace(r"(?<!\w)", "", 1) for p in parts}
         if parts:
             groups.append(f"(?P<{category}>{'|'.join(sorted(parts, key=lambda p: (-len(p), p)))})")
-    return re.compile("|".join(groups), re.I)
+    lead = "".join(sorted(re.escape(ch) for ch in firsts))
+    return re.compile(f"(?=[{lead}])(?:{'|'.join(groups)})", re.I)
 
 
 def _cues(words, cjk: bool) -> Cues:
     words = tuple(str(w) for w in words)
     parts = sorted({phrase_regex(w, cjk or _is_cjk(w)) for w in words}, key=lambda p: (-len(p), p))
-    return Cues(words, "|".join(parts))
+    if not parts:
+        return Cues(words, "")
+    # one character test first: most positions cannot start any cue
+    firsts = "".join(sorted({re.escape(ch) for w in words if w for ch in (w[0].lower(), w[0].upper())}))
+    return Cues(words, f"(?=[{firsts}])(?:{'|'.join(parts)})")
 
 
 def phrase_regex(phrase: str, cjk: bool) -> str:
@@ -254,7 +272,7 @@ def _is_cjk(text: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _end_pattern(alternation: str, gap: int, cjk: bool, allowed_gap: str | None) -> re.Pattern[str]:
     if cjk:
-        filler = f"[{re.escape(allowed_gap)}]" if allowed_gap is not None else r"[^\s，。、；：,.;:!?！？]"
+        filler = f"[{re.escape(allowed_gap)}]" if allowed_gap is not None else r"[^\s，。、；：,;:!?！？]"
         return re.compile(rf"(?:{alternation}){filler}{{0,{gap}}}\s*\Z", re.I)
     return re.compile(rf"(?:{alternation})(?:{_LATIN_WORD}){{0,{gap}}}[\s\-\"'“”‘’(*_]*\Z", re.I)
 
@@ -262,7 +280,7 @@ def _end_pattern(alternation: str, gap: int, cjk: bool, allowed_gap: str | None)
 @functools.lru_cache(maxsize=4096)
 def _start_pattern(alternation: str, gap: int, cjk: bool) -> re.Pattern[str]:
     if cjk:  # Korean separates words with spaces: a gap may hold them
-        return re.compile(rf"\s*[^，。；：,.;:!?！？]{{0,{gap}}}?(?:{alternation})", re.I)
+        return re.compile(rf"\s*[^，。；：,;:!?！？]{{0,{gap}}}?(?:{alternation})", re.I)  # "Qwen2.5를 기반": dots in names
     return re.compile(rf"[\s\-\"'“”‘’)*_,]*(?:[\w'’.%]+[\s\-]+){{0,{gap}}}?(?:{alternation})", re.I)
 
 

@@ -70,17 +70,19 @@ def language_of(text: str, lex: Lexicon, phrase: str | None = None) -> str:
         return "ja"
     if len(_HAN.findall(sample)) >= 2:
         return "zh"
-    words = [w.lower().replace("’", "'") for w in _STOPWORD_TOKEN.findall(sample)[:80]]
-    best, score = "en", 0
-    for code, language in lex.languages.items():
-        if language.cjk or not language.stopwords:
-            continue
-        hits = sum(1 for w in words if w in language.stopwords)
-        if hits > score or (hits == score and code == "en"):
-            best, score = (code, hits) if hits > score else (best, score)
-    if score == 0 and phrase:
-        return lex.phrase_language(phrase) or best
-    return best
+    # acronyms ("CC-BY-NC") are no stopwords
+    words = [w.lower().replace("’", "'") for w in _STOPWORD_TOKEN.findall(sample)[:80] if not (len(w) > 1 and w.isupper())]
+    scores = {
+        code: sum(1 for w in words if w in language.stopwords)
+        for code, language in lex.languages.items()
+        if not language.cjk and language.stopwords
+    }
+    top = max(scores.values(), default=0)
+    tied = [code for code, score in scores.items() if score == top]
+    own = lex.phrase_language(phrase) if phrase else None
+    if own in tied:
+        return own  # a tie (or no stopword at all) goes to the language of the phrase
+    return "en" if "en" in tied else tied[0]
 
 
 def fold(text: str) -> str:

@@ -41,6 +41,11 @@ def test_demo_crawls_labels_and_prints_the_snapshot(tmp_path, monkeypatch, capsy
     flagged = sorted(m["id"] for m in listed if m["washing"])
     page = html.read_text()
     assert all(repo_id in page for repo_id in flagged)
+    # the glossary of washing codes (policy/washing.yaml), and no table fragment quoted as a claim
+    from classify.washing import glossary
+
+    assert 'id="glossary"' in page and all(c["code"] in page and c["title"] in page for c in glossary())
+    assert "Benchmark | Kimi" not in page
 
     # run again: the database is replaced, not appended to
     assert main(["demo"]) == 0

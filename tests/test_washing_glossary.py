@@ -51,3 +51,49 @@ def test_a_reason_reads_as_code_and_text_and_round_trips_through_storage():
 def test_reasons_stored_as_plain_strings_still_read(old):
     reason = WashingReason.from_stored(old)
     assert reason.code == old.split(":", 1)[0] and str(reason) == old and reason.quote is None
+
+
+# --- the flags quote one readable sentence and name the claim and the rule ------------------------
+
+from test_classify_rules import MODELS, snapshot  # noqa: E402  (the demo models, as the pipeline sees them)
+
+from classify import label_version  # noqa: E402
+from extract import extract_model  # noqa: E402
+from extract.card import parse_card  # noqa: E402
+
+
+def flags(repo_id: str):
+    return label_version(extract_model(snapshot(MODELS[repo_id]))).washing_reasons
+
+
+def test_a_table_claim_is_quoted_as_a_sentence_with_its_kind_and_rule():
+    (reason,) = flags("moonshotai/Kimi-K2-Instruct")
+    assert (reason.code, reason.claim_kind, reason.source) == ("W-OS", "open-source", "table")
+    assert reason.quote == "The table under “3. Evaluation results” marks Kimi K2 Instruct as “Open Source”."
+    assert str(reason) == (
+        "W-OS: open-source claim (comparison table, implied) on a model labelled Weights Available, below Open Source: "
+        '"The table under “3. Evaluation results” marks Kimi K2 Instruct as “Open Source”."'
+    )
+
+
+@pytest.mark.parametrize(
+    "repo_id,code,kind",
+    [
+        ("google/gemma-7b", "W-OW", "open-model"),
+        ("databricks/dbrx-base", "W-OW", "open-weights"),
+        ("tiiuae/falcon-40b", "W-OS", "open-source"),
+        ("microsoft/phi-2", "W-OS", "open-source"),
+    ],
+)
+def test_card_claims_are_quoted_as_the_card_sentence(repo_id, code, kind):
+    (reason,) = [r for r in flags(repo_id) if r.code == code]
+    assert reason.claim_kind == kind and reason.source == "card"
+    card = parse_card(MODELS[repo_id]["files"]["README.md"].encode())
+    text = " ".join(" ".join(b.text.split()) for b in card.blocks)
+    assert reason.quote and "|" not in reason.quote and reason.quote in text  # one sentence of the card, as read
+    assert f"{kind} claim (card sentence)" in str(reason)
+
+
+def test_a_comparison_with_open_source_models_is_no_flag():
+    assert flags("meta-llama/Meta-Llama-3-8B") == ()
+    assert flags("databricks/dolly-v1-6b") == ()  # "a two-year-old open source model" is its base, GPT-J
