@@ -20,7 +20,7 @@ from .types import ModelEvidence, ModelSnapshot, ParseProblem
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 2  # 2: claims read per sentence with target, modality, language (issue 12); lineage from files, prose and names (issue 10)
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]
 
