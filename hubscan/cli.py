@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.export)
 
     # --- reports and read-only queries (hubscan/report_commands.py) ---
-    from . import report_commands
+    from . import report_commands, review_commands
 
     p = sub.add_parser("report", help="write the weekly open-washing report or the trend report", description="Write a report from the crawl history: self-contained HTML (inline SVG charts, no script), plus Markdown/CSV.")
     report_sub = p.add_subparsers(dest="report", metavar="REPORT", required=True)
@@ -106,12 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--since", help="first date to include, YYYY-MM-DD (default: everything)")
     r.add_argument("--out", default="reports-out", help="directory to write into (default ./reports-out)")
     r.set_defaults(func=report_commands.report_trends)
+    review_commands.add_feed_parser(report_sub, DB_HELP)
 
     p = sub.add_parser("query", help="run a read-only SQL query on the database", description="Run one SELECT (or WITH/EXPLAIN/read-only PRAGMA) on a read-only connection and print the rows. Statements that write (INSERT, UPDATE, DELETE, DROP, ATTACH, ...) are refused. Views: latest_labels, label_history, washing_flags, licence_changes, lineage (see docs/schema.md).")
     p.add_argument("sql", help='the statement, e.g. "SELECT label, COUNT(*) FROM latest_labels GROUP BY label"; - reads it from standard input')
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.set_defaults(func=report_commands.query)
+
+    # --- reviews and outside judges (hubscan/review_commands.py) ---
+    review_commands.register(sub, DB_HELP)
     return parser
 
 

@@ -165,6 +165,7 @@ def classify(args) -> int:
 
 def explain(args) -> int:
     from store.export import label_events_of, latest_records
+    from store.reviews import newest_reviews
 
     from .explain import render_explanation
 
@@ -172,9 +173,10 @@ def explain(args) -> int:
     with engine.connect() as conn:
         record = next(latest_records(conn, repo_id=args.repo_id), None)
         events = label_events_of(conn, args.repo_id)
+        review = next(iter(newest_reviews(conn, [args.repo_id])), None)
     if record is None:
         raise UserError(f"{args.repo_id} has no label in the database (crawl it first, or check the id)")
-    print(render_explanation(record, events))
+    print(render_explanation(record, events, review))
     return 0
 
 

@@ -62,6 +62,10 @@ LATEST_LABELS = pa.schema(
         ("status", _TEXT),
         ("downloads", pa.int64()),
         ("likes", pa.int64()),
+        ("computed_label", _TEXT),
+        ("review_reason", _TEXT),
+        ("reviewed_by", _TEXT),
+        ("reviewed_at", _TEXT),
     ]
 )
 assert tuple(LATEST_LABELS.names) == EXPORT_KEYS, "latest_labels.parquet must carry exactly the export keys"

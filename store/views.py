@@ -4,7 +4,8 @@ Plain SQL that runs unchanged on SQLite (>= 3.25, for window functions) and Post
 functions, no date functions, booleans only tested as predicates. Key evidence comes from the
 `evidence` table's columns, never from its JSON.
 
-Migrations 0002 (`VIEWS_0002`) and 0004 (`VIEWS`, after `label_events` exists) create these views.
+Migrations 0002 (`VIEWS_0002`), 0004 (`VIEWS_0004`, after `label_events` exists) and 0008 (`VIEWS`:
+`latest_labels` publishes reviewers' corrections) create these views.
 Changing a view's SQL later means a new migration that drops and recreates it; keep the old text
 reachable for the older migrations (views are created in order, and dropped in reverse, since
 `washing_flags` reads `latest_labels`).
@@ -74,7 +75,7 @@ class View:
         return f"DROP VIEW IF EXISTS {self.name}"
 
 
-LATEST_LABELS = View(
+LATEST_LABELS_0004 = View(
     "latest_labels",
     "Latest label of every model",
     "One row per model: the label of its current version, the deciding rule and gate, the open-washing flag, "
@@ -114,6 +115,67 @@ JOIN model_versions v ON v.id = m.current_version_id
 JOIN labels l ON l.version_id = v.id
 LEFT JOIN evidence e ON e.version_id = v.id
 LEFT JOIN ({_LATEST_OBSERVATION}) lo ON lo.repo_id = m.repo_id
+""",
+)
+
+# Each model's newest review (by reviewed_at, then id) when it sets a label: cleared reviews publish nothing.
+CURRENT_REVIEWS = """
+    SELECT r.repo_id, r.sha, r.label, r.reason, r.reviewed_by, r.reviewed_at
+    FROM reviews r
+    WHERE r.action = 'set'
+      AND NOT EXISTS (SELECT 1 FROM reviews x
+                       WHERE x.repo_id = r.repo_id
+                         AND (x.reviewed_at > r.reviewed_at OR (x.reviewed_at = r.reviewed_at AND x.id > r.id)))
+"""
+
+# Migration 0008: `label` is the published label, a reviewer's while the reviewed sha is current,
+# else the rules' (`computed_label`); a review of an older sha is stale and publishes nothing.
+LATEST_LABELS = View(
+    "latest_labels",
+    "Latest label of every model",
+    "One row per model: the published label of its current version (a reviewer's correction while the "
+    "reviewed version is current, else the rules' label, which `computed_label` always shows), the deciding "
+    "rule and gate, the open-washing flag, the key evidence, and its downloads and likes as last crawled.",
+    f"""
+SELECT m.repo_id,
+       m.author AS organisation,
+       m.status,
+       m.created_at,
+       m.pipeline_tag,
+       m.library_name,
+       v.id AS version_id,
+       v.sha,
+       COALESCE(rv.label, l.label) AS label,
+       l.rule,
+       {_gate_sql("l.rule")} AS deciding_gate,
+       l.open_basis,
+       l.capped_by,
+       l.open_washing,
+       l.washing_reasons,
+       l.rule_version,
+       e.licence,
+       e.licence_family,
+       e.weights,
+       e.inference_code,
+       e.training_code,
+       e.datasets_open,
+       e.data_information,
+       e.data_information_score,
+       (SELECT COUNT(*) FROM version_datasets vd WHERE vd.version_id = v.id) AS datasets_declared,
+       (SELECT COUNT(*) FROM version_bases vb WHERE vb.version_id = v.id) AS base_models,
+       lo.downloads,
+       lo.likes,
+       lo.run_id AS last_seen_run,
+       l.label AS computed_label,
+       rv.reason AS review_reason,
+       rv.reviewed_by,
+       rv.reviewed_at
+FROM models m
+JOIN model_versions v ON v.id = m.current_version_id
+JOIN labels l ON l.version_id = v.id
+LEFT JOIN evidence e ON e.version_id = v.id
+LEFT JOIN ({_LATEST_OBSERVATION}) lo ON lo.repo_id = m.repo_id
+LEFT JOIN ({CURRENT_REVIEWS}) rv ON rv.repo_id = m.repo_id AND rv.sha = v.sha
 """,
 )
 
@@ -248,6 +310,8 @@ LEFT JOIN evidence be ON be.version_id = bm.current_version_id
 
 # Creation order: a view may read only views before it.
 VIEWS: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+# The views as migration 0004 created them (before reviews, 0008).
+VIEWS_0004: tuple[View, ...] = (LATEST_LABELS_0004, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 
 
 # As migration 0002 created it, before label events (0004): the current label of each version.
@@ -279,7 +343,7 @@ LEFT JOIN evidence e ON e.version_id = o.version_id
 )
 
 # The views exactly as migration 0002 created them.
-VIEWS_0002: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY_0002, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+VIEWS_0002: tuple[View, ...] = (LATEST_LABELS_0004, LABEL_HISTORY_0002, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS)
 
 
