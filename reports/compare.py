@@ -25,7 +25,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from classify.rules import LABELS
 from store import schema as s
-from store.reviews import published_reviews
+from store.reviews import has_reviews, published_reviews
 
 from .crosswalk import CrosswalkError, resolve
 from .render import csv_cell
@@ -192,26 +192,27 @@ def _reasons(explanation: dict[str, Any] | None, rule: str) -> tuple[str, ...]:
 def hubscan_views(conn: Connection, repo_ids: Sequence[str], use_rules: bool = False) -> dict[str, HubscanView]:
     """hubscan's label for each id the database holds (matched case-insensitively), keyed by the lower-cased id."""
     m, lab = s.models, s.labels
+    use_rules = use_rules or not has_reviews(conn)  # an older database, opened read-only, has no reviews yet
     rv = published_reviews()
     out: dict[str, HubscanView] = {}
     keys = sorted({r.lower() for r in repo_ids})
     for start in range(0, len(keys), CHUNK):
         part = keys[start : start + CHUNK]
-        rows = conn.execute(
-            select(m.c.repo_id, lab.c.label, lab.c.rule, lab.c.explanation, rv.c.label.label("review_label"), rv.c.reviewed_by, rv.c.reason.label("review_reason"))
-            .select_from(
-                m.join(lab, lab.c.version_id == m.c.current_version_id).outerjoin(rv, and_(rv.c.repo_id == m.c.repo_id, rv.c.sha == m.c.sha))
-            )
-            .where(func.lower(m.c.repo_id).in_(part))
-            .order_by(m.c.repo_id)
-        ).all()
+        columns = [m.c.repo_id, lab.c.label, lab.c.rule, lab.c.explanation]
+        joined = m.join(lab, lab.c.version_id == m.c.current_version_id)
+        if not use_rules:
+            columns += [rv.c.label.label("review_label"), rv.c.reviewed_by, rv.c.reason.label("review_reason")]
+            joined = joined.outerjoin(rv, and_(rv.c.repo_id == m.c.repo_id, rv.c.sha == m.c.sha))
+        rows = conn.execute(select(*columns).select_from(joined).where(func.lower(m.c.repo_id).in_(part)).order_by(m.c.repo_id)).all()
         for r in rows:
             key = r.repo_id.lower()
             if key in out and out[key].repo_id in repo_ids:
                 continue  # two stored ids differing only in case: keep the one the judge spelled
-            published = r.label if use_rules or not r.review_label else r.review_label
-            reviewed = None if use_rules else r.reviewed_by
-            out[key] = HubscanView(r.repo_id, published, r.label, r.rule, _reasons(r.explanation, r.rule), reviewed, None if use_rules else r.review_reason)
+            review_label = None if use_rules else r.review_label
+            out[key] = HubscanView(
+                r.repo_id, review_label or r.label, r.label, r.rule, _reasons(r.explanation, r.rule),
+                r.reviewed_by if review_label else None, r.review_reason if review_label else None,
+            )
     return out
 
 

@@ -174,6 +174,10 @@ def _first_crawl_entries(conn: Connection, run: RunInfo) -> list[FeedEntry]:
 
 
 def _review_entries(conn: Connection, since: str | None) -> list[FeedEntry]:
+    from store.reviews import has_reviews
+
+    if not has_reviews(conn):
+        return []
     r = s.reviews
     query = select(r).order_by(r.c.reviewed_at, r.c.id)
     if since:

@@ -205,6 +205,13 @@ def clear_review(conn: Connection, repo_id: str, by: str, reason: str | None = N
 # --- reading -----------------------------------------------------------------------------
 
 
+def has_reviews(conn: Connection) -> bool:
+    """Whether the database has the reviews table: read-only commands do not migrate an older database."""
+    from sqlalchemy import inspect
+
+    return inspect(conn).has_table("reviews")
+
+
 def _review(row) -> Review:
     return Review(
         row.repo_id, row.sha, row.action, row.label, row.reason, row.evidence_url, row.reviewed_by,
@@ -268,6 +275,8 @@ def stale_reviews(conn: Connection) -> list[StaleReview]:
 
     Private models are left out: this list goes into published reports.
     """
+    if not has_reviews(conn):
+        return []
     stale = [st for st in newest_reviews(conn) if st.state == STALE and st.current_sha is not None]
     if not stale:
         return []
