@@ -179,7 +179,7 @@ def review_list(args) -> int:
         r = st.review
         print(f"{r.repo_id[:43]:<44} {st.state:<8} {r.label or '-':<26} {st.computed_label or '-':<26} {r.sha[:12]:<13} {r.reviewed_by[:15]:<16} {r.reviewed_at}")
     counts = {state: sum(1 for st in states if st.state == state) for state in ("active", "stale", "cleared")}
-    print(f"({len(states)} reviewed models: {counts['active']} active, {counts['stale']} stale, {counts['cleared']} cleared)")
+    print(f"({len(states)} reviewed model{'s' if len(states) != 1 else ''}: {counts['active']} active, {counts['stale']} stale, {counts['cleared']} cleared)")
     return 0
 
 
@@ -195,7 +195,7 @@ def review_export(args) -> int:
         raise _review_error(exc) from exc
     except OSError as exc:
         raise UserError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
-    print(f"{count} reviews written to {args.file}")
+    print(f"{count} review{'s' if count != 1 else ''} written to {args.file}")
     return 0
 
 
@@ -209,7 +209,7 @@ def review_import(args) -> int:
             added, present = import_reviews(conn, rows)
     except ReviewError as exc:
         raise _review_error(exc) from exc
-    print(f"{added} reviews imported from {args.file} ({present} already stored)")
+    print(f"{added} review{'s' if added != 1 else ''} imported from {args.file} ({present} already stored)")
     return 0
 
 
