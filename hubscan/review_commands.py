@@ -37,7 +37,7 @@ def register(sub, db_help: str) -> None:
     r.set_defaults(func=review_set)
 
     r = review_sub.add_parser("list", help="reviewed models: active, stale and cleared reviews", description="Each reviewed model's newest review: active (its label is published), stale (the model changed since) or cleared; --log prints every review row.")
-    r.add_argument("--state", choices=("active", "stale", "cleared"), help="only reviews in this state")
+    r.add_argument("--state", choices=("active", "stale", "cleared", "absent"), help="only reviews in this state (absent: the model is not in the database)")
     r.add_argument("--log", action="store_true", help="every review row, oldest first (the full provenance)")
     r.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     r.add_argument("--db", help=db_help)
@@ -178,8 +178,9 @@ def review_list(args) -> int:
     for st in states:
         r = st.review
         print(f"{r.repo_id[:43]:<44} {st.state:<8} {r.label or '-':<26} {st.computed_label or '-':<26} {r.sha[:12]:<13} {r.reviewed_by[:15]:<16} {r.reviewed_at}")
-    counts = {state: sum(1 for st in states if st.state == state) for state in ("active", "stale", "cleared")}
-    print(f"({len(states)} reviewed model{'s' if len(states) != 1 else ''}: {counts['active']} active, {counts['stale']} stale, {counts['cleared']} cleared)")
+    counts = {state: sum(1 for st in states if st.state == state) for state in ("active", "stale", "cleared", "absent")}
+    absent = f", {counts['absent']} absent (model not in the database)" if counts["absent"] else ""
+    print(f"({len(states)} reviewed model{'s' if len(states) != 1 else ''}: {counts['active']} active, {counts['stale']} stale, {counts['cleared']} cleared{absent})")
     return 0
 
 

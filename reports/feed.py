@@ -90,9 +90,9 @@ def _compact(value: str) -> str:
     return parse_timestamp(value).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def entry_id(kind: str, repo_id: str, sha: str | None, moment: str) -> str:
+def entry_id(kind: str, repo_id: str, sha: str | None, moment: str, slug: str | None = None) -> str:
     """A tag: URI (RFC 4151) that names the change itself: kind, model, version and when."""
-    return f"{TAG_AUTHORITY}{SLUGS[kind]}/{quote(repo_id, safe='/-_.')}/{sha or 'none'}/{_compact(moment)}"
+    return f"{TAG_AUTHORITY}{slug or SLUGS[kind]}/{quote(repo_id, safe='/-_.')}/{sha or 'none'}/{_compact(moment)}"
 
 
 # --- what changed ------------------------------------------------------------------------
@@ -192,7 +192,8 @@ def _review_entries(conn: Connection, since: str | None) -> list[FeedEntry]:
         else:
             title = f"{row.repo_id}: review withdrawn"
             text = f"{row.reviewed_by} withdrew the review; the rules' label is published again." + (f" {row.reason}" if row.reason else "")
-        out.append(FeedEntry(entry_id(REVIEW, row.repo_id, row.sha, row.reviewed_at), REVIEW, row.repo_id, row.sha, _rfc3339(row.reviewed_at),
+        # set and clear within one second must stay two entries: the action is part of the id
+        out.append(FeedEntry(entry_id(REVIEW, row.repo_id, row.sha, row.reviewed_at, f"review-{row.action}"), REVIEW, row.repo_id, row.sha, _rfc3339(row.reviewed_at),
                              clean(title, 300), clean(text, MAX_SUMMARY), None, row.label, row.action))
     return out
 
@@ -216,7 +217,9 @@ def build_feed(conn: Connection, runs: int = 8, limit: int = 500) -> Feed:
             explained = _explanations(conn, run.id, [c.repo_id for c in changes])
             found = [_change_entry(c, run, now_shas.get(c.repo_id) or before_shas.get(c.repo_id), explained.get(c.repo_id)) for c in changes]
         entries.extend((e.updated, -ORDER.index(e.kind), e.downloads, e) for e in found)
-    entries.extend((e.updated, -ORDER.index(e.kind), 0, e) for e in _review_entries(conn, covered[0].started_at if len(covered) < len(history) else None))
+    # reviews within one second keep the order they were made in (the newest first)
+    reviews = _review_entries(conn, covered[0].started_at if len(covered) < len(history) else None)
+    entries.extend((e.updated, -ORDER.index(e.kind), n, e) for n, e in enumerate(reviews))
     hidden = _private(conn, {e.repo_id for *_, e in entries})
     ordered = [e for *_, e in sorted(entries, key=lambda x: (x[0], x[1], x[2]), reverse=True) if e.repo_id not in hidden]
     unique: list[FeedEntry] = []

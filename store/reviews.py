@@ -27,7 +27,7 @@ from . import schema as s
 
 SET, CLEAR = "set", "clear"
 ACTIONS = (SET, CLEAR)
-ACTIVE, STALE, CLEARED = "active", "stale", "cleared"
+ACTIVE, STALE, CLEARED, ABSENT = "active", "stale", "cleared", "absent"
 MAX_REASON = 4000  # characters
 MAX_NAME = 128
 MAX_URL = 2000
@@ -73,6 +73,8 @@ class ReviewState:
     def state(self) -> str:
         if self.review.action == CLEAR:
             return CLEARED
+        if self.current_sha is None:
+            return ABSENT  # imported before the model was crawled: nothing to publish yet
         return ACTIVE if self.current_sha == self.review.sha else STALE
 
     @property

@@ -325,3 +325,25 @@ def test_reviews_on_both_backends(backend, tmp_path, request, dev_hub_data, caps
         assert {r[0]: r[1:] for r in rows} == {QWEN: ("Open Weights", "Open Weights", None), BERT: ("Open Source", "Open Weights", "alice")}
         records = export_jsonl(url, capsys)
         assert (records[BERT]["label"], records[BERT]["computed_label"]) == ("Open Source", "Open Weights")
+        # the read-only commands that read reviews run on the backend too: the feed and compare
+        assert main(["report", "feed", "--db", url, "--out", str(tmp_path / "feed")]) == 0
+        items = json.loads((tmp_path / "feed" / "feed.json").read_text(encoding="utf-8"))["items"]
+        assert [i["_hubscan"]["direction"] for i in items if i["_hubscan"]["kind"] == "review"] == ["clear", "set", "set"]
+        judge = tmp_path / "judge.csv"
+        judge.write_text(f"repo_id,label\n{BERT},Open Source\n{QWEN},Class III\n", encoding="utf-8")
+        capsys.readouterr()
+        assert main(["compare", str(judge), "--db", url]) == 0
+        assert capsys.readouterr().out.startswith("agreement: 2/2 (100.0%)")
+
+
+def test_a_review_imported_before_its_model_is_crawled_waits(db, tmp_path, capsys):
+    path = tmp_path / "early.yaml"
+    path.write_text(yaml.safe_dump([{"repo_id": "newcomer/not-crawled-yet", "sha": "a" * 40, "label": "Open Weights",
+                                     "reason": "Apache-2.0 weights, reviewed before the crawl", "reviewed_by": "alice"}]), encoding="utf-8")
+    assert main(["review", "import", str(path), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["review", "list", "--state", "absent", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "newcomer/not-crawled-yet" in out and "absent" in out and "1 absent (model not in the database)" in out
+    assert main(["review", "list", "--state", "stale", "--db", str(db)]) == 0
+    assert "no reviews in state stale" in capsys.readouterr().out
