@@ -385,6 +385,11 @@ def review_from_row(conn: Connection, row: dict[str, Any]) -> Review:
         repo_id, sha = resolve_model(conn, repo_id)
         if not sha:
             raise ReviewError(f"{repo_id} has no stored version and the row gives no sha")
+    else:
+        try:
+            repo_id = resolve_model(conn, repo_id)[0]  # the stored spelling, so the review joins its model
+        except ReviewError:
+            pass  # not crawled yet: kept as written, published once a crawl stores it under this id
     by = _one_line(row.get("reviewed_by") or row.get("by"), "reviewed_by", MAX_NAME)
     at = normalise_time(row.get("reviewed_at") or row.get("at")) if (row.get("reviewed_at") or row.get("at")) else now()
     evidence = clean_evidence_url(row.get("evidence_url") or row.get("evidence"))
