@@ -115,13 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--since", help="first date to include, YYYY-MM-DD (default: everything)")
     r.add_argument("--out", default="reports-out", help="directory to write into (default ./reports-out)")
     r.set_defaults(func="report_commands:report_trends")
+    _review_commands().add_feed_parser(report_sub, DB_HELP)
 
     p = sub.add_parser("query", help="run a read-only SQL query on the database", description="Run one SELECT (or WITH/EXPLAIN/read-only PRAGMA) on a read-only connection and print the rows. Statements that write (INSERT, UPDATE, DELETE, DROP, ATTACH, ...) are refused. Views: latest_labels, label_history, washing_flags, licence_changes, lineage (see docs/schema.md).")
     p.add_argument("sql", help='the statement, e.g. "SELECT label, COUNT(*) FROM latest_labels GROUP BY label"; - reads it from standard input')
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.set_defaults(func="report_commands:query")
+
+    # --- reviews and outside judges (hubscan/review_commands.py) ---
+    _review_commands().register(sub, DB_HELP)
     return parser
+
+
+def _review_commands():
+    """The parsers of `review`, `compare` and `report feed` (their module imports only the standard library)."""
+    from . import review_commands
+
+    return review_commands
 
 
 def _parser_with(*parents: argparse.ArgumentParser):

@@ -204,6 +204,7 @@ def classify(args) -> int:
 def explain(args) -> int:
     from store.export import label_events_of, latest_records
     from store.status import similar_repo_ids
+    from store.reviews import newest_reviews
 
     from .explain import render_explanation
 
@@ -211,11 +212,12 @@ def explain(args) -> int:
     with engine.connect() as conn:
         record = next(latest_records(conn, repo_id=args.repo_id), None)
         events = label_events_of(conn, args.repo_id)
+        review = next(iter(newest_reviews(conn, [args.repo_id])), None)
     if record is None:
         similar = similar_repo_ids(engine, args.repo_id)
         hint = f"; did you mean {' or '.join(similar)}?" if similar else " (crawl it first, or check the id)"
         raise NotFound(f"{args.repo_id} has no label in the database{hint}")
-    print(render_explanation(record, events))
+    print(render_explanation(record, events, review))
     return 0
 
 

@@ -10,6 +10,9 @@ in a scratch directory holding a fresh demo database (`hubscan-demo.db`, built b
 so a later example may read what an earlier one wrote. `hubscan ...` commands run in-process;
 anything else (pipes, `python -c`) runs in bash with this Python's bin directory first on PATH.
 
+A fenced block whose info string names a file (```` ```csv file=judge.csv ````) is written to that
+file in the scratch directory when it is reached, so the examples after it can read it.
+
 When an output line holds something that changes from run to run (a duration, today's date), write
 `...` in its place: as in doctest, `...` matches any text. An example whose output still matches is
 left as written; only examples whose output changed are rewritten. The scratch directory's path is
@@ -37,6 +40,7 @@ CLI_DOC = ROOT / "docs" / "cli.md"
 HELP_WIDTH = "100"  # argparse wraps help to $COLUMNS: fixed, so the page does not depend on the terminal
 DEMO_DB = "hubscan-demo.db"
 SHELL_SYNTAX = re.compile(r"[|<>;&`$]|\(\)")
+FILE_INFO = re.compile(r"\bfile=(?P<name>[\w.-]+)")  # only a plain name: the file lands in the scratch directory
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 MAX_OUTPUT_CHARS = 200_000  # an example that prints more than this is not an example
 
@@ -94,6 +98,8 @@ class Block:
     start: int  # index of the first line inside the fence
     end: int  # index of the closing fence
     examples: list[Example]
+    file: str | None = None  # a block whose info string says `file=NAME`: written to NAME before what follows
+    content: list[str] | None = None
 
 
 def console_blocks(lines: Sequence[str]) -> list[Block]:
@@ -116,6 +122,10 @@ def console_blocks(lines: Sequence[str]) -> list[Block]:
                 elif examples:
                     examples[-1].expected.append(lines[k])
             blocks.append(Block(i + 1, j, examples))
+        else:
+            named = FILE_INFO.search(opening["info"])
+            if named:
+                blocks.append(Block(i + 1, j, [], named["name"], list(lines[i + 1 : j])))
         i = j + 1
     return blocks
 
@@ -178,6 +188,8 @@ def run_file(path: Path, workdir: Path) -> list[Outcome]:
     lines = path.read_text(encoding="utf-8").splitlines()
     outcomes = []
     for block in console_blocks(lines):
+        if block.file is not None:  # an input file the next examples read (```csv file=judge.csv)
+            (workdir / block.file).write_text("\n".join(block.content or []) + "\n", encoding="utf-8")
         for example in block.examples:
             outcomes.append(Outcome(path, example, normalise(run_command(example.command, workdir).splitlines())))
     return outcomes

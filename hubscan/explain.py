@@ -6,14 +6,28 @@ import textwrap
 from typing import Any, Sequence
 
 
-def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, str, str]] = ()) -> str:
-    """The label, its gates and evidence; `events` (run, label, rule, rule set) show relabels of this sha."""
+def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, str, str]] = (), review: Any = None) -> str:
+    """The label, its gates and evidence; `events` (run, label, rule, rule set) show relabels of this sha;
+    `review` (store.reviews.ReviewState) the model's newest review, when it has one."""
     ex = record["_explanation"]
     ev = record["_evidence"]
-    lines = [
-        f"{record['repo_id']} @ {str(record['sha'])[:12]}",
-        f"  label: {record['label']}   (rule {ex['rule']}, rule set {ex['rule_version']}, extractor v{ev['extractor_version']})",
-    ]
+    lines = [f"{record['repo_id']} @ {str(record['sha'])[:12]}"]
+    rules = f"rule {ex['rule']}, rule set {ex['rule_version']}, extractor v{ev['extractor_version']}"
+    if record.get("reviewed_by"):
+        lines.append(f"  label: {record['label']}   (published from a review by {record['reviewed_by']}, {record['reviewed_at']})")
+        lines.append(f"  rules' label: {record['computed_label']}   ({rules})")
+        lines.extend(textwrap.wrap(" ".join(str(record["review_reason"]).split()), width=110, initial_indent="  review reason: ", subsequent_indent="    "))
+        if review is not None and review.review.evidence_url:
+            lines.append(f"  review evidence: {review.review.evidence_url}")
+    else:
+        lines.append(f"  label: {record['label']}   ({rules})")
+        if review is not None and review.state == "stale":
+            old = review.review
+            lines.extend(textwrap.wrap(
+                f"stale review: {old.reviewed_by} labelled sha {old.sha[:12]} {old.label} on {old.reviewed_at} "
+                f"({' '.join(str(old.reason).split())}); the model has changed since, so the rules' label is published",
+                width=110, initial_indent="  ", subsequent_indent="    ",
+            ))
     if record.get("open_basis"):
         lines.append(f"  open basis: {record['open_basis']}")
     lines.append("  gates:")

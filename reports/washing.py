@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from classify.rules import LABELS, RULE_VERSION
 from classify.washing import glossary
 
-from . import charts, render
+from . import charts, render, scorecards
 from .changes import Changes, changes_between
 from .runs import RunInfo, latest_per, report_runs, week_and_previous
 from .snapshot import (
@@ -55,6 +55,8 @@ class WashingReport:
     laundering: tuple[LaunderingPair, ...]
     timeline: tuple[WeekPoint, ...]  # every week with crawls up to this one
     rule_version: str = RULE_VERSION
+    scorecards: tuple[scorecards.Scorecard, ...] = ()  # top organisations by downloads (reports/scorecards.py)
+    stale_reviews: tuple = ()  # store.reviews.StaleReview: reviewers' labels no longer published
 
     @property
     def new_flag_ids(self) -> frozenset[str]:
@@ -68,16 +70,21 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
         timeline = tuple(
             WeekPoint(w, r, summary(conn, r.id)) for w, r in latest_per(runs, "week").items() if w <= week
         )
+        changes = changes_between(conn, previous[1].id, run.id) if previous else None
+        from store.reviews import stale_reviews
+
         return WashingReport(
             week=week,
             run=run,
             previous=previous,
             summary=timeline[-1].summary,
             flagged=tuple(flagged_models(conn, run.id)),
-            changes=changes_between(conn, previous[1].id, run.id) if previous else None,
+            changes=changes,
             organisations=tuple(organisations(conn, run.id, top_organisations)),
             laundering=tuple(laundering(conn, run.id)),
             timeline=timeline,
+            scorecards=tuple(scorecards.build_scorecards(conn, run, [(p.week, p.run) for p in timeline], changes)),
+            stale_reviews=tuple(stale_reviews(conn)),
         )
 
 
@@ -173,6 +180,7 @@ def write_washing_report(engine: Engine, out_dir: str | Path, week: str | None =
             for p in report.timeline
         ),
     )
+    files["scorecards_csv"] = render.write_csv(out / f"{stem}-scorecards.csv", scorecards.CSV_HEADER, scorecards.csv_rows(report.scorecards))
     for name, path in chart_files.items():
         files[f"chart_{name}"] = path
     return files

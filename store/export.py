@@ -5,6 +5,8 @@ licence_family, weights, inference_code, training_code, datasets, datasets_open,
 base_model, open_washing, washing_reasons, claims; plus open_basis, rule, status, downloads, likes.
 Rule set 2026.12.1 adds lineage_verified (None: no base; False: a base could not be verified) and
 origin ("listing", or "lineage" for a model stored only because another derives from it).
+Reviews (migration 0008) added computed_label, review_reason, reviewed_by, reviewed_at: `label` is the
+published label (a reviewer's while the reviewed sha is current), `computed_label` the rules'.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import Connection, and_, func, select
 from classify.washing import reason_text
 
 from . import schema as s
+from .reviews import published_reviews
 
 EXPORT_KEYS = (
     "repo_id",
@@ -42,6 +45,10 @@ EXPORT_KEYS = (
     "downloads",
     "likes",
     "origin",
+    "computed_label",
+    "review_reason",
+    "reviewed_by",
+    "reviewed_at",
 )
 
 
@@ -59,17 +66,20 @@ def latest_records(conn: Connection, repo_id: str | None = None, batch: int = 10
     """Stream one record per labelled model, ordered by repo id."""
     m, v, e, lab = s.models, s.model_versions, s.evidence, s.labels
     pop = _latest_popularity(conn)
+    rv = published_reviews()
     last = ""
     while True:
         query = (
             select(
                 m.c.repo_id, m.c.status, m.c.origin, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
                 lab.c.open_washing, lab.c.washing_reasons, lab.c.explanation, e.c.data, pop.c.downloads, pop.c.likes,
+                rv.c.label.label("review_label"), rv.c.reason.label("review_reason"), rv.c.reviewed_by, rv.c.reviewed_at,
             )
             .join(v, v.c.id == m.c.current_version_id)
             .join(lab, lab.c.version_id == v.c.id)
             .join(e, e.c.version_id == v.c.id)
             .outerjoin(pop, pop.c.repo_id == m.c.repo_id)
+            .outerjoin(rv, and_(rv.c.repo_id == m.c.repo_id, rv.c.sha == v.c.sha))
             .where(m.c.repo_id > last)
             .order_by(m.c.repo_id)
             .limit(batch)
@@ -92,7 +102,7 @@ def to_record(r) -> dict[str, Any]:
     return {
         "repo_id": r.repo_id,
         "sha": r.sha,
-        "label": r.label,
+        "label": r.review_label or r.label,
         "rule_version": r.rule_version,
         "rule": r.rule,
         "open_basis": r.open_basis,
@@ -114,6 +124,10 @@ def to_record(r) -> dict[str, Any]:
         "downloads": r.downloads,
         "likes": r.likes,
         "origin": r.origin or "listing",
+        "computed_label": r.label,
+        "review_reason": r.review_reason,
+        "reviewed_by": r.reviewed_by,
+        "reviewed_at": r.reviewed_at,
         "_explanation": r.explanation,
         "_evidence": ev,
         "_washing_reasons": list(r.washing_reasons or []),  # as stored: typed objects (or old strings)

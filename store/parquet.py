@@ -64,6 +64,10 @@ LATEST_LABELS = pa.schema(
         ("downloads", pa.int64()),
         ("likes", pa.int64()),
         ("origin", _TEXT),
+        ("computed_label", _TEXT),
+        ("review_reason", _TEXT),
+        ("reviewed_by", _TEXT),
+        ("reviewed_at", _TEXT),
     ]
 )
 assert tuple(LATEST_LABELS.names) == EXPORT_KEYS, "latest_labels.parquet must carry exactly the export keys"

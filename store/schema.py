@@ -287,3 +287,23 @@ label_events = Table(
     Column("washing_reasons", JSON, nullable=False),
 )
 Index("ix_label_events_version_run", label_events.c.version_id, label_events.c.run_id)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    # Reviewers' corrections, append-only (migration 0008): `labels` stays what the rules computed; a
+    # review publishes its label only while the model's current sha is the one reviewed. Clearing a
+    # review appends an `action = 'clear'` row; nothing is updated or deleted, so the provenance stays.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repo_id", String(256), nullable=False),  # no foreign key: a team's review file may be imported before a crawl
+    Column("sha", String(64), nullable=False),  # the version reviewed
+    Column("action", String(8), nullable=False),  # set | clear
+    Column("label", String(32)),  # the reviewer's label (set only)
+    Column("reason", Text),  # why (required for set)
+    Column("evidence_url", Text),  # where the reviewer saw it; stored without credentials
+    Column("reviewed_by", String(128), nullable=False),
+    Column("reviewed_at", String(32), nullable=False),  # ISO-8601 UTC; the newest review of a model counts
+    Column("recorded_at", String(32), nullable=False),  # when this database got the row (differs after an import)
+    Column("origin", String(16), nullable=False),  # cli | import
+)
+Index("ix_reviews_repo", reviews.c.repo_id)

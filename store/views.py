@@ -76,11 +76,25 @@ class View:
         return f"DROP VIEW IF EXISTS {self.name}"
 
 
+
+# Each model's newest review (by reviewed_at, then id) when it sets a label: cleared reviews publish nothing.
+CURRENT_REVIEWS = """
+    SELECT r.repo_id, r.sha, r.label, r.reason, r.reviewed_by, r.reviewed_at
+    FROM reviews r
+    WHERE r.action = 'set'
+      AND NOT EXISTS (SELECT 1 FROM reviews x
+                       WHERE x.repo_id = r.repo_id
+                         AND (x.reviewed_at > r.reviewed_at OR (x.reviewed_at = r.reviewed_at AND x.id > r.id)))
+"""
+
+# Migration 0008: `label` is the published label, a reviewer's while the reviewed sha is current,
+# else the rules' (`computed_label`); a review of an older sha is stale and publishes nothing.
 LATEST_LABELS = View(
     "latest_labels",
     "Latest label of every model",
-    "One row per model: the label of its current version, the deciding rule and gate, the open-washing flag, "
-    "the key evidence, and its downloads and likes as last crawled.",
+    "One row per model: the published label of its current version (a reviewer's correction while the "
+    "reviewed version is current, else the rules' label, which `computed_label` always shows), the deciding "
+    "rule and gate, the open-washing flag, the key evidence, and its downloads and likes as last crawled.",
     f"""
 SELECT m.repo_id,
        m.author AS organisation,
@@ -90,7 +104,7 @@ SELECT m.repo_id,
        m.library_name,
        v.id AS version_id,
        v.sha,
-       l.label,
+       COALESCE(rv.label, l.label) AS label,
        l.rule,
        {_gate_sql("l.rule")} AS deciding_gate,
        l.open_basis,
@@ -108,18 +122,19 @@ SELECT m.repo_id,
        e.data_information_score,
        (SELECT COUNT(*) FROM version_datasets vd WHERE vd.version_id = v.id) AS datasets_declared,
        (SELECT COUNT(*) FROM version_bases vb WHERE vb.version_id = v.id) AS base_models,
-       CASE WHEN NOT EXISTS (SELECT 1 FROM version_bases vb WHERE vb.version_id = v.id) THEN NULL
-            WHEN EXISTS (SELECT 1 FROM version_bases vb WHERE vb.version_id = v.id AND (vb.status IS NULL OR vb.status <> 'ok')) THEN 0
-            ELSE 1 END AS lineage_verified,
-       COALESCE(m.origin, 'listing') AS origin,
        lo.downloads,
        lo.likes,
-       lo.run_id AS last_seen_run
+       lo.run_id AS last_seen_run,
+       l.label AS computed_label,
+       rv.reason AS review_reason,
+       rv.reviewed_by,
+       rv.reviewed_at
 FROM models m
 JOIN model_versions v ON v.id = m.current_version_id
 JOIN labels l ON l.version_id = v.id
 LEFT JOIN evidence e ON e.version_id = v.id
 LEFT JOIN ({_LATEST_OBSERVATION}) lo ON lo.repo_id = m.repo_id
+LEFT JOIN ({CURRENT_REVIEWS}) rv ON rv.repo_id = m.repo_id AND rv.sha = v.sha
 """,
 )
 
@@ -288,10 +303,13 @@ def sync_views(conn) -> bool:
 
 
 def drop_views(conn) -> None:
-    from sqlalchemy import text
+    """Drop every view hubscan creates, and forget their digest (the next sync creates them again)."""
+    from sqlalchemy import inspect, text
 
     for name in (*reversed(VIEW_NAMES), *RETIRED_VIEW_NAMES):
         conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
+    if inspect(conn).has_table("schema_views"):
+        conn.execute(text("DELETE FROM schema_views"))
 
 
 def datasette_metadata(database_names: tuple[str, ...] = ("hubscan", "hubscan-demo")) -> dict:
