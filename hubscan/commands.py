@@ -88,8 +88,9 @@ def crawl(args) -> int:
     if not args.no_analyse:
         from .pipeline import analyse
 
+        github = None if getattr(args, "no_github", False) else github_settings()
         with progress_display() as progress:
-            analysed = analyse(engine, progress, run_id=summary.run_id, owns=config.owns if config.shard else None)
+            analysed = analyse(engine, progress, run_id=summary.run_id, owns=config.owns if config.shard else None, github=github)
         print(analysed.line())
         summary.problems = _run_problems(engine, summary.run_id)
     print(summary_line(summary))
@@ -123,6 +124,16 @@ def retry_policy_from_env() -> RetryPolicy:
     return RetryPolicy(attempts=max(1, attempts), base_seconds=max(0.0, base))
 
 
+def github_settings():
+    """GitHub checks of linked code repositories: on when GITHUB_TOKEN is set (docs/code-evidence.md)."""
+    from crawler.github import settings_from_env
+
+    try:
+        return settings_from_env()
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def status(args) -> int:
     from store.status import database_counts, recent_runs
 
@@ -131,12 +142,12 @@ def status(args) -> int:
     if not runs:
         print("no crawl yet: run `hubscan crawl` (or `hubscan demo`)")
     else:
-        print(f"{'run':>4}  {'started':<25} {'status':<11} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8}")
+        print(f"{'run':>4}  {'started':<25} {'status':<11} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8} {'github':>6} {'304s':>5}")
         for r in runs:
             print(
                 f"{r['id']:>4}  {r['started_at']:<25} {r['status']:<11} {r['seconds'] if r['seconds'] is not None else '-':>6} "
                 f"{r['models_seen']:>7} {r['versions_new']:>5} {r['api_calls']:>6} {r['resolver_calls']:>8} "
-                f"{r['retries']:>7} {r['rate_limited']:>5} {r['problems']:>8}"
+                f"{r['retries']:>7} {r['rate_limited']:>5} {r['problems']:>8} {r.get('github_calls') or 0:>6} {r.get('github_not_modified') or 0:>5}"
             )
     counts = database_counts(engine)
     print(", ".join(f"{name}: {value}" for name, value in counts.items()))

@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import Engine
 
@@ -27,9 +27,11 @@ class Analysed:
     extracted: int = 0
     labelled: int = 0
     passes: int = 0
+    github: Any = None  # crawler.code_repos.CodeRepoRun when linked repositories were checked
 
     def line(self) -> str:
-        return f"evidence extracted for {self.extracted} versions, {self.labelled} labels written (rule set {RULE_VERSION})"
+        line = f"evidence extracted for {self.extracted} versions, {self.labelled} labels written (rule set {RULE_VERSION})"
+        return line + (f"\n{self.github.line()}" if self.github is not None else "")
 
 
 Owns = Callable[[str], bool]
@@ -92,14 +94,16 @@ class _Extractor:
 
 
 def extract_all(
-    engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None, jobs: int | None = None
+    engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None, jobs: int | None = None,
+    only_versions: Sequence[int] | None = None,
 ) -> int:
-    """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker)."""
+    """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker; only
+    `only_versions` when given)."""
     done = 0
     extract = _Extractor(extract_jobs() if jobs is None else jobs)
     try:
         with engine.connect() as reader:
-            for rows in a.evidence_batches(reader, EXTRACTOR_VERSION):
+            for rows in a.evidence_batches(reader, EXTRACTOR_VERSION, only_versions=only_versions):
                 if owns is not None:
                     rows = [r for r in rows if owns(r.repo_id)]
                     if not rows:
@@ -155,11 +159,29 @@ def _base(b: a.BaseState) -> BaseLabel:
     return BaseLabel(repo_id=b.repo_id, relation=b.relation, label=b.label, licence_family=b.licence_family, chain=b.chain)
 
 
-def analyse(engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None) -> Analysed:
-    """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run."""
+def analyse(
+    engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None, github=None
+) -> Analysed:
+    """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run.
+
+    With `github` (crawler.github.GitHubSettings) and a run, the code repositories that candidate
+    versions link are checked between a first extraction (which says which versions could rise above
+    Open Weights and which repositories they link) and labelling; the versions linking a repository
+    whose state changed are extracted again (docs/code-evidence.md).
+    """
     extracted = extract_all(engine, progress, run_id, owns)
+    checked = None
+    if github is not None and run_id is not None:
+        from crawler.code_repos import check_code_repos
+        from store.code_repos import versions_linking
+
+        checked = check_code_repos(engine, github, run_id, owns, progress)
+        if checked.changed:
+            with engine.connect() as conn:
+                affected = versions_linking(conn, checked.changed)
+            extracted += extract_all(engine, progress, run_id, owns, only_versions=affected)
     labelled, passes = classify_all(engine, progress, owns, run_id)
     if run_id is not None:
         with engine.begin() as conn:
             a.count_problems(conn, run_id)
-    return Analysed(extracted=extracted, labelled=labelled, passes=passes)
+    return Analysed(extracted=extracted, labelled=labelled, passes=passes, github=checked)

@@ -74,12 +74,15 @@ class View:
         return f"DROP VIEW IF EXISTS {self.name}"
 
 
-LATEST_LABELS = View(
-    "latest_labels",
-    "Latest label of every model",
-    "One row per model: the label of its current version, the deciding rule and gate, the open-washing flag, "
-    "the key evidence, and its downloads and likes as last crawled.",
-    f"""
+def _latest_labels(code_licences: bool) -> View:
+    """`latest_labels`; before migration 0006 without the code licences."""
+    licences = "       e.inference_code_licence,\n       e.training_code_licence,\n" if code_licences else ""
+    return View(
+        "latest_labels",
+        "Latest label of every model",
+        "One row per model: the label of its current version, the deciding rule and gate, the open-washing flag, "
+        "the key evidence, and its downloads and likes as last crawled.",
+        f"""
 SELECT m.repo_id,
        m.author AS organisation,
        m.status,
@@ -104,7 +107,7 @@ SELECT m.repo_id,
        e.datasets_open,
        e.data_information,
        e.data_information_score,
-       (SELECT COUNT(*) FROM version_datasets vd WHERE vd.version_id = v.id) AS datasets_declared,
+{licences}       (SELECT COUNT(*) FROM version_datasets vd WHERE vd.version_id = v.id) AS datasets_declared,
        (SELECT COUNT(*) FROM version_bases vb WHERE vb.version_id = v.id) AS base_models,
        lo.downloads,
        lo.likes,
@@ -115,7 +118,11 @@ JOIN labels l ON l.version_id = v.id
 LEFT JOIN evidence e ON e.version_id = v.id
 LEFT JOIN ({_LATEST_OBSERVATION}) lo ON lo.repo_id = m.repo_id
 """,
-)
+    )
+
+
+LATEST_LABELS = _latest_labels(code_licences=True)
+LATEST_LABELS_0004 = _latest_labels(code_licences=False)
 
 # A version's label as recorded at a run: its newest label event recorded at or before that run (a
 # version first labelled after the run that saw it, e.g. after `crawl --no-analyse`, takes its first).
@@ -250,6 +257,9 @@ LEFT JOIN evidence be ON be.version_id = bm.current_version_id
 VIEWS: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 
 
+# As migrations 0004 created them, before the code licences (0006).
+VIEWS_0004: tuple[View, ...] = (LATEST_LABELS_0004, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+
 # As migration 0002 created it, before label events (0004): the current label of each version.
 LABEL_HISTORY_0002 = View(
     "label_history",
@@ -279,7 +289,7 @@ LEFT JOIN evidence e ON e.version_id = o.version_id
 )
 
 # The views exactly as migration 0002 created them.
-VIEWS_0002: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY_0002, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+VIEWS_0002: tuple[View, ...] = (LATEST_LABELS_0004, LABEL_HISTORY_0002, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS)
 
 
