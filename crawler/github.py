@@ -80,7 +80,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None, *, refresh_days:
     """Settings from the environment, or None when there is no `GITHUB_TOKEN` (card-only evidence).
 
     `HUBSCAN_RETRY_BASE_SECONDS` scales every backoff (secondary limits included), as it does for
-    the Hub; `HUBSCAN_GITHUB_MAX_WAIT_SECONDS` bounds the wait for a primary reset.
+    the Hub; `HUBSCAN_GITHUB_MAX_WAIT_SECONDS` bounds the wait for a primary reset;
+    `HUBSCAN_GITHUB_REFRESH_DAYS` (default 7) is when a checked repository is due again.
     """
     env = os.environ if environ is None else environ
     token = (env.get("GITHUB_TOKEN") or "").strip()
@@ -90,12 +91,13 @@ def settings_from_env(environ: Mapping[str, str] | None = None, *, refresh_days:
         base = float(env.get("HUBSCAN_RETRY_BASE_SECONDS", "1.0"))
         attempts = int(env.get("HUBSCAN_RETRY_ATTEMPTS", "5"))
         max_wait = float(env.get("HUBSCAN_GITHUB_MAX_WAIT_SECONDS", "900"))
+        refresh_days = float(env.get("HUBSCAN_GITHUB_REFRESH_DAYS", refresh_days))
     except ValueError as exc:
         raise ValueError(f"bad GitHub retry setting: {exc}") from None
     api = (env.get("HUBSCAN_GITHUB_API") or DEFAULT_API).strip().rstrip("/")
     policy = GitHubPolicy(attempts=max(1, attempts), base_seconds=max(0.0, base), secondary_seconds=60.0 * max(0.0, base),
                           max_wait_seconds=max(0.0, max_wait))
-    return GitHubSettings(api=api, token=token, policy=policy, refresh_days=refresh_days)
+    return GitHubSettings(api=api, token=token, policy=policy, refresh_days=max(0.0, refresh_days))
 
 
 @dataclass

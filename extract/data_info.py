@@ -97,7 +97,7 @@ _INTRODUCER = re.compile(
     r"\b(?:data|dataset|datasets|corpus|corpora|sources?|tokens|documents|pairs|examples|samples|instructions|"
     r"texts?|collection|mix|mixture)\b[^.;,()]{0,25}?(?:\bfrom\b|\bof\b|\bincluding\b|\bsuch as\b|\blike\b|:|\()"
     r"|\b(?:trained|pre-?trained|fine-?tuned|finetuned|trains)\s+(?:\w+\s+){0,2}?on\b"
-    r"|\bsourced from\b|\bincludes?:?",
+    r"|\b(?:sourced|collected|gathered|scraped|crawled|drawn|compiled)\s+from\b|\bincludes?:?",
     re.I,
 )
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from .card import ParsedCard, parse_card
-from .data_info import POINTS, _add_source, _is_named, _Signals, document_signals, verdict
+from .data_info import POINTS, _add_source, _Signals, document_signals, verdict
 from .types import DataPoint, DatasetSnapshot, Finding
 
 MAX_DATASET_CARDS = 8
@@ -97,8 +97,11 @@ def combined_data_information(
     evidence = verdict(merged, card, region, documents=[d.label for d in docs])
     points = [DataPoint(name, merged.points[name], givers[name]) for name in POINTS if name in merged.points and name != "named-sources"]
     if "named-sources" in merged.points:
-        share = "; ".join(f"{label} ({len(names)})" for label, names in named_by.items())
-        points.insert(0, DataPoint("named-sources", merged.points["named-sources"], share or MODEL_CARD))
+        if len(named_by) > 1:
+            share = "; ".join(f"{label} ({len(names)})" for label, names in named_by.items())
+        else:
+            share = next(iter(named_by), MODEL_CARD)
+        points.insert(0, DataPoint("named-sources", merged.points["named-sources"], share))
     return dataclasses.replace(evidence, points=tuple(points))
 
 
@@ -153,8 +156,8 @@ def _metadata_doc(label: str, snap: DatasetSnapshot) -> _Doc:
     raw = card.get("source_datasets")
     for value in ([raw] if isinstance(raw, str) else raw if isinstance(raw, list) else [])[:50]:
         if isinstance(value, str) and value.strip().lower() not in ("original", "extended", ""):
-            name = value.split("|", 1)[-1].strip()
-            if _is_named(name) or "/" in name:
+            name = value.split("|", 1)[-1].strip()  # "extended|wikipedia": the card names its source
+            if name:
                 _add_source(signals, name.rsplit("/", 1)[-1])
     if signals.sources:
         findings.append(Finding(f"{where}:source_datasets", f"sources named in the dataset card: {', '.join(list(signals.sources.values())[:5])}", 0.8))

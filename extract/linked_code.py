@@ -73,7 +73,7 @@ def linked_code_repos(card: ParsedCard, repos: Mapping[str, CodeRepoSnapshot], c
         wanted = role in CHECKED_ROLES and checked < MAX_CHECKED_REPOS
         checked += int(wanted)
         if snap is None:
-            status = "unchecked" if wanted else "not-fetched"
+            status = ("unchecked" if candidate else "not-needed") if wanted else "not-fetched"
             refs.append(CodeRepoRef(name=name, url=url[:300], role=role, status=status))
             continue
         refs.append(_ref(name, url, role, snap))
@@ -117,7 +117,7 @@ def training_code_evidence(
     seen = card_training_code(card, siblings, files, skip_repos=decided)
     findings = list(seen.findings)
     places: list[_Place] = []
-    pending = [r.name for r in refs if r.status == "unchecked"]
+    pending = [r.name for r in refs if r.status in ("unchecked", "not-needed")]
     if pending:
         note = UNCHECKED_NOTE if candidate else NOT_NEEDED_NOTE
         findings.insert(0, Finding("github", f"{note}: {', '.join(pending[:5])}", 0.5))
@@ -126,7 +126,7 @@ def training_code_evidence(
         lic = model_licence.spdx_id or model_licence.hub_id or "none"
         places.append(_Place("model repository", lic, model_licence.open_basis is not None, "model-repo", 0.75))
 
-    unchecked = {r.name: r for r in refs if r.status not in DECIDED}
+    unchecked = {r.name: r for r in refs if r.status not in DECIDED}  # card-only: wording decides
     card_urls: list[str] = []
     for url in seen.urls:
         name = github_repo_name(url)

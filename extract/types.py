@@ -251,7 +251,9 @@ class CodeRepoRef:
     name: str  # "owner/repo" as linked, lower-case
     url: str
     role: str  # training | repository | inference | framework | example (from the card's wording)
-    status: str  # a CodeRepoStatus, or "unchecked" (GitHub not consulted) / "not-fetched" (a role never checked)
+    # a CodeRepoStatus; or unchecked (GitHub not consulted: no token/network), not-needed (the label cannot
+    # rise above Open Weights), not-fetched (beyond the repositories checked per version, or a role never checked)
+    status: str
     full_name: str | None = None
     licence: str | None = None  # SPDX id, "NOASSERTION" (unrecognised licence file) or "none" (no licence file)
     licence_open: bool | None = None

@@ -106,7 +106,7 @@ def repos_due(
         .outerjoin(cr, cr.c.name == vcr.c.repo_name)
         .where(m.c.status == "active", e.c.weights.is_(True), e.c.licence_family.in_(OPEN_FAMILIES))
         .where(vcr.c.repo_name > after)
-        .where(or_(cr.c.name.is_(None), and_(cr.c.fetched_run != run_id, or_(cr.c.status.not_in(SETTLED), cr.c.fetched_at < refresh_before))))
+        .where(or_(cr.c.name.is_(None), and_(cr.c.fetched_run != run_id, or_(cr.c.status.not_in(SETTLED), cr.c.fetched_at <= refresh_before))))
         .order_by(vcr.c.repo_name)
         .limit(batch)
     )

@@ -2,7 +2,9 @@
 
 Keys are stable from rule set 2026.11.1 on: repo_id, sha, label, rule_version, licence, licence_raw,
 licence_family, weights, inference_code, training_code, datasets, datasets_open, data_information,
-base_model, open_washing, washing_reasons, claims; plus open_basis, rule, status, downloads, likes.
+base_model, open_washing, washing_reasons, claims; plus open_basis, rule, status, downloads, likes;
+from rule set 2026.12.2 on also inference_code_licence, training_code_licence (SPDX id, "NOASSERTION",
+"none", or null when unknown) and code_repos (the GitHub repositories the card gives as the model's code).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any, Iterator
 from sqlalchemy import Connection, and_, func, select
 
 from . import schema as s
+
+CODE_ROLES = ("training", "repository", "inference")  # linked repositories the card gives as the model's own code
 
 EXPORT_KEYS = (
     "repo_id",
@@ -26,6 +30,9 @@ EXPORT_KEYS = (
     "weights",
     "inference_code",
     "training_code",
+    "inference_code_licence",
+    "training_code_licence",
+    "code_repos",
     "datasets",
     "datasets_open",
     "data_information",
@@ -96,6 +103,10 @@ def to_record(r) -> dict[str, Any]:
         "weights": ev["weights"]["present"],
         "inference_code": ev["inference_code"]["present"],
         "training_code": ev["training_code"]["released"],
+        # older evidence (extractor v1) has no code licences or linked repositories: None / []
+        "inference_code_licence": ev["inference_code"].get("licence"),
+        "training_code_licence": ev["training_code"].get("licence"),
+        "code_repos": [ref.get("full_name") or ref["name"] for ref in ev.get("code_repos") or () if ref["role"] in CODE_ROLES],
         "datasets": [ref["id"] for ref in ev["datasets"]["refs"]],
         "datasets_open": ev["datasets"]["all_open"],
         "data_information": ev["data_information"]["sufficient"],
