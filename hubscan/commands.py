@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from crawler.listing import ListingQuery
@@ -248,13 +249,13 @@ def demo(args) -> int:
     # The demo crawler account has accepted every gate (as a production crawler account would for
     # auto-gated models), so gated cards are read too. This made-up token only opens the local
     # replay hub; a user's real HF_TOKEN is never sent to it.
-    with ReplayHub(state, tokens={DEMO_TOKEN: {"user": "hubscan-demo", "gated": ["*"]}}) as hub:
+    with ReplayHub(state, tokens={DEMO_TOKEN: {"user": "hubscan-demo", "gated": ["*"]}}) as hub, _demo_github() as github:
         print(f"replay hub serving {sum(1 for _ in state.repo_ids('model'))} models of the bundled snapshot at {hub.url}")
         config = CrawlConfig(endpoint=hub.url, token=DEMO_TOKEN, retry=retry_policy_from_env())
         try:
             with progress_display() as progress:
                 summary = run_crawl(engine, config, progress)
-                analysed = analyse(engine, progress, run_id=summary.run_id)
+                analysed = analyse(engine, progress, run_id=summary.run_id, github=github)
         except CrawlError as exc:
             print(f"hubscan: {exc}", file=sys.stderr)
             return 1
@@ -271,6 +272,29 @@ def demo(args) -> int:
     print(f"open-washing report: {washing['html']}  (Markdown {washing['markdown'].name}, CSV {washing['csv'].name})")
     print(f"trend report: {trends['html']}")
     return 0
+
+
+@contextmanager
+def _demo_github():
+    """The demo's own loopback GitHub when a snapshot of the linked repositories is bundled
+    (replayhub/data/demo_github.json), else no GitHub stage at all: the demo never reaches
+    api.github.com, whatever GITHUB_TOKEN or HUBSCAN_GITHUB_API say."""
+    from crawler.github import GitHubPolicy, GitHubSettings
+    from replayhub.github import ReplayGitHub
+
+    snapshot = DEMO_GITHUB
+    if not snapshot.exists():
+        yield None
+        return
+    retry = retry_policy_from_env()
+    with ReplayGitHub(snapshot, tokens={DEMO_GITHUB_TOKEN}) as github:
+        policy = GitHubPolicy(attempts=retry.attempts, base_seconds=retry.base_seconds, secondary_seconds=60.0 * retry.base_seconds,
+                              max_wait_seconds=5.0)
+        yield GitHubSettings(api=github.url, token=DEMO_GITHUB_TOKEN, policy=policy)
+
+
+DEMO_GITHUB_TOKEN = "ghp_hubscan_demo_not_a_secret"
+DEMO_GITHUB = Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_github.json"
 
 
 def print_stored(engine) -> None:

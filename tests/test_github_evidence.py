@@ -14,6 +14,7 @@ import sqlite3
 
 import pytest
 
+from backends import db_url, postgres_server, sql_rows  # noqa: F401 (fixtures)
 from github_fixtures import TOKEN, github_data
 from hubscan.cli import main
 from replayhub.github import ReplayGitHub
@@ -195,10 +196,15 @@ def test_a_second_run_rechecks_only_when_due_and_a_304_costs_no_quota(tmp_path, 
     hub = replay_hub(HubState.from_fixture(hub_data()))
     db = tmp_path / "hub.db"
     crawl(hub, db, capsys)
+    assert hub.count(kind="datasets.resolve") == 1  # the declared dataset's card: one resolver call
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT readme_status FROM dataset_versions").fetchall() == [("ok",)]
     github.reset_counts()
+    hub.reset_counts()
 
     out = crawl(hub, db, capsys)  # nothing is due within the refresh period
     assert github.requests == [] and "GitHub: 0 linked repositories checked" in out
+    assert hub.count(kind="datasets.resolve") == 0  # an unchanged dataset's card is not fetched again
     assert "evidence extracted for 0 versions" in out
 
     monkeypatch.setenv("HUBSCAN_GITHUB_REFRESH_DAYS", "0")  # everything is due: re-checked with the stored ETags
@@ -271,3 +277,51 @@ def test_a_spent_quota_stops_the_stage_and_records_it(tmp_path, replay_hub, gith
     linking = {"acme/odd-trainer": "acme/custom-lm", "acme/inference-only": "acme/no-train-lm", "acme/old-name": "acme/data-card-lm",
                "acme/forge": "acme/open-lm"}[limited]
     assert "GitHub check failed (rate-limited) - card-only evidence" in explain(db, linking, capsys)
+
+
+def test_the_demo_checks_its_bundled_github_snapshot_when_there_is_one(tmp_path, monkeypatch, capsys):
+    from hubscan import commands
+
+    snapshot = tmp_path / "demo_github.json"
+    olmo = {"full_name": "allenai/OLMo", "id": 7, "license": {"key": "apache-2.0", "name": "Apache License 2.0", "spdx_id": "Apache-2.0"},
+            "tree": {"scripts/train.py": 9000, "configs/official/OLMo-7B.yaml": 3000, "olmo/model.py": 60000}}
+    snapshot.write_text(json.dumps({"repos": [olmo]}))
+    monkeypatch.setattr(commands, "DEMO_GITHUB", snapshot)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)  # a user's token is never sent to the demo's loopback
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    assert "GitHub:" in capsys.readouterr().out
+    with sqlite3.connect(tmp_path / "hubscan-demo.db") as conn:
+        olmo_row = conn.execute("SELECT status, licence_spdx FROM code_repos WHERE name = 'allenai/olmo'").fetchone()
+        calls = conn.execute("SELECT github_calls FROM runs").fetchone()[0]
+        dump = "\n".join(conn.iterdump())
+    assert olmo_row == ("ok", "Apache-2.0") and calls > 0 and TOKEN not in dump
+    text = explain(tmp_path / "hubscan-demo.db", "allenai/OLMo-7B", capsys)
+    assert "training Apache-2.0 (allenai/OLMo, by its tree)" in text
+
+
+def test_status_shows_the_github_calls_of_each_run(tmp_path, replay_hub, github, capsys):
+    hub = replay_hub(HubState.from_fixture(hub_data()))
+    db = tmp_path / "hub.db"
+    crawl(hub, db, capsys)
+    assert main(["status", "--db", str(db)]) == 0
+    header, row = capsys.readouterr().out.splitlines()[:2]
+    assert header.split()[-2:] == ["github", "304s"]
+    assert row.split()[-2:] == [str(len(github.requests)), "0"]
+
+
+def test_the_github_stage_on_both_backends(db_url, replay_hub, github, capsys, monkeypatch):
+    hub = replay_hub(HubState.from_fixture(hub_data()))
+    capsys.readouterr()
+    assert main(["crawl", "--endpoint", hub.url, "--db", db_url, "--mode", "full"]) == 0
+    got = dict(sql_rows(db_url, "SELECT m.repo_id, l.label FROM models m JOIN labels l ON l.version_id = m.current_version_id"))
+    assert (got["acme/open-lm"], got["acme/custom-lm"], got["acme/llama-ft"]) == (
+        "Open Source", "Open Weights", "Weights Available")
+    assert dict(sql_rows(db_url, "SELECT name, status FROM code_repos")) == {
+        "acme/forge": "ok", "acme/odd-trainer": "ok", "acme/inference-only": "ok", "acme/old-name": "renamed"}
+    monkeypatch.setenv("HUBSCAN_GITHUB_REFRESH_DAYS", "0")
+    github.reset_counts()
+    assert main(["crawl", "--endpoint", hub.url, "--db", db_url, "--mode", "full"]) == 0
+    assert github.requests and github.count(counted=True) == 0
+    calls, not_modified = sql_rows(db_url, "SELECT github_calls, github_not_modified FROM runs ORDER BY id DESC")[0]
+    assert calls == not_modified == len(github.requests)

@@ -276,3 +276,25 @@ def test_documents_to_fetch_are_the_readme_and_a_few_small_data_docs():
     tree = [("README.md", 3000), ("docs/data.md", 2000), ("docs/training.md", 2000), ("docs/dataset_card.md", 900),
             ("examples/data.md", 100), ("docs/huge_data.md", 10_000_000), ("src/data.py", 100)]
     assert documents_to_fetch(tree) == ["README.md", "docs/data.md", "docs/dataset_card.md"]
+
+
+@pytest.mark.slow
+def test_replayhub_serves_a_loopback_github_next_to_the_hub(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fixture = tmp_path / "github.json"
+    fixture.write_text(json.dumps(github_data()))
+    command = [sys.executable, "-m", "replayhub", "serve", "--synthetic", "3", "--github", str(fixture), "--github-quota", "7"]
+    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hub_url = process.stdout.readline().strip()
+        github_url = process.stdout.readline().strip()
+        assert hub_url.startswith("http://127.0.0.1:") and github_url.startswith("http://127.0.0.1:"), process.stderr.read()
+        answer = httpx.get(f"{github_url}/repos/acme/forge", headers={"User-Agent": "t", "Authorization": "Bearer x"})
+        assert answer.json()["license"]["spdx_id"] == "Apache-2.0" and answer.headers["x-ratelimit-limit"] == "7"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
