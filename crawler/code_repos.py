@@ -42,14 +42,19 @@ Progress = Callable[[str, int], None]
 class CodeRepoRun:
     """What the GitHub stage did in one run."""
 
-    status: str = "ok"  # ok | unreachable | rate-limited | skipped
+    status: str = "ok"  # ok | bounded (max_repos reached) | unreachable | rate-limited
     checked: int = 0
     changed: list[str] = field(default_factory=list)  # repositories whose stored state changed
     stats: GitHubStats = field(default_factory=GitHubStats)
     note: str | None = None
 
     def line(self) -> str:
-        how = "" if self.status == "ok" else f" - stopped: {self.note or self.status}, the rest keep card-only evidence"
+        if self.status == "ok":
+            how = ""
+        elif self.status == "bounded":
+            how = f" - {self.note}: the rest are due in the next run"
+        else:
+            how = f" - stopped: {self.note or self.status}, the rest keep card-only evidence"
         return (f"GitHub: {self.checked} linked repositories checked, {len(self.changed)} changed; "
                 f"{self.stats.calls} API calls, {self.stats.not_modified} not modified (304, no quota){how}")
 
@@ -76,7 +81,7 @@ def check_code_repos(
                 if name in done:
                     continue
                 if settings.max_repos is not None and result.checked >= settings.max_repos:
-                    result.status, result.note = "ok", f"bound of {settings.max_repos} repositories reached"
+                    result.status, result.note = "bounded", f"bound of {settings.max_repos} repositories per run reached"
                     return result
                 done.add(name)
                 before = (client.stats.calls, client.stats.not_modified)

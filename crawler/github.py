@@ -81,7 +81,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None, *, refresh_days:
 
     `HUBSCAN_RETRY_BASE_SECONDS` scales every backoff (secondary limits included), as it does for
     the Hub; `HUBSCAN_GITHUB_MAX_WAIT_SECONDS` bounds the wait for a primary reset;
-    `HUBSCAN_GITHUB_REFRESH_DAYS` (default 7) is when a checked repository is due again.
+    `HUBSCAN_GITHUB_REFRESH_DAYS` (default 7) is when a checked repository is due again;
+    `HUBSCAN_GITHUB_MAX_REPOS` bounds the repositories checked per run (the rest wait for the next).
     """
     env = os.environ if environ is None else environ
     token = (env.get("GITHUB_TOKEN") or "").strip()
@@ -92,12 +93,14 @@ def settings_from_env(environ: Mapping[str, str] | None = None, *, refresh_days:
         attempts = int(env.get("HUBSCAN_RETRY_ATTEMPTS", "5"))
         max_wait = float(env.get("HUBSCAN_GITHUB_MAX_WAIT_SECONDS", "900"))
         refresh_days = float(env.get("HUBSCAN_GITHUB_REFRESH_DAYS", refresh_days))
+        max_repos = int(env["HUBSCAN_GITHUB_MAX_REPOS"]) if env.get("HUBSCAN_GITHUB_MAX_REPOS") else None
     except ValueError as exc:
         raise ValueError(f"bad GitHub retry setting: {exc}") from None
     api = (env.get("HUBSCAN_GITHUB_API") or DEFAULT_API).strip().rstrip("/")
     policy = GitHubPolicy(attempts=max(1, attempts), base_seconds=max(0.0, base), secondary_seconds=60.0 * max(0.0, base),
                           max_wait_seconds=max(0.0, max_wait))
-    return GitHubSettings(api=api, token=token, policy=policy, refresh_days=max(0.0, refresh_days))
+    return GitHubSettings(api=api, token=token, policy=policy, refresh_days=max(0.0, refresh_days),
+                          max_repos=max(0, max_repos) if max_repos is not None else None)
 
 
 @dataclass
@@ -165,13 +168,16 @@ class GitHubClient:
 
     def get(self, path: str, *, params: Mapping[str, str] | None = None, etag: str | None = None) -> Answer:
         """GET an API path (conditionally with `etag`), following a rename; 4xx come back as answers."""
-        secondary = 0
+        secondary = primary = 0
         while True:
             self._pace()
             try:
                 return self._with_retries(path, params, etag)
             except _Limited as limited:
                 if limited.primary:
+                    primary += 1
+                    if primary > 2:  # still spent after waiting for its reset twice: a clock or quota we cannot trust
+                        raise RateLimitStop("GitHub API quota still spent after its reset", limited.reset_at) from None
                     self._wait_for_reset(limited.reset_at)
                     continue
                 secondary += 1

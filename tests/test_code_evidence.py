@@ -61,6 +61,8 @@ def label(snap: ModelSnapshot) -> tuple[str, str, ModelEvidence]:
         (["trainer.py", "configs/run.yaml"], True),
         (["configs/base.yaml", "slurm/launch_job.sh"], False),  # 0.5 + 0.25 < 1.0
         (["configs/base.yaml"], False),
+        (["configs/base.yaml", "llm/tokenizer.py", "download.sh", "prepare_changelog.py"], False),  # not data preparation
+        (["configs/base.yaml", "tools/prepare_memmap_dataset.py"], True),
         (["model.py", "generate.py", "README.md"], False),
         (["examples/train.py", "tests/test_train.py", "third_party/foo/train.py"], False),  # examples, tests, vendored
     ],

@@ -325,3 +325,15 @@ def test_the_github_stage_on_both_backends(db_url, replay_hub, github, capsys, m
     assert github.requests and github.count(counted=True) == 0
     calls, not_modified = sql_rows(db_url, "SELECT github_calls, github_not_modified FROM runs ORDER BY id DESC")[0]
     assert calls == not_modified == len(github.requests)
+
+
+def test_a_bound_on_repositories_per_run_leaves_the_rest_for_the_next_run(tmp_path, replay_hub, github, capsys, monkeypatch):
+    monkeypatch.setenv("HUBSCAN_GITHUB_MAX_REPOS", "2")
+    hub = replay_hub(HubState.from_fixture(hub_data()))
+    db = tmp_path / "hub.db"
+    out = crawl(hub, db, capsys)
+    assert "GitHub: 2 linked repositories checked" in out and "bound of 2 repositories per run reached" in out
+    out = crawl(hub, db, capsys)
+    assert "GitHub: 2 linked repositories checked" in out
+    assert sum(1 for r in github.requests if r.kind == "repo" and r.status == 200) == 4  # each once over the two runs
+    assert labels(db)["acme/open-lm"] == ("Open Source", "D0")

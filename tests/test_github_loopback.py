@@ -298,3 +298,16 @@ def test_replayhub_serves_a_loopback_github_next_to_the_hub(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_quota_still_spent_after_its_reset_stops_rather_than_looping(github):
+    github.set_quota(0, window_seconds=0.3)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with client_for(github, sleep=sleep) as client, pytest.raises(RateLimitStop, match="still spent"):
+        client.get("/repos/acme/attic")
+    assert len(waits) == 2 and github.count() == 3
