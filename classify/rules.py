@@ -67,15 +67,32 @@ class Gate:
     evidence: tuple[str, ...] = ()
 
 
+#: Why a base could not be verified (BaseLabel.status other than "ok"), in words for the explanation.
+UNVERIFIED = {
+    "pending": "has not been looked up on the Hub yet",
+    "unlabelled": "is stored but not labelled yet (its card could not be read)",
+    "missing": "does not exist on the Hub (deleted, renamed without a redirect, or private)",
+    "private": "is private",
+    "disabled": "is disabled on the Hub",
+    "local-path": "is a local path on its author's machine, not a published model",
+    "url": "is a URL outside the Hub",
+    "invalid": "is not a valid Hub repository id",
+    "error": "could not be looked up (the Hub did not answer)",
+}
+
+
 @dataclass(frozen=True)
 class BaseLabel:
-    """What the database knows about a declared base model, for the lineage gate."""
+    """What the database knows about a base of a model version, for the lineage gate."""
 
     repo_id: str
     relation: str
-    label: str | None  # None: not in the database
+    label: str | None  # None unless status is "ok"
     licence_family: str | None = None
-    chain: tuple[str, ...] = ()  # the base's own lineage, to detect cycles
+    # ok: stored and labelled | cycle: lineage loops back through this model (not followed) |
+    # any key of UNVERIFIED: the base could not be verified
+    status: str = "ok"
+    confidence: float = 1.0  # how sure the evidence naming this base is (policy/lineage.yaml)
 
 
 @dataclass(frozen=True)
@@ -162,11 +179,18 @@ def classify_model(ev: ModelEvidence, bases: Sequence[BaseLabel] = ()) -> Decisi
     if label != NO_WEIGHTS:
         licence_ceiling = WEIGHTS_AVAILABLE if rule in ("L1", "L2") else OPEN_SOURCE_OPEN_DATA
         for base in bases:
-            if ev.repo_id in base.chain or base.repo_id == ev.repo_id:
+            if base.status == "cycle" or base.repo_id == ev.repo_id:
                 notes.append(f"lineage cycle through {base.repo_id}: not followed")
                 continue
-            if base.label is None:
-                notes.append(f"base model {base.repo_id} is not in the database: its licence could not be checked")
+            if base.status != "ok" or base.label is None:
+                # B0: weights derived from a model no one can inspect: neither its licence nor its
+                # training code and data can be checked, so the system cannot be shown to be open source.
+                why = UNVERIFIED.get(base.status, "could not be verified")
+                if RANK[label] > RANK[OPEN_WEIGHTS]:
+                    gates.append(Gate("lineage", False, "B0", f"capped at Open Weights: its base {base.repo_id} {why}", (f"base:{base.repo_id}",)))
+                    label, rule, capped_by = OPEN_WEIGHTS, "B0", base.repo_id
+                else:
+                    gates.append(Gate("lineage", True, "B0", f"base {base.repo_id} {why}; the label is not raised by it", (f"base:{base.repo_id}",)))
                 continue
             if base.relation == "quantized" and RANK[base.label] > RANK[label]:
                 # A re-upload of the same weights is as open as the original, within its own licence.
@@ -181,7 +205,7 @@ def classify_model(ev: ModelEvidence, bases: Sequence[BaseLabel] = ()) -> Decisi
                 )
                 label, rule, capped_by = base.label, "B1", base.repo_id
         if bases and not any(g.name == "lineage" for g in gates):
-            known = [b for b in bases if b.label is not None]
+            known = [b for b in bases if b.label is not None and b.status == "ok"]
             if known:
                 gates.append(Gate("lineage", True, "B1", "no base model has a lower label: " + ", ".join(f"{b.repo_id} ({b.label})" for b in known), tuple(f"base:{b.repo_id}" for b in known)))
     open_basis = ev.licence.open_basis if RANK[label] >= RANK[OPEN_WEIGHTS] else None

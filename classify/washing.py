@@ -4,7 +4,8 @@ Flagged, with a reason each, when
 - the card, name or tags claim "open source" / "fully open" about the model itself, and its label is
   below Open Source (W-OS);
 - it claims "open weights" / "open model" about itself and its label is Weights Available (W-OW);
-- it declares an open licence while a base model's licence does not allow that (licence laundering, W-LAUNDER);
+- it declares an open licence while a base model's licence, or the lineage of that base, does not allow
+  that (licence laundering, W-LAUNDER);
 - its declared licence contradicts its own LICENSE file (W-CONFLICT).
 """
 
@@ -34,8 +35,13 @@ def washing_reasons(ev: ModelEvidence, label: str, bases: Sequence[BaseLabel] = 
     if ev.licence.open_basis is not None:
         declared = ev.licence.name or ev.licence.hub_id
         for base in bases:
+            if base.status != "ok":
+                continue  # an unverifiable base proves nothing either way (rule B0 says so in the gates)
             if base.licence_family is not None and base.licence_family not in OPEN_FAMILIES:
                 reasons.append(f"W-LAUNDER: declares {declared}, but its base {base.repo_id} is not under an open licence ({base.licence_family})")
+            elif base.label == WEIGHTS_AVAILABLE:
+                # the base declares an open licence itself, but its own lineage is restricted
+                reasons.append(f"W-LAUNDER: declares {declared}, but its base {base.repo_id} derives from weights under a licence that is not open")
         inferred = ev.base_model.inferred_licence_family
         if inferred is not None and inferred not in OPEN_FAMILIES:
             reasons.append(f"W-LAUNDER: declares {declared}, but derives from {ev.base_model.inferred_family} ({inferred} licence)")

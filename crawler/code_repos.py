@@ -199,7 +199,7 @@ def _fetch_tree(client: GitHubClient, seen: store.RepoSeen, old: store.RepoSeen 
         return
     if answer.status != 200 or not isinstance(answer.data, dict) or not isinstance(answer.data.get("tree"), list):
         raise GitHubError(f"GitHub API answered HTTP {answer.status} for the tree of {seen.full_name}")
-    blobs = [(e["path"], int(e.get("size") or 0)) for e in answer.data["tree"]
+    blobs = [(e["path"][:1000], e["size"] if isinstance(e.get("size"), int) else 0) for e in answer.data["tree"]
              if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)]
     seen.tree = blobs[: store.MAX_TREE_ENTRIES]
     seen.tree_entries = len(blobs)

@@ -22,6 +22,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
+import policy
 from extract.licence import licence_evidence
 
 from .http import HubHttp
@@ -80,6 +81,13 @@ def licence_files_worth_fetching(pending: PendingFetch) -> list[str]:
     return files
 
 
+def lineage_files(siblings: Iterable[str]) -> list[str]:
+    """Top-level files that name the base of an adapter or a merge (small; only those repos have them)."""
+    names = policy.load("lineage")["files"]
+    wanted = set(names["adapter_config"]) | set(names["merge_config"])
+    return sorted(path for path in siblings if path in wanted)
+
+
 def fetch_file(http: HubHttp, endpoint: str, repo_id: str, sha: str, path: str, max_bytes: int, repo_type: str = "model") -> FileOutcome:
     url = hf_hub_url(repo_id, path, revision=sha, endpoint=endpoint, repo_type=None if repo_type == "model" else repo_type)
     try:
@@ -109,7 +117,7 @@ def fetch_version(http: HubHttp, endpoint: str, pending: PendingFetch) -> Versio
     else:
         readme = fetch_file(http, endpoint, pending.repo_id, pending.sha, README, README_MAX_BYTES)
     files: list[FileOutcome] = []
-    for path in licence_files_worth_fetching(pending):
+    for path in [*licence_files_worth_fetching(pending), *lineage_files(pending.siblings or ())]:
         if readme.status in ("gated", "unavailable"):
             # The same answer for every file of the repo: don't spend quota to hear it again.
             files.append(FileOutcome(path, readme.status))

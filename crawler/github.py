@@ -97,6 +97,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None, *, refresh_days:
     except ValueError as exc:
         raise ValueError(f"bad GitHub retry setting: {exc}") from None
     api = (env.get("HUBSCAN_GITHUB_API") or DEFAULT_API).strip().rstrip("/")
+    if urlsplit(api).scheme not in ("http", "https") or not urlsplit(api).netloc:
+        raise ValueError(f"HUBSCAN_GITHUB_API must be an http(s) URL such as {DEFAULT_API}")
     policy = GitHubPolicy(attempts=max(1, attempts), base_seconds=max(0.0, base), secondary_seconds=60.0 * max(0.0, base),
                           max_wait_seconds=max(0.0, max_wait))
     return GitHubSettings(api=api, token=token, policy=policy, refresh_days=max(0.0, refresh_days),
@@ -207,10 +209,12 @@ class GitHubClient:
         )
         try:
             return retrying(self._follow, path, params, etag)
-        except httpx.ConnectError as exc:
+        except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
             raise GitHubUnreachable(f"GitHub API unreachable at {self._origin}: {type(exc).__name__}") from None
         except _NETWORK as exc:
             raise GitHubError(f"GitHub API: {type(exc).__name__} after {self.policy.attempts} attempts") from None
+        except httpx.HTTPError as exc:  # anything else httpx refuses (a malformed answer or URL)
+            raise GitHubError(f"GitHub API: {type(exc).__name__}") from None
         except _Transient as exc:
             raise GitHubError(f"GitHub API: {exc} after {self.policy.attempts} attempts") from None
 

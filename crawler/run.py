@@ -13,6 +13,7 @@ Modes: a *full* sweep walks every page (and is the only walk that can tell a mod
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -103,7 +104,12 @@ def _failpoint_from_env() -> Failpoint:
     return hit
 
 
-def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = None) -> CrawlSummary:
+AfterWalk = Callable[[HubHttp, int, ProgressFn], None]  # (the crawl's HTTP, run id, progress)
+
+
+def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = None, after_walk: AfterWalk | None = None) -> CrawlSummary:
+    """Walk, store, download; then `after_walk` (the analysis: extraction, lineage closure, labels) runs
+    under the same lock, with the same HTTP session, so its calls count on this run."""
     progress = progress or (lambda _what, _n: None)
     lock = locks.CRAWL if config.shard is None else f"{locks.CRAWL}:{config.shard}"
     try:
@@ -111,12 +117,12 @@ def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = Non
     except locks.LockHeld as exc:
         raise CrawlLocked(str(exc)) from exc
     try:
-        return _crawl_locked(engine, config, progress, taken_over, lock)
+        return _crawl_locked(engine, config, progress, taken_over, lock, after_walk)
     finally:
         locks.release(engine, lock)
 
 
-def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, taken_over, lock: str) -> CrawlSummary:
+def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, taken_over, lock: str, after_walk: AfterWalk | None = None) -> CrawlSummary:
     params = {"author": config.query.author, "search": config.query.search, "limit": config.query.limit}
     if config.shard is not None:
         params["shard"] = str(config.shard)
@@ -145,6 +151,8 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, tak
             if run.full_sweep:
                 gone = w.mark_disappeared(conn, run_id, None if config.shard is None else config.owns)
                 w.bump(conn, run_id, disappeared=len(gone))
+        if after_walk is not None:
+            after_walk(http, run_id, _beating(engine, run_id, lock, progress))
         summary.status = "ok"
     except KeyboardInterrupt:
         summary.status = "interrupted"
@@ -160,6 +168,19 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, tak
             row = conn.execute(select(s.runs).where(s.runs.c.id == run_id)).first()
             summary.counts = {name: getattr(row, name) or 0 for name in w.RUN_COUNTERS}
     return summary
+
+
+def _beating(engine: Engine, run_id: int, lock: str, progress: ProgressFn, every: float = 30.0) -> ProgressFn:
+    """Progress that also refreshes the lock's heartbeat, so a long analysis is not taken for a dead crawl."""
+    last = [time.monotonic()]
+
+    def tick(what: str, n: int) -> None:
+        progress(what, n)
+        if time.monotonic() - last[0] >= every:
+            last[0] = time.monotonic()
+            locks.heartbeat(engine, run_id, lock)
+
+    return tick
 
 
 def _choose_mode(conn, config: CrawlConfig) -> str:

@@ -20,8 +20,9 @@ from .types import CodeRepoRef, CodeRepoSnapshot, ModelEvidence, ModelSnapshot, 
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
-#: 2: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence.
-EXTRACTOR_VERSION = 2
+#: 2: lineage from adapter/merge configs, config.json and card prose.
+#: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence.
+EXTRACTOR_VERSION = 3
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]
 
@@ -66,7 +67,7 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
         training_code=training_code_evidence(card, siblings or (), snapshot.files, refs, snapshot.code_repos, licence, candidate),
         datasets=datasets_evidence(card_data, tags, snapshot.datasets, (link.url for link in card.links)),
         data_information=data_information(card, card_data, tags, datasets=snapshot.datasets, repo_docs=_repo_docs(refs, snapshot.code_repos)),
-        base_model=base_model_evidence(card_data, tags),
+        base_model=base_model_evidence(card_data, tags, card, snapshot.files, snapshot.repo_id),
         claims=openness_claims(card, snapshot.repo_id, tags),
         problems=tuple(problems),
         code_repos=refs,

@@ -1,87 +1,182 @@
-"""Which model(s) this one was built from: `base_model` in the card, `base_model:` tags.
+"""Which model(s) this one was built from, and how sure we are of each.
 
-When nothing is declared, a version-specific family tag (e.g. `llama-2`) is still evidence that
-the weights derive from that family, whose licence then governs them; that reading is recorded
-with a lower confidence so the explanation can say it was inferred.
+Evidence, strongest first (confidences in policy/lineage.yaml):
+1. declared: `base_model` in the card's metadata, `base_model:` / `base_model:<relation>:` tags;
+2. files: a PEFT `adapter_config.json` (`base_model_name_or_path`), a mergekit config (the merged models);
+3. the card's prose: "a fine-tuned version of <link or ORG/NAME>", "GGUF quants of ...", "built on
+   CodeLlama-7B" (a restricted family named without an id);
+4. `config.json` `_name_or_path`, when it names another Hub repository and nothing above named a base.
+
+A base value that is not a Hub id (a local path, a URL elsewhere) is kept with its kind: the label then
+says the base could not be verified. When no Hub id is found, a restricted family named by the card
+or by a version-specific tag (`llama-2`) still governs the weights; a card saying the model was
+pretrained from scratch stops a tag (which may only name the architecture) from capping it.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import policy
+
+from .card import ParsedCard
+from .licence_catalog import hub_entry
+from .lineage_files import adapter_base, config_name_or_path, merge_models
+from .lineage_ids import base_key, normalise_base
+from .lineage_text import family_licence, says_from_scratch, statements
 from .types import BaseModelEvidence, BaseRef, Finding, LicenceFamily
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 MAX_BASES = 16
-
-# Tags that name a specific licensed model family (not an architecture: many Apache models use the
-# Llama architecture and carry the tag "llama"; "llama-2" names Meta's Llama 2 release itself).
-FAMILY_TAGS: dict[str, tuple[str, LicenceFamily]] = {
-    "llama-2": ("Llama 2", "vendor-community"),
-    "llama2": ("Llama 2", "vendor-community"),
-    "llama-3": ("Llama 3", "vendor-community"),
-    "llama3": ("Llama 3", "vendor-community"),
-    "llama-3.1": ("Llama 3.1", "vendor-community"),
-    "llama-3.2": ("Llama 3.2", "vendor-community"),
-    "llama-3.3": ("Llama 3.3", "vendor-community"),
-    "llama-4": ("Llama 4", "vendor-community"),
-    "code-llama": ("Code Llama", "vendor-community"),
-    "codellama": ("Code Llama", "vendor-community"),
-}
 
 
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, str)]
+        return [v for v in value[:MAX_BASES * 4] if isinstance(v, str)]
     return []
 
 
-def base_model_evidence(card_data: Mapping[str, Any], tags: Sequence[str]) -> BaseModelEvidence:
+def _file(files: Mapping[str, bytes], names: Sequence[str]) -> tuple[str, bytes] | None:
+    for name in names:
+        if name in files:
+            return name, files[name]
+    return None
+
+
+class _Bases:
+    """Bases in the order found; the first source of an id (compared case-insensitively) wins."""
+
+    def __init__(self, own_key: str) -> None:
+        self.own_key = own_key
+        self.refs: dict[str, BaseRef] = {}
+
+    def add(self, raw: str, relation: str, source: str, confidence: float, *, only_hub_ids: bool = False) -> None:
+        value, kind = normalise_base(raw)
+        if not value or (only_hub_ids and kind != "hub-id") or len(self.refs) >= MAX_BASES:
+            return
+        key = base_key(value) if kind == "hub-id" else value
+        if key == self.own_key or key in self.refs:
+            return
+        self.refs[key] = BaseRef(
+            id=value, relation=relation, source=source, kind=kind, confidence=confidence,  # type: ignore[arg-type]
+            raw=raw.strip()[:200] if raw.strip() != value else None,
+        )
+
+    def has_hub_ids(self) -> bool:
+        return any(b.kind == "hub-id" for b in self.refs.values())
+
+
+def base_model_evidence(
+    card_data: Mapping[str, Any],
+    tags: Sequence[str],
+    card: ParsedCard | None = None,
+    files: Mapping[str, bytes] | None = None,
+    repo_id: str = "",
+) -> BaseModelEvidence:
+    conf = policy.load("lineage")["confidence"]
+    names = policy.load("lineage")["files"]
+    files = files or {}
+    found = _Bases(base_key(repo_id))
+    findings: list[Finding] = []
+
+    # 1. declared
     relations: dict[str, str] = {}
-    sources: dict[str, str] = {}
+    declared: list[tuple[str, str]] = [(value, "cardData.base_model") for value in _as_list(card_data.get("base_model"))]
     for tag in tags:
         if not isinstance(tag, str) or not tag.startswith("base_model:"):
             continue
         rest = tag[len("base_model:") :]
         head, _, tail = rest.partition(":")
         if head in RELATIONS and tail:
-            relations[tail] = head
-            sources.setdefault(tail, f"tag:{tag}")
+            relations[base_key(tail)] = head
+            declared.append((tail, f"tag:{tag}"))
         elif rest:
-            sources.setdefault(rest, f"tag:{tag}")
-    for base in _as_list(card_data.get("base_model")):
-        base = base.strip()
-        if base:
-            sources[base] = "cardData.base_model"
-    declared_relation = card_data.get("base_model_relation")
-    bases = []
-    for base_id, source in list(sources.items())[:MAX_BASES]:
-        relation = relations.get(base_id)
-        if relation is None and isinstance(declared_relation, str) and declared_relation in RELATIONS:
-            relation = declared_relation
-        bases.append(BaseRef(id=base_id, relation=relation or "unspecified", source=source))  # type: ignore[arg-type]
-    findings = [Finding(b.source, f"built on {b.id} ({b.relation})") for b in bases]
+            declared.append((rest, f"tag:{tag}"))
+    stated_relation = card_data.get("base_model_relation")
+    for value, source in declared:
+        key = base_key(normalise_base(value)[0])
+        relation = relations.get(key) or (stated_relation if stated_relation in RELATIONS else "unspecified")
+        found.add(value, relation, source, conf["declared"])
+
+    # 2. files
+    adapter = _file(files, names["adapter_config"])
+    if adapter is not None:
+        value = adapter_base(adapter[1])
+        if value:
+            found.add(value, "adapter", f"file:{adapter[0]}", conf["adapter_config"])
+    merge = _file(files, names["merge_config"])
+    if merge is not None:
+        for value in merge_models(merge[1]):
+            for part in value.split("+"):  # mergekit writes "model+lora" for a model with an adapter applied
+                found.add(part, "merge", f"file:{merge[0]}", conf["merge_config"])
+
+    # 3. the card's prose
+    families: list[tuple[str, str]] = []
+    if card is not None:
+        for st in statements(card):
+            if st.via == "family":
+                families.append((st.value, st.sentence))
+            else:
+                found.add(st.value, st.relation, "card", conf["card_link"] if st.via == "link" else conf["card_id"], only_hub_ids=True)
+        scratch = says_from_scratch(card)
+    else:
+        scratch = None
+
+    # 4. config.json, only when nothing else named a base (it is often stale or a local path)
+    config = _file(files, names["model_config"])
+    if config is not None and not found.refs and scratch is None:
+        value = config_name_or_path(config[1])
+        if value and "/" in value:
+            found.add(value, "unspecified", f"file:{config[0]}", conf["config_name_or_path"], only_hub_ids=True)
+
+    bases = tuple(found.refs.values())
+    for b in bases:
+        what = f"built on {b.id} ({b.relation})" if b.kind == "hub-id" else f"names its base as {b.raw or b.id}, a {b.kind} no one can check"
+        findings.append(Finding(b.source, what, b.confidence))
 
     inferred_family = inferred_licence = None
-    if not bases:
-        card_tags = _as_list(card_data.get("tags"))
-        for tag in [*tags, *card_tags]:
-            key = tag.lower() if isinstance(tag, str) else ""
-            if key in FAMILY_TAGS:
-                inferred_family, inferred_licence = FAMILY_TAGS[key]
-                findings.append(
-                    Finding(
-                        f"tag:{tag}",
-                        f"no base_model declared, but the tag '{tag}' says it derives from {inferred_family}, whose licence governs derivatives",
-                        0.7,
-                    )
-                )
-                break
+    if not found.has_hub_ids():
+        inferred_family, inferred_licence, finding = _inferred(families, tags, card_data, scratch is not None, conf)
+        if finding is not None:
+            findings.append(finding)
+    if scratch is not None:
+        findings.append(Finding("card", f"says it was trained from scratch: \"{scratch}\"", 0.8))
     return BaseModelEvidence(
-        bases=tuple(bases),
+        bases=bases,
         inferred_family=inferred_family,
         inferred_licence_family=inferred_licence,
+        from_scratch=scratch is not None,
         findings=tuple(findings),
     )
+
+
+def _licence_family(licence_id: str | None) -> LicenceFamily | None:
+    entry = hub_entry(licence_id) if licence_id else None
+    return entry.family if entry is not None else None
+
+
+def _inferred(
+    families: list[tuple[str, str]], tags: Sequence[str], card_data: Mapping[str, Any], from_scratch: bool, conf: Mapping[str, float]
+) -> tuple[str | None, LicenceFamily | None, Finding | None]:
+    """A restricted family the card names, else one a version-specific tag names (not when from scratch)."""
+    for family, sentence in families:
+        licence = _licence_family(family_licence(family))
+        if licence is not None:
+            return family, licence, Finding("card", f"the card says it was built from {family}, whose licence governs derivatives: \"{sentence}\"", conf["card_family"])
+    if from_scratch:
+        return None, None, None
+    by_tag = {t: (f["family"], f["licence"]) for f in policy.load("lineage")["families"] for t in f["tags"]}
+    for tag in [*tags, *_as_list(card_data.get("tags"))]:
+        key = tag.lower() if isinstance(tag, str) else ""
+        if key in by_tag:
+            family, licence_id = by_tag[key]
+            licence = _licence_family(licence_id)
+            if licence is not None:
+                return family, licence, Finding(
+                    f"tag:{tag}",
+                    f"no base_model declared, but the tag '{tag}' says it derives from {family}, whose licence governs derivatives",
+                    conf["family_tag"],
+                )
+    return None, None, None

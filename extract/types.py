@@ -209,21 +209,30 @@ class DataInformationEvidence:
 
 BaseRelation = Literal["finetune", "adapter", "quantized", "merge", "unspecified"]
 
+#: What a declared base value is: a Hub repository id we can ask about, or something no one can
+#: check (a local path such as "./llama-7b", a URL outside the Hub, text that is not an id).
+BaseKind = Literal["hub-id", "local-path", "url", "invalid"]
+
 
 @dataclass(frozen=True)
 class BaseRef:
-    id: str
+    id: str  # the normalised Hub id ("org/name", or a legacy "name"); the raw value when not a Hub id
     relation: BaseRelation
-    source: str
+    source: str  # cardData.base_model | tag:... | file:adapter_config.json | file:mergekit_config.yml | file:config.json | card
+    kind: BaseKind = "hub-id"
+    confidence: float = 1.0
+    raw: str | None = None  # as written, when normalising changed it (a huggingface.co URL, a path)
 
 
 @dataclass(frozen=True)
 class BaseModelEvidence:
     bases: tuple[BaseRef, ...]
-    # A model family named by tags/config when no base_model is declared (e.g. tag "llama-2"),
-    # with the licence family it implies. Used to cap undeclared fine-tunes.
+    # A model family named by a version-specific tag or by the card ("fine-tuned from Llama-2-70B")
+    # when no Hub id of a base is found, with the licence family it implies. Caps undeclared fine-tunes.
     inferred_family: str | None = None
     inferred_licence_family: LicenceFamily | None = None
+    # The card says the model was pretrained from scratch: a family tag then names only its architecture.
+    from_scratch: bool = False
     findings: tuple[Finding, ...] = ()
 
 

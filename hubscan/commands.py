@@ -58,7 +58,7 @@ def summary_line(summary: CrawlSummary) -> str:
         f"{summary.readmes_fetched} READMEs and {summary.files_fetched} licence files fetched, "
         f"{summary.datasets_fetched} datasets, {summary.disappeared} disappeared, {summary.problems} problems; "
         f"{summary.api_calls} API + {summary.resolver_calls} resolver calls, {summary.retries} retries "
-        f"({summary.rate_limited} rate-limited)"
+        f"({summary.rate_limited} rate-limited); lineage: {summary.lineage_calls} base lookups, {summary.bases_fetched} bases stored"
     )
 
 
@@ -76,9 +76,11 @@ def crawl(args) -> int:
         full_every_days=args.full_every_days,
         shard=_shard(args.shard),
     )
+    analysed: list = []
+    github = None if args.no_analyse or args.no_github else github_settings()
     try:
         with progress_display() as progress:
-            summary = run_crawl(engine, config, progress)
+            summary = run_crawl(engine, config, progress, after_walk=None if args.no_analyse else analyser(engine, config, analysed, github))
     except CrawlLocked as exc:
         # a cron overlap: not a failure, nothing to do
         print(f"hubscan: {exc}; not starting a second crawl", file=sys.stderr)
@@ -86,16 +88,30 @@ def crawl(args) -> int:
     except CrawlError as exc:
         print(f"hubscan: {exc}", file=sys.stderr)
         return 1
-    if not args.no_analyse:
-        from .pipeline import analyse
-
-        github = None if getattr(args, "no_github", False) else github_settings()
-        with progress_display() as progress:
-            analysed = analyse(engine, progress, run_id=summary.run_id, owns=config.owns if config.shard else None, github=github)
-        print(analysed.line())
+    if analysed:
+        print(analysed[0].line())
         summary.problems = _run_problems(engine, summary.run_id)
     print(summary_line(summary))
     return 0
+
+
+def analyser(engine, config: CrawlConfig, results: list, github=None):
+    """The crawl's analysis (extraction, lineage closure, linked code repositories when `github`
+    settings are given, labels), run under its lock; appends its result."""
+
+    def analyse_run(http, run_id: int, progress) -> None:
+        from crawler.lineage import LineageStage
+
+        from .pipeline import analyse
+
+        owns = config.owns if config.shard else None
+        stage = LineageStage(
+            engine, http, config.endpoint, run_id, workers=config.workers, refresh_days=config.dataset_refresh_days,
+            owns=owns, progress=progress,
+        )
+        results.append(analyse(engine, progress, run_id=run_id, owns=owns, lineage=stage, github=github))
+
+    return analyse_run
 
 
 def _shard(spec: str | None):
@@ -236,8 +252,6 @@ def demo(args) -> int:
     from replayhub import ReplayHub
     from replayhub.state import HubState
 
-    from .pipeline import analyse
-
     snapshot = Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_hub.json"
     if not snapshot.exists():
         raise UserError(f"the bundled snapshot is missing ({snapshot}); reinstall hubscan")
@@ -252,16 +266,16 @@ def demo(args) -> int:
     with ReplayHub(state, tokens={DEMO_TOKEN: {"user": "hubscan-demo", "gated": ["*"]}}) as hub, _demo_github() as github:
         print(f"replay hub serving {sum(1 for _ in state.repo_ids('model'))} models of the bundled snapshot at {hub.url}")
         config = CrawlConfig(endpoint=hub.url, token=DEMO_TOKEN, retry=retry_policy_from_env())
+        analysed: list = []
         try:
             with progress_display() as progress:
-                summary = run_crawl(engine, config, progress)
-                analysed = analyse(engine, progress, run_id=summary.run_id, github=github)
+                summary = run_crawl(engine, config, progress, after_walk=analyser(engine, config, analysed, github))
         except CrawlError as exc:
             print(f"hubscan: {exc}", file=sys.stderr)
             return 1
     summary.problems = _run_problems(engine, summary.run_id)
     print(summary_line(summary))
-    print(analysed.line())
+    print(analysed[0].line())
     print_stored(engine)
     from reports import write_trend_report, write_washing_report
 

@@ -8,16 +8,23 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy import Engine
 
-from classify import RULE_VERSION, BaseLabel, label_version
+from classify import RULE_VERSION, label_version
+from classify.lineage_order import lineage_order
 from extract import EXTRACTOR_VERSION, extract_model
 from store import analysis as a
+from store import lineage as lineage_store
 
-MAX_LINEAGE_PASSES = 8  # lineage depth we propagate a base's label change through in one run
+# Bases of bases asked about in one crawl: each round follows one more level up and asks at least one
+# new base (lookups are capped per run), so the loop ends; the bound is a second guard.
+MAX_LINEAGE_ROUNDS = 100_000
 MIN_PARALLEL = 100  # a smaller batch (a quiet night) is extracted in-process: no pool to start
+
+if TYPE_CHECKING:
+    from crawler.lineage import LineageStage
 
 Progress = Callable[[str, int], None]
 
@@ -94,16 +101,20 @@ class _Extractor:
 
 
 def extract_all(
-    engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None, jobs: int | None = None,
-    only_versions: Sequence[int] | None = None,
+    engine: Engine,
+    progress: Progress | None = None,
+    run_id: int | None = None,
+    owns: Owns | None = None,
+    jobs: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> int:
-    """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker; only
-    `only_versions` when given)."""
+    """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker; only the
+    version ids `only`, for a lineage round)."""
     done = 0
     extract = _Extractor(extract_jobs() if jobs is None else jobs)
     try:
         with engine.connect() as reader:
-            for rows in a.evidence_batches(reader, EXTRACTOR_VERSION, only_versions=only_versions):
+            for rows in a.evidence_batches(reader, EXTRACTOR_VERSION, only_versions=only):
                 if owns is not None:
                     rows = [r for r in rows if owns(r.repo_id)]
                     if not rows:
@@ -123,53 +134,72 @@ def extract_all(
 def classify_all(
     engine: Engine, progress: Progress | None = None, owns: Owns | None = None, run_id: int | None = None
 ) -> tuple[int, int]:
-    """Label stale versions, then follow label changes down the lineage graph. Returns (labels, passes).
+    """Label stale versions, bases before derivatives. Returns (labels written, lineage levels walked).
 
-    Label changes are recorded as events of `run_id` (a crawl's analysis), else of the newest run.
+    Bases are resolved first (case-insensitively, through known aliases); the lineage graph is put in
+    level order (classify/lineage_order.py), so a base's new label reaches every descendant in this one
+    call; cycles are reported and not followed. Label changes are recorded as events of `run_id` (a
+    crawl's analysis), else of the newest run.
     """
-    written = passes = 0
-    only: list[int] | None = None
-    while passes < MAX_LINEAGE_PASSES:
-        passes += 1
-        changed: list[str] = []
-        # Streamed: a reader walks the stale versions by id while a writer commits each batch
-        # (SQLite WAL lets both run; the walk only moves forward, so it never sees its own writes).
-        with engine.connect() as reader:
-            for batch in a.label_batches(reader, RULE_VERSION, only_versions=only):
-                if owns is not None:
-                    batch = [work for work in batch if owns(work.repo_id)]
-                    if not batch:
-                        continue
-                items = [(work, label_version(work.evidence, [_base(b) for b in work.bases])) for work in batch]
-                with engine.begin() as conn:
-                    changed += a.save_labels(conn, items, run_id)
-                written += len(items)
-                if progress:
-                    progress("labelled", len(items))
-        if not changed:
-            break
-        with engine.connect() as reader:
-            only = a.derivatives_of(reader, changed)
-        if not only:
-            break
-    return written, passes
+    with engine.begin() as conn:
+        lineage_store.resolve_bases(conn)
+    with engine.connect() as conn:
+        order = lineage_order(lineage_store.lineage_edges(conn))
+    if order.cycles:
+        with engine.begin() as conn:
+            lineage_store.record_cycles(conn, run_id, order.cycles)
+    written = _label_level(engine, order, None, progress, owns, run_id)
+    for level in range(1, order.depth + 1):
+        written += _label_level(engine, order, order.versions_at(level), progress, owns, run_id)
+    return written, order.depth + 1
 
 
-def _base(b: a.BaseState) -> BaseLabel:
-    return BaseLabel(repo_id=b.repo_id, relation=b.relation, label=b.label, licence_family=b.licence_family, chain=b.chain)
+def _label_level(engine: Engine, order, only: list[int] | None, progress: Progress | None, owns: Owns | None, run_id: int | None) -> int:
+    """Label one level: `only` these versions, or (level 0) every version not derived from another."""
+    written = 0
+    keep = (lambda ids: order.level_of(ids) == 0) if only is None else None
+    # Streamed: a reader walks the stale versions by id while a writer commits each batch
+    # (SQLite WAL lets both run; the walk only moves forward, so it never sees its own writes).
+    with engine.connect() as reader:
+        for batch in a.label_batches(reader, RULE_VERSION, only_versions=only, keep=keep, cycle_edges=order.cycle_edges):
+            if owns is not None:
+                batch = [work for work in batch if owns(work.repo_id)]
+                if not batch:
+                    continue
+            items = [(work, label_version(work.evidence, work.bases)) for work in batch]
+            with engine.begin() as conn:
+                a.save_labels(conn, items, run_id)
+            written += len(items)
+            if progress:
+                progress("labelled", len(items))
+    return written
 
 
 def analyse(
-    engine: Engine, progress: Progress | None = None, run_id: int | None = None, owns: Owns | None = None, github=None
+    engine: Engine,
+    progress: Progress | None = None,
+    run_id: int | None = None,
+    owns: Owns | None = None,
+    lineage: "LineageStage | None" = None,
+    github: Any = None,
 ) -> Analysed:
     """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run.
 
+    With a `lineage` stage (a crawl), bases the database does not hold are asked about between
+    extractions until no new base turns up, so the labels rest on the whole lineage, not on the crawl's scope.
     With `github` (crawler.github.GitHubSettings) and a run, the code repositories that candidate
-    versions link are checked between a first extraction (which says which versions could rise above
-    Open Weights and which repositories they link) and labelling; the versions linking a repository
-    whose state changed are extracted again (docs/code-evidence.md).
+    versions link are checked after that (the first extraction says which versions could rise above
+    Open Weights and which repositories they link), and the versions linking a repository whose state
+    changed are extracted again before labelling (docs/code-evidence.md).
     """
     extracted = extract_all(engine, progress, run_id, owns)
+    rounds = 0
+    while lineage is not None and rounds < MAX_LINEAGE_ROUNDS:
+        rounds += 1
+        stored = lineage.round()  # each round asks at least one new base, or ends the loop
+        if not stored.asked and not stored.versions:
+            break
+        extracted += extract_all(engine, progress, run_id, owns, only=stored.versions)
     checked = None
     if github is not None and run_id is not None:
         from crawler.code_repos import check_code_repos
@@ -179,7 +209,7 @@ def analyse(
         if checked.changed:
             with engine.connect() as conn:
                 affected = versions_linking(conn, checked.changed)
-            extracted += extract_all(engine, progress, run_id, owns, only_versions=affected)
+            extracted += extract_all(engine, progress, run_id, owns, only=affected)
     labelled, passes = classify_all(engine, progress, owns, run_id)
     if run_id is not None:
         with engine.begin() as conn:

@@ -63,7 +63,8 @@ def validate(name: str, data: Any, where: str | None = None) -> None:
     if not schema_path.exists():
         raise PolicyError(f"{where}: no schema at policy/schemas/{schema_path.name}: every policy file needs one")
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
+    # format_checker: a `"format": "regex"` entry must compile, so a broken pattern fails at load time
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]

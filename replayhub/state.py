@@ -29,7 +29,7 @@ import yaml
 REPO_TYPES = ("model", "dataset")
 
 #: Keys of an input repo dict that are never served as API fields.
-ANNOTATION_KEYS = frozenset({"expected", "washing", "note"})
+ANNOTATION_KEYS = frozenset({"expected", "washing", "note", "_provenance"})
 _INPUT_ONLY_KEYS = ANNOTATION_KEYS | {"files", "aliases"}
 #: Fields always computed from the snapshot itself, whatever the input says.
 _DERIVED_KEYS = frozenset({"_id", "id", "modelId", "siblings", "usedStorage", "sha"})
@@ -336,6 +336,7 @@ class HubState:
         self._refs: dict[tuple[str, str], dict[str, str]] = {}
         self._aliases: dict[tuple[str, str], str] = {}
         self._names: dict[str, dict[str, set[str]]] = {t: {} for t in REPO_TYPES}
+        self._lower_ids: dict[str, dict[str, str]] = {t: {} for t in REPO_TYPES}
         self._sorted_cache: dict[tuple[str, str], tuple[int, list[int], Callable[[int], tuple]]] = {}
 
     # construction -------------------------------------------------------------------------
@@ -378,6 +379,10 @@ class HubState:
                 owners = self._names[repo_type].get(repo_id.lower(), set())
                 if len(owners) == 1:
                     return next(iter(owners))
+            # the Hub finds a repo whatever the case of its id ("Org/Name" -> "org/name")
+            target = self._lower_ids[repo_type].get(repo_id.lower())
+            if target is not None and target != repo_id:
+                return target
         return None
 
     def at_revision(self, repo_id: str, revision: str, repo_type: str = "model") -> RepoSnapshot | None:
@@ -442,6 +447,7 @@ class HubState:
             self._stored[repo_type][snap.index] = None
             self._ids[repo_type].pop(repo_id, None)
             self._names[repo_type].get(snap.name.lower(), set()).discard(repo_id)
+            self._lower_ids[repo_type].pop(repo_id.lower(), None)
             self._version += 1
 
     def set_file(self, repo_id: str, path: str, content: FileContent, repo_type: str = "model") -> RepoSnapshot:
@@ -508,6 +514,7 @@ class HubState:
         self._stored[snap.repo_type][snap.index] = snap
         self._ids[snap.repo_type][snap.repo_id] = snap.index
         self._names[snap.repo_type].setdefault(snap.name.lower(), set()).add(snap.repo_id)
+        self._lower_ids[snap.repo_type][snap.repo_id.lower()] = snap.repo_id
         self._next_index[snap.repo_type] = max(self._next_index[snap.repo_type], snap.index + 1)
         self._version += 1
 

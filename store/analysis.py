@@ -12,10 +12,12 @@ import hashlib
 import json
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
+from classify import BaseLabel
+from extract.lineage_ids import base_key
 from extract.types import DatasetSnapshot, ModelEvidence, ModelSnapshot
 
 from . import code_repos
@@ -61,8 +63,8 @@ def evidence_batches(
 ) -> Iterator[list[VersionRow]]:
     """Versions whose evidence is missing or stale, batch by batch (downloads still pending are skipped).
 
-    `only_versions` limits the walk to those ids (after the GitHub stage: the versions linking a
-    repository whose state changed)."""
+    `only_versions` looks at just those ids (what a lineage round stored, or the versions linking a
+    code repository whose state the GitHub stage changed) instead of every version."""
     v, m, e = s.model_versions, s.models, s.evidence
     wanted = sorted(set(only_versions)) if only_versions is not None else None
     last = 0
@@ -80,21 +82,22 @@ def evidence_batches(
             if not window:
                 return
             query = query.where(v.c.id.in_(window))
-            last = window[-1]
         rows = conn.execute(query).all()
+        if wanted is not None and not rows:
+            last = window[-1]
+            continue
         if not rows:
-            if wanted is not None:
-                continue
             return
-        last = max(last, rows[-1].id)
+        last = rows[-1].id
         states = _dataset_states(conn, [r.id for r in rows])
         repos = code_repos.repo_states(conn, [r.id for r in rows])
+        files = _file_states(conn, [r.id for r in rows])
         todo = []
         for r in rows:
             if r.readme_status == "pending":
                 continue
             access = access_of(r.status, r.private, r.disabled, r.gated, r.readme_status)
-            d = digest(extractor_version, r.readme_status, access, states.get(r.id, []), repos.get(r.id, []))
+            d = digest(extractor_version, r.readme_status, access, states.get(r.id, []), files.get(r.id, []), repos.get(r.id, []))
             if d != r.inputs_digest:
                 todo.append(VersionRow(r.id, r.repo_id, r.sha, r.readme_status, access, d, r.inputs_digest))
         if todo:
@@ -114,6 +117,18 @@ def _dataset_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, l
     )
     for r in rows:  # the dataset card, once fetched, is an input too
         out.setdefault(r.version_id, []).append((r.dataset_id, r.status, r.sha, r.readme_status))
+    return out
+
+
+def _file_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    """The files stored for each version (a file fetched later, e.g. config.json for lineage, re-extracts it)."""
+    f = s.version_files
+    out: dict[int, list[tuple]] = {}
+    rows = conn.execute(
+        select(f.c.version_id, f.c.path, f.c.status, f.c.size).where(f.c.version_id.in_(list(version_ids))).order_by(f.c.version_id, f.c.path)
+    )
+    for r in rows:
+        out.setdefault(r.version_id, []).append((r.path, r.status, r.size))
     return out
 
 
@@ -211,7 +226,11 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
     )
     code_repos.link_code_repos(conn, [(row.version_id, ev) for row, ev in items])
     bases = [
-        {"version_id": row.version_id, "base_id": b.id, "relation": b.relation}
+        {
+            "version_id": row.version_id, "base_id": b.id, "relation": b.relation,
+            "base_key": base_key(b.id) if b.kind == "hub-id" else b.id, "kind": b.kind, "source": b.source,
+            "confidence": b.confidence,
+        }
         for row, ev in items
         for b in {b.id: b for b in ev.base_model.bases}.values()
     ]
@@ -228,26 +247,31 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
 
 
 @dataclass(frozen=True)
-class BaseState:
-    repo_id: str
-    relation: str
-    label: str | None
-    licence_family: str | None
-    chain: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class LabelWork:
     version_id: int
     repo_id: str
     evidence: ModelEvidence
-    bases: tuple[BaseState, ...]
+    bases: tuple[BaseLabel, ...]
     digest: str
 
 
-def label_batches(conn: Connection, rule_version: str, *, only_versions: Sequence[int] | None = None, batch: int = BATCH) -> Iterator[list[LabelWork]]:
+def label_batches(
+    conn: Connection,
+    rule_version: str,
+    *,
+    only_versions: Sequence[int] | None = None,
+    keep: Callable[[Sequence[int]], Sequence[bool]] | None = None,
+    cycle_edges: frozenset[tuple[int, int]] = frozenset(),
+    batch: int = BATCH,
+) -> Iterator[list[LabelWork]]:
+    """Versions whose label is missing or stale under their current evidence and bases, batch by batch.
+
+    `only_versions` walks just those ids (a lineage level); otherwise every version, keeping those
+    `keep` accepts (the first level: versions that derive from nothing still to be labelled).
+    `cycle_edges` are (version, base version) pairs inside a lineage cycle: such a base is not followed.
+    """
     e, lab, v = s.evidence, s.labels, s.model_versions
-    # A lineage pass may name any number of versions: walk them `batch` ids at a time, so no IN
+    # A level may name any number of versions: walk them `batch` ids at a time, so no IN
     # list outgrows the databases' bound-parameter limits (SQLite 32,766, PostgreSQL 65,535).
     wanted = sorted(set(only_versions)) if only_versions is not None else None
     last = 0
@@ -272,11 +296,15 @@ def label_batches(conn: Connection, rule_version: str, *, only_versions: Sequenc
         if not rows:
             return
         last = rows[-1].version_id
-        bases = _base_states(conn, [r.version_id for r in rows])
+        if keep is not None:
+            rows = [r for r, ok in zip(rows, keep([r.version_id for r in rows])) if ok]
+            if not rows:
+                continue
+        bases = base_labels(conn, [r.version_id for r in rows], cycle_edges)
         stale = []
         for r in rows:
             b = bases.get(r.version_id, ())
-            d = digest(rule_version, r.inputs_digest, [(x.repo_id, x.relation, x.label, x.licence_family) for x in b])
+            d = digest(rule_version, r.inputs_digest, [(x.repo_id, x.relation, x.label, x.licence_family, x.status) for x in b])
             if d != r.label_digest:
                 stale.append((r, b, d))
         if not stale:
@@ -288,20 +316,43 @@ def label_batches(conn: Connection, rule_version: str, *, only_versions: Sequenc
         yield [LabelWork(r.version_id, r.repo_id, evidence[r.version_id], b, d) for r, b, d in stale]
 
 
-def _base_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, tuple[BaseState, ...]]:
+def base_labels(
+    conn: Connection, version_ids: Sequence[int], cycle_edges: frozenset[tuple[int, int]] = frozenset()
+) -> dict[int, tuple[BaseLabel, ...]]:
+    """What the lineage gate needs to know about each base of these versions: its label and licence
+    family when it is stored and labelled, else why not (its status)."""
     vb, m, lab, e = s.version_bases, s.models, s.labels, s.evidence
     rows = conn.execute(
-        select(vb.c.version_id, vb.c.base_id, vb.c.relation, lab.c.label, e.c.licence_family, lab.c.explanation)
-        .outerjoin(m, m.c.repo_id == vb.c.base_id)
+        select(
+            vb.c.version_id, vb.c.base_id, vb.c.relation, vb.c.status, vb.c.resolved_id, vb.c.confidence,
+            m.c.current_version_id, m.c.disabled, lab.c.label, e.c.licence_family,
+        )
+        .outerjoin(m, m.c.repo_id == vb.c.resolved_id)
         .outerjoin(lab, lab.c.version_id == m.c.current_version_id)
         .outerjoin(e, e.c.version_id == m.c.current_version_id)
         .where(vb.c.version_id.in_(list(version_ids)))
         .order_by(vb.c.version_id, vb.c.base_id)
     )
-    out: dict[int, list[BaseState]] = {}
+    out: dict[int, list[BaseLabel]] = {}
     for r in rows:
-        chain = tuple((r.explanation or {}).get("lineage", ())) if r.explanation else ()
-        out.setdefault(r.version_id, []).append(BaseState(r.base_id, r.relation, r.label, r.licence_family, chain))
+        status = r.status or "pending"
+        if status == "ok" and (r.version_id, r.current_version_id) in cycle_edges:
+            status = "cycle"
+        elif status == "ok" and r.disabled:
+            status = "disabled"  # its files cannot be read: nothing about its weights can be checked
+        elif status == "ok" and r.label is None:
+            status = "unlabelled"  # stored, but its own README or evidence is not there yet
+        ok = status == "ok"
+        out.setdefault(r.version_id, []).append(
+            BaseLabel(
+                repo_id=r.resolved_id or r.base_id,
+                relation=r.relation,
+                label=r.label if ok else None,
+                licence_family=r.licence_family if ok else None,
+                status=status,
+                confidence=r.confidence if r.confidence is not None else 1.0,
+            )
+        )
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -363,12 +414,3 @@ def count_problems(conn: Connection, run_id: int) -> int:
     total = conn.execute(select(func.count()).select_from(s.problems).where(s.problems.c.run_id == run_id)).scalar_one()
     conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(problems=total))
     return int(total)
-
-
-def derivatives_of(conn: Connection, repo_ids: Sequence[str]) -> list[int]:
-    found: set[int] = set()
-    ids = sorted(set(repo_ids))
-    for start in range(0, len(ids), BATCH):  # bounded IN lists, however many labels changed
-        part = ids[start : start + BATCH]
-        found.update(r.version_id for r in conn.execute(select(s.version_bases.c.version_id).where(s.version_bases.c.base_id.in_(part))))
-    return sorted(found)

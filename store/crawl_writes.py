@@ -35,7 +35,7 @@ def utcnow() -> str:
 
 RUN_COUNTERS = (
     "models_seen", "versions_new", "readmes_fetched", "files_fetched", "datasets_fetched", "disappeared",
-    "problems", "api_calls", "resolver_calls", "retries", "rate_limited",
+    "problems", "api_calls", "resolver_calls", "retries", "rate_limited", "lineage_calls", "bases_fetched",
 )
 
 
@@ -120,7 +120,40 @@ def record_listing_page(
     """
     items = list({item["id"]: item for item in items}.values())  # a page never holds a repo twice
     ids = [item["id"] for item in items]
-    m, v, o = s.models, s.model_versions, s.observations
+    versions, new_versions = store_models(conn, run_id, items, origin="listing")
+    o = s.observations
+    observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
+    fresh = [_observation(run_id, item, versions[item["id"]]) for item in items if item["id"] not in observed]
+    if fresh:
+        conn.execute(insert(o), fresh)
+    again = [_observation(run_id, item, versions[item["id"]]) for item in items if item["id"] in observed]
+    if again:  # the same run resumed and saw these models again: refresh, never duplicate
+        conn.execute(
+            update(o).where(and_(o.c.run_id == bindparam("r"), o.c.repo_id == bindparam("k"))),
+            [{"r": x.pop("run_id"), "k": x.pop("repo_id"), **x} for x in again],
+        )
+    high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
+    run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
+    checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
+    if next_url is None:
+        checkpoint["listing_done"] = True
+    if high_water and (run.high_water is None or high_water > run.high_water):
+        checkpoint["high_water"] = high_water
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(**checkpoint))
+    bump(conn, run_id, models_seen=len(fresh), versions_new=new_versions)
+    pending = pending_fetches(conn, version_ids=[versions[i] for i in ids])
+    return pending, new_versions
+
+
+def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any]], origin: str) -> tuple[dict[str, int], int]:
+    """Store models and their current versions (listing items or model-info answers).
+
+    Returns each repo's current version id and how many versions were new. `origin` is how a new
+    model came in ("listing", or "lineage" for a base asked about by id); a listed model is a listing
+    model from then on, and a lineage answer never demotes it.
+    """
+    ids = [item["id"] for item in items]
+    m, v = s.models, s.model_versions
     known = {row.repo_id: row for row in conn.execute(select(m).where(m.c.repo_id.in_(ids)))} if ids else {}
     keys = {item["id"]: version_key(item) for item in items}
     versions = {
@@ -128,7 +161,7 @@ def record_listing_page(
         for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.sha).where(tuple_(v.c.repo_id, v.c.sha).in_(list(keys.items()))))
     } if keys else {}
     rows = {item["id"]: _model_row(item, keys[item["id"]]) for item in items}
-    new_models = [fit(m, dict(repo_id=i, first_seen_run=run_id, **rows[i])) for i in ids if i not in known]
+    new_models = [fit(m, dict(repo_id=i, first_seen_run=run_id, origin=origin, **rows[i])) for i in ids if i not in known]
     if new_models:
         conn.execute(insert(m), new_models)
     # Every statement below is one executemany per page, not one per model: a page of 1,000 models
@@ -160,36 +193,17 @@ def record_listing_page(
         ]
         if links:  # a version is new, so it has no links yet
             conn.execute(insert(s.version_datasets), links)
-    new_versions = len(fresh_versions)
     changes = []
     for repo_id in ids:
         row = dict(rows[repo_id], current_version_id=versions[(repo_id, keys[repo_id])])
         current = known.get(repo_id)
+        if current is not None and origin == "listing" and current.origin == "lineage":
+            row["origin"] = "listing"  # the crawl now lists a model it first stored for lineage
         if current is None or any(getattr(current, k) != val for k, val in row.items()):
             changes.append({"key": repo_id, **fit(m, row)})
     if changes:
         conn.execute(update(m).where(m.c.repo_id == bindparam("key")), changes)
-    observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
-    fresh = [_observation(run_id, item, versions[(item["id"], keys[item["id"]])]) for item in items if item["id"] not in observed]
-    if fresh:
-        conn.execute(insert(o), fresh)
-    again = [_observation(run_id, item, versions[(item["id"], keys[item["id"]])]) for item in items if item["id"] in observed]
-    if again:  # the same run resumed and saw these models again: refresh, never duplicate
-        conn.execute(
-            update(o).where(and_(o.c.run_id == bindparam("r"), o.c.repo_id == bindparam("k"))),
-            [{"r": x.pop("run_id"), "k": x.pop("repo_id"), **x} for x in again],
-        )
-    high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
-    run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
-    checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
-    if next_url is None:
-        checkpoint["listing_done"] = True
-    if high_water and (run.high_water is None or high_water > run.high_water):
-        checkpoint["high_water"] = high_water
-    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(**checkpoint))
-    bump(conn, run_id, models_seen=len(fresh), versions_new=new_versions)
-    pending = pending_fetches(conn, version_ids=[versions[(i, keys[i])] for i in ids])
-    return pending, new_versions
+    return {i: versions[(i, keys[i])] for i in ids}, len(fresh_versions)
 
 
 def _model_row(item: Mapping[str, Any], sha: str) -> dict[str, Any]:
@@ -279,7 +293,7 @@ def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDow
     results = list(results)
     if not results:
         return 0, 0
-    v, f = s.model_versions, s.version_files
+    v = s.model_versions
     conn.execute(
         update(v).where(v.c.id == bindparam("vid")),
         [
@@ -296,34 +310,40 @@ def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDow
     problems = [
         (r.repo_id, r.sha, "readme", r.readme.code, f"README.md: {r.readme.error}") for r in results if r.readme.code
     ]
-    existing = {
-        (row.version_id, row.path)
-        for row in conn.execute(select(f.c.version_id, f.c.path).where(f.c.version_id.in_([r.version_id for r in results])))
-    }
-    inserts, updates = [], []
-    for r in results:
-        for outcome in r.files:
+    for repo_id, sha, stage, code, message in problems:
+        add_problem(conn, run_id, "model", repo_id, sha, stage, code, message)
+    record_files(conn, run_id, [(r.version_id, r.repo_id, r.sha, r.files) for r in results])
+    readmes = sum(r.readme.content is not None for r in results)
+    files = sum(o.content is not None for r in results for o in r.files)
+    return readmes, files
+
+
+def record_files(conn: Connection, run_id: int, outcomes: Sequence[tuple[int, str, str, Sequence[Any]]]) -> None:
+    """Store file outcomes (version id, repo id, sha, FileOutcomes); a retried file replaces its row."""
+    f = s.version_files
+    ids = [version_id for version_id, *_ in outcomes]
+    existing = {(row.version_id, row.path) for row in conn.execute(select(f.c.version_id, f.c.path).where(f.c.version_id.in_(ids)))} if ids else set()
+    inserts, updates, problems = [], [], []
+    for version_id, repo_id, sha, files in outcomes:
+        for outcome in files:
             values = {
                 "status": outcome.status,
                 "size": len(outcome.content) if outcome.content is not None else None,
                 "content": pack(outcome.content),
                 "error": outcome.error,
             }
-            if (r.version_id, outcome.path) in existing:  # a retried download: replace its outcome
-                updates.append({"vid": r.version_id, "p": fit_value(f.c.path, outcome.path), **fit(f, values)})
+            if (version_id, outcome.path) in existing:
+                updates.append({"vid": version_id, "p": fit_value(f.c.path, outcome.path), **fit(f, values)})
             else:
-                inserts.append(fit(f, {"version_id": r.version_id, "path": outcome.path, **values}))
+                inserts.append(fit(f, {"version_id": version_id, "path": outcome.path, **values}))
             if outcome.code:
-                problems.append((r.repo_id, r.sha, "file", outcome.code, f"{outcome.path}: {outcome.error}"))
+                problems.append((repo_id, sha, outcome.code, f"{outcome.path}: {outcome.error}"))
     if inserts:
         conn.execute(insert(f), inserts)
     if updates:
         conn.execute(update(f).where(and_(f.c.version_id == bindparam("vid"), f.c.path == bindparam("p"))), updates)
-    for repo_id, sha, stage, code, message in problems:
-        add_problem(conn, run_id, "model", repo_id, sha, stage, code, message)
-    readmes = sum(r.readme.content is not None for r in results)
-    files = sum(o.content is not None for r in results for o in r.files)
-    return readmes, files
+    for repo_id, sha, code, message in problems:
+        add_problem(conn, run_id, "model", repo_id, sha, "file", code, message)
 
 
 def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha: str | None, stage: str, code: str, message: str) -> None:
@@ -364,6 +384,24 @@ def datasets_due(conn: Connection, run_id: int, refresh_before: str, after: str 
         .group_by(vd.c.dataset_id)
         .order_by(vd.c.dataset_id)
         .limit(batch)
+    )
+    return [row.dataset_id for row in conn.execute(query)]
+
+
+def datasets_of_versions_due(conn: Connection, run_id: int, version_ids: Sequence[int], refresh_before: str) -> list[str]:
+    """Datasets these versions name that this run has not asked about, and no run since `refresh_before`."""
+    if not version_ids:
+        return []
+    vd, d, r = s.version_datasets, s.datasets, s.runs
+    last = r.alias("last_fetch")
+    query = (
+        select(vd.c.dataset_id)
+        .outerjoin(d, d.c.dataset_id == vd.c.dataset_id)
+        .outerjoin(last, last.c.id == d.c.fetched_run)
+        .where(vd.c.version_id.in_(list(version_ids)))
+        .where(or_(d.c.dataset_id.is_(None), and_(d.c.fetched_run != run_id, last.c.started_at < refresh_before)))
+        .group_by(vd.c.dataset_id)
+        .order_by(vd.c.dataset_id)
     )
     return [row.dataset_id for row in conn.execute(query)]
 

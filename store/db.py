@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 
+from .views import sync_views, views_digest
+
 DEFAULT_DB_FILE = "hubscan.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -80,7 +82,7 @@ MIGRATION_LOCK_KEY = 0x68756273  # "hubs"
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (no-op when it is already there)."""
+    """Bring the schema to the newest migration and the views to their current SQL (no-op when both are there)."""
     cfg = _alembic_config()
     head = ScriptDirectory.from_config(cfg).get_current_head()
     if engine.dialect.name == "postgresql":
@@ -92,13 +94,17 @@ def migrate(engine: Engine) -> None:
             if MigrationContext.configure(conn).get_current_revision() != head:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+            sync_views(conn)
         return
     with engine.connect() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        if MigrationContext.configure(conn).get_current_revision() == head and conn.execute(
+            text("SELECT digest FROM schema_views WHERE name = '*'")
+        ).scalar() == views_digest():
             return
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        sync_views(conn)
 
 
 def open_engine(url: str | None = None) -> Engine:

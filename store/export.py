@@ -2,9 +2,11 @@
 
 Keys are stable from rule set 2026.11.1 on: repo_id, sha, label, rule_version, licence, licence_raw,
 licence_family, weights, inference_code, training_code, datasets, datasets_open, data_information,
-base_model, open_washing, washing_reasons, claims; plus open_basis, rule, status, downloads, likes;
-from rule set 2026.12.2 on also inference_code_licence, training_code_licence (SPDX id, "NOASSERTION",
-"none", or null when unknown) and code_repos (the GitHub repositories the card gives as the model's code).
+base_model, open_washing, washing_reasons, claims; plus open_basis, rule, status, downloads, likes.
+Rule set 2026.12.1 adds lineage_verified (None: no base; False: a base could not be verified) and
+origin ("listing", or "lineage" for a model stored only because another derives from it).
+Rule set 2026.12.2 adds inference_code_licence, training_code_licence (SPDX id, "NOASSERTION", "none",
+or null when unknown) and code_repos (the GitHub repositories the card gives as the model's code).
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ EXPORT_KEYS = (
     "datasets_open",
     "data_information",
     "base_model",
+    "lineage_verified",
     "open_washing",
     "washing_reasons",
     "claims",
     "status",
     "downloads",
     "likes",
+    "origin",
 )
 
 
@@ -64,7 +68,7 @@ def latest_records(conn: Connection, repo_id: str | None = None, batch: int = 10
     while True:
         query = (
             select(
-                m.c.repo_id, m.c.status, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
+                m.c.repo_id, m.c.status, m.c.origin, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
                 lab.c.open_washing, lab.c.washing_reasons, lab.c.explanation, e.c.data, pop.c.downloads, pop.c.likes,
             )
             .join(v, v.c.id == m.c.current_version_id)
@@ -111,15 +115,25 @@ def to_record(r) -> dict[str, Any]:
         "datasets_open": ev["datasets"]["all_open"],
         "data_information": ev["data_information"]["sufficient"],
         "base_model": [b["id"] for b in ev["base_model"]["bases"]],
+        "lineage_verified": lineage_verified(r.explanation, ev),
         "open_washing": bool(r.open_washing),
         "washing_reasons": list(r.washing_reasons or []),
         "claims": [c["sentence"] for c in ev["claims"]["claims"] if c.get("about_self")],
         "status": r.status,
         "downloads": r.downloads,
         "likes": r.likes,
+        "origin": r.origin or "listing",
         "_explanation": r.explanation,
         "_evidence": ev,
     }
+
+
+def lineage_verified(explanation: dict[str, Any] | None, evidence: dict[str, Any]) -> bool | None:
+    """None without bases; False when the label's lineage gate found a base it could not verify (B0)."""
+    if not evidence["base_model"]["bases"]:
+        return None
+    gates = (explanation or {}).get("gates") or ()
+    return not any(g.get("rule") == "B0" for g in gates)
 
 
 def public(record: dict[str, Any]) -> dict[str, Any]:

@@ -59,12 +59,14 @@ LATEST_LABELS = pa.schema(
         ("datasets_open", pa.bool_()),
         ("data_information", pa.bool_()),
         ("base_model", _TEXTS),
+        ("lineage_verified", pa.bool_()),
         ("open_washing", pa.bool_()),
         ("washing_reasons", _TEXTS),
         ("claims", _TEXTS),
         ("status", _TEXT),
         ("downloads", pa.int64()),
         ("likes", pa.int64()),
+        ("origin", _TEXT),
     ]
 )
 assert tuple(LATEST_LABELS.names) == EXPORT_KEYS, "latest_labels.parquet must carry exactly the export keys"
@@ -118,7 +120,12 @@ LINEAGE = pa.schema(
         ("licence_family", _TEXT),
         ("relation", _TEXT),
         ("base_id", _TEXT),
+        ("base_source", _TEXT),
+        ("base_confidence", pa.float64()),
+        ("base_resolved_id", _TEXT),
+        ("base_status", _TEXT),
         ("base_in_db", pa.bool_()),
+        ("base_origin", _TEXT),
         ("base_label", _TEXT),
         ("base_licence", _TEXT),
         ("base_licence_family", _TEXT),
@@ -150,6 +157,8 @@ def _converter(field: pa.Field) -> Callable[[Any], Any]:
         return lambda v: None if v is None else bool(v)
     if pa.types.is_integer(field.type):
         return lambda v: None if v is None else int(v)
+    if pa.types.is_floating(field.type):
+        return lambda v: None if v is None else float(v)
     if pa.types.is_list(field.type):
         return lambda v: None if v is None else [None if x is None else str(x) for x in v]
     return lambda v: None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    func,
     Boolean,
     Column,
     Float,
@@ -62,6 +63,9 @@ runs = Table(
     Column("pages", Integer),  # listing pages stored so far
     Column("listing_done", Boolean),
     Column("high_water", String(32)),  # newest lastModified seen: where the next incremental walk may stop
+    # lineage closure (migration 0005): bases the listing did not show, asked about one by one
+    Column("lineage_calls", Integer, default=0),  # model-info calls for base models
+    Column("bases_fetched", Integer, default=0),  # base models stored because a stored model derives from them
 )
 
 locks = Table(
@@ -93,7 +97,12 @@ models = Table(
     Column("library_name", String(64)),
     Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
     Column("disappeared_run", ForeignKey("runs.id")),
+    # "listing" (NULL in databases from before 0005): a crawl listed it; "lineage": stored only because
+    # a stored model derives from it (asked about by id), so reports can tell crawl scope from lineage closure
+    Column("origin", String(16)),
 )
+# The Hub finds "Org/Name" and "org/name" alike: lineage matches base ids case-insensitively.
+Index("ix_models_repo_key", func.lower(models.c.repo_id))
 
 model_versions = Table(
     "model_versions",
@@ -215,8 +224,41 @@ version_bases = Table(
     Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
     Column("base_id", String(256), primary_key=True),
     Column("relation", String(16), nullable=False),  # finetune | adapter | quantized | merge | unspecified
+    # migration 0005: how the base was named and what it resolved to
+    Column("base_key", String(256)),  # lower-cased id: the Hub matches ids case-insensitively
+    Column("kind", String(16)),  # hub-id | local-path | url | invalid
+    Column("source", String(256)),  # cardData.base_model, tag:..., file:adapter_config.json, card, ...
+    Column("confidence", Float),
+    Column("resolved_id", String(256)),  # the stored model it names (after redirects and case), when known
+    # ok | pending (not looked up yet) | missing | private | disabled | local-path | url | invalid | error
+    Column("status", String(16)),
 )
 Index("ix_version_bases_base", version_bases.c.base_id)
+Index("ix_version_bases_key", version_bases.c.base_key)
+Index("ix_version_bases_resolved", version_bases.c.resolved_id)
+
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    # an old or differently spelled id that the Hub redirected to a stored model: the next lookup is free
+    Column("alias_key", String(256), primary_key=True),  # lower-cased
+    Column("repo_id", String(256), nullable=False),
+    Column("run_id", ForeignKey("runs.id")),
+    Column("recorded_at", String(32), nullable=False),
+)
+
+base_lookups = Table(
+    "base_lookups",
+    metadata,
+    # the last time a run asked the Hub about a base id no stored model matched, and the answer
+    Column("base_key", String(256), primary_key=True),
+    Column("asked_id", String(256), nullable=False),
+    Column("status", String(16), nullable=False),  # ok | missing | disabled | invalid | error
+    Column("repo_id", String(256)),  # the canonical id the Hub answered with, when ok
+    Column("run_id", ForeignKey("runs.id")),
+    Column("asked_at", String(32), nullable=False),
+    Column("error", Text),
+)
 
 labels = Table(
     "labels",

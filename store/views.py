@@ -4,14 +4,15 @@ Plain SQL that runs unchanged on SQLite (>= 3.25, for window functions) and Post
 functions, no date functions, booleans only tested as predicates. Key evidence comes from the
 `evidence` table's columns, never from its JSON.
 
-Migrations 0002 (`VIEWS_0002`) and 0004 (`VIEWS`, after `label_events` exists) create these views.
-Changing a view's SQL later means a new migration that drops and recreates it; keep the old text
-reachable for the older migrations (views are created in order, and dropped in reverse, since
-`washing_flags` reads `latest_labels`).
+Views hold no data, so they are not migrated: `sync_views`, run right after the migrations each time
+a database is opened for writing, compares a digest of every view's SQL with the one it recorded in
+`schema_views` and, when they differ, drops the views (in reverse order: `washing_flags` reads
+`latest_labels`) and creates them again. Changing a view is a change to this file, nothing more.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 # How much a licence family lets a user do with the weights, for comparing a derivative's licence
@@ -35,6 +36,7 @@ RULE_GATES: dict[str, str] = {
     "S1": "code+data information",
     "D0": "open data",
     "D1": "open data",
+    "B0": "lineage",
     "B1": "lineage",
     "B2": "lineage",
 }
@@ -74,15 +76,12 @@ class View:
         return f"DROP VIEW IF EXISTS {self.name}"
 
 
-def _latest_labels(code_licences: bool) -> View:
-    """`latest_labels`; before migration 0006 without the code licences."""
-    licences = "       e.inference_code_licence,\n       e.training_code_licence,\n" if code_licences else ""
-    return View(
-        "latest_labels",
-        "Latest label of every model",
-        "One row per model: the label of its current version, the deciding rule and gate, the open-washing flag, "
-        "the key evidence, and its downloads and likes as last crawled.",
-        f"""
+LATEST_LABELS = View(
+    "latest_labels",
+    "Latest label of every model",
+    "One row per model: the label of its current version, the deciding rule and gate, the open-washing flag, "
+    "the key evidence, and its downloads and likes as last crawled.",
+    f"""
 SELECT m.repo_id,
        m.author AS organisation,
        m.status,
@@ -107,8 +106,14 @@ SELECT m.repo_id,
        e.datasets_open,
        e.data_information,
        e.data_information_score,
-{licences}       (SELECT COUNT(*) FROM version_datasets vd WHERE vd.version_id = v.id) AS datasets_declared,
+       e.inference_code_licence,
+       e.training_code_licence,
+       (SELECT COUNT(*) FROM version_datasets vd WHERE vd.version_id = v.id) AS datasets_declared,
        (SELECT COUNT(*) FROM version_bases vb WHERE vb.version_id = v.id) AS base_models,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM version_bases vb WHERE vb.version_id = v.id) THEN NULL
+            WHEN EXISTS (SELECT 1 FROM version_bases vb WHERE vb.version_id = v.id AND (vb.status IS NULL OR vb.status <> 'ok')) THEN 0
+            ELSE 1 END AS lineage_verified,
+       COALESCE(m.origin, 'listing') AS origin,
        lo.downloads,
        lo.likes,
        lo.run_id AS last_seen_run
@@ -118,11 +123,7 @@ JOIN labels l ON l.version_id = v.id
 LEFT JOIN evidence e ON e.version_id = v.id
 LEFT JOIN ({_LATEST_OBSERVATION}) lo ON lo.repo_id = m.repo_id
 """,
-    )
-
-
-LATEST_LABELS = _latest_labels(code_licences=True)
-LATEST_LABELS_0004 = _latest_labels(code_licences=False)
+)
 
 # A version's label as recorded at a run: its newest label event recorded at or before that run (a
 # version first labelled after the run that saw it, e.g. after `crawl --no-analyse`, takes its first).
@@ -227,9 +228,10 @@ WHERE c.previous_version_id <> c.version_id
 LINEAGE = View(
     "lineage",
     "Model lineage: derivative to base",
-    "One row per declared base model of each model's current version: the relation (finetune, adapter, "
-    "quantized, merge), both labels and licences, and whether the derivative's licence is looser than its base's "
-    "(licence laundering).",
+    "One row per base model of each model's current version: how it was named (declared, adapter or merge "
+    "config, config.json, the card's prose) and how sure that is, what it resolved to (after the Hub's "
+    "redirects and case) or why it could not be verified, both labels and licences, and whether the derivative's "
+    "licence is looser than its base's (licence laundering).",
     f"""
 SELECT m.repo_id,
        ml.label,
@@ -237,7 +239,12 @@ SELECT m.repo_id,
        me.licence_family,
        vb.relation,
        vb.base_id,
+       vb.source AS base_source,
+       vb.confidence AS base_confidence,
+       vb.resolved_id AS base_resolved_id,
+       COALESCE(vb.status, 'pending') AS base_status,
        CASE WHEN bm.repo_id IS NULL THEN 0 ELSE 1 END AS base_in_db,
+       bm.origin AS base_origin,
        bl.label AS base_label,
        be.licence AS base_licence,
        be.licence_family AS base_licence_family,
@@ -247,7 +254,7 @@ FROM models m
 JOIN version_bases vb ON vb.version_id = m.current_version_id
 LEFT JOIN labels ml ON ml.version_id = m.current_version_id
 LEFT JOIN evidence me ON me.version_id = m.current_version_id
-LEFT JOIN models bm ON bm.repo_id = vb.base_id
+LEFT JOIN models bm ON bm.repo_id = vb.resolved_id
 LEFT JOIN labels bl ON bl.version_id = bm.current_version_id
 LEFT JOIN evidence be ON be.version_id = bm.current_version_id
 """,
@@ -257,40 +264,36 @@ LEFT JOIN evidence be ON be.version_id = bm.current_version_id
 VIEWS: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 
 
-# As migrations 0004 created them, before the code licences (0006).
-VIEWS_0004: tuple[View, ...] = (LATEST_LABELS_0004, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
-
-# As migration 0002 created it, before label events (0004): the current label of each version.
-LABEL_HISTORY_0002 = View(
-    "label_history",
-    "Label of every model at every crawl",
-    "One row per model per crawl run: the version the run saw, its label, open-washing flag and licence, "
-    "and the downloads counted that day.",
-    """
-SELECT o.repo_id,
-       o.run_id,
-       r.started_at AS run_started_at,
-       SUBSTR(r.started_at, 1, 10) AS run_date,
-       o.version_id,
-       v.sha,
-       l.label,
-       l.rule,
-       l.open_washing,
-       e.licence,
-       e.licence_family,
-       o.downloads,
-       o.likes
-FROM observations o
-JOIN runs r ON r.id = o.run_id
-JOIN model_versions v ON v.id = o.version_id
-LEFT JOIN labels l ON l.version_id = o.version_id
-LEFT JOIN evidence e ON e.version_id = o.version_id
-""",
-)
-
-# The views exactly as migration 0002 created them.
-VIEWS_0002: tuple[View, ...] = (LATEST_LABELS_0004, LABEL_HISTORY_0002, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS)
+# Views earlier releases created that the current set no longer has (dropped by sync_views).
+RETIRED_VIEW_NAMES: tuple[str, ...] = ()
+
+
+def views_digest() -> str:
+    return hashlib.sha1("\n".join(f"{v.name}\n{v.sql}" for v in VIEWS).encode()).hexdigest()
+
+
+def sync_views(conn) -> bool:
+    """Create or replace the views when their SQL changed since the last sync. Returns whether it did."""
+    from sqlalchemy import text
+
+    wanted = views_digest()
+    stored = conn.execute(text("SELECT digest FROM schema_views WHERE name = '*'")).scalar()
+    if stored == wanted:
+        return False
+    drop_views(conn)
+    for view in VIEWS:
+        conn.execute(text(view.create_sql()))
+    conn.execute(text("DELETE FROM schema_views"))
+    conn.execute(text("INSERT INTO schema_views (name, digest) VALUES ('*', :d)"), {"d": wanted})
+    return True
+
+
+def drop_views(conn) -> None:
+    from sqlalchemy import text
+
+    for name in (*reversed(VIEW_NAMES), *RETIRED_VIEW_NAMES):
+        conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
 
 
 def datasette_metadata(database_names: tuple[str, ...] = ("hubscan", "hubscan-demo")) -> dict:

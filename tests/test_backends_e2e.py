@@ -24,7 +24,7 @@ from hubscan.cli import build_parser, main
 from replayhub import ReplayHub
 from replayhub.state import HubState
 from store import schema as s
-from store.analysis import derivatives_of, label_batches
+from store.analysis import label_batches
 from store.db import _alembic_config, open_engine
 from store.query import read_only_connection, read_only_engine
 from store.views import VIEW_NAMES
@@ -197,7 +197,7 @@ def test_query_reads_the_views_and_refuses_writes(crawled, capsys):
     assert sql_rows(crawled.url, "SELECT COUNT(*) FROM runs") == runs
 
 
-def test_lineage_passes_walk_any_number_of_versions_in_bounded_batches(crawled):
+def test_lineage_levels_walk_any_number_of_versions_in_bounded_batches(crawled):
     """More ids than either database takes as bound parameters (SQLite 32,766, PostgreSQL 65,535)."""
     engine = read_only_engine(crawled.url)
     try:
@@ -208,10 +208,6 @@ def test_lineage_passes_walk_any_number_of_versions_in_bounded_batches(crawled):
             seen = [w.version_id for batch in label_batches(conn, "another-rule-set", only_versions=bogus + labelled, batch=7) for w in batch]
             assert seen == labelled
             assert list(label_batches(conn, RULE_VERSION, only_versions=bogus + labelled)) == []
-            bases = sorted({r[0] for r in conn.execute(select(s.version_bases.c.base_id))})
-            assert derivatives_of(conn, [f"nobody/model-{i}" for i in range(70_000)] + bases) == sorted(
-                {r[0] for r in conn.execute(select(s.version_bases.c.version_id))}
-            )
     finally:
         engine.dispose()
 
@@ -232,8 +228,9 @@ def test_card_values_too_long_or_with_nul_are_stored_alike_on_both_backends(db_u
                                       "JOIN labels l ON l.version_id = m.current_version_id WHERE m.repo_id = 'odd/long-card-values'")[0]
     assert label == "Weights Available"
     assert licence == "l" * 64  # clipped to the column, NUL removed: the same on both backends
-    bases = sql_rows(db_url, "SELECT b.base_id FROM version_bases b JOIN models m ON m.current_version_id = b.version_id WHERE m.repo_id = 'odd/long-card-values'")
-    assert bases == [(odd_base[:256],)]  # both bases clip to one id
+    bases = sql_rows(db_url, "SELECT b.base_id, b.kind, b.status FROM version_bases b JOIN models m ON m.current_version_id = b.version_id WHERE m.repo_id = 'odd/long-card-values'")
+    # a 300-character name is no Hub id: recorded as invalid (never looked up); both values clip to one
+    assert bases == [(odd_base[:256], "invalid", "invalid")]
     records = {r["repo_id"]: r for r in export(db_url, capsys)}
     assert records["odd/long-card-values"]["base_model"] == [odd_base + "\0", odd_base + "\0second"]  # full values kept in the JSON
 

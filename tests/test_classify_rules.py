@@ -148,13 +148,24 @@ def test_quantized_re_upload_inherits_its_base_label_within_its_licence():
 
 
 def test_unknown_base_is_reported_not_guessed_and_cycles_are_not_followed():
-    unknown = BaseLabel("nobody/missing-base", "finetune", None)
+    unknown = BaseLabel("nobody/missing-base", "finetune", None, status="missing")
     labelled = label_of("mistralai/Mistral-7B-v0.1", (unknown,))
-    assert labelled.label == OPEN_WEIGHTS
-    assert any("not in the database" in n for n in labelled.decision.notes)
-    cyclic = BaseLabel("a/b", "finetune", WEIGHTS_AVAILABLE, "vendor-community", chain=("mistralai/Mistral-7B-v0.1",))
+    assert labelled.label == OPEN_WEIGHTS  # already at most Open Weights: an unverifiable base does not lower it
+    gate = next(g for g in labelled.decision.gates if g.name == "lineage")
+    assert gate.rule == "B0" and "does not exist on the Hub" in gate.reason
+    cyclic = BaseLabel("a/b", "finetune", None, status="cycle")
     labelled = label_of("mistralai/Mistral-7B-v0.1", (cyclic,))
     assert labelled.label == OPEN_WEIGHTS and any("cycle" in n for n in labelled.decision.notes)
+
+
+@pytest.mark.parametrize("status", ["pending", "unlabelled", "missing", "private", "disabled", "local-path", "url", "invalid", "error"])
+def test_an_unverifiable_base_caps_an_open_source_model_at_open_weights(status):
+    """B0: weights derived from a model no one can inspect cannot be shown to be open source."""
+    own = label_of("allenai/OLMo-7B")
+    assert own.label == OPEN_SOURCE_OPEN_DATA
+    labelled = label_of("allenai/OLMo-7B", (BaseLabel("someone/base", "finetune", None, status=status),))
+    assert (labelled.label, labelled.decision.rule, labelled.decision.capped_by) == (OPEN_WEIGHTS, "B0", "someone/base")
+    assert not labelled.open_washing  # no licence to compare: nothing is claimed about the base
 
 
 @pytest.mark.parametrize("repo_id", sorted(MODELS))

@@ -311,3 +311,8 @@ def test_a_quota_still_spent_after_its_reset_stops_rather_than_looping(github):
     with client_for(github, sleep=sleep) as client, pytest.raises(RateLimitStop, match="still spent"):
         client.get("/repos/acme/attic")
     assert len(waits) == 2 and github.count() == 3
+
+
+def test_a_malformed_api_url_is_a_clear_setting_error():
+    with pytest.raises(ValueError, match="HUBSCAN_GITHUB_API must be an http"):
+        settings_from_env({"GITHUB_TOKEN": "x", "HUBSCAN_GITHUB_API": "api.github.com"})

@@ -1,13 +1,14 @@
-"""researcher views: latest_labels, label_history, washing_flags, licence_changes, lineage
+"""researcher views (now created by store.views.sync_views after the migrations)
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24
+
+This revision first created the views. Views hold no data, so since 0005 they are kept out of the
+migrations: `store.db.open_engine` runs `store.views.sync_views` after migrating, which creates them,
+or replaces them when their SQL changed. A database that ran the original 0002 had its views dropped
+by 0005 and recreated by that sync; the end state is the same.
 """
-
-from alembic import op
-
-from store.views import VIEWS_0002 as VIEWS
 
 revision = "0002"
 down_revision = "0001"
@@ -16,10 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for view in VIEWS:
-        op.execute(view.create_sql())
+    pass
 
 
 def downgrade() -> None:
-    for view in reversed(VIEWS):
-        op.execute(view.drop_sql())
+    pass

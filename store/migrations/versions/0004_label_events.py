@@ -8,8 +8,6 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-from store.views import VIEWS_0002, VIEWS_0004 as VIEWS
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -39,16 +37,9 @@ def upgrade() -> None:
         "SELECT l.version_id, v.first_seen_run, l.classified_at, l.label, l.rule, l.rule_version, l.open_washing, l.washing_reasons "
         "FROM labels l JOIN model_versions v ON v.id = l.version_id ORDER BY l.version_id"
     )
-    for view in reversed(VIEWS_0002):
-        op.execute(view.drop_sql())
-    for view in VIEWS:
-        op.execute(view.create_sql())
+    # (the views that read label_events are created by store.views.sync_views after the migrations)
 
 
 def downgrade() -> None:
-    for view in reversed(VIEWS):
-        op.execute(view.drop_sql())
-    for view in VIEWS_0002:
-        op.execute(view.create_sql())
     op.drop_index("ix_label_events_version_run", table_name="label_events")
     op.drop_table("label_events")

@@ -1,17 +1,17 @@
 """linked code repositories (code_repos, version_code_repos), dataset cards, code licences, GitHub call counts
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-08
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from store.views import VIEWS, VIEWS_0004
+from store.views import drop_views
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -61,22 +61,16 @@ def upgrade() -> None:
     op.add_column("runs", sa.Column("github_not_modified", sa.Integer(), nullable=True))
     op.add_column("dataset_versions", sa.Column("readme_status", sa.String(length=16), nullable=True))
     op.add_column("dataset_versions", sa.Column("readme", sa.LargeBinary(), nullable=True))
-    # latest_labels reads the code licences: drop the views, add the columns, create them again
-    for view in reversed(VIEWS_0004):
-        op.execute(view.drop_sql())
+    # latest_labels reads these (store.views.sync_views recreates the views after the migrations)
+    drop_views(op.get_bind())
     op.add_column("evidence", sa.Column("inference_code_licence", sa.String(length=64), nullable=True))
     op.add_column("evidence", sa.Column("training_code_licence", sa.String(length=64), nullable=True))
-    for view in VIEWS:
-        op.execute(view.create_sql())
 
 
 def downgrade() -> None:
-    for view in reversed(VIEWS):
-        op.execute(view.drop_sql())
+    drop_views(op.get_bind())
     op.drop_column("evidence", "training_code_licence")
     op.drop_column("evidence", "inference_code_licence")
-    for view in VIEWS_0004:
-        op.execute(view.create_sql())
     op.drop_column("dataset_versions", "readme")
     op.drop_column("dataset_versions", "readme_status")
     op.drop_column("runs", "github_not_modified")
