@@ -178,14 +178,23 @@ def classify_model(ev: ModelEvidence, bases: Sequence[BaseLabel] = ()) -> Decisi
     lineage = tuple(b.repo_id for b in bases)
     if label != NO_WEIGHTS:
         licence_ceiling = WEIGHTS_AVAILABLE if rule in ("L1", "L2") else OPEN_SOURCE_OPEN_DATA
+        named = {ref.id.lower(): ref for ref in ev.base_model.bases}
         for base in bases:
             if base.status == "cycle" or base.repo_id == ev.repo_id:
                 notes.append(f"lineage cycle through {base.repo_id}: not followed")
                 continue
             if base.status != "ok" or base.label is None:
+                why = UNVERIFIED.get(base.status, "could not be verified")
+                ref = named.get(base.repo_id.lower())
+                if ref is not None and ref.family_licence is not None and ref.family_licence not in OPEN_FAMILIES:
+                    # the base cannot be checked, but its name says which restricted release it is
+                    if RANK[label] > RANK[WEIGHTS_AVAILABLE]:
+                        gates.append(Gate("licence", False, "L2", f"its base {base.repo_id} {why}, and its name says it is {ref.family}, whose licence ({ref.family_licence}) is not open", (f"base:{base.repo_id}",)))
+                        label, rule, capped_by = WEIGHTS_AVAILABLE, "L2", base.repo_id
+                        licence_ceiling = WEIGHTS_AVAILABLE
+                    continue
                 # B0: weights derived from a model no one can inspect: neither its licence nor its
                 # training code and data can be checked, so the system cannot be shown to be open source.
-                why = UNVERIFIED.get(base.status, "could not be verified")
                 if RANK[label] > RANK[OPEN_WEIGHTS]:
                     gates.append(Gate("lineage", False, "B0", f"capped at Open Weights: its base {base.repo_id} {why}", (f"base:{base.repo_id}",)))
                     label, rule, capped_by = OPEN_WEIGHTS, "B0", base.repo_id

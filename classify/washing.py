@@ -34,9 +34,13 @@ def washing_reasons(ev: ModelEvidence, label: str, bases: Sequence[BaseLabel] = 
         reasons.append(f"W-OW: claims \"{c.phrase}\" ({c.source}) but its licence is not open: \"{c.sentence}\"")
     if ev.licence.open_basis is not None:
         declared = ev.licence.name or ev.licence.hub_id
+        named = {ref.id.lower(): ref for ref in ev.base_model.bases}
         for base in bases:
             if base.status != "ok":
-                continue  # an unverifiable base proves nothing either way (rule B0 says so in the gates)
+                ref = named.get(base.repo_id.lower())
+                if ref is not None and ref.family_licence is not None and ref.family_licence not in OPEN_FAMILIES:
+                    reasons.append(f"W-LAUNDER: declares {declared}, but its base {base.repo_id} is named as {ref.family}, whose licence is not open ({ref.family_licence})")
+                continue  # otherwise an unverifiable base proves nothing either way (rule B0 says so in the gates)
             if base.licence_family is not None and base.licence_family not in OPEN_FAMILIES:
                 reasons.append(f"W-LAUNDER: declares {declared}, but its base {base.repo_id} is not under an open licence ({base.licence_family})")
             elif base.label == WEIGHTS_AVAILABLE:

@@ -9,6 +9,7 @@ with exponential backoff + jitter, honouring `Retry-After` and the `RateLimit` h
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -23,6 +24,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from .quota import QuotaPacer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)  # retries are INFO: hubscan shows them on a terminal (hubscan/feedback.py)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -105,8 +107,8 @@ class HubHttp:
     def headers(self) -> dict[str, str]:
         return build_hf_headers(token=self._token)
 
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run `fn` (which raises HfHubHTTPError / httpx2 errors) under the retry policy."""
+    def call(self, fn: Callable[[], T], what: str = "a Hub request") -> T:
+        """Run `fn` (which raises HfHubHTTPError / httpx2 errors) under the retry policy; `what` names it in logs."""
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -120,6 +122,11 @@ class HubHttp:
             exc = state.outcome.exception() if state.outcome else None
             response = getattr(exc, "response", None)
             self.stats.retried(response.status_code if response is not None else None)
+            wait_s = state.next_action.sleep if state.next_action is not None else 0.0
+            log.info(
+                "%s: attempt %d of %d failed (%s); next attempt in %.1f s",
+                what, state.attempt_number, self.policy.attempts, failure(exc), wait_s,
+            )
 
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.attempts),
@@ -146,7 +153,16 @@ class HubHttp:
                 body, truncated = _read_bounded(response, max_bytes)
                 return Fetched(response=response, body=body, truncated=truncated)
 
-        return self.call(once)
+        return self.call(once, what=f"GET {url}")
+
+
+def failure(exc: BaseException | None) -> str:
+    """A retried failure in a few words: `HTTP 503`, `ConnectError: [Errno 111] Connection refused`."""
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code}"
+    text = str(exc).strip().splitlines()[0] if exc is not None and str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ listing's `expand` fields), through the crawl's retry and quota machinery; the H
 old id is followed and remembered as an alias, so the next lookup costs nothing. Each distinct base
 is asked about at most once per run, and again only when due (`refresh_days`, like datasets).
 
-A second, budgeted look: a model under an open licence that names no base at all but carries a tag a
-training tool puts on fine-tunes (`generated_from_trainer`, `trl`, ...: policy/lineage.yaml) may say in
-its `config.json` where it was loaded from (`_name_or_path`); that small file is fetched for at most
-`config_budget` such versions per run, newest first.
+A second, budgeted look: a model under an open licence that names no base at all may still be a
+fine-tune whose `config.json` says where it was loaded from (`_name_or_path`); that small file (one
+resolver call) is fetched for at most `config_budget` such versions per run, newest first, so a first
+crawl spreads the cost over several nights.
 
 Each round stores what it learnt; the caller re-extracts evidence between rounds (new bases may name
 bases of their own) until nothing new is found or `MAX_ROUNDS` is reached.
@@ -202,11 +202,9 @@ class LineageStage:
         budget = self.config_budget - self.stats.configs
         if budget <= 0:
             return []
-        rules = policy.load("lineage")
+        names = policy.load("lineage")["files"]["model_config"]
         with self.engine.connect() as conn:
-            candidates = lineage_store.config_candidates(
-                conn, rules["files"]["model_config"], budget, frozenset(rules["config_look_tags"])
-            )
+            candidates = lineage_store.config_candidates(conn, names, budget)
         if self.owns is not None:
             candidates = [c for c in candidates if self.owns(c.repo_id)]
         if not candidates:

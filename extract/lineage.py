@@ -20,10 +20,9 @@ from typing import Any, Mapping, Sequence
 import policy
 
 from .card import ParsedCard
-from .licence_catalog import hub_entry
 from .lineage_files import adapter_base, config_name_or_path, merge_models
 from .lineage_ids import base_key, normalise_base
-from .lineage_text import family_licence, says_from_scratch, statements
+from .lineage_text import family_licence, family_of_name, says_from_scratch, statements
 from .types import BaseModelEvidence, BaseRef, Finding, LicenceFamily
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
@@ -59,9 +58,11 @@ class _Bases:
         key = base_key(value) if kind == "hub-id" else value
         if key == self.own_key or key in self.refs:
             return
+        family = family_of_name(value)
         self.refs[key] = BaseRef(
             id=value, relation=relation, source=source, kind=kind, confidence=confidence,  # type: ignore[arg-type]
             raw=raw.strip()[:200] if raw.strip() != value else None,
+            family=family, family_licence=family_licence(family) if family else None,
         )
 
     def has_hub_ids(self) -> bool:
@@ -152,27 +153,22 @@ def base_model_evidence(
     )
 
 
-def _licence_family(licence_id: str | None) -> LicenceFamily | None:
-    entry = hub_entry(licence_id) if licence_id else None
-    return entry.family if entry is not None else None
-
-
 def _inferred(
     families: list[tuple[str, str]], tags: Sequence[str], card_data: Mapping[str, Any], from_scratch: bool, conf: Mapping[str, float]
 ) -> tuple[str | None, LicenceFamily | None, Finding | None]:
     """A restricted family the card names, else one a version-specific tag names (not when from scratch)."""
     for family, sentence in families:
-        licence = _licence_family(family_licence(family))
+        licence = family_licence(family)
         if licence is not None:
             return family, licence, Finding("card", f"the card says it was built from {family}, whose licence governs derivatives: \"{sentence}\"", conf["card_family"])
     if from_scratch:
         return None, None, None
-    by_tag = {t: (f["family"], f["licence"]) for f in policy.load("lineage")["families"] for t in f["tags"]}
+    by_tag = {t: f["family"] for f in policy.load("lineage")["families"] for t in f["tags"]}
     for tag in [*tags, *_as_list(card_data.get("tags"))]:
         key = tag.lower() if isinstance(tag, str) else ""
         if key in by_tag:
-            family, licence_id = by_tag[key]
-            licence = _licence_family(licence_id)
+            family = by_tag[key]
+            licence = family_licence(family)
             if licence is not None:
                 return family, licence, Finding(
                     f"tag:{tag}",

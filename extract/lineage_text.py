@@ -16,13 +16,17 @@ from typing import Iterable
 import policy
 
 from .card import ParsedCard
+from .licence_catalog import hub_entry
 from .lineage_ids import normalise_base
-from .types import BaseRelation
+from .types import BaseRelation, LicenceFamily
 
 MAX_CHARS = 200_000  # card text read for statements
 MAX_FOUND = 16
 _WINDOW = 90  # characters after a cue in which the base must start
 _AFTER_NAME = 28  # characters after the named base that may still turn it into an architecture
+_DATA_BEFORE = re.compile(
+    r"\b(?:data|datasets?|corpus|corpora|samples|examples|instructions|annotations|prompts|texts?|tokenizer|vocabulary)\b[^.;]{0,40}\Z", re.I
+)
 _STOP = re.compile(r"[.;!?](?:\s|$)")
 _PROSE = frozenset({"paragraph", "list_item", "heading", "quote"})
 
@@ -43,7 +47,8 @@ class _Rules:
     relation_of: tuple[tuple[re.Pattern[str], BaseRelation], ...]
     not_weights: re.Pattern[str]
     from_scratch: re.Pattern[str]
-    families: tuple[tuple[re.Pattern[str], str, str], ...]  # (name pattern, family, licence id)
+    families: tuple[tuple[re.Pattern[str], str], ...]  # (name after a cue, family)
+    names: tuple[tuple[re.Pattern[str], str], ...]  # (a repository name that starts with it, family)
 
 
 @functools.cache
@@ -54,16 +59,18 @@ def rules() -> _Rules:
     )
     cues = "|".join(f"(?:{cue})" for entry in data["statements"] for cue in entry["cues"])
     families = tuple(
-        (re.compile(r"[*_`\"'\[(]*(?:the\s+|an?\s+)?(?:" + "|".join(f["names"]) + r")(?![\w.])", re.I), f["family"], f["licence"])
+        (re.compile(r"[*_`\"'\[(]*(?:the\s+|an?\s+)?(?:" + "|".join(f["names"]) + r")(?![\w.])", re.I), f["family"])
         for f in data["families"]
         if f["names"]
     )
+    names = tuple((re.compile(r"(?:" + "|".join(f["names"]) + r")(?![\w.])", re.I), f["family"]) for f in data["families"] if f["names"])
     return _Rules(
         cue=re.compile(r"\b(?:" + cues + r")\b", re.I),
         relation_of=relation_of,
         not_weights=re.compile(r"\b(?:" + "|".join(data["not_weights_words"]) + r")\b", re.I),
         from_scratch=re.compile(r"\b(?:" + "|".join(data["from_scratch"]) + r")\b", re.I),
         families=families,
+        names=names,
     )
 
 
@@ -116,6 +123,8 @@ def statements(card: ParsedCard) -> list[Statement]:
         for m in r.cue.finditer(text):
             if len(found) >= MAX_FOUND:
                 return found
+            if _DATA_BEFORE.search(text, max(0, m.start() - 60), m.start()):
+                continue  # "the training data was derived from ...": a statement about data
             after = text[m.end() : m.end() + _WINDOW]
             relation = _relation(m.group(0))
             sentence = " ".join(text[m.start() : _clause_end(text, m.end())].split())[:300]
@@ -141,7 +150,7 @@ def _base_after(after: str, linked: dict[str, str]) -> tuple[str, str, int] | No
         if kind == "hub-id":
             return value, "id", ident.end()
     stripped = len(after) - len(after.lstrip())
-    for pattern, family, _licence in rules().families:
+    for pattern, family in rules().families:
         fm = pattern.match(after, stripped)
         if fm is not None:
             return family, "family", fm.end()
@@ -173,11 +182,23 @@ def _linked_base(after: str, linked: dict[str, str]) -> tuple[str, str, int] | N
     return None
 
 
-def family_licence(family: str) -> str | None:
-    """The Hub licence id of a restricted family named in policy/lineage.yaml."""
+def family_licence(family: str) -> LicenceFamily | None:
+    """The licence family of a restricted model family named in policy/lineage.yaml."""
     for entry in policy.load("lineage")["families"]:
         if entry["family"] == family:
-            return entry["licence"]
+            if "licence_family" in entry:
+                return entry["licence_family"]
+            licence = hub_entry(entry["licence"])
+            return licence.family if licence is not None else None
+    return None
+
+
+def family_of_name(repo_name: str) -> str | None:
+    """The restricted family a repository or path name starts with ("Llama-2-7b-hf", "llama-7b-hf")."""
+    last = repo_name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1][:200]
+    for pattern, family in rules().names:
+        if pattern.match(last):
+            return family
     return None
 
 

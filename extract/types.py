@@ -222,6 +222,10 @@ class BaseRef:
     kind: BaseKind = "hub-id"
     confidence: float = 1.0
     raw: str | None = None  # as written, when normalising changed it (a huggingface.co URL, a path)
+    # a restricted family its name says it belongs to ("llama-7b-hf": LLaMA), used when the base itself
+    # cannot be verified (a local path, a deleted repo)
+    family: str | None = None
+    family_licence: LicenceFamily | None = None
 
 
 @dataclass(frozen=True)

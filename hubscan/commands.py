@@ -5,29 +5,24 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from crawler.listing import ListingQuery
-from crawler.http import RetryPolicy
-from crawler.run import DEFAULT_ENDPOINT, CrawlConfig, CrawlError, CrawlLocked, CrawlSummary
-from crawler.run import crawl as run_crawl
-from store.db import open_engine
+from .errors import CrawlFailed, NotFound, UnusablePath, UsageError
 
-
-class UserError(Exception):
-    """A problem the user can fix (bad argument, unknown model, ...): printed without a traceback."""
+if TYPE_CHECKING:
+    from crawler.http import RetryPolicy
+    from crawler.run import CrawlSummary
 
 
-def database(url: str | None):
-    """A migrated engine, or a clear message when the database cannot be opened (no traceback)."""
-    from sqlalchemy.exc import SQLAlchemyError
+def database(url: str | None, *, create: bool = False):
+    """A migrated engine on an existing database (`create=True`: the crawl may start a new one).
 
-    try:
-        return open_engine(url)
-    except SQLAlchemyError as exc:
-        message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise UserError(f"cannot open the database: {message}") from exc
+    store.db raises DatabaseUnavailable (a missing file, no driver, an unreachable server, not a
+    hubscan database) with a message naming the database; hubscan.cli prints it and exits 2.
+    """
+    from store.db import open_engine
+
+    return open_engine(url, create=create)
 
 
 @contextmanager
@@ -51,7 +46,7 @@ def progress_display(enabled: bool | None = None) -> Iterator:
         yield advance
 
 
-def summary_line(summary: CrawlSummary) -> str:
+def summary_line(summary: "CrawlSummary") -> str:
     how = f"{summary.mode} sweep" + (", resumed" if summary.resumed else "")
     return (
         f"run {summary.run_id} {summary.status} ({how}): {summary.models_seen} models, {summary.versions_new} new versions, "
@@ -63,31 +58,40 @@ def summary_line(summary: CrawlSummary) -> str:
 
 
 def crawl(args) -> int:
-    endpoint = (args.endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+    from crawler.listing import ListingQuery
+    from crawler.run import DEFAULT_ENDPOINT, CrawlConfig, CrawlError, CrawlLocked
+    from crawler.run import crawl as run_crawl
+
+    from .feedback import retry_feedback
+
+    endpoint = checked_endpoint(args.endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT)
     if args.limit is not None and args.limit < 1:
-        raise UserError("--limit must be at least 1")
-    engine = database(args.db)
+        raise UsageError("--limit must be at least 1")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if args.full_every_days < 0:
+        raise UsageError("--full-every-days must not be negative")
     config = CrawlConfig(
         endpoint=endpoint,
         query=ListingQuery(author=args.author, search=args.search, limit=args.limit),
-        workers=max(1, args.workers),
+        workers=args.workers,
         retry=retry_policy_from_env(),
         mode=args.mode,
         full_every_days=args.full_every_days,
         shard=_shard(args.shard),
     )
-    analysed: list = []
     github = None if args.no_analyse or args.no_github else github_settings()
+    engine = database(args.db, create=True)
+    analysed: list = []
     try:
-        with progress_display() as progress:
+        with retry_feedback(endpoint), progress_display() as progress:
             summary = run_crawl(engine, config, progress, after_walk=None if args.no_analyse else analyser(engine, config, analysed, github))
     except CrawlLocked as exc:
         # a cron overlap: not a failure, nothing to do
         print(f"hubscan: {exc}; not starting a second crawl", file=sys.stderr)
         return 0
     except CrawlError as exc:
-        print(f"hubscan: {exc}", file=sys.stderr)
-        return 1
+        raise CrawlFailed(f"{exc} (endpoint {endpoint})") from exc
     if analysed:
         print(analysed[0].line())
         summary.problems = _run_problems(engine, summary.run_id)
@@ -95,7 +99,7 @@ def crawl(args) -> int:
     return 0
 
 
-def analyser(engine, config: CrawlConfig, results: list, github=None):
+def analyser(engine, config, results: list, github=None):
     """The crawl's analysis (extraction, lineage closure, linked code repositories when `github`
     settings are given, labels), run under its lock; appends its result."""
 
@@ -114,6 +118,32 @@ def analyser(engine, config: CrawlConfig, results: list, github=None):
     return analyse_run
 
 
+def github_settings():
+    """GitHub checks of linked code repositories: on when GITHUB_TOKEN is set (docs/code-evidence.md)."""
+    from crawler.github import settings_from_env
+
+    try:
+        return settings_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def checked_endpoint(url: str) -> str:
+    """The Hub URL without its trailing slash, or a UsageError before anything is recorded."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if "@" in parts.netloc:  # checked first: a message must never echo a password
+        raise UsageError("bad --endpoint: a token or password does not belong in the URL (use HF_TOKEN)")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        raise UsageError(f"bad --endpoint {url!r}: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"bad --endpoint {url!r}: expected an http(s) URL such as https://huggingface.co")
+    return url.strip().rstrip("/")
+
+
 def _shard(spec: str | None):
     if not spec:
         return None
@@ -122,7 +152,7 @@ def _shard(spec: str | None):
     try:
         return Shard.parse(spec)
     except ValueError as exc:
-        raise UserError(str(exc)) from exc
+        raise UsageError(f"bad --shard {spec!r}: {exc}") from exc
 
 
 def _run_problems(engine, run_id: int) -> int:
@@ -131,24 +161,16 @@ def _run_problems(engine, run_id: int) -> int:
     return run_problem_count(engine, run_id)
 
 
-def retry_policy_from_env() -> RetryPolicy:
+def retry_policy_from_env() -> "RetryPolicy":
     """HUBSCAN_RETRY_ATTEMPTS / HUBSCAN_RETRY_BASE_SECONDS tune the backoff (tests use short waits)."""
+    from crawler.http import RetryPolicy
+
     try:
         attempts = int(os.environ.get("HUBSCAN_RETRY_ATTEMPTS", RetryPolicy.attempts))
         base = float(os.environ.get("HUBSCAN_RETRY_BASE_SECONDS", RetryPolicy.base_seconds))
     except ValueError as exc:
-        raise UserError(f"bad retry setting: {exc}") from exc
+        raise UsageError(f"bad retry setting: {exc}") from exc
     return RetryPolicy(attempts=max(1, attempts), base_seconds=max(0.0, base))
-
-
-def github_settings():
-    """GitHub checks of linked code repositories: on when GITHUB_TOKEN is set (docs/code-evidence.md)."""
-    from crawler.github import settings_from_env
-
-    try:
-        return settings_from_env()
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
 
 
 def status(args) -> int:
@@ -193,6 +215,7 @@ def classify(args) -> int:
 
 def explain(args) -> int:
     from store.export import label_events_of, latest_records
+    from store.status import similar_repo_ids
 
     from .explain import render_explanation
 
@@ -201,127 +224,80 @@ def explain(args) -> int:
         record = next(latest_records(conn, repo_id=args.repo_id), None)
         events = label_events_of(conn, args.repo_id)
     if record is None:
-        raise UserError(f"{args.repo_id} has no label in the database (crawl it first, or check the id)")
+        similar = similar_repo_ids(engine, args.repo_id)
+        hint = f"; did you mean {' or '.join(similar)}?" if similar else " (crawl it first, or check the id)"
+        raise NotFound(f"{args.repo_id} has no label in the database{hint}")
     print(render_explanation(record, events))
     return 0
 
 
 def export(args) -> int:
+    from pathlib import Path
+
+    if args.format == "parquet":
+        if not args.output or (Path(args.output).exists() and not Path(args.output).is_dir()):
+            raise UsageError("--format parquet writes several files: give a directory with --output DIR")
+        try:
+            from store.parquet import write_parquet
+        except ImportError as exc:
+            raise UsageError(f"Parquet export needs pyarrow ({exc}): pip install -e '.[parquet]' in the hubscan repository") from exc
+        engine = database(args.db)
+        writable_directory(Path(args.output), "--output")
+        for written in write_parquet(engine, Path(args.output)):
+            print(f"{written.name:<14} {written.rows:>9} rows  {written.path}")
+        return 0
+    engine = database(args.db)
+    if not args.output:
+        _write_records(engine, args.format, sys.stdout)
+        return 0
+    target = Path(args.output)
+    if target.is_dir():
+        raise UnusablePath(f"--output {target} is a directory: name a file (or use --format parquet)")
+    try:
+        out = open(target, "w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise UnusablePath(f"cannot write --output {target}: {exc.strerror or exc}") from exc
+    with out:
+        _write_records(engine, args.format, out)
+    return 0
+
+
+def _write_records(engine, fmt: str, out) -> None:
     import csv
     import json
 
     from store.export import EXPORT_KEYS, latest_records, public
 
-    if args.format == "parquet":
-        from pathlib import Path
-
-        if not args.output or (Path(args.output).exists() and not Path(args.output).is_dir()):
-            raise UserError("--format parquet writes several files: give a directory with --output DIR")
-        try:
-            from store.parquet import write_parquet
-        except ImportError as exc:
-            raise UserError(f"Parquet export needs pyarrow ({exc}): pip install 'hubscan[parquet]'") from exc
-        for written in write_parquet(database(args.db), Path(args.output)):
-            print(f"{written.name:<14} {written.rows:>9} rows  {written.path}")
-        return 0
-    engine = database(args.db)
-    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
-    try:
-        with engine.connect() as conn:
-            records = (public(r) for r in latest_records(conn))
-            if args.format == "jsonl":
-                for record in records:
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            else:
-                writer = csv.DictWriter(out, fieldnames=EXPORT_KEYS)
-                writer.writeheader()
-                for record in records:
-                    writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in record.items()})
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    return 0
+    with engine.connect() as conn:
+        records = (public(r) for r in latest_records(conn))
+        if fmt == "jsonl":
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.DictWriter(out, fieldnames=EXPORT_KEYS)
+            writer.writeheader()
+            for record in records:
+                writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in record.items()})
+    out.flush()
 
 
-DEMO_TOKEN = "hf_hubscan_demo_not_a_secret"
+def writable_directory(path, option: str) -> None:
+    """Raise UnusablePath naming `path` unless it is, or can be created as, a directory we may write into.
+
+    Nothing is created here: a command refused later (a bad --week) leaves no empty directory behind.
+    """
+    if path.exists() and not path.is_dir():
+        raise UnusablePath(f"{option} {path} is a file, not a directory")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UnusablePath(f"cannot create {option} directory {path}: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UnusablePath(f"cannot write into {option} directory {path}: permission denied on {existing}")
 
 
 def demo(args) -> int:
-    from pathlib import Path
+    from .demo import run_demo
 
-    from replayhub import ReplayHub
-    from replayhub.state import HubState
-
-    snapshot = Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_hub.json"
-    if not snapshot.exists():
-        raise UserError(f"the bundled snapshot is missing ({snapshot}); reinstall hubscan")
-    db_path = Path(args.db)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    engine = open_engine(str(db_path))
-    state = HubState.from_fixture(snapshot)
-    # The demo crawler account has accepted every gate (as a production crawler account would for
-    # auto-gated models), so gated cards are read too. This made-up token only opens the local
-    # replay hub; a user's real HF_TOKEN is never sent to it.
-    with ReplayHub(state, tokens={DEMO_TOKEN: {"user": "hubscan-demo", "gated": ["*"]}}) as hub, _demo_github() as github:
-        print(f"replay hub serving {sum(1 for _ in state.repo_ids('model'))} models of the bundled snapshot at {hub.url}")
-        config = CrawlConfig(endpoint=hub.url, token=DEMO_TOKEN, retry=retry_policy_from_env())
-        analysed: list = []
-        try:
-            with progress_display() as progress:
-                summary = run_crawl(engine, config, progress, after_walk=analyser(engine, config, analysed, github))
-        except CrawlError as exc:
-            print(f"hubscan: {exc}", file=sys.stderr)
-            return 1
-    summary.problems = _run_problems(engine, summary.run_id)
-    print(summary_line(summary))
-    print(analysed[0].line())
-    print_stored(engine)
-    from reports import write_trend_report, write_washing_report
-
-    out_dir = db_path.resolve().parent / "hubscan-demo-reports"
-    washing = write_washing_report(engine, out_dir)
-    trends = write_trend_report(engine, out_dir)
-    print(f"\ndatabase: {db_path.resolve()}  (try: hubscan explain <repo_id> --db {db_path})")
-    print(f"open-washing report: {washing['html']}  (Markdown {washing['markdown'].name}, CSV {washing['csv'].name})")
-    print(f"trend report: {trends['html']}")
-    return 0
-
-
-@contextmanager
-def _demo_github():
-    """The demo's own loopback GitHub when a snapshot of the linked repositories is bundled
-    (replayhub/data/demo_github.json), else no GitHub stage at all: the demo never reaches
-    api.github.com, whatever GITHUB_TOKEN or HUBSCAN_GITHUB_API say."""
-    from crawler.github import GitHubPolicy, GitHubSettings
-    from replayhub.github import ReplayGitHub
-
-    snapshot = DEMO_GITHUB
-    if not snapshot.exists():
-        yield None
-        return
-    retry = retry_policy_from_env()
-    with ReplayGitHub(snapshot, tokens={DEMO_GITHUB_TOKEN}) as github:
-        policy = GitHubPolicy(attempts=retry.attempts, base_seconds=retry.base_seconds, secondary_seconds=60.0 * retry.base_seconds,
-                              max_wait_seconds=5.0)
-        yield GitHubSettings(api=github.url, token=DEMO_GITHUB_TOKEN, policy=policy)
-
-
-DEMO_GITHUB_TOKEN = "ghp_hubscan_demo_not_a_secret"
-DEMO_GITHUB = Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_github.json"
-
-
-def print_stored(engine) -> None:
-    from collections import Counter
-
-    from store.export import latest_records
-
-    with engine.connect() as conn:
-        records = [r for r in latest_records(conn)]
-    print(f"\n{'model':<52} {'licence':<26} {'label':<26} washing")
-    for r in sorted(records, key=lambda r: (-(r['downloads'] or 0), r['repo_id'])):
-        licence = str(r["licence"] or "-")[:25]
-        print(f"{r['repo_id'][:51]:<52} {licence:<26} {r['label']:<26} {'YES' if r['open_washing'] else ''}")
-    counts = Counter(r["label"] for r in records)
-    print("\nlabels: " + ", ".join(f"{label}: {n}" for label, n in counts.most_common()))
-    print(f"open-washing flagged: {sum(1 for r in records if r['open_washing'])}")
+    return run_demo(args)

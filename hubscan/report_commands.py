@@ -5,27 +5,30 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from .commands import UserError
+from .commands import writable_directory
+from .errors import UsageError
 
 
 def _read_only_engine(db: str | None):
+    """A read-only engine on an existing database; store raises DatabaseUnavailable naming what is wrong."""
+    from store.db import DatabaseMissing, DatabaseUnavailable, describe, first_line, normalise_url
     from store.query import read_only_engine
 
     try:
         engine = read_only_engine(db)
-    except FileNotFoundError as exc:
-        raise UserError(f"{exc} (crawl first, or pass --db)") from exc
-    if engine.dialect.name != "sqlite":
-        # A server database has no file to check: an unreachable server or a missing database
-        # should read like the missing file does, not as a traceback.
-        try:
-            with engine.connect():
-                pass
-        except SQLAlchemyError as exc:
-            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise UserError(f"cannot open the database: {message}") from exc
+    except DatabaseMissing as exc:
+        raise DatabaseMissing(f"{exc} (crawl first, or pass --db)") from exc
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    # Connect now, so an unreachable server, an unreadable file or a file that is no hubscan
+    # database reads as one line instead of failing half-way through a report.
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("runs"):
+                raise DatabaseUnavailable(f"{describe(normalise_url(db))} is not a hubscan database (no hubscan tables)")
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"cannot open the database {describe(normalise_url(db))}: {first_line(exc)}") from exc
     return engine
 
 
@@ -36,42 +39,38 @@ def _print_files(title: str, files: dict[str, Path]) -> None:
 
 
 def report_washing(args) -> int:
-    from reports import ReportError, write_washing_report
+    from reports import write_washing_report
 
     engine = _read_only_engine(args.db)
-    try:
-        files = write_washing_report(engine, Path(args.out), week=args.week)
-    except ReportError as exc:
-        raise UserError(str(exc)) from exc
+    writable_directory(Path(args.out), "--out")
+    files = write_washing_report(engine, Path(args.out), week=args.week)
     _print_files(f"open-washing report written to {Path(args.out).resolve()}:", files)
     return 0
 
 
 def report_trends(args) -> int:
-    from reports import ReportError, write_trend_report
+    from reports import write_trend_report
 
     engine = _read_only_engine(args.db)
-    try:
-        files = write_trend_report(engine, Path(args.out), since=args.since)
-    except ReportError as exc:
-        raise UserError(str(exc)) from exc
+    writable_directory(Path(args.out), "--out")
+    files = write_trend_report(engine, Path(args.out), since=args.since)
     _print_files(f"trend report written to {Path(args.out).resolve()}:", files)
     return 0
 
 
 def query(args) -> int:
-    from store.query import FORMATTERS, QueryRefused, run_query
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import first_line
+    from store.query import FORMATTERS, run_query
 
     sql = sys.stdin.read() if args.sql == "-" else args.sql
     engine = _read_only_engine(args.db)
     try:
         result = run_query(engine, sql)
-    except QueryRefused as exc:
-        raise UserError(f"query refused: {exc}") from exc
     except SQLAlchemyError as exc:
         # The database's own message (syntax error, unknown column, read-only refusal), without a traceback.
-        message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise UserError(f"query failed: {message}") from exc
+        raise UsageError(f"query failed: {first_line(exc)}") from exc
     text = FORMATTERS[args.format](result)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

@@ -79,6 +79,14 @@ def _first_reason(facts: VersionFacts) -> str:
     return facts.reasons[0] if facts.reasons else ""
 
 
+def _label_detail(before: VersionFacts, after: VersionFacts, same_version: bool) -> str:
+    if before.licence != after.licence:
+        return f"licence {before.licence or 'none'} → {after.licence or 'none'}"
+    if same_version:  # the repo did not change: its base, a linked dataset or the rule set did
+        return f"relabelled, same version and licence ({after.licence or 'none'}): its base, a linked dataset or the rules changed"
+    return f"new version, same licence ({after.licence or 'none'})"
+
+
 def changes_between(conn: Connection, previous_run: int, current_run: int) -> Changes:
     o, m, le = s.observations, s.models, s.label_events
     now, prev = o.alias("now"), o.alias("prev")
@@ -132,7 +140,7 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
             cleared.append(Change(CLEARED_FLAG, r.repo_id, r.author, dl, before.label, after.label, "flag cleared", _first_reason(before)))
         if before.label != after.label and after.label is not None and before.label is not None:
             direction = _label_direction(before.label, after.label)
-            labels.append(Change(LABEL_CHANGE, r.repo_id, r.author, dl, before.label, after.label, direction, f"licence {before.licence or 'none'} → {after.licence or 'none'}"))
+            labels.append(Change(LABEL_CHANGE, r.repo_id, r.author, dl, before.label, after.label, direction, _label_detail(before, after, r.prev_v == r.now_v)))
         if before.licence != after.licence:
             direction = _licence_direction(before.licence_family, after.licence_family)
             licences.append(

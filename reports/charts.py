@@ -30,6 +30,7 @@ class Series:
     name: str
     values: tuple[float, ...]
     colour: str | None = None
+    counts: tuple[int, ...] | None = None  # models behind each value, when they differ from the chart's `counts`
 
 
 def colour_for(name: str, index: int) -> str:
@@ -98,15 +99,21 @@ def _no_data(title: str, css_class: str, width: int = 640) -> Markup:
 
 def stacked_columns(
     categories: Sequence[str], series: Sequence[Series], title: str, *, unit: str = "%", y_max: float = 100.0,
-    css_class: str = "stacked", width: int = 720,
+    css_class: str = "stacked", width: int = 720, counts: Sequence[int] | None = None, min_count: int = 0,
 ) -> Markup:
-    """Vertical stacked columns, one per category (e.g. crawl week), segments per series (e.g. label)."""
+    """Vertical stacked columns, one per category (e.g. crawl week), segments per series (e.g. label).
+
+    `counts` (models per category) are drawn as a strip of small bars under the axis, so a reader sees
+    how many models each column stands for; a column of fewer than `min_count` is drawn faded and
+    marked, and a category with none is left empty (a gap, not a zero).
+    """
     if not categories or not series:
         return _no_data(title, css_class, width)
     legend, legend_h = _legend(series, 60, 42, width - 70)
     x0, y0 = 60, 42 + legend_h
     plot_w, plot_h = width - x0 - 20, 220
-    height = y0 + plot_h + 60
+    strip_h = 44 if counts is not None else 0
+    height = y0 + plot_h + 60 + strip_h
     parts = legend + _y_axis(x0, y0, plot_w, plot_h, y_max, unit)
     step = plot_w / len(categories)
     bar_w = max(2.0, min(60.0, step * 0.7))
@@ -114,28 +121,56 @@ def stacked_columns(
     for ci, category in enumerate(categories):
         cx = x0 + step * ci + (step - bar_w) / 2
         top = y0 + plot_h
+        n = counts[ci] if counts is not None and ci < len(counts) else None
+        small = n is not None and 0 < n < min_count
+        faded = ' opacity="0.35"' if small else ""
         for si, s in enumerate(series):
             value = s.values[ci] if ci < len(s.values) else 0.0
             h = plot_h * (value / y_max) if y_max else 0.0
             if h <= 0:
                 continue
             top -= h
+            of_n = f" of {n:,} models" if n is not None else ""
             parts.append(
-                f'<rect class="segment" x="{cx:.1f}" y="{top:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{s.colour or colour_for(s.name, si)}"><title>{_e(category)}: {_e(s.name)} {_num(value)}{_e(unit)}</title></rect>'
+                f'<rect class="segment{" small" if small else ""}" x="{cx:.1f}" y="{top:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'fill="{s.colour or colour_for(s.name, si)}"{faded}><title>{_e(category)}: {_e(s.name)} {_num(value)}{_e(unit)}{of_n}</title></rect>'
             )
+        if small and bar_w >= 6:
+            parts.append(f'<text class="small-mark" x="{cx + bar_w / 2:.1f}" y="{top - 4:.1f}" text-anchor="middle" font-size="10" fill="#666666">†</text>')
         if ci % every == 0:
             parts.append(
                 f'<text x="{cx + bar_w / 2:.1f}" y="{y0 + plot_h + 16}" text-anchor="middle" fill="#444444">{_e(_short(category, 12))}</text>'
             )
+    if counts is not None:
+        parts += _count_strip(counts, [x0 + step * ci + (step - bar_w) / 2 for ci in range(len(categories))], bar_w, y0 + plot_h + 28, strip_h - 8, min_count)
     return _frame(width, height, title, parts, css_class)
+
+
+def _count_strip(counts: Sequence[int], xs: Sequence[float], bar_w: float, y: float, h: float, min_count: int) -> list[str]:
+    """Small grey bars, one per column: how many models each column (or point) stands for."""
+    top = max(counts, default=0) or 1
+    parts = [f'<text x="{xs[0] - 8 if xs else 0:.1f}" y="{y + h / 2 + 4:.1f}" text-anchor="end" fill="#444444" font-size="11">n</text>']
+    for x, n in zip(xs, counts):
+        bh = h * n / top
+        if n > 0:
+            fill = "#bbbbbb" if n < min_count else "#777777"
+            parts.append(f'<rect class="count" x="{x:.1f}" y="{y + h - bh:.1f}" width="{bar_w:.1f}" height="{max(bh, 1):.1f}" fill="{fill}"><title>{n:,} models</title></rect>')
+    parts.append(f'<text x="{xs[-1] + bar_w + 4 if xs else 0:.1f}" y="{y + 8:.1f}" fill="#444444" font-size="10">{_compact(top)}</text>')
+    return parts
 
 
 def lines(
     categories: Sequence[str], series: Sequence[Series], title: str, *, unit: str = "%", y_max: float | None = 100.0,
-    css_class: str = "lines", width: int = 720,
+    css_class: str = "lines", width: int = 720, counts: Sequence[int] | None = None, min_count: int = 0,
+    positions: Sequence[float] | None = None, ticks: Sequence[tuple[float, str]] | None = None,
 ) -> Markup:
-    """One line per series over the categories (e.g. crawl dates); a single point shows as a dot."""
+    """One line per series over the categories (e.g. crawl dates); a single point shows as a dot.
+
+    `positions` (0..1 per category) place the points on a true axis (dates at their distance) with
+    `ticks` as (position, label); by default categories are evenly spaced. With `counts`, a point of
+    fewer than `min_count` models is a hollow marker that no line runs through, a point of none is
+    left out (the line breaks), and a strip under the axis shows n per point.
+    """
     if not categories or not series:
         return _no_data(title, css_class, width)
     if y_max is None:
@@ -144,30 +179,69 @@ def lines(
     legend, legend_h = _legend(series, 60, 42, width - 70)
     x0, y0 = 60, 42 + legend_h
     plot_w, plot_h = width - x0 - 50, 200  # room on the right for the last axis label
-    height = y0 + plot_h + 60
+    strip_h = 44 if counts is not None else 0
+    height = y0 + plot_h + 60 + strip_h
     parts = legend + _y_axis(x0, y0, plot_w, plot_h, y_max, unit)
     n = len(categories)
+    if positions is None:
+        positions = [0.5] if n == 1 else [i / (n - 1) for i in range(n)]
+
+    pad = 16  # the first and last points keep clear of the y-axis labels
+
+    def at(position: float) -> float:
+        return x0 + pad + (plot_w - 2 * pad) * position
 
     def xy(i: int, value: float) -> tuple[float, float]:
-        x = x0 + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
-        y = y0 + plot_h - (plot_h * value / y_max if y_max else 0.0)
-        return x, y
+        return at(positions[i]), y0 + plot_h - (plot_h * value / y_max if y_max else 0.0)
 
-    every = _label_every(n, plot_w / max(n - 1, 1), max(len(_short(c, 12)) for c in categories))
-    for i, category in enumerate(categories):
-        if i % every == 0:
-            x, _ = xy(i, 0)
-            parts.append(f'<text x="{x:.1f}" y="{y0 + plot_h + 16}" text-anchor="middle" fill="#444444">{_e(_short(category, 12))}</text>')
+    if ticks is None:
+        every = _label_every(n, plot_w / max(n - 1, 1), max(len(_short(c, 12)) for c in categories))
+        ticks = [(positions[i], categories[i]) for i in range(n) if i % every == 0]
+    last_right = float("-inf")
+    for position, text in ticks:
+        x = at(position)
+        half = (6.5 * len(_short(text, 12)) + 8) / 2
+        if x - half < last_right:  # two crawls a few days apart: label the first only, never overprint
+            continue
+        last_right = x + half
+        parts.append(f'<line x1="{x:.1f}" y1="{y0 + plot_h}" x2="{x:.1f}" y2="{y0 + plot_h + 4}" stroke="#999999"/>')
+        parts.append(f'<text x="{x:.1f}" y="{y0 + plot_h + 16}" text-anchor="middle" fill="#444444">{_e(_short(text, 12))}</text>')
+
+    markers: list[str] = []  # drawn after every line, so no line hides a point
     for si, s in enumerate(series):
         colour = s.colour or colour_for(s.name, si)
-        points = [xy(i, v) for i, v in enumerate(s.values[:n])]
-        if len(points) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            parts.append(f'<polyline class="line" points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for (x, y), category, value in zip(points, categories, s.values):
-            parts.append(
-                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{_e(category)}: {_e(s.name)} {_num(value)}{_e(unit)}</title></circle>'
+        own = s.counts if s.counts is not None else counts
+
+        def weight(i: int, own=own) -> int | None:
+            return own[i] if own is not None and i < len(own) else None
+
+        run: list[tuple[float, float]] = []
+        runs: list[list[tuple[float, float]]] = [run]
+        for i, value in enumerate(s.values[:n]):
+            w = weight(i)
+            if w is not None and w < max(min_count, 1):
+                run = []  # a small or empty group breaks the line
+                runs.append(run)
+                if w == 0:
+                    continue
+            else:
+                run.append(xy(i, value))
+            x, y = xy(i, value)
+            of_n = f" of {w:,} models" if w is not None else ""
+            hollow = w is not None and w < min_count
+            fill = f'fill="#ffffff" stroke="{colour}" stroke-width="1.5"' if hollow else f'fill="{colour}"'
+            markers.append(
+                f'<circle class="point{" small" if hollow else ""}" cx="{x:.1f}" cy="{y:.1f}" r="3.5" {fill}><title>{_e(categories[i])}: {_e(s.name)} {_num(value)}{_e(unit)}{of_n}</title></circle>'
             )
+        for points in runs:
+            if len(points) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+                parts.append(f'<polyline class="line" points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+    parts += markers
+    if counts is not None:
+        xs = [xy(i, 0)[0] for i in range(n)]
+        bar_w = max(2.0, min(14.0, plot_w / max(n, 1) * 0.6))
+        parts += _count_strip(counts, [x - bar_w / 2 for x in xs], bar_w, y0 + plot_h + 28, strip_h - 8, min_count)
     return _frame(width, height, title, parts, css_class)
 
 

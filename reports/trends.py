@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Iterable
 
 from sqlalchemy import Connection, Engine, case, func, literal, or_, select, true
 
@@ -26,6 +27,11 @@ TOP_TIER = 1_000
 NO_CREATION_DATE = "unknown"
 # What the Hub shows as creation date for models older than its creation-date records.
 LEGACY_CREATION_MONTH = "2022-03"
+
+# Below this many models a group's shares are drawn faded (columns) or hollow (points), lines do not
+# run through it, and tables mark it: with 19 models or fewer, one model moves a share by 5 points or more.
+MIN_GROUP = 20
+GRANULARITIES = ("month", "quarter", "year")
 
 FACTS = ("no_licence", "datasets", "training_code", "data_information", "base_model")
 FACT_TITLES = {
@@ -92,6 +98,91 @@ class TrendReport:
     def latest(self, tier: str) -> Slice | None:
         dates = self.crawl_dates()
         return self.slice("crawl", tier, dates[-1]) if dates else None
+
+    @property
+    def granularity(self) -> str:
+        """Month, quarter or year: the finest at which most creation periods hold MIN_GROUP models or more."""
+        dated = [x for x in self.by_month if x.tier == self.tiers[0].key and x.key != NO_CREATION_DATE]
+        for granularity in GRANULARITIES[:-1]:
+            sizes: dict[str, int] = {}
+            for x in dated:
+                sizes[period_of(x.key, granularity)] = sizes.get(period_of(x.key, granularity), 0) + x.models
+            if sizes and sum(1 for n in sizes.values() if n >= MIN_GROUP) * 2 >= len(sizes):
+                return granularity
+        return GRANULARITIES[-1]
+
+    def periods(self, tier: str) -> list[tuple[str, "Slice | None"]]:
+        """Every creation period from the first to the last (empty ones as None: a gap, not a zero), then 'unknown'."""
+        granularity = self.granularity
+        grouped: dict[str, list[Slice]] = {}
+        for x in self.by_month:
+            if x.tier == tier:
+                key = x.key if x.key == NO_CREATION_DATE else period_of(x.key, granularity)
+                grouped.setdefault(key, []).append(x)
+        dated = sorted(k for k in grouped if k != NO_CREATION_DATE)
+        keys = period_range(dated[0], dated[-1], granularity) if dated else []
+        if NO_CREATION_DATE in grouped:
+            keys.append(NO_CREATION_DATE)
+        return [(k, merge(grouped[k], k) if k in grouped else None) for k in keys]
+
+
+def period_of(month: str, granularity: str) -> str:
+    """'2024-05' as its month, quarter ('2024-Q2') or year ('2024')."""
+    if granularity == "month":
+        return month
+    year, mm = month[:4], int(month[5:7])
+    return year if granularity == "year" else f"{year}-Q{(mm - 1) // 3 + 1}"
+
+
+def period_range(first: str, last: str, granularity: str) -> list[str]:
+    """Every period from `first` to `last`, both included (bounded: a century of months at most)."""
+    def index(key: str) -> int:
+        year = int(key[:4])
+        if granularity == "year":
+            return year
+        sub = int(key[6:]) - 1 if granularity == "quarter" else int(key[5:7]) - 1
+        return year * (4 if granularity == "quarter" else 12) + sub
+
+    def key_of(i: int) -> str:
+        if granularity == "year":
+            return str(i)
+        per = 4 if granularity == "quarter" else 12
+        year, sub = divmod(i, per)
+        return f"{year}-Q{sub + 1}" if granularity == "quarter" else f"{year}-{sub + 1:02d}"
+
+    start, end = index(first), index(last)
+    return [key_of(i) for i in range(start, min(end, start + 1200) + 1)]
+
+
+def merge(items: Iterable[Slice], key: str) -> Slice:
+    items = list(items)
+    labels: dict[str, int] = {}
+    facts = dict.fromkeys(FACTS, 0)
+    for x in items:
+        for label, n in x.label_counts.items():
+            labels[label] = labels.get(label, 0) + n
+        for fact in FACTS:
+            facts[fact] += x.facts.get(fact, 0)
+    return Slice(items[0].tier, key, items[0].run_id, sum(x.models for x in items), labels, facts)
+
+
+def date_axis(days: list[str]) -> tuple[list[float], list[tuple[float, str]]]:
+    """Positions (0..1) of crawl dates on a true time axis, and ticks: every date when there are few, else month starts."""
+    parsed = [date.fromisoformat(d) for d in days]
+    if len(parsed) == 1:
+        return [0.5], [(0.5, days[0])]
+    span = max((parsed[-1] - parsed[0]).days, 1)
+    positions = [(d - parsed[0]).days / span for d in parsed]
+    if len(parsed) <= 6:
+        return positions, list(zip(positions, days))
+    months = period_range(days[0][:7], days[-1][:7], "month")
+    step = max(1, -(-len(months) // 6))
+    ticks = []
+    for month in months[::step]:
+        first = date.fromisoformat(month + "-01")
+        if parsed[0] <= first <= parsed[-1]:
+            ticks.append(((first - parsed[0]).days / span, month))
+    return positions, ticks or [(0.0, days[0]), (1.0, days[-1])]
 
 
 def _tier_filter(tier: Tier, run_id: int):
@@ -177,30 +268,65 @@ def build_trend_report(engine: Engine, since: str | date | None = None, tiers: t
 
 def trend_charts(report: TrendReport) -> dict[str, charts.Markup]:
     labels = list(reversed(LABELS))
-    months, dates = report.months(), report.crawl_dates()
+    dates = report.crawl_dates()
+    positions, ticks = date_axis(dates) if dates else ([], [])
+    by = "month" if report.granularity == "month" else report.granularity
     out: dict[str, charts.Markup] = {}
 
-    def values(kind: str, tier: str, keys: list[str], get) -> tuple[float, ...]:
-        return tuple(get(sl) if (sl := report.slice(kind, tier, k)) is not None else 0.0 for k in keys)
+    def crawl_values(tier: str, get) -> tuple[float, ...]:
+        return tuple(get(sl) if (sl := report.slice("crawl", tier, d)) is not None else 0.0 for d in dates)
+
+    def crawl_counts(tier: str) -> list[int]:
+        return [sl.models if (sl := report.slice("crawl", tier, d)) is not None else 0 for d in dates]
+
+    def n_of(tier: str) -> str:
+        latest = report.latest(tier)
+        return f"n = {latest.models:,}" if latest else "n = 0"
 
     for tier in report.tiers:
-        month_series = [charts.Series(label, values("month", tier.key, months, lambda sl, l=label: sl.share(l))) for label in labels]
+        periods = report.periods(tier.key)
+        keys = [k for k, _ in periods]
+        counts = [sl.models if sl else 0 for _, sl in periods]
+
+        def period_values(get, periods=periods) -> tuple[float, ...]:
+            return tuple(get(sl) if sl is not None else 0.0 for _, sl in periods)
+
+        month_series = [charts.Series(label, period_values(lambda sl, l=label: sl.share(l))) for label in labels]
         out[f"month_{tier.key}"] = charts.stacked_columns(
-            months, month_series, f"Labels by month of creation: {tier.title}", css_class=f"by-month tier-{tier.key}"
+            keys, month_series, f"Labels by {by} of creation: {tier.title} ({n_of(tier.key)})",
+            css_class=f"by-month tier-{tier.key}", counts=counts, min_count=MIN_GROUP,
         )
-        crawl_series = [charts.Series(label, values("crawl", tier.key, dates, lambda sl, l=label: sl.share(l))) for label in labels]
-        out[f"crawl_{tier.key}"] = charts.lines(dates, crawl_series, f"Labels by crawl date: {tier.title}", css_class=f"by-crawl tier-{tier.key}")
-        facts = [charts.Series(FACT_TITLES[f], values("month", tier.key, months, lambda sl, f=f: sl.fact_share(f))) for f in FACTS[1:]]
-        out[f"declares_{tier.key}"] = charts.lines(months, facts, f"What models declare, by month of creation: {tier.title}", css_class=f"declares tier-{tier.key}")
+        crawl_series = [charts.Series(label, crawl_values(tier.key, lambda sl, l=label: sl.share(l))) for label in labels]
+        out[f"crawl_{tier.key}"] = charts.lines(
+            dates, crawl_series, f"Labels by crawl date: {tier.title} ({n_of(tier.key)})", css_class=f"by-crawl tier-{tier.key}",
+            counts=crawl_counts(tier.key), min_count=MIN_GROUP, positions=positions, ticks=ticks,
+        )
+        facts = [charts.Series(FACT_TITLES[f], period_values(lambda sl, f=f: sl.fact_share(f))) for f in FACTS[1:]]
+        out[f"declares_{tier.key}"] = charts.lines(
+            keys, facts, f"What models declare, by {by} of creation: {tier.title} ({n_of(tier.key)})",
+            css_class=f"declares tier-{tier.key}", counts=counts, min_count=MIN_GROUP,
+        )
+    by_period = {t.key: _aligned(report.periods(t.key), report.periods(report.tiers[0].key)) for t in report.tiers}
+    first = by_period[report.tiers[0].key]
     out["no_licence_month"] = charts.lines(
-        months, [charts.Series(t.title, values("month", t.key, months, lambda sl: sl.fact_share("no_licence"))) for t in report.tiers],
-        "Share with no licence, by month of creation", css_class="no-licence-month",
+        [k for k, _ in first],
+        [charts.Series(t.title, tuple(sl.fact_share("no_licence") if sl else 0.0 for _, sl in by_period[t.key]),
+                       counts=tuple(sl.models if sl else 0 for _, sl in by_period[t.key])) for t in report.tiers],
+        f"Share with no licence, by {by} of creation (n: all models)", css_class="no-licence-month",
+        counts=[sl.models if sl else 0 for _, sl in first], min_count=MIN_GROUP,
     )
     out["no_licence_crawl"] = charts.lines(
-        dates, [charts.Series(t.title, values("crawl", t.key, dates, lambda sl: sl.fact_share("no_licence"))) for t in report.tiers],
-        "Share with no licence, by crawl date", css_class="no-licence-crawl",
+        dates, [charts.Series(t.title, crawl_values(t.key, lambda sl: sl.fact_share("no_licence")), counts=tuple(crawl_counts(t.key))) for t in report.tiers],
+        "Share with no licence, by crawl date (n: all models)", css_class="no-licence-crawl",
+        counts=crawl_counts(report.tiers[0].key), min_count=MIN_GROUP, positions=positions, ticks=ticks,
     )
     return out
+
+
+def _aligned(periods: list[tuple[str, Slice | None]], axis: list[tuple[str, Slice | None]]) -> list[tuple[str, Slice | None]]:
+    """A tier's periods on the axis of the widest tier (a smaller tier may start later or end sooner)."""
+    found = dict(periods)
+    return [(key, found.get(key)) for key, _ in axis]
 
 
 # --- files ------------------------------------------------------------------------------
@@ -229,7 +355,7 @@ def write_trend_report(engine: Engine, out_dir: str | Path, since: str | date | 
             out / f"{stem}.html",
             render.render_html(
                 "trends.html.j2", r=report, charts=trend_charts(report), labels=labels, facts=FACTS, fact_titles=FACT_TITLES,
-                legacy_month=LEGACY_CREATION_MONTH,
+                legacy_month=LEGACY_CREATION_MONTH, min_group=MIN_GROUP,
             ),
         ),
         "by_month_csv": render.write_csv(out / f"{stem}-by-creation-month.csv", [h.format(key="creation_month") for h in header], _rows(report.by_month, labels)),

@@ -9,12 +9,24 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from .views import sync_views, views_digest
 
 DEFAULT_DB_FILE = "hubscan.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used as asked: no such file, no driver, server unreachable, not a hubscan database."""
+
+
+class DatabaseMissing(DatabaseUnavailable, FileNotFoundError):
+    """A command that only reads (or adds to) a database was pointed at one that does not exist."""
+
+
+DRIVER_EXTRAS = {"postgresql": "pip install -e '.[postgres]' in the hubscan repository (psycopg 3)"}
 
 
 def default_url() -> str:
@@ -36,9 +48,34 @@ def normalise_url(url: str | None) -> str:
 
 def create_db_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
     url = normalise_url(url)
+    try:
+        return _create_db_engine(url, read_only=read_only)
+    except (ModuleNotFoundError, NoSuchModuleError, ArgumentError) as exc:
+        raise DatabaseUnavailable(_driver_problem(url, exc)) from exc
+
+
+def _driver_problem(url: str, exc: Exception) -> str:
+    scheme = url.split("://", 1)[0]
+    dialect = scheme.split("+", 1)[0]
+    if isinstance(exc, ModuleNotFoundError):
+        hint = DRIVER_EXTRAS.get(dialect, "hubscan supports SQLite and PostgreSQL")
+        return f"no driver for {scheme}:// databases ({exc.name} is not installed): {hint}"
+    if isinstance(exc, NoSuchModuleError):
+        return f"unsupported database {scheme}://: hubscan supports sqlite:///FILE and postgresql://..."
+    return f"bad database URL: {str(exc).splitlines()[0]}"
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a `sqlite:///` URL (None for other databases; ':memory:' or '' for an in-memory one)."""
+    if not url.startswith("sqlite"):
+        return None
+    return url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
+
+
+def _create_db_engine(url: str, *, read_only: bool) -> Engine:
     if url.startswith("sqlite") and read_only:
         # A URI file opened with mode=ro: SQLite itself refuses every write.
-        path = url.split(":///", 1)[1]
+        path = sqlite_path(url) or ""
         engine = create_engine(
             "sqlite+pysqlite:///file:" + os.path.abspath(path) + "?mode=ro&uri=true",
         )
@@ -107,11 +144,62 @@ def migrate(engine: Engine) -> None:
         sync_views(conn)
 
 
-def open_engine(url: str | None = None) -> Engine:
-    """An engine on a migrated database, created if needed."""
+def open_engine(url: str | None = None, *, create: bool = True) -> Engine:
+    """An engine on a migrated database. `create=False`: the database must already hold hubscan's tables.
+
+    Only the crawl (and the demo) creates a database; every other command opens an existing one, so a
+    mistyped --db names the missing file instead of answering from a new, empty database.
+    """
     url = normalise_url(url)
-    if url.startswith("sqlite:///"):
-        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(url)
+    if path not in (None, "", ":memory:"):
+        where = Path(path)
+        if where.is_dir():
+            raise DatabaseUnavailable(f"{path} is a directory, not a database file")
+        if not where.exists():
+            if not create:
+                raise DatabaseMissing(f"no database at {path}")
+            if not where.parent.is_dir():
+                raise DatabaseMissing(f"cannot create the database {path}: the directory {where.parent} does not exist")
+    try:
+        if not create:
+            # Looked at read-only first: a file that is no hubscan database is left exactly as it was.
+            checker = create_db_engine(url, read_only=True)
+            try:
+                if not _has_schema(checker):
+                    raise DatabaseUnavailable(f"{describe(url)} is not a hubscan database (no hubscan tables; crawl into it first)")
+            finally:
+                checker.dispose()
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"cannot open the database {describe(url)}: {first_line(exc)}") from exc
     engine = create_db_engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"cannot open the database {describe(url)}: {first_line(exc)}") from exc
     return engine
+
+
+def _has_schema(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return inspect(conn).has_table("alembic_version")
+
+
+def first_line(exc: BaseException) -> str:
+    """The driver's own message, first line only (a traceback's worth of SQL is of no use to a user)."""
+    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+def describe(url: str) -> str:
+    """A database as a message names it: the file for SQLite, the URL without its password otherwise."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path or ":memory:"
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("://", 1)[0] + "://..."

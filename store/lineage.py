@@ -151,10 +151,9 @@ class ConfigCandidate:
 OPEN_LICENCE_FAMILIES = ("osi-permissive", "osi-copyleft", "open-data")
 
 
-def config_candidates(conn: Connection, names: list[str], limit: int, tags: frozenset[str] = frozenset()) -> list[ConfigCandidate]:
-    """Current versions under an open licence, with weights, that name no base, carry one of `tags` (a
-    training tool's mark of a fine-tune) and whose config file was never fetched: a config.json may
-    still say which model they were loaded from."""
+def config_candidates(conn: Connection, names: list[str], limit: int) -> list[ConfigCandidate]:
+    """Current versions under an open licence, with weights, that name no base and whose config file
+    was never fetched: a config.json may still say which model they were loaded from."""
     m, v, e, vb, f = s.models, s.model_versions, s.evidence, s.version_bases, s.version_files
     has_base = select(vb.c.version_id).where(vb.c.version_id == v.c.id).exists()
     has_config = select(f.c.version_id).where(f.c.version_id == v.c.id, f.c.path.in_(names)).exists()
@@ -176,8 +175,6 @@ def config_candidates(conn: Connection, names: list[str], limit: int, tags: froz
         last = rows[-1].id
         for r in rows:
             meta = r.metadata or {}
-            if tags and not tags.intersection(t.lower() for t in meta.get("tags") or () if isinstance(t, str)):
-                continue
             siblings = {x.get("rfilename") for x in meta.get("siblings") or () if isinstance(x, dict)}
             path = next((n for n in names if n in siblings), None)
             if path is not None and len(out) < limit:

@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping
 
 from sqlalchemy import Connection, Engine, event, inspect, text
 
-from .db import create_db_engine, normalise_url
+from .db import DatabaseMissing, create_db_engine, normalise_url
 
 MAX_SQL_CHARS = 100_000
 
@@ -126,7 +126,7 @@ def read_only_engine(url_or_path: str | Path | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if not path or path == ":memory:" or not Path(path).is_file():
-            raise FileNotFoundError(f"no database at {path or url}")
+            raise DatabaseMissing(f"no database at {path or url}")
     engine = create_db_engine(url, read_only=True)
     if engine.dialect.name == "sqlite":
 

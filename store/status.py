@@ -48,3 +48,22 @@ def database_counts(engine: Engine) -> dict[str, int]:
 def run_problem_count(engine: Engine, run_id: int) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(s.runs.c.problems).where(s.runs.c.id == run_id)).scalar_one())
+
+
+def similar_repo_ids(engine: Engine, repo_id: str, limit: int = 3) -> list[str]:
+    """Stored model ids a mistyped one probably meant: the same id in other case, else close spellings."""
+    import difflib
+
+    wanted = repo_id.lower()
+    with engine.connect() as conn:
+        same = conn.execute(select(s.models.c.repo_id).where(func.lower(s.models.c.repo_id) == wanted).limit(limit)).scalars().all()
+        if same:
+            return list(same)
+        # Close spellings among the ids of the same author (or all ids when the author is unknown too):
+        # bounded, so a Hub-sized database does not read three million ids for a typo.
+        author = wanted.split("/", 1)[0]
+        ids = conn.execute(
+            select(s.models.c.repo_id).where(func.lower(s.models.c.repo_id).like(f"{author}/%")).limit(10_000)
+        ).scalars().all()
+    lowered = {i.lower(): i for i in ids}
+    return [lowered[m] for m in difflib.get_close_matches(wanted, list(lowered), n=limit, cutoff=0.8)]

@@ -130,6 +130,7 @@ class PostgresServer:
     admin_url: str
     cluster: LocalCluster | None = None  # set when this session started it
     _engine: Any = None
+    created: set[str] = field(default_factory=set)  # the only databases drop_database may drop
 
     @property
     def engine(self):
@@ -148,9 +149,14 @@ class PostgresServer:
         name = f"hubscan_t_{uuid.uuid4().hex[:12]}"
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+        self.created.add(name)
         return name, self.url_for(name)
 
     def drop_database(self, name: str) -> None:
+        """Drop a database this object created; anything else (the server's own, a shared one) is refused."""
+        if name not in self.created:
+            raise ValueError(f"refused: these tests did not create the database {name!r}")
+        self.created.discard(name)
         # WITH (FORCE): engines the code under test left open are disconnected (PostgreSQL >= 13).
         with self.engine.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -268,5 +274,40 @@ def sql_rows(url: str, statement: str, **params: Any) -> list[tuple]:
     try:
         with engine.connect() as conn:
             return [tuple(r) for r in conn.execute(text(statement), params)]
+    finally:
+        engine.dispose()
+
+
+# --- proof that the fixtures touch only what they created ----------------------------------
+
+SENTINEL_PREFIX = "hubscan_fixture_sentinel_"
+
+
+@contextmanager
+def sentinel_in(admin_url: str) -> Iterator[str]:
+    """A table in the database `admin_url` names, there for the duration: whatever the tests do to
+    their own databases, it must still exist at the end (checked by the caller). Removed afterwards."""
+    from sqlalchemy import create_engine
+
+    table = f"{SENTINEL_PREFIX}{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE TABLE "{table}" (note text)')
+            conn.exec_driver_sql(f"INSERT INTO \"{table}\" VALUES ('left by the hubscan tests; must survive them')")
+        yield table
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}"')
+        engine.dispose()
+
+
+def sentinel_survives(admin_url: str, table: str) -> bool:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table(table) and conn.exec_driver_sql(f'SELECT COUNT(*) FROM "{table}"').scalar_one() == 1
     finally:
         engine.dispose()

@@ -39,7 +39,27 @@ for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORM
 
 import pytest  # noqa: E402
 
+import netguard  # noqa: E402
+
 from replayhub import ReplayHub  # noqa: E402  (replayhub itself never imports huggingface_hub)
+
+# No test reaches beyond loopback (tests/netguard.py): this process, and every Python subprocess
+# through netguard_site/sitecustomize.py, refuse and record any other connection.
+netguard.install()
+os.environ[netguard.LOG_ENV] = os.path.join(_HF_HOME, "netguard.log")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(Path(__file__).resolve().parent / "netguard_site"), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
+
+
+@pytest.fixture(autouse=True)
+def no_outbound_connections():
+    """Fail the test that tried to connect to a non-loopback address, even if the code swallowed the error."""
+    before, before_sub = len(netguard.BLOCKED), len(netguard.blocked_in_subprocesses())
+    yield
+    tried = netguard.BLOCKED[before:] + ([netguard.blocked_in_subprocesses()[before_sub:]] if len(netguard.blocked_in_subprocesses()) > before_sub else [])
+    if tried:
+        pytest.fail("outbound connection attempted (only loopback is allowed):\n" + "\n".join(tried), pytrace=False)
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 

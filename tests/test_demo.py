@@ -1,4 +1,10 @@
-"""`hubscan demo`: the whole job on the bundled snapshot, no network, no token."""
+"""`hubscan demo`: four weekly crawls of the bundled snapshot, no network, no token.
+
+The snapshot's models keep the labels demo_hub.json expects; the invented acme-ai models follow the
+story of demo_history.json week by week (each week's `expect`), and the weekly report of the last
+week shows every kind of change: a new flag, a cleared flag, a tightened licence and a label that
+changed through a base model.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +12,129 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from backends import fresh_database, postgres_server  # noqa: F401 (fixture, looked up by fresh_database)
 from hubscan.cli import main
+from replayhub.history import load_history
 
-SNAPSHOT = json.loads((Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_hub.json").read_text())
+DATA = Path(__file__).resolve().parents[1] / "replayhub" / "data"
+SNAPSHOT = json.loads((DATA / "demo_hub.json").read_text())
+WEEKS = load_history()
 
 
-def test_demo_crawls_labels_and_prints_the_snapshot(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    db = tmp_path / "hubscan-demo.db"
-    assert db.exists() and "labels:" in out
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    where = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(where)
+        import io
+        from contextlib import redirect_stdout
 
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert main(["demo"]) == 0
+    return where, out.getvalue()
+
+
+def latest_labels(db: Path) -> dict[str, tuple[str, bool]]:
     with sqlite3.connect(db) as conn:
-        stored = dict(
-            conn.execute(
-                "SELECT m.repo_id, l.label || '|' || l.open_washing FROM models m "
-                "JOIN labels l ON l.version_id = m.current_version_id"
-            ).fetchall()
-        )
+        rows = conn.execute(
+            "SELECT m.repo_id, l.label, l.open_washing FROM models m JOIN labels l ON l.version_id = m.current_version_id"
+        ).fetchall()
+    return {repo: (label, bool(flag)) for repo, label, flag in rows}
+
+
+def test_history_has_what_the_weekly_report_needs():
+    dates = [w.date for w in WEEKS]
+    assert len(dates) >= 4 and dates == sorted(dates)
+    assert len({w.iso_week for w in WEEKS}) == len(WEEKS)  # one crawl a week
+
+
+def test_the_snapshot_models_keep_their_expected_labels(demo_run):
+    where, out = demo_run
+    stored = latest_labels(where / "hubscan-demo.db")
     listed = [m for m in SNAPSHOT["models"] if not m.get("private")]
-    assert len(listed) >= 30 and set(stored) == {m["id"] for m in listed}
-    wrong = {}
-    for model in listed:
-        label, washing = stored[model["id"]].split("|")
-        if label not in model["expected"] or bool(int(washing)) != model["washing"]:
-            wrong[model["id"]] = (label, washing, model["expected"], model["washing"])
+    assert len(listed) >= 30
+    wrong = {
+        m["id"]: stored.get(m["id"])
+        for m in listed
+        if stored.get(m["id"]) is None or stored[m["id"]][0] not in m["expected"] or stored[m["id"]][1] != m["washing"]
+    }
     assert wrong == {}
     for model in listed:
         assert model["id"][:51] in out
-    reports = tmp_path / "hubscan-demo-reports"
-    html = next(reports.glob("washing-*.html"))
-    assert str(html) in out and next(reports.glob("trends-*.html")).exists()
-    flagged = sorted(m["id"] for m in listed if m["washing"])
-    page = html.read_text()
-    assert all(repo_id in page for repo_id in flagged)
 
-    # run again: the database is replaced, not appended to
-    assert main(["demo"]) == 0
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+
+def test_each_week_labels_the_story_as_written(demo_run):
+    where, _ = demo_run
+    with sqlite3.connect(where / "hubscan-demo.db") as conn:
+        runs = conn.execute("SELECT id, substr(started_at, 1, 10), status FROM runs ORDER BY id").fetchall()
+        assert [(day, status) for _, day, status in runs] == [(w.date.isoformat(), "ok") for w in WEEKS]
+        for (run_id, _, _), week in zip(runs, WEEKS):
+            seen = {
+                repo: (label, bool(flag))
+                for repo, label, flag in conn.execute("SELECT repo_id, label, open_washing FROM label_history WHERE run_id = ?", (run_id,))
+            }
+            for repo, expected in week.expect.items():
+                assert seen.get(repo) == expected, (week.date, repo)
+
+
+def test_the_last_weekly_report_shows_every_kind_of_change(demo_run):
+    where, out = demo_run
+    reports = where / "hubscan-demo-reports"
+    last = WEEKS[-1].iso_week
+    html = reports / f"washing-{last}.html"
+    assert str(html) in out and next(reports.glob("trends-*.html")).exists()
+    with open(reports / f"washing-{last}-changes.csv", newline="") as f:
+        import csv
+
+        changes = list(csv.DictReader(f))
+    kinds = {(row["kind"], row["repo_id"]) for row in changes}
+    assert ("new flag", "acme-ai/Acme-7B-Chat") in kinds
+    assert ("cleared flag", "acme-ai/Acme-1B") in kinds
+    assert ("licence change", "acme-ai/Acme-7B") in kinds
+    # the fine-tune's own repo did not change: its label moved through its base
+    assert ("label change", "acme-ai/Acme-7B-Chat") in kinds
+    tightened = [r for r in changes if r["kind"] == "licence change"]
+    assert [r["direction"] for r in tightened] == ["tighter"]
+
+
+def test_demo_accepts_every_db_form_and_replaces_its_database(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--db", "sqlite:///x.db"]) == 0
+    assert (tmp_path / "x.db").is_file() and not (tmp_path / "sqlite:").exists()
+    assert main(["demo", "--db", "x.db"]) == 0  # the same file, replaced: not appended to
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == len(WEEKS)
+    capsys.readouterr()
+
+
+def test_the_demo_process_makes_no_request_beyond_loopback(tmp_path):
+    """As a user runs it: no HF_ENDPOINT, no HF_HUB_DISABLE_TELEMETRY, a fresh HF_HOME (no cached files)."""
+    import os
+    import subprocess
+    import sys
+
+    import netguard
+
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_ENDPOINT", "HF_HUB_DISABLE_TELEMETRY", "HF_HUB_OFFLINE")}
+    env["HF_HOME"] = str(tmp_path / "hf-home")
+    before = netguard.blocked_in_subprocesses()
+    done = subprocess.run(
+        [sys.executable, "-m", "hubscan", "demo", "--db", str(tmp_path / "demo.db")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert netguard.blocked_in_subprocesses()[len(before):] == ""
+
+
+def test_demo_writes_into_an_empty_server_database_and_never_into_a_used_one(tmp_path, monkeypatch, capsys, request):
+    monkeypatch.chdir(tmp_path)
+    with fresh_database("postgresql", tmp_path, request) as url:
+        assert main(["demo", "--db", url]) == 0
+        assert (tmp_path / "hubscan-demo-reports").is_dir()
+        assert main(["query", "SELECT COUNT(*) AS runs FROM runs", "--db", url, "--format", "csv"]) == 0
+        assert capsys.readouterr().out.endswith(f"runs\n{len(WEEKS)}\n")
+        assert main(["demo", "--db", url]) == 2  # it holds crawls now: the demo never drops what it did not create
+        assert "already has crawls" in capsys.readouterr().err

@@ -280,20 +280,20 @@ def test_a_spent_quota_stops_the_stage_and_records_it(tmp_path, replay_hub, gith
 
 
 def test_the_demo_checks_its_bundled_github_snapshot_when_there_is_one(tmp_path, monkeypatch, capsys):
-    from hubscan import commands
+    from hubscan import demo
 
     snapshot = tmp_path / "demo_github.json"
     olmo = {"full_name": "allenai/OLMo", "id": 7, "license": {"key": "apache-2.0", "name": "Apache License 2.0", "spdx_id": "Apache-2.0"},
             "tree": {"scripts/train.py": 9000, "configs/official/OLMo-7B.yaml": 3000, "olmo/model.py": 60000}}
     snapshot.write_text(json.dumps({"repos": [olmo]}))
-    monkeypatch.setattr(commands, "DEMO_GITHUB", snapshot)
+    monkeypatch.setattr(demo, "DEMO_GITHUB", snapshot)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)  # a user's token is never sent to the demo's loopback
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
     assert "GitHub:" in capsys.readouterr().out
     with sqlite3.connect(tmp_path / "hubscan-demo.db") as conn:
         olmo_row = conn.execute("SELECT status, licence_spdx FROM code_repos WHERE name = 'allenai/olmo'").fetchone()
-        calls = conn.execute("SELECT github_calls FROM runs").fetchone()[0]
+        calls = conn.execute("SELECT SUM(github_calls) FROM runs").fetchone()[0]
         dump = "\n".join(conn.iterdump())
     assert olmo_row == ("ok", "Apache-2.0") and calls > 0 and TOKEN not in dump
     text = explain(tmp_path / "hubscan-demo.db", "allenai/OLMo-7B", capsys)

@@ -50,7 +50,8 @@ def lineage_hub() -> HubState:
         repo("me/prose", "apache-2.0", "This model is fine-tuned from Llama-2-70B on our chat data."),
         repo("me/legacy", "mit", "Classifier head.", base_model="roberta-large"),
         repo("me/orphan", "apache-2.0", "Its base was deleted.", base_model="gone/deleted-base"),
-        repo("me/local", "apache-2.0", "Trained from a local checkpoint.", base_model="./llama-7b"),
+        repo("me/local", "apache-2.0", "Trained from a local checkpoint.", base_model="./checkpoints/base"),
+        repo("me/local-llama", "apache-2.0", "Tuned from weights on our disk.", base_model="/data/llama-7b-hf"),
         repo("me/scratch", "apache-2.0", "A Llama-architecture model pretrained from scratch on open data.", tags=["llama-3"]),
         repo("me/grandchild", "mit", "Tuned again.", base_model="parent/of-me"),
     ]
@@ -88,6 +89,7 @@ EXPECTED = {
     "me/legacy": ("Open Weights", "S0", ()),  # roberta-large -> FacebookAI/roberta-large
     "me/orphan": ("Open Weights", "S0", ()),  # deleted base: unverifiable, not raised (B0 in the gates)
     "me/local": ("Open Weights", "S0", ()),  # a local path: unverifiable
+    "me/local-llama": ("Weights Available", "L2", ("W-LAUNDER",)),  # unverifiable, but its name says LLaMA 7B
     "me/scratch": ("Open Weights", "S0", ()),  # the llama-3 tag names only the architecture
     "me/grandchild": ("Weights Available", "B1", ("W-LAUNDER",)),  # non-commercial grandparent
 }

@@ -155,7 +155,9 @@ def test_sigkill_at_arbitrary_moments_then_resume(tmp_path, replay_hub, clean):
 def test_a_second_crawl_exits_cleanly_while_one_runs_and_takes_over_a_stale_lock(tmp_path, replay_hub, capsys):
     hub = replay_hub(hub_state(), max_page_size=PAGE)
     db = tmp_path / "locked.db"
-    assert main(["status", "--db", str(db)]) == 0  # creates the schema
+    from store.db import open_engine
+
+    open_engine(str(db)).dispose()  # creates the schema (`status` only opens an existing database)
     with sqlite3.connect(db) as conn:
         # a live crawl elsewhere on this machine: the test process itself holds the lock
         conn.execute(
@@ -181,7 +183,9 @@ def _private(hub) -> int:
 def test_readers_never_see_database_is_locked_during_a_crawl(tmp_path, replay_hub, capsys):
     hub = replay_hub(hub_state(), max_page_size=PAGE, faults=FaultPlan().latency(0.005, path_regex=r"/resolve/"))
     db = tmp_path / "busy.db"
-    assert main(["status", "--db", str(db)]) == 0
+    from store.db import open_engine
+
+    open_engine(str(db)).dispose()  # the schema, so readers can start at once
     proc = run_crawl_process(hub, db)
     queries = 0
     while proc.poll() is None:

@@ -136,5 +136,36 @@ def test_trend_report_shows_its_charts(browser, history, tmp_path):
         assert charts.nth(i).is_visible()
     assert page.locator("#latest-table tbody tr").count() == 3
     assert page.locator("svg.by-crawl polyline.line").count() >= 3
+    assert_fits_at_1280(page)
     screenshot_to(page, tmp_path, "trend-report.png")
+    page.close()
+
+
+def assert_fits_at_1280(page) -> None:
+    """Nothing sticks out of the page at 1280 px; a wide table scrolls in its own box, first column pinned."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    for table in page.locator("table.trend-table").all():
+        if not table.is_visible():
+            continue
+        assert table.evaluate("t => getComputedStyle(t.querySelector('tbody td')).position") == "sticky"
+        assert table.evaluate("t => getComputedStyle(t.parentElement).overflowX") == "auto"
+    latest = page.locator("#latest-table")
+    assert latest.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")  # the headline table fits without scrolling
+
+
+def test_trend_report_at_hub_scale_fits_and_reads(browser, tmp_path):
+    """A synthetic 15,000-model history over 18 crawls (tests/synthetic_history.py), as the README's second picture."""
+    from synthetic_history import build_synthetic_history
+
+    engine = create_db_engine(str(build_synthetic_history(tmp_path / "large.db")), read_only=True)
+    files = write_trend_report(engine, tmp_path / "out")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    watch = PageWatch(page)
+    page.goto(files["html"].as_uri())
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.scripts.length") == 0 and watch.errors == []
+    assert page.locator("svg.by-month rect.segment").count() > 3 * 60 * 3  # about 71 months, 3 tiers, several labels
+    assert page.locator("svg.chart rect.count").count() > 100  # the n strips
+    assert_fits_at_1280(page)
+    screenshot_to(page, tmp_path, "trend-report-large.png")
     page.close()

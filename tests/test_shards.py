@@ -64,7 +64,9 @@ def test_two_shard_workers_store_what_one_worker_stores_fetching_each_readme_onc
     expected, single_hub = one_worker(request.node.callspec.params["db_url"], tmp_path, request, replay_hub, dev_hub_data)
 
     hub = replay_hub(HubState.from_fixture(dev_hub_data), tokens=TOKENS)
-    assert main(["status", "--db", db_url]) == 0  # migrate once before the workers race
+    from store.db import open_engine
+
+    open_engine(db_url).dispose()  # migrate once before the workers race
     env = {**os.environ, "HF_TOKEN": TOKEN, "HUBSCAN_RETRY_BASE_SECONDS": "0.01"}
     workers = [
         subprocess.Popen(

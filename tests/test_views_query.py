@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import sqlite3
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from store import open_db
 from store.db import _alembic_config, create_db_engine, open_engine
 from store.query import QueryRefused, check_read_only, read_only_connection, read_only_engine, run_query
 from store.views import VIEW_NAMES, VIEWS, datasette_metadata
+from backends import fresh_database, postgres_server  # noqa: F401 (fixture)
 from test_reports import ACME, FALCON, LLAMA_BASE, PHI, QWEN  # the shared crawl history
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -243,15 +243,17 @@ def test_datasette_serves_the_views_with_titles(history, tmp_path):
 # --- PostgreSQL (when a server is given) ----------------------------------------------------
 
 
-@pytest.mark.skipif(not os.environ.get("HUBSCAN_TEST_POSTGRES_URL"), reason="set HUBSCAN_TEST_POSTGRES_URL (an empty scratch database) to run the views on PostgreSQL")
-def test_views_and_read_only_queries_on_postgresql(history):
+def test_views_and_read_only_queries_on_postgresql(history, tmp_path, request):
+    # A fresh database of its own, dropped afterwards: never the one HUBSCAN_TEST_POSTGRES_URL names.
+    with fresh_database("postgresql", tmp_path, request) as url:
+        _views_on_postgresql(history, url)
+
+
+def _views_on_postgresql(history, url: str) -> None:
     from sqlalchemy import insert, select
 
     from store import schema as s
 
-    url = os.environ["HUBSCAN_TEST_POSTGRES_URL"]
-    with create_db_engine(url).begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     target = open_engine(url)
     source = create_db_engine(str(history), read_only=True)
     with source.connect() as src, target.begin() as dst:
@@ -273,3 +275,5 @@ def test_views_and_read_only_queries_on_postgresql(history):
     with read_only_connection(pg.engine) as conn:
         with pytest.raises(Exception, match="read-only transaction"):
             conn.exec_driver_sql("DELETE FROM runs")
+    for engine in (target, source, pg.engine, lite.engine):
+        engine.dispose()
