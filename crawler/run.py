@@ -274,9 +274,9 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
     """Linked datasets, after the walk: only those a new version names, or not asked about lately.
 
     A full sweep first walks the dataset listing (1,000 datasets per API call) and keeps the linked
-    ones; a namespaced id the complete listing did not show is recorded as missing without a call,
-    and `dataset_info` is asked only about legacy ids without a namespace (they may redirect). An
-    incremental run asks `dataset_info` about the few its new versions name.
+    ones; an id the complete listing did not show is asked about once (it may be a renamed dataset,
+    which the Hub redirects), and once the Hub said it is missing it is recorded so without a call.
+    An incremental run asks `dataset_info` about the few its new versions name.
     """
     with engine.connect() as conn:
         full = conn.execute(select(s.runs.c.full_sweep).where(s.runs.c.id == summary.run_id)).scalar()
@@ -293,10 +293,13 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
             return
         # Each worker asks about the datasets its own new versions name (a dataset two shards both
         # name may be asked about twice; the store takes either answer).
+        with engine.connect() as conn:
+            known_missing = w.datasets_known_missing(conn, due) if full else set()
         for dataset_id in due:
-            if full and "/" in dataset_id:
-                # The complete dataset listing did not show it: private, removed or never existed.
-                # Only a namespace-less legacy id ("wikipedia") may still redirect, so only those cost a call.
+            if full and "/" in dataset_id and dataset_id in known_missing:
+                # The complete dataset listing did not show it, and the Hub already said it is gone:
+                # no call. A dataset seen missing for the first time is asked once (it may have been
+                # renamed: the Hub redirects the old id), then recorded.
                 outcome = DatasetOutcome(dataset_id, "missing", code="repo-unavailable", error="not in the Hub's dataset listing")
             else:
                 outcome = fetch_dataset(http, config.endpoint, dataset_id)

@@ -76,6 +76,7 @@ class TrainingCodePolicy:
     inference: re.Pattern[str]
     open_families: frozenset[str]
     confidence: dict[str, float]
+    config_signals: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +98,7 @@ def code_policy() -> TrainingCodePolicy:
         inference=re.compile(data["inference_code"], re.I),
         open_families=frozenset(data["open_code_families"]),
         confidence={k: float(v) for k, v in data["confidence"].items()},
+        config_signals=frozenset(data["config_signals"]),
     )
 
 
@@ -110,6 +112,7 @@ class TreeVerdict:
     paths: tuple[str, ...]  # a few matching paths, for the explanation
     inference_code: bool
     excluded: int  # matching paths left out as examples/tests/vendored code
+    run_configs: bool = False  # run configurations (policy `config_signals`), whatever the score
 
 
 def read_tree(paths: Iterable[str], truncated: bool = False) -> TreeVerdict:
@@ -140,6 +143,7 @@ def read_tree(paths: Iterable[str], truncated: bool = False) -> TreeVerdict:
         paths=tuple(dict.fromkeys(paths_shown))[:MAX_PATHS_REPORTED],
         inference_code=inference,
         excluded=excluded,
+        run_configs=any(name in pol.config_signals for name in found),
     )
 
 

@@ -7,6 +7,10 @@ Rule (G7/OSI: inference and training code under open licences):
   and the code is under an open licence: a GitHub repository the card links (as training code, or
   as a bare "Code"/"Repository" link; not a framework the model was merely trained with, nor an
   example), or the model repository itself (its files are under the model's licence).
+- A linked repository (called training code, or a bare code link) that holds run configurations
+  (training configs, a configs/ folder, models/*.yaml) but no training code of its own counts when the
+  card names the open framework they run on (GPT-NeoX, Megatron-LM, ...): the recipe and the framework
+  together, as for the model repository's own files.
 - The card's wording only raises or lowers confidence: "training code: <link>" with a tree that holds
   training code is surer than a bare link; a link the card calls training code whose (complete) tree
   holds none does not count; a link to a repository GitHub reports missing (404) or blocked (451)
@@ -29,6 +33,7 @@ from typing import Mapping, Sequence
 from .card import ParsedCard
 from .code_repos import code_licence, code_policy, github_repo_name, read_tree
 from .training_code import (
+    CUSTOM_MARK,
     MAX_FILES_REPORTED,
     card_training_code,
     classify_link,
@@ -89,6 +94,7 @@ def _ref(name: str, url: str, role: str, snap: CodeRepoSnapshot) -> CodeRepoRef:
         name=name, url=url[:300], role=role, status=snap.status, full_name=snap.full_name or name,
         licence=lic.label, licence_open=lic.open, archived=snap.archived,
         training_code=tree.training_code, training_paths=tree.paths, inference_code=tree.inference_code,
+        run_configs=tree.run_configs,
     )
 
 
@@ -152,6 +158,14 @@ def training_code_evidence(
             confidence = conf["tree_and_card"] if ref.role == "training" else conf["tree_only"] if ref.role == "repository" else conf["tree_against_card"]
             shown = ", ".join(ref.training_paths[:4])
             findings.append(Finding(source, f"training code in the repository tree ({shown}) under {ref.licence}{notes}", confidence))
+            places.append(_Place(ref.full_name or ref.name, ref.licence, ref.licence_open, "repo-tree", confidence))
+        elif ref.role in ("training", "repository") and ref.run_configs and seen.open_framework:
+            # the recipe (run configurations) with the open framework it runs on, as for the model repo's files
+            frameworks = ", ".join(f for f in seen.frameworks if not f.endswith(CUSTOM_MARK))
+            shown = ", ".join(ref.training_paths[:3])
+            confidence = conf["tree_only"] if ref.role == "training" else conf["tree_against_card"]
+            findings.append(Finding(source, f"run configurations in the repository tree ({shown}) for {frameworks}, "
+                                            f"which the card names, under {ref.licence}{notes}", confidence))
             places.append(_Place(ref.full_name or ref.name, ref.licence, ref.licence_open, "repo-tree", confidence))
         elif ref.training_code is False and ref.role == "training":
             findings.append(Finding(source, f"the card calls {ref.full_name} training code, but its tree holds none{notes}", conf["card_against_tree"]))

@@ -274,6 +274,7 @@ class CodeRepoRef:
     training_code: bool | None = None  # its tree holds training code; None: not known (unchecked, truncated)
     training_paths: tuple[str, ...] = ()
     inference_code: bool | None = None
+    run_configs: bool = False  # its tree holds run configurations (training configs, configs/, models/*.yaml)
 
 
 @dataclass(frozen=True)

@@ -406,6 +406,14 @@ def datasets_of_versions_due(conn: Connection, run_id: int, version_ids: Sequenc
     return [row.dataset_id for row in conn.execute(query)]
 
 
+def datasets_known_missing(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Which of these datasets the Hub already answered as missing."""
+    if not ids:
+        return set()
+    d = s.datasets
+    return {r.dataset_id for r in conn.execute(select(d.c.dataset_id).where(d.c.dataset_id.in_(list(ids)), d.c.status == "missing"))}
+
+
 def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: DatasetOutcome) -> None:
     record = outcome.record or {}
     status = outcome.status

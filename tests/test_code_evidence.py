@@ -71,6 +71,21 @@ def test_training_code_by_tree_against_the_threshold(paths, holds):
     assert read_tree(paths).training_code is holds
 
 
+@pytest.mark.parametrize(
+    "paths, configs",
+    [
+        (["models/160M/suite-160m.yml"], True),
+        (["t5/models/gin/models/t5.1.1.base.gin"], True),
+        (["configs/train/base.yaml"], True),
+        (["eval/configs/task.yaml", "evals/models/x.yml", "examples/configs/a.yaml"], False),
+        (["model.py", "config.json"], False),
+    ],
+)
+def test_run_configurations_in_a_tree(paths, configs):
+    verdict = read_tree(paths)
+    assert verdict.run_configs is configs and verdict.training_code is False
+
+
 def test_a_truncated_tree_without_signals_is_unknown_but_with_signals_holds():
     assert read_tree(["src/a.py"], truncated=True).training_code is None
     assert read_tree(["train.py"], truncated=True).training_code is True
@@ -215,3 +230,22 @@ def test_evidence_stored_before_code_licences_still_loads():
     assert back.code_repos == () and back.training_code.licence_open is None and back.data_information.points == ()
     assert own_label(back)[0] == "Open Source"  # an unknown licence does not block: older evidence keeps its label
     assert ModelEvidence.from_dict(json.loads(json.dumps(ev.to_dict()))) == ev
+
+
+def test_run_configurations_count_with_the_open_framework_the_card_names():
+    suite = {"eleuther/suite": repo("eleuther/suite", ["models/160M/suite-160m.yml", "models/1B/suite-1b.yml", "evals/x.json"])}
+    text = "The training code and configs are at https://github.com/eleuther/suite."
+    name, _, ev = label(snapshot(text, suite))
+    assert name == "Open Weights"  # configurations alone are not the code that trains
+    name, rule, ev = label(snapshot(text + " The model was trained with GPT-NeoX.", suite))
+    assert (name, rule) == ("Open Source", "D0")
+    assert (ev.training_code.repo, ev.training_code.basis) == ("eleuther/suite", "repo-tree")
+    assert any("run configurations in the repository tree" in f.reason and "GPT-NeoX" in f.reason for f in ev.training_code.findings)
+    # a bare repository link counts too, with less confidence; without the framework it does not
+    name, _, ev = label(snapshot("- Code: https://github.com/eleuther/suite\n\nThe model was trained with GPT-NeoX.", suite))
+    assert name == "Open Source"
+    assert next(f for f in ev.training_code.findings if f.source == "github:eleuther/suite").confidence == 0.6
+    assert label(snapshot("- Code: https://github.com/eleuther/suite", suite))[0] == "Open Weights"
+    # evaluation configurations are not run configurations
+    evals = {"eleuther/suite": repo("eleuther/suite", ["eval/configs/task.yaml", "evals/models/x.yml"])}
+    assert label(snapshot(text + " The model was trained with GPT-NeoX.", evals))[0] == "Open Weights"

@@ -86,11 +86,31 @@ def test_crawl_stores_every_model_with_its_card_files_and_datasets(tmp_path, dev
         assert json.loads(metadata)["cardData"]["license"] == dataset["cardData"]["license"]
     assert datasets["bookcorpus"][0] == "missing"  # named by a card, not on this hub
     assert datasets["embedding-data/altlex"][0] == "missing"
-    # datasets came from the dataset listing; dataset_info was asked only about legacy ids without a
-    # namespace (they may redirect), never about namespaced ids the complete listing did not show
+    # datasets came from the dataset listing; dataset_info was asked only about ids the complete listing
+    # did not show (renamed datasets redirect), each once
     asked = [r.path.split("/api/datasets/", 1)[1] for r in hub.requests if r.kind == "datasets.info"]
-    assert asked and all("/" not in dataset_id for dataset_id in asked)
+    listed = {d["id"] for d in dev_hub_data["datasets"]}
+    assert asked and not listed & set(asked) and len(asked) == len(set(asked))
     assert hub.count("datasets.list") == 1
+    # once the Hub said they are missing, a second full sweep asks nothing about them again
+    hub.reset_counts()
+    assert crawl(hub, db) == 0
+    assert hub.count("datasets.info") == 0
+
+
+def test_a_renamed_dataset_is_followed_once_before_it_is_called_missing(tmp_path, dev_hub_data, replay_hub):
+    state = HubState.from_fixture(dev_hub_data)
+    old_id = "old-owner/Renamed-Set"
+    state.add_repo({"id": "new-owner/renamed-set", "cardData": {"license": "cc-by-4.0"}, "aliases": [old_id],
+                    "files": {"README.md": "---\nlicense: cc-by-4.0\n---\n# data\n"}}, repo_type="dataset")
+    state.add_repo({"id": "me/uses-old-name", "cardData": {"license": "mit", "datasets": [old_id]},
+                    "files": {"README.md": f"---\nlicense: mit\ndatasets:\n- {old_id}\n---\n# m\n", "model.safetensors": 10}})
+    hub = replay_hub(state)
+    db = tmp_path / "hub.db"
+    assert crawl(hub, db) == 0
+    (status, licence), = rows(db, "SELECT d.status, json_extract(v.metadata, '$.cardData.license') FROM datasets d "
+                                  "JOIN dataset_versions v ON v.id = d.current_version_id WHERE d.dataset_id = ?", old_id)
+    assert (status, licence) == ("ok", "cc-by-4.0")
 
 
 def test_second_crawl_of_unchanged_hub_downloads_nothing_and_changes_no_row(tmp_path, dev_hub_data, replay_hub):
