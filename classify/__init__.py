@@ -13,16 +13,18 @@ from typing import Any, Sequence
 from extract.types import ModelEvidence
 
 from .rules import LABELS, RULE_VERSION, BaseLabel, Decision, Gate, classify_model
-from .washing import washing_reasons
+from .washing import WashingReason, washing_reasons
 
-__all__ = ["LABELS", "RULE_VERSION", "BaseLabel", "Decision", "Gate", "Labelled", "classify_model", "label_version"]
+__all__ = [
+    "LABELS", "RULE_VERSION", "BaseLabel", "Decision", "Gate", "Labelled", "WashingReason", "classify_model", "label_version",
+]
 
 
 @dataclass(frozen=True)
 class Labelled:
     decision: Decision
     open_washing: bool
-    washing_reasons: tuple[str, ...]
+    washing_reasons: tuple[WashingReason, ...]  # str(reason) is the "CODE: text" line
     rule_version: str = RULE_VERSION
 
     @property

@@ -20,8 +20,8 @@ from .types import CodeRepoRef, CodeRepoSnapshot, ModelEvidence, ModelSnapshot, 
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
-#: 2: lineage from adapter/merge configs, config.json and card prose.
-#: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence.
+#: 2: claims read per sentence with target, modality, language (issue 12); lineage from files, prose and names (issue 10).
+#: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence (issue 11).
 EXTRACTOR_VERSION = 3
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]

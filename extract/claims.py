@@ -1,220 +1,324 @@
-"""Openness claims a model makes about itself ("open source", "fully open", "open weights", ...).
+"""Openness claims a model card makes, read as a person reads the card.
 
-Open-washing is judged against these, so a claim must be *about the model*: "OLMoE is 100%
-open-source" and "Gemma is a family of ... open models" are; "It outperforms comparable open-source
-models", "other open-source models" and "the open-source community" are not. For each phrase found
-in the card body (plain text, code blocks excluded), the model name or the tags we record the kind,
-the words as written, the sentence (bounded) and whether it is about the model itself:
+Open-washing is judged against claims a model makes *about itself*, now. For every openness phrase
+("open source", "fully open", "open weights", "open model", "open science", and their Chinese,
+Japanese, Korean, French, German and Spanish forms; policy/claims.yaml) this module records where it
+was seen and what it says (`extract.claims_judge`): what it is about (this model, data, code, a
+tool, other models, a community, a licence, a name, a quotation), whether it is asserted, negated,
+future or conditional, whether it is implied ("other open-source models", a badge, a tag), the
+sentence's language, and how sure the reader is. `Claim.about_self` is the claim open-washing reads:
+about this model, asserted, with at least the policy's `min_confidence`.
 
-- not about itself: the phrase is followed by an ecosystem noun (libraries, tools, community,
-  datasets, alternatives, leaderboard ...), or preceded by a word that points elsewhere (other,
-  comparable, existing, similar, many, most, closed-source and ...), or sits after a comparison
-  (outperforms, than, compared to, versus, among, like, such as) in the same sentence;
-- about itself: otherwise, when the sentence describes the model - a copula with the model as
-  subject ("X is ...", "They are ..."), the model's name or "this model"/"our model"/"we release"
-  before the phrase, a release verb ("open-sourced", "released under an open-source licence"), a
-  heading or list item that starts with the phrase, or a name/heading apposition ("OLMo: Open
-  Language Model");
-- anything else (e.g. a comparison-table header) is recorded with about_self=False.
+Where claims come from:
+- the card's sentences (paragraphs, list items, headings, quotes, HTML text; table cells only when
+  they are prose); code blocks are never read;
+- badges and banner images (alt text, and shields.io-style badge URLs "open source-yes-green");
+- comparison tables whose column (or row) for this model is marked "Open Source" (or ✅ under an
+  "Open Weights" column); the quote is then a sentence written from the table, never a fragment;
+- repository tags (`open-source`, `open-weights`, ...);
+- the model's name is recorded as a name, never a claim ("Llama-3-Open-Ko-8B").
 
-Licence names are not claims ("CreativeML Open RAIL-M", "Open Data Commons", "Open Source
-Initiative").
+Linear time: sentences are scanned once with one compiled alternation, only when a cheap trigger
+(a stem such as "open", "开源", "オープン") occurs; each phrase is judged on windows of bounded size;
+the number of phrases judged per card and the characters read are capped (`MAX_JUDGED`,
+`MAX_CARD_CHARS`). `read_claims` also returns the work done, so tests can bound it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+from urllib.parse import unquote
 
-from extract.card import ParsedCard, sentence_spans
-from extract.types import Claim, ClaimKind, ClaimsEvidence
+from extract.card import ParsedCard
+from extract.types import Claim, ClaimsEvidence
 
-MAX_CARD_CHARS = 300_000
-MAX_CLAIMS = 50
-MAX_SENTENCE_CHARS = 300
+from .claims_judge import Judgement, judge
+from .claims_lexicon import Lexicon, kind_of, lexicon
+from .claims_text import MAX_SENTENCE_CHARS, bounded, language_of, mentions, name_tokens, sentences
 
-# Order matters: the first pattern that matches at a position wins (longest, most specific first).
-_PATTERNS: tuple[tuple[ClaimKind, re.Pattern[str]], ...] = (
-    (
-        "fully-open",
-        re.compile(
-            r"\b(?:fully|truly|completely|totally|entirely|genuinely|wholly)[\s-]+open(?:[\s-]?sourced?)?\b"
-            r"|(?<![\w.])100\s?%[\s-]*open(?:[\s-]?sourced?)?\b",
-            re.I,
-        ),
-    ),
-    # "released under an open licence" claims the weights are openly licensed
-    ("open-weights", re.compile(r"\bopen[\s-]?weights?\b|\bopen[\s-]licen[cs]e[sd]?\b", re.I)),
-    ("open-source", re.compile(r"\bopen[\s-]?sourc(?:e|ed|ing)\b", re.I)),
-    ("open-science", re.compile(r"\bopen[\s-]science\b", re.I)),
-    (
-        "open-model",
-        re.compile(
-            r"\bopen[\s-](?:access|release)\b"
-            r"|\bopenly\s+(?:available|released|licensed|accessible|shared)\b"
-            r"|\bopen[\s-](?:(?!(?:the|a|an|this|that|your|our|it|its|their|in|on|with|up|to)\b)[a-z][\w-]*\s+){0,2}?"
-            r"(?:models?|llms?|lms?|language models?|foundation models?|family)\b",
-            re.I,
-        ),
-    ),
-)
-# Not claims: licence and organisation names that contain the words.
-_NOT_A_CLAIM_AFTER = re.compile(r"^[\s-]*(?:initiative|software licen[cs]e|data commons|database licen[cs]e|government licen[cs]e|rail\b|llm leaderboard|leaderboard)", re.I)
+__all__ = ["MAX_CLAIMS", "MAX_SENTENCE_CHARS", "Work", "openness_claims", "read_claims"]
 
-_LICENCE_NAME_AFTER = re.compile(r"^[\s-]*licen[cs]e\b", re.I)
-# After the phrase: it qualifies something other than the model.
-_ECOSYSTEM_AFTER = re.compile(
-    # "open-source community" qualifies the community; "open source for the research community" does not
-    r"^[\s-]*(?!(?:for|to|with|by|in|from|under|and|or)\b)(?:[\w-]+\s+){0,2}?(?:libraries|library|tools?|toolkits?|tooling|frameworks?|community|communities|"
-    r"ecosystem|projects?|software|alternatives?|counterparts?|baselines?|competitors?|leaderboards?|efforts?|"
-    r"movement|initiatives?|developers|contributors|implementations?|packages?|datasets?|data|corpora|corpus|"
-    r"contributions|world|space|landscape|peers|releases by others|research community)\b",
-    re.I,
-)
-# Immediately before the phrase: a determiner that points elsewhere.
-_OTHER_BEFORE = re.compile(
-    r"\b(?:other|others'|comparable|existing|similar|competing|popular|many|most|several|various|prior|previous|"
-    r"leading|available|all|these|those|both|some|larger|smaller|recent|current|closed(?:[\s-]source)?\s+(?:and|or|vs\.?)|"
-    r"proprietary\s+(?:and|or|vs\.?))\s+(?:[\w-]+\s+){0,2}$",
-    re.I,
-)
-_NEGATED_BEFORE = re.compile(r"(?:\b(?:not|no longer|never|isn't|aren't|wasn't|neither|nor)\s+(?:\w+\s+)?|\bnon[\s-]?)$", re.I)
-_RELEASED_AS = re.compile(
-    r"\b(?:released|licensed|available|distributed|published|shared)\s+(?:\w+\s+){0,2}?(?:as|under|with)\s+(?:an?\s+|the\s+)?$",
-    re.I,
-)
-_ONE_OF_THE = re.compile(r"\bone of the\s+(?:[\w-]+\s+){0,3}$", re.I)
-_COMPARISON = re.compile(
-    r"\b(?:outperform\w*|beat(?:s|ing)?|surpass\w*|exceed\w*|rival\w*|compared?\s+(?:to|with|against)|comparison|"
-    r"versus|vs\.?|than|relative to|against|on par with|competitive with|match(?:es|ing)?|among|like|such as|"
-    r"e\.g\.|unlike|similar to)\b",
-    re.I,
-)
-_COPULA = re.compile(r"\b(?:is|are|was|were|be|being|been|remains?|becomes?)\b|'s\b", re.I)
-_SELF_WORDS = re.compile(
-    r"\b(?:this|our|the present)\s+(?:model|models|release|checkpoint|repo(?:sitory)?|version|family|work|project|llm)\b"
-    r"|\bwe\s+(?:\w+\s+){0,2}?(?:release(?:[sd]|ing)?|open[\s-]?source[sd]?|publish(?:ed)?|provided?|present(?:ed)?|"
-    r"introduced?|shared?|make|made)\b"
-    r"|^\s*(?:it|they|these models|this)\b",
-    re.I,
-)
-_RELEASE_VERB_PHRASE = re.compile(r"\bopen[\s-]?sourc(?:ed|ing)\b|\bopenly\s+(?:released|licensed|shared)\b", re.I)
+MAX_CARD_CHARS = 300_000  # characters of card text read for claims
+MAX_CLAIMS = 50  # claims kept per card (about-self ones first)
+MAX_JUDGED = 400  # phrases judged per card
+MAX_PER_SENTENCE = 8
+MAX_IMAGES = 300
+MAX_TAGS = 500
+MAX_TABLES = 50
+MAX_TABLE_ROWS = 200
+_PROSE_CELL_WORDS = 6  # a table cell with this many words is read as a sentence
+
+_MD_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]{0,1500})")
+_HTML_IMG = re.compile(r"<img\b[^>]{0,2000}>", re.I)
+_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]{0,300})"|'([^']{0,300})')""", re.I)
+_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]{0,1500})"|'([^']{0,1500})')""", re.I)
+_BADGE_PATH = re.compile(r"/(?:badge|os/v1)/([^?#\s]{1,300})")
 _NAME_SPLIT = re.compile(r"[-_.\s/]+")
-_GENERIC_NAME_PARTS = frozenset(
-    "model models base instruct chat it hf gguf gptq awq exl2 mlx onnx fp16 bf16 int4 int8 mini small medium large "
-    "xl xxl tiny text embed embedding v1 v2 v3 uncased cased preview latest final the and of for".split()
-)
+
+
+@dataclass
+class Work:
+    """What reading one card cost: characters scanned and phrases judged (both bounded)."""
+
+    chars: int = 0
+    judged: int = 0
+    sentences: int = 0
 
 
 def openness_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> ClaimsEvidence:
-    names = _name_tokens(repo_id)
-    claims: list[Claim] = []
+    return read_claims(card, repo_id, tags)[0]
+
+
+def read_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> tuple[ClaimsEvidence, Work]:
+    lex = lexicon()
+    names = _own_names(repo_id, tags)
+    work = Work()
+    found: list[Claim] = []
     seen: set[tuple[str, str, str]] = set()
 
     def add(claim: Claim) -> None:
         key = (claim.kind, claim.phrase.lower(), claim.sentence)
-        if key not in seen and len(claims) < MAX_CLAIMS:
+        if key not in seen:
             seen.add(key)
-            claims.append(claim)
+            found.append(claim)
 
-    model_name = repo_id.rsplit("/", 1)[-1]
-    for kind, phrase, _ in _find(_NAME_SPLIT.sub(" ", model_name)):
-        add(Claim(kind, phrase, model_name, "name", True))
-    for tag in tags[:500]:
-        if not isinstance(tag, str) or ":" in tag:
-            continue  # license:..., dataset:..., base_model:... name things, they do not describe the model
-        for kind, phrase, _ in _find(_NAME_SPLIT.sub(" ", tag)):
-            add(Claim(kind, phrase, tag, f"tag:{tag}", True))
+    for claim in _name_claims(repo_id, lex):
+        add(claim)
+    for claim in _tag_claims(tags, lex):
+        add(claim)
+    for claim in _badge_claims(card.body[:MAX_CARD_CHARS], lex, names, work):
+        add(claim)
+    for claim in _sentence_claims(card, lex, names, work):
+        add(claim)
+    for claim in _table_claims(card, lex, names, work):
+        add(claim)
+    return ClaimsEvidence(claims=_keep(found)), work
 
+
+def _own_names(repo_id: str, tags: Sequence[str]) -> tuple[str, ...]:
+    """Name tokens that stand for this model, less those it shares with its base model: in the card
+    of "Llama-3-Open-Ko-8B", "Llama 3" is the base (tag base_model:meta-llama/Meta-Llama-3-8B)."""
+    names = name_tokens(repo_id)
+    owner = repo_id.split("/", 1)[0].lower() if "/" in repo_id else ""
+    inherited: set[str] = set()
+    for tag in tags[:MAX_TAGS]:
+        if isinstance(tag, str) and tag.startswith("base_model:"):
+            base = tag.rsplit(":", 1)[-1]
+            if owner and base.split("/", 1)[0].lower() == owner:
+                continue  # the publisher's own base ("Lucie-7B" for "Lucie-7B-Instruct"): the same family
+            inherited.update(name_tokens(base))
+    return tuple(n for n in names if n not in inherited)  # may be empty: a quantised copy of its base
+
+
+def _keep(found: list[Claim]) -> tuple[Claim, ...]:
+    """At most MAX_CLAIMS, in card order; claims about the model itself are kept first."""
+    if len(found) <= MAX_CLAIMS:
+        return tuple(found)
+    own = [i for i, c in enumerate(found) if c.about_self][:MAX_CLAIMS]
+    rest = [i for i, c in enumerate(found) if not c.about_self][: MAX_CLAIMS - len(own)]
+    return tuple(found[i] for i in sorted(own + rest))
+
+
+def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: Judgement, language: str) -> Claim:
+    about_self = j.target == "self" and j.modality == "asserted" and j.confidence >= lex.min_confidence
+    return Claim(
+        kind=kind,  # type: ignore[arg-type]
+        phrase=phrase,
+        sentence=sentence,
+        source=source,
+        about_self=about_self,
+        target=j.target,  # type: ignore[arg-type]
+        modality=j.modality,  # type: ignore[arg-type]
+        implied=j.implied,
+        confidence=j.confidence,
+        language=language,
+        rule=j.rule,
+    )
+
+
+# --- the card's sentences ------------------------------------------------------------------------
+
+
+def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
     budget = MAX_CARD_CHARS
+    alts = _alt_texts(card.body[:MAX_CARD_CHARS])
     for block in card.blocks:
-        if budget <= 0 or len(claims) >= MAX_CLAIMS:
-            break
+        if budget <= 0 or work.judged >= MAX_JUDGED:
+            return
         text = block.text[:budget]
         budget -= len(text)
-        if "open" not in text.lower():
-            continue  # every claim phrase contains "open": nothing to find in this block
-        for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            for kind, phrase, offset in _find(sentence):
-                about_self = _about_self(sentence, offset, offset + len(phrase), names, block.kind)
-                add(Claim(kind, phrase, _bounded(sentence, offset, offset + len(phrase)), "card", about_self))
-    for claim in _table_claims(card, names):
-        add(claim)
-    return ClaimsEvidence(claims=tuple(claims))
+        work.chars += len(text)
+        if not lex.trigger.search(text):
+            continue  # no stem of any phrase: nothing to find in this block
+        if alts and _only_badges(text, alts):
+            continue  # "Open Source License": badge alt texts glued together, read as badges above
+        pieces = _prose_cells(text) if block.kind == "table_row" else [text]
+        for piece in pieces:
+            yield from _claims_in_text(piece, block.kind, lex, names, work)
 
 
-def _table_claims(card: ParsedCard, names: Sequence[str]) -> Iterable[Claim]:
-    """A comparison table whose column is headed by this model and says "Open Source" in a cell."""
-    for table in card.tables[:50]:
-        columns = [i for i, head in enumerate(table.header) if _mentions_name(head, names)]
-        for row in table.rows[:200]:
+def _only_badges(text: str, alts: Sequence[str]) -> bool:
+    rest = text
+    for alt in alts:
+        rest = rest.replace(alt, " ")
+    return len(rest) < len(text) and not re.sub(r"[\W_]+", "", rest)
+
+
+def _prose_cells(row: str) -> list[str]:
+    """The cells of a table row that are sentences; short cells are read by `_table_claims`."""
+    return [cell for cell in row.split(" | ") if len(cell.split()) >= _PROSE_CELL_WORDS]
+
+
+def _claims_in_text(text: str, block_kind: str, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
+    for start, end in sentences(text):
+        if work.judged >= MAX_JUDGED:
+            return
+        sentence = text[start:end]
+        if not lex.trigger.search(sentence):
+            continue
+        work.sentences += 1
+        language = None
+        for n, m in enumerate(lex.phrases.finditer(sentence)):
+            if n >= MAX_PER_SENTENCE or work.judged >= MAX_JUDGED:
+                break
+            language = language or language_of(sentence, lex, m.group(0))
+            work.judged += 1
+            j = judge(sentence, m.start(), m.end(), language, lex, names, block_kind, kind_of(m))
+            quote = bounded(sentence, m.start(), m.end())
+            yield _claim(lex, kind_of(m), m.group(0), quote, "card", j, language)
+
+
+# --- the model's name and tags -----------------------------------------------------------------------
+
+
+def _name_claims(repo_id: str, lex: Lexicon) -> Iterator[Claim]:
+    """A phrase in the model's own name is a name, not a claim ("Llama-3-Open-Ko-8B", "fully-open-llm")."""
+    name = repo_id.rsplit("/", 1)[-1][:200]
+    spaced = _NAME_SPLIT.sub(" ", name)
+    for m in lex.phrases.finditer(spaced):
+        j = Judgement("name", "asserted", False, lex.confidence["name"], "name")
+        yield _claim(lex, kind_of(m), m.group(0), f"The model's name “{name}” contains “{m.group(0)}”.", "name", j, "en")
+
+
+def _tag_claims(tags: Sequence[str], lex: Lexicon) -> Iterator[Claim]:
+    """Tags the Hub shows on the model page (`open-source`, `open-weights`): implied claims about it."""
+    for tag in tags[:MAX_TAGS]:
+        if not isinstance(tag, str) or ":" in tag:
+            continue  # license:..., dataset:..., base_model:... name other things
+        kind = lex.tags.get(tag.strip().lower())
+        if kind:
+            j = Judgement("self", "asserted", True, lex.confidence["tag"], "tag")
+            yield _claim(lex, kind, tag, f"The repository is tagged “{tag}”.", f"tag:{tag}", j, "en")
+
+
+# --- badges and banners -------------------------------------------------------------------------
+
+
+def _images(body: str) -> Iterator[tuple[str, str]]:
+    """(alt text, url) of the card's images, Markdown and HTML, in card order (bounded)."""
+    found: list[tuple[int, str, str]] = []
+    for m in _MD_IMAGE.finditer(body):
+        found.append((m.start(), m.group(1), m.group(2)))
+        if len(found) >= MAX_IMAGES:
+            break
+    for n, m in enumerate(_HTML_IMG.finditer(body)):
+        if n >= MAX_IMAGES:
+            break
+        tag = m.group(0)
+        alt, src = _ALT.search(tag), _SRC.search(tag)
+        found.append((m.start(), (alt.group(1) or alt.group(2)) if alt else "", (src.group(1) or src.group(2)) if src else ""))
+    for _, alt, url in sorted(found, key=lambda x: x[0])[:MAX_IMAGES]:
+        yield alt, url
+
+
+def _badge_text(url: str, lex: Lexicon) -> str | None:
+    """"label: message" of a shields.io-style badge URL, or None for other images."""
+    if not any(p in url for p in lex.badge_urls):
+        return None
+    m = _BADGE_PATH.search(url)
+    if m is None:
+        return None
+    spec = unquote(m.group(1).rsplit(".", 1)[0] if m.group(1).endswith((".svg", ".png")) else m.group(1))
+    parts = [p.replace("\0", "-").replace("_", " ").strip() for p in spec.replace("--", "\0").split("-")]
+    parts = [p for p in parts if p]
+    if len(parts) >= 3:
+        return f"{parts[0]}: {parts[1]}"
+    return parts[0] if parts else None
+
+
+def _badge_claims(body: str, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
+    for alt, url in _images(body):
+        if work.judged >= MAX_JUDGED:
+            return
+        badge = _badge_text(url, lex)
+        text = badge or " ".join(alt.split())
+        if not text or not lex.trigger.search(text):
+            continue
+        m = lex.phrases.search(text)
+        if m is None:
+            continue
+        label, _, message = text.partition(": ") if badge else (text, "", "")
+        negated = bool(message) and message.lower() in lex.badge_no
+        judged_text = label if message and m.start() < len(label) and message.lower() not in lex.badge_yes else text
+        language = language_of(judged_text, lex, m.group(0))
+        work.judged += 1
+        j = judge(judged_text, m.start(), m.end(), language, lex, names, "heading", kind_of(m))
+        if negated:
+            j = Judgement(j.target, "negated", False, lex.confidence["negated"], "badge")  # "open source: no"
+        elif j.target == "self" and j.modality == "asserted" and judged_text is text:
+            j = Judgement("self", "asserted", True, lex.confidence["badge"], "badge")
+        elif j.target == "self" and j.modality == "asserted":
+            continue  # "open weights: soon" and other messages that neither affirm nor deny
+        quote = f"The card shows a badge “{text}”." if badge else f"The card shows an image captioned “{text}”."
+        yield _claim(lex, kind_of(m), m.group(0), bounded(quote, 0, 0), "badge", j, language)
+
+
+def _alt_texts(body: str) -> tuple[str, ...]:
+    """Image alt texts, longest first: a paragraph of nothing but badges glues them together."""
+    alts = {" ".join(a.split()) for a, _ in _images(body) if a.strip()}
+    return tuple(sorted(alts, key=len, reverse=True))[:100]
+
+
+# --- comparison tables -------------------------------------------------------------------------------
+
+
+def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
+    """A comparison table that marks this model's column ("Open Source") or row (✅ under "Open Weights")."""
+    if not names:
+        return
+    for table in card.tables[:MAX_TABLES]:
+        title = card.section_title(table.section_index)
+        where = f" under “{title}”" if title else ""
+        columns = [i for i, head in enumerate(table.header) if mentions(head[:200], names)]
+        for row in table.rows[:MAX_TABLE_ROWS]:
+            if work.judged >= MAX_JUDGED:
+                return
             for i in columns:
-                if i < len(row):
-                    for kind, phrase, _ in _find(row[i][:200]):
-                        yield Claim(kind, phrase, " | ".join(table.header)[:150] + " / " + row[i][:100], "card", True)
+                cell = _clean(row[i]) if i < len(row) else ""
+                m = lex.phrases.search(cell) if 0 < len(cell) <= 40 else None
+                if m is not None and len(cell.split()) <= len(m.group(0).split()) + 1:
+                    yield from _table_claim(lex, names, work, cell, m, f"The table{where} marks {_clean(table.header[i])} as “{cell}”.")
+            if row and mentions(row[0][:200], names):
+                for j, head in enumerate(table.header[1:], 1):
+                    mark = _clean(row[j]).lower() if j < len(row) else ""
+                    head = _clean(head)
+                    m = lex.phrases.search(head) if mark in lex.table_yes and len(head) <= 60 else None
+                    if m is not None:
+                        yield from _table_claim(
+                            lex, names, work, head, m, f"The table{where} marks {_clean(row[0])} “{_clean(row[j])}” under “{head}”."
+                        )
 
 
-def _find(text: str) -> Iterable[tuple[ClaimKind, str, int]]:
-    """(kind, phrase, offset) for each claim phrase; overlapping matches keep the earliest pattern."""
-    taken: list[tuple[int, int]] = []
-    found: list[tuple[int, ClaimKind, str]] = []
-    for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            if _NOT_A_CLAIM_AFTER.match(text[m.end() : m.end() + 40]):
-                continue
-            if kind == "open-model" and _LICENCE_NAME_AFTER.match(text[m.end() : m.end() + 20]):
-                continue  # "Databricks Open Model License" names a licence
-            taken.append((m.start(), m.end()))
-            found.append((m.start(), kind, m.group(0)))
-    for start, kind, phrase in sorted(found):
-        yield kind, phrase, start
+def _table_claim(lex: Lexicon, names: Sequence[str], work: Work, text: str, m: re.Match[str], sentence: str) -> Iterator[Claim]:
+    work.judged += 1
+    language = language_of(text, lex)
+    j = judge(text, m.start(), m.end(), language, lex, names, "heading", kind_of(m))
+    if j.target == "self" and j.modality == "asserted":
+        j = Judgement("self", "asserted", True, lex.confidence["table-column"], "table-column")
+        yield _claim(lex, kind_of(m), m.group(0), bounded(sentence, 0, 0), "table", j, language)
 
 
-def _about_self(sentence: str, start: int, end: int, names: Sequence[str], block_kind: str) -> bool:
-    before = sentence[:start]
-    after = sentence[end:]
-    if _ECOSYSTEM_AFTER.match(after):
-        return False  # "open-source libraries", "the open-source community", "open-source datasets"
-    if _NEGATED_BEFORE.search(before[-40:]):
-        return False  # "is not open source": a statement, not a claim
-    if _RELEASED_AS.search(before[-80:]):
-        return True  # "released as open source", "available under an open-source licence"
-    if _OTHER_BEFORE.search(before[-60:]) and not _ONE_OF_THE.search(before[-80:]):
-        return False  # "other open-source models", "comparable open-source models"
-    if _COMPARISON.search(before):
-        return False  # "outperforms ... open models", "better than open models", "like other ..."
-    if block_kind in ("heading", "list_item") and not before.strip(" -*:•"):
-        return True  # a heading or feature bullet that starts with the claim
-    if _RELEASE_VERB_PHRASE.match(sentence[start:end]):
-        return True  # "we open-sourced", "openly released"
-    if _SELF_WORDS.search(before):
-        return True  # "this model is ...", "we release ...", "They are ..."
-    # "OLMoE is 100% open-source", "OLMo: Open Language Model"
-    return _mentions_name(before, names) and bool(_COPULA.search(before) or re.search(r"[:\-–—(]\s*$", before))
-
-
-def _mentions_name(text: str, names: Sequence[str]) -> bool:
-    low = text.lower()
-    return any(re.search(r"(?<![\w])" + re.escape(n) + r"(?![a-z])", low) for n in names)
-
-
-def _name_tokens(repo_id: str) -> tuple[str, ...]:
-    """Words of the model name that can stand for the model in its card ("gemma", "olmoe", "aya")."""
-    parts = [p.lower() for p in _NAME_SPLIT.split(repo_id.rsplit("/", 1)[-1]) if p]
-    tokens = [
-        p for p in parts
-        if len(p) >= 3 and p[0].isalpha() and p not in _GENERIC_NAME_PARTS and not re.fullmatch(r"v\d+|\d+[bmk]?", p)
-    ]
-    return tuple(dict.fromkeys(tokens))
-
-
-def _bounded(sentence: str, start: int, end: int) -> str:
-    flat = sentence
-    if len(flat) > MAX_SENTENCE_CHARS:
-        half = (MAX_SENTENCE_CHARS - (end - start)) // 2
-        lo = max(0, start - max(half, 0))
-        flat = flat[lo : lo + MAX_SENTENCE_CHARS]
-    return " ".join(flat.split())
+def _clean(cell: str) -> str:
+    return " ".join(cell.replace("**", "").replace("__", "").split())[:200]

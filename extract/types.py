@@ -241,15 +241,27 @@ class BaseModelEvidence:
 
 
 ClaimKind = Literal["open-source", "fully-open", "open-weights", "open-model", "open-science"]
+#: What a phrase is about (policy/claims.yaml `targets`).
+ClaimTarget = Literal["self", "data", "code", "tool", "other-model", "community", "licence", "name", "quotation"]
+ClaimModality = Literal["asserted", "negated", "future", "conditional"]
 
 
 @dataclass(frozen=True)
 class Claim:
+    """An openness phrase and what it says. Fields after `about_self` were added in extractor v2; their
+    defaults describe what v1 recorded (every v1 claim was taken as asserted, about `self` if about_self)."""
+
     kind: ClaimKind
     phrase: str  # the words as written
-    sentence: str  # the sentence it occurs in (bounded), for quoting
-    source: str  # "card", "name", "tag:..."
-    about_self: bool  # False for "outperforms other open-source models"
+    sentence: str  # one readable sentence to quote (bounded): never a table fragment
+    source: str  # "card", "table", "badge", "name", "tag:..."
+    about_self: bool  # a claim about this model, asserted now, confident enough: what open-washing reads
+    target: ClaimTarget = "self"
+    modality: ClaimModality = "asserted"
+    implied: bool = False  # "other open-source models", a badge, a tag: not said in so many words
+    confidence: float = 1.0  # 0..1, from the rule that decided (policy/claims.yaml `confidence`)
+    language: str = "en"  # ISO 639-1 code of the sentence
+    rule: str = ""  # the rule that decided target and modality (e.g. "self-explicit", "implied-other")
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,23 @@ def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, 
     if len(events) > 1:  # the same sha was labelled differently before: its base, a dataset or the rules moved
         steps = [f"run {run}: {label} ({rule}, {rules})" for run, label, rule, rules in events]
         lines.extend(textwrap.wrap("  labels of this version: " + " -> ".join(steps), width=110, subsequent_indent="    "))
+    own = [c for c in (ev.get("claims") or {}).get("claims", []) if c.get("about_self")]
+    if own:
+        lines.append(f"  openness claims about itself: {len(own)}")
+        for c in own[:5]:
+            how = f"{c.get('source', 'card')}, {c.get('rule') or 'v1 reader'}, confidence {c.get('confidence', 1.0):.2f}"
+            lines.extend(textwrap.wrap(f"{c['kind']} ({how}): \"{c.get('sentence', '')}\"", width=110,
+                                       initial_indent="    - ", subsequent_indent="      "))
     if record["open_washing"]:
+        from classify.washing import WashingReason, glossary
+
+        titles = {g["code"]: g["title"] for g in glossary()}
         lines.append("  OPEN-WASHING:")
-        for reason in record["washing_reasons"]:
-            lines.extend(textwrap.wrap(reason, width=110, initial_indent="    - ", subsequent_indent="      "))
+        for stored in record.get("_washing_reasons", record["washing_reasons"]):
+            reason = WashingReason.from_stored(stored)
+            lines.extend(textwrap.wrap(str(reason), width=110, initial_indent="    - ", subsequent_indent="      "))
+            if reason.code in titles:
+                lines.append(f"      {reason.code} = {titles[reason.code]} (rule: docs/washing-codes.md)")
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from sqlalchemy import Connection, and_, case, func, select, true
 
 from classify.rules import LABELS
-from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS
+from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason, reason_text
 from store import schema as s
 from store.views import LICENCE_OPENNESS
 
@@ -144,7 +144,11 @@ def _codes(reasons: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.split(":", 1)[0].strip() for r in reasons if ":" in r))
 
 
-def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None) -> tuple[str, str]:
+def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None, typed: Sequence[WashingReason] = ()) -> tuple[str, str]:
+    for reason in typed:  # a typed W-OS/W-OW reason carries the sentence it quotes
+        if reason.code in ("W-OS", "W-OW") and reason.quote:
+            where = reason.source or "card"
+            return _bounded(reason.quote), f"{reason.claim_kind} claim, {where}" if reason.claim_kind else where
     claims = [c for c in (evidence.get("claims") or {}).get("claims", []) if c.get("about_self")]
     for code, kinds in (("W-OS", OPEN_SOURCE_CLAIMS), ("W-OW", OPEN_WEIGHTS_CLAIMS)):
         if code in codes:
@@ -174,9 +178,10 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     ).all()
     out = []
     for r in rows:
-        reasons = tuple(str(x) for x in (r.washing_reasons or ()))
+        typed = [WashingReason.from_stored(x) for x in (r.washing_reasons or ())]
+        reasons = tuple(str(x) for x in typed)
         codes = _codes(reasons)
-        claim, source = _claim(r.data or {}, codes, r.licence)
+        claim, source = _claim(r.data or {}, codes, r.licence, typed)
         out.append(
             FlaggedModel(
                 repo_id=r.repo_id,
@@ -310,7 +315,7 @@ def version_facts(conn: Connection, version_ids: Iterable[int]) -> dict[int, Ver
             .select_from(s.model_versions.outerjoin(lab, lab.c.version_id == s.model_versions.c.id).outerjoin(ev, ev.c.version_id == s.model_versions.c.id))
             .where(s.model_versions.c.id.in_(list(part)))
         ):
-            out[r.id] = VersionFacts(r.id, r.label, bool(r.open_washing), tuple(str(x) for x in (r.washing_reasons or ())), r.licence, r.licence_family)
+            out[r.id] = VersionFacts(r.id, r.label, bool(r.open_washing), tuple(reason_text(x) for x in (r.washing_reasons or ())), r.licence, r.licence_family)
     return out
 
 
@@ -342,6 +347,6 @@ def facts_as_of(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tupl
             continue
         upto = [e for e in history if e.run_id is not None and e.run_id <= run_id]
         event = upto[-1] if upto else history[0]
-        reasons = tuple(str(x) for x in (event.washing_reasons or ()))
+        reasons = tuple(reason_text(x) for x in (event.washing_reasons or ()))
         out[(version_id, run_id)] = VersionFacts(version_id, event.label, bool(event.open_washing), reasons, base.licence, base.licence_family)
     return out

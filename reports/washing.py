@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from classify.rules import LABELS, RULE_VERSION
+from classify.washing import glossary
 
 from . import charts, render
 from .changes import Changes, changes_between
@@ -31,13 +32,8 @@ from .snapshot import (
 TOP_ORGANISATIONS = 20
 LIST_LIMIT = 200  # rows per list shown on the page; the CSV files have them all
 
-# What each open-washing reason code means, for readers of the report.
-REASON_CODES = {
-    "W-OS": "claims to be open source, but its label is below Open Source",
-    "W-OW": "claims open weights or an open model, but its licence is not open (Weights Available)",
-    "W-LAUNDER": "declares an open licence that its base model's licence does not allow (licence laundering)",
-    "W-CONFLICT": "its declared licence contradicts its own LICENSE file",
-}
+# What each open-washing reason code means, for readers of the report (policy/washing.yaml).
+REASON_CODES = {c["code"]: c["title"] for c in glossary()}
 
 
 @dataclass(frozen=True)
@@ -124,6 +120,7 @@ def _context(report: WashingReport) -> dict:
         "r": report,
         "labels": list(reversed(LABELS)),
         "reason_codes": REASON_CODES,
+        "glossary": glossary(),
         "limit": LIST_LIMIT,
     }
 

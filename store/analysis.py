@@ -384,7 +384,7 @@ def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]], run_id
             "open_basis": labelled.decision.open_basis,
             "capped_by": labelled.decision.capped_by,
             "open_washing": labelled.open_washing,
-            "washing_reasons": list(labelled.washing_reasons),
+            "washing_reasons": [reason.to_dict() for reason in labelled.washing_reasons],
             "explanation": labelled.explanation(),
         }
         for work, labelled in items

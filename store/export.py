@@ -15,6 +15,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import Connection, and_, func, select
 
+from classify.washing import reason_text
+
 from . import schema as s
 
 CODE_ROLES = ("training", "repository", "inference")  # linked repositories the card gives as the model's own code
@@ -117,7 +119,7 @@ def to_record(r) -> dict[str, Any]:
         "base_model": [b["id"] for b in ev["base_model"]["bases"]],
         "lineage_verified": lineage_verified(r.explanation, ev),
         "open_washing": bool(r.open_washing),
-        "washing_reasons": list(r.washing_reasons or []),
+        "washing_reasons": [reason_text(x) for x in (r.washing_reasons or [])],  # "CODE: text" lines
         "claims": [c["sentence"] for c in ev["claims"]["claims"] if c.get("about_self")],
         "status": r.status,
         "downloads": r.downloads,
@@ -125,6 +127,7 @@ def to_record(r) -> dict[str, Any]:
         "origin": r.origin or "listing",
         "_explanation": r.explanation,
         "_evidence": ev,
+        "_washing_reasons": list(r.washing_reasons or []),  # as stored: typed objects (or old strings)
     }
 
 

@@ -98,6 +98,12 @@ def test_the_last_weekly_report_shows_every_kind_of_change(demo_run):
     assert ("label change", "acme-ai/Acme-7B-Chat") in kinds
     tightened = [r for r in changes if r["kind"] == "licence change"]
     assert [r["direction"] for r in tightened] == ["tighter"]
+    # the glossary of washing codes (policy/washing.yaml), and no table fragment quoted as a claim
+    from classify.washing import glossary
+
+    page = html.read_text()
+    assert 'id="glossary"' in page and all(c["code"] in page and c["title"] in page for c in glossary())
+    assert "Benchmark | Kimi" not in page
 
 
 def test_demo_accepts_every_db_form_and_replaces_its_database(tmp_path, monkeypatch, capsys):

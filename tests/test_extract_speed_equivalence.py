@@ -261,7 +261,7 @@ def test_claims_are_found_in_any_case():
     claims = openness_claims(card, "org/m", [])
     assert [(c.kind, c.phrase, c.about_self) for c in claims.claims] == [
         ("fully-open", "FULLY OPEN-SOURCE", True),
-        ("open-source", "Open-Source", False),
+        ("open-source", "Open-Source", True),  # "other open-source models" presents the model as one (issue 12)
     ]
 
 
