@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 LABELS = ("No Weights", "Weights Available", "Open Weights", "Open Source", "Open Source and Open Data")
 SHORT = {"No Weights": "NW", "Weights Available": "WA", "Open Weights": "OW", "Open Source": "OS", "Open Source and Open Data": "OSOD"}
 TOKEN = "hf_hubscan_benchmark_not_a_secret"
+GITHUB_TOKEN = "ghp_hubscan_benchmark_not_a_secret"  # opens only the loopback GitHub
 
 
 def load_parts(parts: list[str]) -> tuple[dict, dict, list[dict]]:
@@ -71,7 +72,7 @@ def loopback_github(fixture: dict) -> Iterator[str | None]:
         yield github.url
 
 
-def crawl(hub_fixture: dict, github_fixture: dict, db: Path) -> float:
+def crawl(hub_fixture: dict, github_fixture: dict, db: Path, github: bool = True) -> float:
     from hubscan.cli import main
     from replayhub import ReplayHub
     from replayhub.state import HubState
@@ -80,8 +81,9 @@ def crawl(hub_fixture: dict, github_fixture: dict, db: Path) -> float:
     started = time.perf_counter()
     with ReplayHub(state, tokens={TOKEN: {"user": "hubscan-benchmark", "gated": ["*"]}}) as hub, loopback_github(github_fixture) as gh:
         env = {"HF_TOKEN": TOKEN, "HUBSCAN_RETRY_BASE_SECONDS": "0.01"}
-        if gh is not None:
+        if gh is not None and github:  # the loopback GitHub checks only with a token, as GitHub's quota needs one
             env["HUBSCAN_GITHUB_API"] = gh
+            env["GITHUB_TOKEN"] = GITHUB_TOKEN
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
@@ -218,13 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="keep the crawled database here (default: a temporary file)")
     parser.add_argument("--json", help="also write the full result as JSON to this file")
     parser.add_argument("--misses", type=int, default=200, help="how many misses to print (default 200)")
+    parser.add_argument("--no-github", action="store_true", help="crawl without the loopback GitHub (card-only code evidence)")
     args = parser.parse_args(argv)
     hub_fixture, github_fixture, rows = load_parts([p for p in args.parts.split(",") if p])
     with tempfile.TemporaryDirectory(prefix="hubscan-agreement-") as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "judged.db"
         if db.exists():
             db.unlink()
-        seconds = crawl(hub_fixture, github_fixture, db)
+        seconds = crawl(hub_fixture, {"repos": []} if args.no_github else github_fixture, db, github=not args.no_github)
         result = compare(rows, hubscan_records(db))
     print(f"hubscan judged benchmark, {time.strftime('%Y-%m-%d')}: {len(hub_fixture['models'])} models, "
           f"{len(github_fixture['repos'])} GitHub repositories, parts {args.parts}")

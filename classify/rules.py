@@ -145,6 +145,11 @@ def own_label(ev: ModelEvidence) -> tuple[str, str, list[Gate]]:
         missing.append("inference code")
     if not ev.training_code.released:
         missing.append("released training code")
+    # G7/OSI: the code must be under open licences too (False = shown not open; None = not known, card-only)
+    elif ev.training_code.licence_open is False:
+        missing.append(f"training code under an open licence (its licence: {ev.training_code.licence}, {ev.training_code.repo})")
+    if ev.inference_code.present and ev.inference_code.licence_open is False:
+        missing.append(f"inference code under an open licence (its licence: {ev.inference_code.licence}, {ev.inference_code.repo})")
     data_ok = ev.datasets.all_open is True or ev.data_information.sufficient
     if not data_ok:
         missing.append(f"open training data or sufficient data information (score {ev.data_information.score}/100)")
@@ -153,7 +158,8 @@ def own_label(ev: ModelEvidence) -> tuple[str, str, list[Gate]]:
         gates.append(Gate("code+data information", False, "S0", "missing: " + "; ".join(missing), code_sources))
         return OPEN_WEIGHTS, "S0", gates
     how = "all training data open" if ev.datasets.all_open else f"data information sufficient (score {ev.data_information.score}/100)"
-    gates.append(Gate("code+data information", True, "S1", f"inference code, training code released, {how}", code_sources))
+    licences = f" (code licences: inference {ev.inference_code.licence or 'unknown'}, training {ev.training_code.licence or 'unknown'})"
+    gates.append(Gate("code+data information", True, "S1", f"inference code, training code released, {how}{licences}", code_sources))
 
     if ev.datasets.all_open is True:
         ids = ", ".join(r.id for r in ev.datasets.refs)

@@ -80,3 +80,35 @@ def dataset_record(info: DatasetInfo) -> dict[str, Any]:
         "cardData": card,
         "description": (info.description or "")[:MAX_DESCRIPTION] or None,
     }
+
+
+DATASET_CARD_MAX_BYTES = 512_000  # a dataset card is read up to this size (a longer one is kept cut, as "oversize")
+
+
+def fetch_dataset_cards(engine, http: HubHttp, endpoint: str, run_id: int, progress=None) -> int:
+    """The README of each dataset version not fetched yet: one resolver call per new dataset sha.
+
+    Data information is often written in the dataset's own card (collection, filtering, sizes), not in
+    the model card that declares the dataset. Returns how many cards were stored.
+    """
+    from store import dataset_cards
+
+    from .downloads import fetch_file
+
+    fetched = 0
+    after = 0
+    while True:
+        with engine.connect() as conn:
+            due = dataset_cards.cards_due(conn, after)
+        if not due:
+            return fetched
+        for version_id, dataset_id, sha in due:
+            revision = "main" if sha.startswith("meta-") else sha  # a listing without a sha: its content hash is no revision
+            outcome = fetch_file(http, endpoint, dataset_id, revision, "README.md", DATASET_CARD_MAX_BYTES, repo_type="dataset")
+            status = "absent" if outcome.status == "missing" else outcome.status
+            with engine.begin() as conn:
+                dataset_cards.record_card(conn, run_id, version_id, dataset_id, sha, status, outcome.content, outcome.code, outcome.error)
+            fetched += int(outcome.content is not None)
+            if progress:
+                progress("dataset cards", 1)
+        after = due[-1][0]

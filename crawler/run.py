@@ -27,7 +27,7 @@ from store import crawl_writes as w
 from store import locks
 from store import schema as s
 
-from .datasets import DatasetOutcome, dataset_record, fetch_dataset
+from .datasets import DatasetOutcome, dataset_record, fetch_dataset, fetch_dataset_cards
 from .downloads import PendingFetch, VersionDownload, fetch_version
 from .http import CallStats, HubHttp, RetryPolicy
 from .listing import ListingQuery, dataset_listing_params, walk_model_pages, walk_pages
@@ -288,6 +288,8 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
         with engine.connect() as conn:
             due = w.datasets_due(conn, summary.run_id, refresh_before, after)
         if not due:
+            # then the cards of the dataset versions not read yet (data information is often written there)
+            fetch_dataset_cards(engine, http, config.endpoint, summary.run_id, progress)
             return
         # Each worker asks about the datasets its own new versions name (a dataset two shards both
         # name may be asked about twice; the store takes either answer).

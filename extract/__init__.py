@@ -15,12 +15,14 @@ from .datasets import datasets_evidence
 from .inference_code import inference_code
 from .licence import licence_evidence
 from .lineage import base_model_evidence
-from .training_code import training_code
-from .types import ModelEvidence, ModelSnapshot, ParseProblem
+from .linked_code import linked_code_repos, training_code_evidence
+from .types import CodeRepoRef, CodeRepoSnapshot, ModelEvidence, ModelSnapshot, ParseProblem
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
-EXTRACTOR_VERSION = 2  # 2: claims read per sentence with target, modality, language (issue 12); lineage from files, prose and names (issue 10)
+#: 2: claims read per sentence with target, modality, language (issue 12); lineage from files, prose and names (issue 10).
+#: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence (issue 11).
+EXTRACTOR_VERSION = 3
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]
 
@@ -50,17 +52,34 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
     if snapshot.readme is None and snapshot.readme_status != "absent":
         problems = [p for p in problems if p.code != "readme-missing"]
         problems.append(ParseProblem(f"readme-{snapshot.readme_status}", f"README.md not read: {snapshot.readme_status}"))
+    licence = licence_evidence(card_data, tags, snapshot.files)
+    weights = weights_evidence(siblings, snapshot.access)
+    # Only a version whose label could rise above Open Weights has its linked repositories checked.
+    candidate = weights.present and licence.open_basis is not None
+    refs = linked_code_repos(card, snapshot.code_repos, candidate)
     return ModelEvidence(
         repo_id=snapshot.repo_id,
         sha=snapshot.sha,
         extractor_version=EXTRACTOR_VERSION,
-        licence=licence_evidence(card_data, tags, snapshot.files),
-        weights=weights_evidence(siblings, snapshot.access),
-        inference_code=inference_code(card, meta, siblings or ()),
-        training_code=training_code(card, siblings or (), snapshot.files),
+        licence=licence,
+        weights=weights,
+        inference_code=inference_code(card, meta, siblings or (), refs, licence),
+        training_code=training_code_evidence(card, siblings or (), snapshot.files, refs, snapshot.code_repos, licence, candidate),
         datasets=datasets_evidence(card_data, tags, snapshot.datasets, (link.url for link in card.links)),
-        data_information=data_information(card, card_data, tags),
+        data_information=data_information(card, card_data, tags, datasets=snapshot.datasets, repo_docs=_repo_docs(refs, snapshot.code_repos)),
         base_model=base_model_evidence(card_data, tags, card, snapshot.files, snapshot.repo_id),
         claims=openness_claims(card, snapshot.repo_id, tags),
         problems=tuple(problems),
+        code_repos=refs,
     )
+
+
+def _repo_docs(refs: tuple[CodeRepoRef, ...], repos: Mapping[str, CodeRepoSnapshot]) -> list[tuple[str, str, str]]:
+    """Documents of the model's own code repositories (not frameworks or examples), for data information."""
+    docs: list[tuple[str, str, str]] = []
+    for ref in refs:
+        snap = repos.get(ref.name)
+        if snap is None or ref.status not in ("ok", "renamed") or ref.role not in ("training", "repository"):
+            continue
+        docs.extend((snap.full_name or ref.name, path, text) for path, text in list(snap.docs.items())[:4])
+    return docs

@@ -51,30 +51,22 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlparse
 
+import policy
 from extract.card import Link, ParsedCard, Table, TextBlock, split_sentences
 from extract.types import DataInformationEvidence, Finding
 
-SUFFICIENT_SCORE = 50
+# Points and threshold are policy (policy/data_information.yaml); the table above shows their values.
+_POLICY = policy.load("data_information")
+SUFFICIENT_SCORE: int = _POLICY["sufficient_score"]
 MAX_REGION_CHARS = 100_000
 MAX_SECTIONS_REPORTED = 20
 
 # signal name -> points (named-sources and mixture/collection have graded values, see _score)
-POINTS = {
-    "named-sources": 15,
-    "source-categories": 4,
-    "size": 10,
-    "per-source-size": 10,
-    "mixture": 12,
-    "collection": 10,
-    "filtering": 10,
-    "deduplication": 8,
-    "processing": 8,
-    "selection": 5,
-    "documentation": 8,
-    "data-released": 20,
-    "declared-datasets": 5,
-    "paper": 2,
-}
+POINTS: dict[str, int] = dict(_POLICY["points"])
+_NAMED_ONE: int = _POLICY["named_sources"]["one"]
+_NAMED_TWO: int = _POLICY["named_sources"]["two"]
+_MIXTURE_HINT: int = _POLICY["partial"]["mixture-hint"]
+_COLLECTION_VAGUE: int = _POLICY["partial"]["collection-vague"]
 
 # --- where data is described --------------------------------------------------------------
 
@@ -105,7 +97,7 @@ _INTRODUCER = re.compile(
     r"\b(?:data|dataset|datasets|corpus|corpora|sources?|tokens|documents|pairs|examples|samples|instructions|"
     r"texts?|collection|mix|mixture)\b[^.;,()]{0,25}?(?:\bfrom\b|\bof\b|\bincluding\b|\bsuch as\b|\blike\b|:|\()"
     r"|\b(?:trained|pre-?trained|fine-?tuned|finetuned|trains)\s+(?:\w+\s+){0,2}?on\b"
-    r"|\bsourced from\b|\bincludes?:?",
+    r"|\b(?:sourced|collected|gathered|scraped|crawled|drawn|compiled)\s+from\b|\bincludes?:?",
     re.I,
 )
 
@@ -268,16 +260,44 @@ class _Signals:
         self.findings.append(Finding(source=source, reason=reason, confidence=confidence))
 
 
-def data_information(card: ParsedCard, card_data: Mapping[str, Any], tags: Sequence[str]) -> DataInformationEvidence:
-    """Score how completely the card describes the training data (see module docstring)."""
+def data_information(
+    card: ParsedCard,
+    card_data: Mapping[str, Any],
+    tags: Sequence[str],
+    *,
+    datasets: Mapping[str, Any] | None = None,
+    repo_docs: Sequence[tuple[str, str, str]] = (),
+) -> DataInformationEvidence:
+    """Score how completely the training data is described (see module docstring).
+
+    Read from the model card, and from where the data is often written instead: the declared
+    datasets' own cards (`datasets`: id -> DatasetSnapshot) and the linked code repositories' data
+    documentation (`repo_docs`: (repo, path, text)). Each kind of detail scores once; the evidence
+    says which document gave which points (extract/data_sources.py).
+    """
+    from .data_sources import combined_data_information  # it builds on this module's signals
+
+    return combined_data_information(card, card_data, tags, datasets or {}, repo_docs)
+
+
+def document_signals(
+    card: ParsedCard, card_data: Mapping[str, Any], tags: Sequence[str], *, whole: bool = False, model_card: bool = True
+) -> tuple[_Signals, _Region]:
+    """The details one document gives. `whole`: every section is about data (a dataset card, a data doc)."""
     card_data = card_data if isinstance(card_data, Mapping) else {}
-    region = _data_region(card)
+    region = _data_region(card, whole=whole)
     signals = _Signals()
     _named_sources(card, region, signals)
-    _declared_datasets(card_data, tags, signals)
+    if model_card:
+        _declared_datasets(card_data, tags, signals)
     _text_signals(card, region, signals)
     _table_signals(card, region, signals)
     _link_signals(card, region, signals, tags)
+    return signals, region
+
+
+def verdict(signals: _Signals, card: ParsedCard, region: _Region, documents: Sequence[str] = ("model card",)) -> DataInformationEvidence:
+    """Score merged signals and state whether they suffice."""
     score, named = _score(signals)
     released = "data-released" in signals.points
     sufficient = score >= SUFFICIENT_SCORE and (named > 0 or released)
@@ -297,6 +317,7 @@ def data_information(card: ParsedCard, card_data: Mapping[str, Any], tags: Seque
         sections=titles,
         signals=names,
         findings=(summary, *signals.findings[:40]),
+        documents=tuple(documents),
     )
 
 
@@ -309,7 +330,7 @@ def _signal_label(name: str, signals: _Signals) -> str:
 def _score(signals: _Signals) -> tuple[int, int]:
     named = len(signals.sources)
     if named:
-        points = 15 if named >= 3 else 10 if named == 2 else 6
+        points = POINTS["named-sources"] if named >= 3 else _NAMED_TWO if named == 2 else _NAMED_ONE
         signals.points["named-sources"] = points
         shown = ", ".join(list(signals.sources.values())[:8])
         signals.findings.insert(0, Finding("card", f"{named} named data source(s): {shown}", 0.8))
@@ -320,19 +341,21 @@ def _score(signals: _Signals) -> tuple[int, int]:
 # --- region ---------------------------------------------------------------------------------
 
 
-def _data_region(card: ParsedCard) -> _Region:
+def _data_region(card: ParsedCard, whole: bool = False) -> _Region:
     region = _Region()
     kinds: list[str] = []
     for i, section in enumerate(card.sections):
         titles = [card.sections[j].title for j in card.ancestors(i)] + [section.title]
-        kinds.append(_section_kind(titles))
+        kind = _section_kind(titles)
+        kinds.append("data" if whole and kind == "other" else kind)
     by_section: dict[int, list[TextBlock]] = {}
     for block in card.blocks:
         by_section.setdefault(block.section_index, []).append(block)
     for i, kind in enumerate(kinds):
         blocks = by_section.get(i, [])
         if kind in ("data", "training"):
-            region.blocks.extend(blocks)
+            # a dataset card's template headings ("Data Collection and Processing") are no detail
+            region.blocks.extend(b for b in blocks if not (whole and b.kind == "heading"))
             region.add_section(i)
             if kind == "data":
                 region.data_section_ids.add(i)
@@ -605,18 +628,18 @@ def _text_signals(card: ParsedCard, region: _Region, signals: _Signals) -> None:
     else:
         hit = _first(_PERCENT_OF_DATA, region, card)
         if hit:  # one share ("10% of the data") is a hint, not a mixture
-            signals.add("mixture", 6, hit[1], f"one share of the data given: \"{hit[0]}\"", 0.5)
+            signals.add("mixture", _MIXTURE_HINT, hit[1], f"one share of the data given: \"{hit[0]}\"", 0.5)
         else:
             hit = _first(_COMPOSITION_PHRASE, region, card, data_only=True)
             if hit:  # "see the paper for a breakdown of all data sources"
-                signals.add("mixture", 6, hit[1], f"composition documented elsewhere: \"{hit[0]}\"", 0.5)
+                signals.add("mixture", _MIXTURE_HINT, hit[1], f"composition documented elsewhere: \"{hit[0]}\"", 0.5)
     hit = _first(_COLLECTION, region, card) or _first(_YEAR_RANGE, region, card, data_only=True)
     if hit:
         signals.add("collection", POINTS["collection"], hit[1], f"collection described: \"{hit[0]}\"")
     else:
         hit = _first(_COLLECTION_WEAK, region, card)
         if hit:
-            signals.add("collection", 4, hit[1], f"only a vague provenance: \"{hit[0]}\"", 0.5)
+            signals.add("collection", _COLLECTION_VAGUE, hit[1], f"only a vague provenance: \"{hit[0]}\"", 0.5)
     for name, pattern, why in (
         ("filtering", _FILTERING, "filtering described"),
         ("deduplication", _DEDUP, "deduplication described"),
@@ -672,7 +695,7 @@ def _table_signals(card: ParsedCard, region: _Region, signals: _Signals) -> None
         if any(_numeric_cells(table, i) >= 2 for i in mix_cols):
             signals.add("mixture", POINTS["mixture"], source, f"proportions per source in a table ({header[:120]})")
     if "per-source-size" in signals.points and "mixture" not in signals.points:
-        signals.add("mixture", 6, "card", "mixture implied by per-source sizes", 0.5)
+        signals.add("mixture", _MIXTURE_HINT, "card", "mixture implied by per-source sizes", 0.5)
 
 
 _NOT_DATA_HOSTS = ("github.com", "gitlab.com", "arxiv.org", "huggingface.co", "hf.co", "wandb.ai", "twitter.com", "x.com")

@@ -23,7 +23,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from extract.card import ParsedCard
-from extract.types import Finding, InferenceCodeEvidence
+from extract.types import CodeRepoRef, Finding, InferenceCodeEvidence, LicenseEvidence
 
 MAX_SIBLINGS = 20_000
 MAX_FILES_REPORTED = 20
@@ -125,7 +125,13 @@ _USAGE = re.compile(
 )
 
 
-def inference_code(card: ParsedCard, metadata: Mapping[str, Any], siblings: Sequence[str]) -> InferenceCodeEvidence:
+def inference_code(
+    card: ParsedCard,
+    metadata: Mapping[str, Any],
+    siblings: Sequence[str],
+    refs: Sequence[CodeRepoRef] = (),
+    model_licence: LicenseEvidence | None = None,
+) -> InferenceCodeEvidence:
     metadata = metadata if isinstance(metadata, Mapping) else {}
     findings: list[Finding] = []
     candidates: list[tuple[str, str, float]] = []  # (library, source, confidence)
@@ -185,16 +191,41 @@ def inference_code(card: ParsedCard, metadata: Mapping[str, Any], siblings: Sequ
         reason = f"runs with {lib} ({licence})" if licence else f"declares library {lib} (not one we know)"
         library_findings.append(Finding(source, reason, confidence))
     findings = library_findings + findings
-    present = bool(candidates or repo_files or usage or remote)
+    linked = [r for r in refs if r.status in ("ok", "renamed") and r.inference_code and r.role in ("inference", "repository", "training")]
+    present = bool(candidates or repo_files or usage or remote or linked)
     if not present:
         findings.append(Finding("card", "no inference library, modelling code or usage example found", 0.6))
+    licence, licence_open, where = _code_licence(library, repo_files, linked, model_licence)
+    if licence_open is False:
+        findings.append(Finding(f"github:{where}", f"inference code licence {licence} is not an open source licence", 0.8))
     return InferenceCodeEvidence(
         present=present,
         library=library,
         repo_files=tuple(repo_files),
         usage_snippet=bool(usage),
         findings=tuple(findings[:40]),
+        licence=licence,
+        licence_open=licence_open,
+        repo=where,
     )
+
+
+def _code_licence(
+    library: str | None, repo_files: Sequence[str], linked: Sequence[CodeRepoRef], model_licence: LicenseEvidence | None
+) -> tuple[str | None, bool | None, str | None]:
+    """Licence of the code that runs the model: its library's, the model repository's, or a linked repository's.
+
+    The open one wins when there are several ways to run it (a model that loads in transformers
+    can be run with open code whatever else it links).
+    """
+    if library in LIBRARY_LICENCES:
+        return LIBRARY_LICENCES[library], True, library  # every library we recognise is OSI-licensed
+    if repo_files and model_licence is not None:
+        return model_licence.spdx_id or model_licence.hub_id or "none", model_licence.open_basis is not None, "model repository"
+    if linked:
+        best = sorted(linked, key=lambda r: {True: 0, None: 1, False: 2}[r.licence_open])[0]
+        return best.licence, best.licence_open, best.full_name or best.name
+    return None, None, library
 
 
 def _normalise(value: Any) -> str | None:

@@ -35,6 +35,7 @@ from typing import Literal, Mapping, Sequence
 from urllib.parse import urlparse
 
 from extract.card import Link, ParsedCard, split_sentences
+from extract.code_repos import github_repo_name, model_repo_kind
 from extract.types import Finding, TrainingCodeEvidence
 
 MAX_SIBLINGS = 20_000
@@ -167,27 +168,7 @@ _TRAINING_CONTEXT_LABEL = re.compile(
     re.I,
 )
 
-# Repository files.
-_TRAIN_SCRIPT = re.compile(
-    r"^(?:[\w\-.]*[_\-.])?(?:train|training|pretrain|pre_train|pre-train|finetune|fine_tune|fine-tune|finetuning|sft|dpo)"
-    r"(?:[_\-.][\w\-.]*)?\.(?:py|sh)$"
-    r"|^run_(?:clm|mlm|plm|pretrain\w*|train\w*|finetun\w*|sft|dpo|glue|squad|qa|summarization|translation|"
-    r"seq2seq\w*|speech_recognition\w*|image_classification|t5_mlm_flax|ner|swag)\.(?:py|sh)$",
-    re.I,
-)
-_TRAIN_DIR = re.compile(r"(?:^|/)(?:train|training|pretrain|finetune|fine_tune|recipes?)/[^/]+\.(?:py|sh)$", re.I)
-_TRAIN_CONFIG = re.compile(
-    r"^[\w\-.]*(?:train|pretrain|finetune|fine_tune|fine-tune|sft|dpo|recipe|hparams|hyperparams)[\w\-.]*\.(?:ya?ml|toml|json|cfg)$",
-    re.I,
-)
-# Trainer artefacts: logs of a run, not code that can re-run it.
-_ARTEFACTS = frozenset(
-    {"trainer_state.json", "training_args.bin", "train_results.json", "all_results.json", "eval_results.json",
-     "training_args.json", "train_log.json"}
-)
-_EXAMPLE_PATH = re.compile(
-    r"(?:^|[/_\-.])(?:samples?|examples?|demos?|tutorials?|tests?|notebooks?|colab|quickstart)(?=[/_\-.]|$)", re.I
-)
+# Repository files: the path signals are policy (policy/training_code.yaml, read by extract/code_repos.py).
 _TRAINING_CONTENT = re.compile(
     r"\bTrainer\(|\boptimi[sz]er\b|\.backward\(|\blearning_rate\b|\blr_scheduler\b|\bnum_train_epochs\b|\bmax_steps\b|"
     r"\boptax\b|\bglobal_batch_size\b|\bmicro_batch_size\b|\bwarmup",
@@ -200,13 +181,58 @@ class LinkVerdict:
     reason: str
 
 
+@dataclass(frozen=True)
+class CardTraining:
+    """What the card and the model repository's own files say, before any linked repository is read."""
+
+    urls: tuple[str, ...]  # links the card describes as training code
+    scripts: tuple[str, ...]  # training scripts in the model repository
+    configs: tuple[str, ...]  # training configs in the model repository
+    frameworks: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def open_framework(self) -> bool:
+        return any(not f.endswith(CUSTOM_MARK) for f in self.frameworks)
+
+    @property
+    def in_model_repo(self) -> bool:
+        return bool(self.scripts or (self.configs and self.open_framework))
+
+
 def training_code(card: ParsedCard, siblings: Sequence[str], files: Mapping[str, bytes] | None = None) -> TrainingCodeEvidence:
-    """Decide whether the training code is released (see module docstring for the rule)."""
+    """Decide from the card's wording and the model repository whether the training code is released.
+
+    The card-only rule (module docstring). extract/linked_code.py adds what the linked GitHub
+    repositories' trees and licences show, when the crawler could check them.
+    """
+    seen = card_training_code(card, siblings, files)
+    findings = list(seen.findings)
+    released = bool(seen.urls) or seen.in_model_repo
+    if not released:
+        findings.append(Finding("card", not_released_reason(seen.frameworks), 0.7))
+    return TrainingCodeEvidence(
+        released=released,
+        urls=seen.urls[:MAX_FILES_REPORTED],
+        repo_files=(seen.scripts + seen.configs)[:MAX_FILES_REPORTED],
+        frameworks_mentioned=seen.frameworks,
+        findings=tuple(findings[:60]),
+        basis=("model-repo" if seen.in_model_repo else "card") if released else None,
+    )
+
+
+def card_training_code(
+    card: ParsedCard, siblings: Sequence[str], files: Mapping[str, bytes] | None = None, skip_repos: frozenset[str] = frozenset()
+) -> CardTraining:
+    """Links, statements and model-repository files; links into `skip_repos` (GitHub repositories whose
+    tree was read) are left to their tree."""
     files = files or {}
     findings: list[Finding] = []
     urls: list[str] = []
     repositories: list[Link] = []
     for link in card.links:
+        if skip_repos and github_repo_name(link.url) in skip_repos:
+            continue
         verdict = classify_link(link)
         if verdict.kind == "not-code":
             continue
@@ -236,24 +262,14 @@ def training_code(card: ParsedCard, siblings: Sequence[str], files: Mapping[str,
 
     frameworks, framework_findings = frameworks_mentioned(card)
     findings.extend(framework_findings)
-
     open_framework = any(not f.endswith(CUSTOM_MARK) for f in frameworks)
-    released = bool(urls or scripts or (configs and open_framework))
     if configs and not scripts and not urls:
         why = "training configs in the repo with a named framework" if open_framework else "training configs without code or a framework"
         findings.append(Finding("files", why, 0.5))
-    if not released:
-        findings.append(Finding("card", _not_released_reason(frameworks), 0.7))
-    return TrainingCodeEvidence(
-        released=released,
-        urls=tuple(urls[:MAX_FILES_REPORTED]),
-        repo_files=tuple((scripts + configs)[:MAX_FILES_REPORTED]),
-        frameworks_mentioned=tuple(frameworks),
-        findings=tuple(findings[:60]),
-    )
+    return CardTraining(tuple(urls), tuple(scripts), tuple(configs), tuple(frameworks), tuple(findings))
 
 
-def _not_released_reason(frameworks: Sequence[str]) -> str:
+def not_released_reason(frameworks: Sequence[str]) -> str:
     if frameworks:
         return f"no training code released; the card only names what it was trained with: {', '.join(frameworks[:5])}"
     return "no training code linked or shipped in the repository"
@@ -345,7 +361,7 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
             continue  # no sentence of it can name training code: skip splitting it
         for sentence in split_sentences(text):
             names_code = _TRAINING_EXPLICIT.search(sentence) or any(
-                _TRAIN_SCRIPT.match(n) for n in _FILE_NAME.findall(sentence)
+                model_repo_kind(n) == "script" for n in _FILE_NAME.findall(sentence)
             )
             if not names_code:
                 continue
@@ -438,27 +454,25 @@ def _repo_files(siblings: Sequence[str], files: Mapping[str, bytes], body_lower:
     for path in list(siblings)[:MAX_SIBLINGS]:
         if not isinstance(path, str):
             continue
-        name = posixpath.basename(path)
-        lower = name.lower()
-        if lower in _ARTEFACTS:
+        kind = model_repo_kind(path)
+        if kind is None:
+            continue
+        if kind == "artefact":
             findings.append(Finding(f"file:{path}", "training run artefact (logs/arguments), not code", 0.4))
             continue
-        is_script = bool(_TRAIN_SCRIPT.match(name) or _TRAIN_DIR.search(path))
-        is_config = bool(_TRAIN_CONFIG.match(name)) and not is_script
-        if not (is_script or is_config):
-            continue
-        if _EXAMPLE_PATH.search(path):
+        if kind == "example":
             findings.append(Finding(f"file:{path}", "example fine-tuning code for users, not the code that trained this model", 0.8))
             continue
+        lower = posixpath.basename(path).lower()
         content = files.get(path)
         trains = content is not None and bool(_TRAINING_CONTENT.search(content[:200_000].decode("utf-8", "replace")))
         mentioned = lower in body_lower
         confidence = 0.85 if mentioned else 0.75 if trains else 0.6
-        why = "training script in the repository" if is_script else "training config in the repository"
+        why = "training script in the repository" if kind == "script" else "training config in the repository"
         if mentioned:
             why += " (named in the card)"
         findings.append(Finding(f"file:{path}", why, confidence))
-        (scripts if is_script else configs).append(path)
+        (scripts if kind == "script" else configs).append(path)
     return scripts, configs, findings
 
 

@@ -31,6 +31,38 @@ class DatasetSnapshot:
     card_data: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     description: str | None = None
+    readme: bytes | None = None  # the dataset's own card (README.md), when the crawler fetched it
+    readme_status: str | None = None  # ok | absent | gated | error | oversize; None: not fetched (yet)
+
+
+#: What the crawler learnt of a linked GitHub repository (`code_repos.status`).
+CodeRepoStatus = Literal["ok", "renamed", "missing", "blocked", "error", "rate-limited"]
+
+
+@dataclass(frozen=True)
+class CodeRepoSnapshot:
+    """A GitHub repository a card links, as the crawler last saw it (a `code_repos` row).
+
+    `tree` holds the blobs of the default branch (path, size), bounded; `truncated` says GitHub
+    (or our bound) cut the listing. `docs` holds the README and a few data/training documents
+    (path -> text, bounded). `licence_spdx` is GitHub's `license.spdx_id`: "NOASSERTION" for a
+    licence file GitHub could not classify, None when it found no licence file.
+    """
+
+    name: str  # "owner/repo" as linked, lower-case
+    status: CodeRepoStatus
+    full_name: str | None = None  # canonical name GitHub reports (differs after a rename)
+    archived: bool = False
+    fork: bool = False
+    default_branch: str | None = None
+    licence_spdx: str | None = None
+    licence_key: str | None = None
+    licence_name: str | None = None
+    tree: tuple[tuple[str, int], ...] = ()
+    truncated: bool = False
+    docs: Mapping[str, str] = field(default_factory=dict)
+    fetched_at: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +84,9 @@ class ModelSnapshot:
     files: Mapping[str, bytes] = field(default_factory=dict)
     datasets: Mapping[str, DatasetSnapshot] = field(default_factory=dict)
     access: Access = "public"
+    # GitHub repositories the card links, by lower-case "owner/repo"; a linked repository missing
+    # here was not checked (no token or network, rate limit, or its label cannot rise above Open Weights)
+    code_repos: Mapping[str, CodeRepoSnapshot] = field(default_factory=dict)
 
 
 # --- evidence ---------------------------------------------------------------------------
@@ -113,6 +148,9 @@ class InferenceCodeEvidence:
     repo_files: tuple[str, ...]  # modelling/configuration code in the repo
     usage_snippet: bool  # a code block showing how to run the model
     findings: tuple[Finding, ...] = ()
+    licence: str | None = None  # licence of the inference code (library, model repo, linked repo); None: unknown
+    licence_open: bool | None = None  # OSI-approved; None when unknown
+    repo: str | None = None  # where the inference code is: a library, "model repository" or a GitHub owner/repo
 
 
 @dataclass(frozen=True)
@@ -122,6 +160,10 @@ class TrainingCodeEvidence:
     repo_files: tuple[str, ...]  # train*.py, training configs in the repo
     frameworks_mentioned: tuple[str, ...]  # "trained with X" without released code
     findings: tuple[Finding, ...] = ()
+    licence: str | None = None  # licence of the training code (SPDX id, "NOASSERTION", "none"); None: unknown
+    licence_open: bool | None = None  # OSI-approved; False keeps the model below Open Source; None: unknown
+    repo: str | None = None  # where it is: a GitHub owner/repo, "model repository", or a linked URL
+    basis: str | None = None  # repo-tree | model-repo | card (wording alone, GitHub not consulted)
 
 
 DatasetAvailability = Literal["open", "gated", "missing", "private", "disabled", "not-on-hub", "unknown"]
@@ -146,12 +188,23 @@ class DatasetsEvidence:
 
 
 @dataclass(frozen=True)
+class DataPoint:
+    """Points one kind of detail scored, and the document that gave them."""
+
+    signal: str  # named-sources, size, collection, filtering, ...
+    points: int
+    source: str  # "model card", "dataset card <id>", "github <owner/repo>:<path>"
+
+
+@dataclass(frozen=True)
 class DataInformationEvidence:
     score: int  # 0..100, how completely the training data is described
     sufficient: bool  # enough to rebuild a substantially equivalent system
     sections: tuple[str, ...]  # card section titles that describe data
     signals: tuple[str, ...]  # what was found: sources, size, filtering, dedup, mixture, ...
     findings: tuple[Finding, ...] = ()
+    points: tuple[DataPoint, ...] = ()  # the score, kind by kind, with the document each came from
+    documents: tuple[str, ...] = ()  # every document read: model card, dataset cards, repository docs
 
 
 BaseRelation = Literal["finetune", "adapter", "quantized", "merge", "unspecified"]
@@ -217,6 +270,26 @@ class ClaimsEvidence:
 
 
 @dataclass(frozen=True)
+class CodeRepoRef:
+    """A GitHub repository the card links, the role the card gives it, and what its check showed."""
+
+    name: str  # "owner/repo" as linked, lower-case
+    url: str
+    role: str  # training | repository | inference | framework | example (from the card's wording)
+    # a CodeRepoStatus; or unchecked (GitHub not consulted: no token/network), not-needed (the label cannot
+    # rise above Open Weights), not-fetched (beyond the repositories checked per version, or a role never checked)
+    status: str
+    full_name: str | None = None
+    licence: str | None = None  # SPDX id, "NOASSERTION" (unrecognised licence file) or "none" (no licence file)
+    licence_open: bool | None = None
+    archived: bool = False
+    training_code: bool | None = None  # its tree holds training code; None: not known (unchecked, truncated)
+    training_paths: tuple[str, ...] = ()
+    inference_code: bool | None = None
+    run_configs: bool = False  # its tree holds run configurations (training configs, configs/, models/*.yaml)
+
+
+@dataclass(frozen=True)
 class ParseProblem:
     code: str  # yaml-invalid | yaml-not-mapping | not-utf8 | binary | oversize | truncated | readme-missing | ...
     message: str
@@ -236,6 +309,7 @@ class ModelEvidence:
     base_model: BaseModelEvidence
     claims: ClaimsEvidence
     problems: tuple[ParseProblem, ...] = ()
+    code_repos: tuple[CodeRepoRef, ...] = ()  # linked GitHub repositories (the crawler checks some of them)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -290,11 +364,13 @@ _EVIDENCE_CLASSES = (
     TrainingCodeEvidence,
     DatasetRef,
     DatasetsEvidence,
+    DataPoint,
     DataInformationEvidence,
     BaseRef,
     BaseModelEvidence,
     Claim,
     ClaimsEvidence,
+    CodeRepoRef,
     ParseProblem,
     ModelEvidence,
 )

@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         "whose id hashes to K; run N workers (each with its own HF_TOKEN) for one sweep",
     )
     p.add_argument("--no-analyse", action="store_true", help="store only; skip extraction and labelling")
+    p.add_argument(
+        "--no-github",
+        action="store_true",
+        help="do not check the GitHub repositories cards link (otherwise checked when GITHUB_TOKEN is set; "
+        "API at $HUBSCAN_GITHUB_API, default https://api.github.com): card-only code evidence",
+    )
     p.set_defaults(func="commands:crawl")
 
     p = sub.add_parser(

@@ -80,11 +80,12 @@ def crawl(args) -> int:
         full_every_days=args.full_every_days,
         shard=_shard(args.shard),
     )
+    github = None if args.no_analyse or args.no_github else github_settings()
     engine = database(args.db, create=True)
     analysed: list = []
     try:
         with retry_feedback(endpoint), progress_display() as progress:
-            summary = run_crawl(engine, config, progress, after_walk=None if args.no_analyse else analyser(engine, config, analysed))
+            summary = run_crawl(engine, config, progress, after_walk=None if args.no_analyse else analyser(engine, config, analysed, github))
     except CrawlLocked as exc:
         # a cron overlap: not a failure, nothing to do
         print(f"hubscan: {exc}; not starting a second crawl", file=sys.stderr)
@@ -98,8 +99,9 @@ def crawl(args) -> int:
     return 0
 
 
-def analyser(engine, config, results: list):
-    """The crawl's analysis (extraction, lineage closure, labels), run under its lock; appends its result."""
+def analyser(engine, config, results: list, github=None):
+    """The crawl's analysis (extraction, lineage closure, linked code repositories when `github`
+    settings are given, labels), run under its lock; appends its result."""
 
     def analyse_run(http, run_id: int, progress) -> None:
         from crawler.lineage import LineageStage
@@ -111,9 +113,19 @@ def analyser(engine, config, results: list):
             engine, http, config.endpoint, run_id, workers=config.workers, refresh_days=config.dataset_refresh_days,
             owns=owns, progress=progress,
         )
-        results.append(analyse(engine, progress, run_id=run_id, owns=owns, lineage=stage))
+        results.append(analyse(engine, progress, run_id=run_id, owns=owns, lineage=stage, github=github))
 
     return analyse_run
+
+
+def github_settings():
+    """GitHub checks of linked code repositories: on when GITHUB_TOKEN is set (docs/code-evidence.md)."""
+    from crawler.github import settings_from_env
+
+    try:
+        return settings_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def checked_endpoint(url: str) -> str:
@@ -169,12 +181,12 @@ def status(args) -> int:
     if not runs:
         print("no crawl yet: run `hubscan crawl` (or `hubscan demo`)")
     else:
-        print(f"{'run':>4}  {'started':<25} {'status':<11} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8}")
+        print(f"{'run':>4}  {'started':<25} {'status':<11} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8} {'github':>6} {'304s':>5}")
         for r in runs:
             print(
                 f"{r['id']:>4}  {r['started_at']:<25} {r['status']:<11} {r['seconds'] if r['seconds'] is not None else '-':>6} "
                 f"{r['models_seen']:>7} {r['versions_new']:>5} {r['api_calls']:>6} {r['resolver_calls']:>8} "
-                f"{r['retries']:>7} {r['rate_limited']:>5} {r['problems']:>8}"
+                f"{r['retries']:>7} {r['rate_limited']:>5} {r['problems']:>8} {r.get('github_calls') or 0:>6} {r.get('github_not_modified') or 0:>5}"
             )
     counts = database_counts(engine)
     print(", ".join(f"{name}: {value}" for name, value in counts.items()))

@@ -10,13 +10,17 @@ No network, no token: the hub listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
+from typing import Iterator
 
 from .commands import _run_problems, analyser, progress_display, retry_policy_from_env, summary_line
 from .errors import CrawlFailed, UnusablePath, UsageError
 
 DEMO_TOKEN = "hf_hubscan_demo_not_a_secret"
+DEMO_GITHUB_TOKEN = "ghp_hubscan_demo_not_a_secret"  # opens only the demo's own loopback GitHub
+DEMO_GITHUB = Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_github.json"
 DEMO_RUN_TIME = time(6, 0, tzinfo=timezone.utc)  # each replayed crawl "started" at 06:00 UTC on its date
 
 
@@ -37,7 +41,7 @@ def run_demo(args) -> int:
     # The demo crawler account has accepted every gate (as a production crawler account would for
     # auto-gated models), so gated cards are read too. This made-up token only opens the local
     # replay hub; a user's real HF_TOKEN is never sent to it.
-    with ReplayHub(state, tokens={DEMO_TOKEN: {"user": "hubscan-demo", "gated": ["*"]}}) as hub:
+    with ReplayHub(state, tokens={DEMO_TOKEN: {"user": "hubscan-demo", "gated": ["*"]}}) as hub, demo_github() as github:
         print(f"replay hub at {hub.url}: the bundled snapshot of {sum(1 for _ in state.repo_ids('model'))} models, "
               f"replayed as {len(weeks)} weekly crawls")
         config = CrawlConfig(endpoint=hub.url, token=DEMO_TOKEN, retry=retry_policy_from_env(), mode="full")
@@ -46,7 +50,7 @@ def run_demo(args) -> int:
             analysed: list = []
             try:
                 with progress_display() as progress:
-                    summary = run_crawl(engine, config, progress, after_walk=analyser(engine, config, analysed))
+                    summary = run_crawl(engine, config, progress, after_walk=analyser(engine, config, analysed, github))
             except CrawlError as exc:
                 raise CrawlFailed(f"{exc} (the demo's replay hub at {hub.url})") from exc
             date_run(engine, summary.run_id, datetime.combine(week.date, DEMO_RUN_TIME))
@@ -63,6 +67,24 @@ def run_demo(args) -> int:
     print(f"open-washing report: {washing['html']}  (Markdown {washing['markdown'].name}, CSV {washing['csv'].name})")
     print(f"trend report: {trends['html']}")
     return 0
+
+
+@contextmanager
+def demo_github() -> Iterator:
+    """The demo's own loopback GitHub when a snapshot of the linked repositories is bundled
+    (replayhub/data/demo_github.json, the github.json format), else no GitHub stage at all (card-only
+    code evidence): the demo never reaches api.github.com, whatever GITHUB_TOKEN or HUBSCAN_GITHUB_API say."""
+    from crawler.github import GitHubPolicy, GitHubSettings
+    from replayhub.github import ReplayGitHub
+
+    if not DEMO_GITHUB.exists():
+        yield None
+        return
+    retry = retry_policy_from_env()
+    policy = GitHubPolicy(attempts=retry.attempts, base_seconds=retry.base_seconds, secondary_seconds=60.0 * retry.base_seconds,
+                          max_wait_seconds=5.0)
+    with ReplayGitHub(DEMO_GITHUB, tokens={DEMO_GITHUB_TOKEN}) as github:
+        yield GitHubSettings(api=github.url, token=DEMO_GITHUB_TOKEN, policy=policy)
 
 
 def fresh_demo_database(db: str):

@@ -42,6 +42,8 @@ def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, 
     lines.append(f"  licence: {lic.get('name') or lic.get('hub_id')} [{lic['family']}] raw={list(lic['raw'])}")
     if lic.get("conflict"):
         lines.append(f"  licence conflict: {lic['conflict']}")
+    lines.extend(_code_lines(ev))
+    lines.extend(_data_lines(ev))
     if record["base_model"]:
         lines.append(f"  base model: {', '.join(record['base_model'])}")
     if record["datasets"]:
@@ -67,3 +69,63 @@ def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, 
             if reason.code in titles:
                 lines.append(f"      {reason.code} = {titles[reason.code]} (rule: docs/washing-codes.md)")
     return "\n".join(lines)
+
+
+def _code_lines(ev: dict[str, Any]) -> list[str]:
+    """Code licences, and the GitHub repositories the card links with what their check showed."""
+    lines: list[str] = []
+    inference, training = ev["inference_code"], ev["training_code"]
+    if inference.get("present") or training.get("released"):
+        parts = []
+        if inference.get("present"):
+            parts.append(f"inference {inference.get('licence') or 'unknown'}" + (f" ({inference['repo']})" if inference.get("repo") else ""))
+        if training.get("released"):
+            basis = {"repo-tree": "by its tree", "model-repo": "files in the model repository", "card": "the card's wording alone"}.get(training.get("basis") or "", "")
+            where = ", ".join(x for x in (training.get("repo"), basis) if x)
+            parts.append(f"training {training.get('licence') or 'unknown'}" + (f" ({where})" if where else ""))
+        lines.append("  code licences: " + "; ".join(parts))
+    for ref in ev.get("code_repos") or ():
+        if ref["role"] not in ("training", "repository", "inference"):
+            continue
+        lines.append(f"  github {ref['name']} ({ref['role']}): {_repo_state(ref)}")
+    return lines
+
+
+def _repo_state(ref: dict[str, Any]) -> str:
+    status = ref["status"]
+    if status == "unchecked":
+        return "GitHub not checked (no network/token) - card-only evidence"
+    if status in ("error", "rate-limited"):
+        return f"GitHub check failed ({status}) - card-only evidence"
+    if status == "missing":
+        return "not found on GitHub (404)"
+    if status == "blocked":
+        return "blocked on GitHub (451)"
+    if status == "not-needed":
+        return "not checked: the label cannot rise above Open Weights"
+    if status == "not-fetched":
+        return "not checked (the card links more repositories than are checked)"
+    name = ref.get("full_name") or ref["name"]
+    bits = [f"{name}" + (" (renamed)" if status == "renamed" else ""), f"licence {ref.get('licence')}" + ("" if ref.get("licence_open") else " (not open)")]
+    if ref.get("archived"):
+        bits.append("archived")
+    if ref.get("training_code"):
+        bits.append("training code: " + ", ".join(ref.get("training_paths") or ())[:120])
+    elif ref.get("training_code") is False:
+        bits.append("no training code in its tree")
+    else:
+        bits.append("tree truncated: training code unknown")
+    return "; ".join(bits)
+
+
+def _data_lines(ev: dict[str, Any]) -> list[str]:
+    """The data-information score, kind by kind, with the document that supplied each."""
+    info = ev["data_information"]
+    points = info.get("points") or ()
+    if not points:
+        return []
+    by_source: dict[str, list[str]] = {}
+    for point in points:
+        by_source.setdefault(point["source"], []).append(f"{point['signal']} {point['points']}")
+    head = f"  data information {info['score']}/100 ({'sufficient' if info['sufficient'] else 'insufficient'}), from:"
+    return [head] + [f"    {source}: {', '.join(items)}" for source, items in by_source.items()]

@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy import Engine
 
@@ -34,9 +34,11 @@ class Analysed:
     extracted: int = 0
     labelled: int = 0
     passes: int = 0
+    github: Any = None  # crawler.code_repos.CodeRepoRun when linked repositories were checked
 
     def line(self) -> str:
-        return f"evidence extracted for {self.extracted} versions, {self.labelled} labels written (rule set {RULE_VERSION})"
+        line = f"evidence extracted for {self.extracted} versions, {self.labelled} labels written (rule set {RULE_VERSION})"
+        return line + (f"\n{self.github.line()}" if self.github is not None else "")
 
 
 Owns = Callable[[str], bool]
@@ -179,11 +181,16 @@ def analyse(
     run_id: int | None = None,
     owns: Owns | None = None,
     lineage: "LineageStage | None" = None,
+    github: Any = None,
 ) -> Analysed:
     """Extract and label whatever changed; with a crawl's run id, parse problems are counted on that run.
 
     With a `lineage` stage (a crawl), bases the database does not hold are asked about between
     extractions until no new base turns up, so the labels rest on the whole lineage, not on the crawl's scope.
+    With `github` (crawler.github.GitHubSettings) and a run, the code repositories that candidate
+    versions link are checked after that (the first extraction says which versions could rise above
+    Open Weights and which repositories they link), and the versions linking a repository whose state
+    changed are extracted again before labelling (docs/code-evidence.md).
     """
     extracted = extract_all(engine, progress, run_id, owns)
     rounds = 0
@@ -193,8 +200,18 @@ def analyse(
         if not stored.asked and not stored.versions:
             break
         extracted += extract_all(engine, progress, run_id, owns, only=stored.versions)
+    checked = None
+    if github is not None and run_id is not None:
+        from crawler.code_repos import check_code_repos
+        from store.code_repos import versions_linking
+
+        checked = check_code_repos(engine, github, run_id, owns, progress)
+        if checked.changed:
+            with engine.connect() as conn:
+                affected = versions_linking(conn, checked.changed)
+            extracted += extract_all(engine, progress, run_id, owns, only=affected)
     labelled, passes = classify_all(engine, progress, owns, run_id)
     if run_id is not None:
         with engine.begin() as conn:
             a.count_problems(conn, run_id)
-    return Analysed(extracted=extracted, labelled=labelled, passes=passes)
+    return Analysed(extracted=extracted, labelled=labelled, passes=passes, github=checked)

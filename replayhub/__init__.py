@@ -6,6 +6,8 @@
 """
 
 from .faults import FaultPlan
+from .github import GitHubRequest, ReplayGitHub
+from .github_state import GitHubRepo, GitHubState
 from .server import DATASET_EXPAND, MODEL_EXPAND, ReplayHub, RequestRecord
 from .state import Blob, HubState, RepoSnapshot, git_blob_sha1
 from .synthetic import SyntheticState, synthetic_state
@@ -15,8 +17,12 @@ __all__ = [
     "MODEL_EXPAND",
     "Blob",
     "FaultPlan",
+    "GitHubRepo",
+    "GitHubRequest",
+    "GitHubState",
     "HubState",
     "RepoSnapshot",
+    "ReplayGitHub",
     "ReplayHub",
     "RequestRecord",
     "SyntheticState",

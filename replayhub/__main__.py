@@ -1,4 +1,9 @@
-"""`python -m replayhub serve [--fixture FILE | --synthetic N] [--port P] [--rate-limit-api Q/W]`."""
+"""`python -m replayhub serve [--fixture FILE | --synthetic N] [--port P] [--rate-limit-api Q/W] [--github FILE]`.
+
+With `--github FILE` (a github.json) a loopback GitHub (replayhub/github.py) is served too, on
+`--github-port`; its URL is printed on a second line: point `HUBSCAN_GITHUB_API` at it and set any
+`GITHUB_TOKEN`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import signal
 import sys
 import time
 
+from .github import ReplayGitHub
 from .server import ReplayHub
 from .state import HubState
 from .synthetic import synthetic_state
@@ -45,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rate-limit-resolvers", type=_rate, metavar="Q/W")
     serve.add_argument("--token", type=_token, action="append", metavar="TOKEN[:USER]",
                        help="accept this bearer token (repeatable); without any, every token is accepted")
+    serve.add_argument("--github", metavar="FILE", help="also serve a loopback GitHub of these repositories (github.json)")
+    serve.add_argument("--github-port", type=int, default=0, help="its port (default: a free one)")
+    serve.add_argument("--github-quota", type=int, default=5000, metavar="N", help="its primary quota per hour and token (default 5000)")
     return parser
 
 
@@ -58,10 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         limits["resolvers"] = args.rate_limit_resolvers
     tokens = {token: {"user": user} for token, user in args.token} if args.token else None
     hub = ReplayHub(state, host=args.host, port=args.port, rate_limits=limits or None, tokens=tokens)
+    github = ReplayGitHub(args.github, host=args.host, port=args.github_port, quota=args.github_quota) if args.github else None
     # SIGTERM (e.g. from a supervising process) stops the server as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     hub.start()
     print(hub.url, flush=True)
+    if github is not None:
+        github.start()
+        print(github.url, flush=True)
     try:
         while True:
             time.sleep(3600)
@@ -69,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         hub.stop()
+        if github is not None:
+            github.stop()
     return 0
 
 

@@ -20,6 +20,7 @@ from classify import BaseLabel
 from extract.lineage_ids import base_key
 from extract.types import DatasetSnapshot, ModelEvidence, ModelSnapshot
 
+from . import code_repos
 from . import schema as s
 from .blobs import unpack
 from .crawl_writes import add_problem, utcnow
@@ -62,7 +63,8 @@ def evidence_batches(
 ) -> Iterator[list[VersionRow]]:
     """Versions whose evidence is missing or stale, batch by batch (downloads still pending are skipped).
 
-    `only_versions` looks at just those ids (what a lineage round stored) instead of every version."""
+    `only_versions` looks at just those ids (what a lineage round stored, or the versions linking a
+    code repository whose state the GitHub stage changed) instead of every version."""
     v, m, e = s.model_versions, s.models, s.evidence
     wanted = sorted(set(only_versions)) if only_versions is not None else None
     last = 0
@@ -88,13 +90,14 @@ def evidence_batches(
             return
         last = rows[-1].id
         states = _dataset_states(conn, [r.id for r in rows])
+        repos = code_repos.repo_states(conn, [r.id for r in rows])
         files = _file_states(conn, [r.id for r in rows])
         todo = []
         for r in rows:
             if r.readme_status == "pending":
                 continue
             access = access_of(r.status, r.private, r.disabled, r.gated, r.readme_status)
-            d = digest(extractor_version, r.readme_status, access, states.get(r.id, []), files.get(r.id, []))
+            d = digest(extractor_version, r.readme_status, access, states.get(r.id, []), files.get(r.id, []), repos.get(r.id, []))
             if d != r.inputs_digest:
                 todo.append(VersionRow(r.id, r.repo_id, r.sha, r.readme_status, access, d, r.inputs_digest))
         if todo:
@@ -104,14 +107,16 @@ def evidence_batches(
 def _dataset_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, list[tuple]]:
     vd, d = s.version_datasets, s.datasets
     out: dict[int, list[tuple]] = {}
+    dv = s.dataset_versions
     rows = conn.execute(
-        select(vd.c.version_id, vd.c.dataset_id, d.c.status, d.c.sha)
+        select(vd.c.version_id, vd.c.dataset_id, d.c.status, d.c.sha, dv.c.readme_status)
         .outerjoin(d, d.c.dataset_id == vd.c.dataset_id)
+        .outerjoin(dv, dv.c.id == d.c.current_version_id)
         .where(vd.c.version_id.in_(list(version_ids)))
         .order_by(vd.c.version_id, vd.c.dataset_id)
     )
-    for r in rows:
-        out.setdefault(r.version_id, []).append((r.dataset_id, r.status, r.sha))
+    for r in rows:  # the dataset card, once fetched, is an input too
+        out.setdefault(r.version_id, []).append((r.dataset_id, r.status, r.sha, r.readme_status))
     return out
 
 
@@ -142,6 +147,7 @@ def load_snapshots(conn: Connection, rows: Sequence[VersionRow]) -> list[ModelSn
     for link in conn.execute(select(s.version_datasets).where(s.version_datasets.c.version_id.in_(ids))):
         links.setdefault(link.version_id, []).append(link.dataset_id)
     datasets = _load_datasets(conn, {d for ds in links.values() for d in ds})
+    repos = code_repos.load_code_repos(conn, ids)
     out = []
     for r in rows:
         version = versions[r.version_id]
@@ -155,6 +161,7 @@ def load_snapshots(conn: Connection, rows: Sequence[VersionRow]) -> list[ModelSn
                 files=files.get(r.version_id, {}),
                 datasets={d: datasets[d] for d in links.get(r.version_id, []) if d in datasets},
                 access=r.access,  # type: ignore[arg-type]
+                code_repos=repos.get(r.version_id, {}),
             )
         )
     return out
@@ -167,7 +174,7 @@ def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, DatasetSna
     d, dv = s.datasets, s.dataset_versions
     out = {}
     for r in conn.execute(
-        select(d.c.dataset_id, d.c.status, d.c.gated, dv.c.metadata)
+        select(d.c.dataset_id, d.c.status, d.c.gated, dv.c.metadata, dv.c.readme, dv.c.readme_status)
         .outerjoin(dv, dv.c.id == d.c.current_version_id)
         .where(d.c.dataset_id.in_(ids))
     ):
@@ -180,6 +187,8 @@ def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, DatasetSna
             card_data=meta.get("cardData") or {},
             tags=tuple(meta.get("tags") or ()),
             description=meta.get("description"),
+            readme=unpack(r.readme),
+            readme_status=r.readme_status,
         )
     return out
 
@@ -209,10 +218,13 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
                 "data_information": ev.data_information.sufficient,
                 "data_information_score": ev.data_information.score,
                 "data": ev.to_dict(),
+                "inference_code_licence": ev.inference_code.licence,
+                "training_code_licence": ev.training_code.licence,
             }
             for row, ev in items
         ],
     )
+    code_repos.link_code_repos(conn, [(row.version_id, ev) for row, ev in items])
     bases = [
         {
             "version_id": row.version_id, "base_id": b.id, "relation": b.relation,

@@ -7,6 +7,8 @@ Rule set 2026.12.1 adds lineage_verified (None: no base; False: a base could not
 origin ("listing", or "lineage" for a model stored only because another derives from it).
 Reviews (migration 0008) added computed_label, review_reason, reviewed_by, reviewed_at: `label` is the
 published label (a reviewer's while the reviewed sha is current), `computed_label` the rules'.
+Rule set 2026.12.2 adds inference_code_licence, training_code_licence (SPDX id, "NOASSERTION", "none",
+or null when unknown) and code_repos (the GitHub repositories the card gives as the model's code).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from classify.washing import reason_text
 
 from . import schema as s
 from .reviews import published_reviews
+
+CODE_ROLES = ("training", "repository", "inference")  # linked repositories the card gives as the model's own code
 
 EXPORT_KEYS = (
     "repo_id",
@@ -33,6 +37,9 @@ EXPORT_KEYS = (
     "weights",
     "inference_code",
     "training_code",
+    "inference_code_licence",
+    "training_code_licence",
+    "code_repos",
     "datasets",
     "datasets_open",
     "data_information",
@@ -112,6 +119,10 @@ def to_record(r) -> dict[str, Any]:
         "weights": ev["weights"]["present"],
         "inference_code": ev["inference_code"]["present"],
         "training_code": ev["training_code"]["released"],
+        # older evidence (extractor v1) has no code licences or linked repositories: None / []
+        "inference_code_licence": ev["inference_code"].get("licence"),
+        "training_code_licence": ev["training_code"].get("licence"),
+        "code_repos": [ref.get("full_name") or ref["name"] for ref in ev.get("code_repos") or () if ref["role"] in CODE_ROLES],
         "datasets": [ref["id"] for ref in ev["datasets"]["refs"]],
         "datasets_open": ev["datasets"]["all_open"],
         "data_information": ev["data_information"]["sufficient"],

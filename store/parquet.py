@@ -52,6 +52,9 @@ LATEST_LABELS = pa.schema(
         ("weights", pa.bool_()),
         ("inference_code", pa.bool_()),
         ("training_code", pa.bool_()),
+        ("inference_code_licence", _TEXT),
+        ("training_code_licence", _TEXT),
+        ("code_repos", _TEXTS),
         ("datasets", _TEXTS),
         ("datasets_open", pa.bool_()),
         ("data_information", pa.bool_()),
@@ -89,6 +92,8 @@ EVIDENCE = pa.schema(
         ("datasets_open", pa.bool_()),
         ("data_information", pa.bool_()),
         ("data_information_score", pa.int32()),
+        ("inference_code_licence", _TEXT),
+        ("training_code_licence", _TEXT),
         ("data", _TEXT),  # the full ModelEvidence as JSON text (DuckDB: json_extract(data, '$.licence.family'))
     ]
 )
@@ -218,7 +223,7 @@ def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[di
             e.c.version_id, v.c.repo_id, v.c.sha, (m.c.current_version_id == v.c.id).label("current"),
             e.c.extractor_version, e.c.inputs_digest, e.c.extracted_at, e.c.licence, e.c.licence_family,
             e.c.weights, e.c.inference_code, e.c.training_code, e.c.datasets_open, e.c.data_information,
-            e.c.data_information_score, e.c.data,
+            e.c.data_information_score, e.c.inference_code_licence, e.c.training_code_licence, e.c.data,
         )
         .join(v, v.c.id == e.c.version_id)
         .join(m, m.c.repo_id == v.c.repo_id)

@@ -54,6 +54,9 @@ runs = Table(
     Column("retries", Integer, nullable=False, default=0),
     Column("rate_limited", Integer, nullable=False, default=0),  # 429 answers
     Column("error", Text),
+    # linked code repositories (migration 0006): GitHub requests sent, and how many answered 304 (no quota)
+    Column("github_calls", Integer, default=0),
+    Column("github_not_modified", Integer, default=0),
     # resumability (migration 0003): where the listing walk stands, committed with each page
     Column("mode", String(16)),  # full | incremental
     Column("cursor", Text),  # absolute URL of the next listing page; NULL before the first page
@@ -163,6 +166,9 @@ dataset_versions = Table(
     Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
     Column("last_modified", String(32)),
     Column("metadata", JSON, nullable=False),
+    # the dataset's own card (migration 0006): data information is often written there
+    Column("readme_status", String(16)),  # NULL: not fetched yet | ok | absent | gated | unavailable | error | oversize
+    Column("readme", LargeBinary),  # zlib-compressed raw bytes, bounded
     UniqueConstraint("dataset_id", "sha", name="uq_dataset_versions_id_sha"),
 )
 
@@ -206,6 +212,9 @@ evidence = Table(
     Column("data_information", Boolean),
     Column("data_information_score", Integer),
     Column("data", JSON, nullable=False),  # the full ModelEvidence
+    # licences of the code (migration 0006): SPDX id, "NOASSERTION", "none", a library's licence; NULL: unknown
+    Column("inference_code_licence", String(64)),
+    Column("training_code_licence", String(64)),
 )
 
 version_bases = Table(
@@ -269,6 +278,45 @@ labels = Table(
     Column("confidence", Float),
 )
 Index("ix_labels_label", labels.c.label)
+
+code_repos = Table(
+    "code_repos",
+    metadata,
+    # one row per GitHub repository a candidate model's card links (migration 0006): what GitHub answered
+    # when the crawler last checked it, so extraction reads it from the database alone. Never a token.
+    Column("name", String(256), primary_key=True),  # "owner/repo" as linked, lower-case
+    Column("full_name", String(256)),  # canonical name GitHub reports (differs after a rename)
+    Column("github_id", Integer),
+    Column("status", String(16), nullable=False),  # ok | renamed | missing | blocked | error | rate-limited
+    Column("archived", Boolean),
+    Column("fork", Boolean),
+    Column("default_branch", String(256)),
+    Column("licence_spdx", String(64)),  # license.spdx_id: NOASSERTION when GitHub could not classify the file
+    Column("licence_key", String(64)),
+    Column("licence_name", String(256)),
+    Column("description", Text),
+    Column("tree_digest", String(64)),  # sha1 of the stored (path, size) list
+    Column("tree_entries", Integer),  # blobs GitHub listed
+    Column("truncated", Boolean),  # GitHub (or our bound) cut the listing
+    Column("tree", LargeBinary),  # zlib-compressed JSON [[path, size], ...], bounded
+    Column("docs", LargeBinary),  # zlib-compressed JSON {path: text}: README and data/training docs, bounded
+    Column("state_digest", String(64)),  # everything extraction reads of this row: a change re-extracts its models
+    Column("etags", JSON),  # {"repo": etag, "tree:<branch>": etag, "contents:<path>": etag}
+    Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
+    Column("fetched_run", ForeignKey("runs.id"), nullable=False),  # last run that asked GitHub
+    Column("fetched_at", String(32), nullable=False),  # when GitHub last answered (due again after github_refresh_days)
+    Column("error", Text),  # the last failure, if the last check failed (the row keeps the earlier answer)
+)
+
+version_code_repos = Table(
+    "version_code_repos",
+    metadata,
+    # which GitHub repositories a version's card links as its code (from its evidence): what to check
+    Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
+    Column("repo_name", String(256), primary_key=True),
+    Column("role", String(16), nullable=False),  # training | repository | inference (the card's wording)
+)
+Index("ix_version_code_repos_repo", version_code_repos.c.repo_name)
 
 label_events = Table(
     "label_events",

@@ -31,8 +31,10 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ["HF_HOME"] = _HF_HOME  # no saved login token, no shared cache
 os.environ["HF_HUB_CACHE"] = os.path.join(_HF_HOME, "hub")
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HF_ENDPOINT_PORT}"
+# No GitHub token: crawls in tests check no linked repository unless a test starts a loopback GitHub
+# and sets GITHUB_TOKEN + HUBSCAN_GITHUB_API itself (api.github.com is never reached).
 for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
-              "HUGGINGFACE_CO_STAGING"):
+              "HUGGINGFACE_CO_STAGING", "GITHUB_TOKEN", "HUBSCAN_GITHUB_API"):
     os.environ.pop(_name, None)
 
 import pytest  # noqa: E402

@@ -1,7 +1,7 @@
 """reviews: reviewers' corrections with provenance (append-only); latest_labels publishes them
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-10
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from store.views import drop_views
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
