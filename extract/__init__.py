@@ -12,6 +12,7 @@ from .card import parse_card
 from .claims import openness_claims
 from .data_info import data_information
 from .datasets import datasets_evidence
+from .declarations import declaration_problems
 from .inference_code import inference_code
 from .licence import licence_evidence
 from .lineage import base_model_evidence
@@ -50,6 +51,7 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
     if snapshot.readme is None and snapshot.readme_status != "absent":
         problems = [p for p in problems if p.code != "readme-missing"]
         problems.append(ParseProblem(f"readme-{snapshot.readme_status}", f"README.md not read: {snapshot.readme_status}"))
+    problems += declaration_problems(card_data, tags, (link.url for link in card.links))
     return ModelEvidence(
         repo_id=snapshot.repo_id,
         sha=snapshot.sha,

@@ -52,8 +52,14 @@ def progress_display(enabled: bool | None = None) -> Iterator:
 
 def summary_line(summary: CrawlSummary) -> str:
     how = f"{summary.mode} sweep" + (", resumed" if summary.resumed else "")
+    status = summary.status
+    if summary.status == "ok" and summary.incomplete:
+        # READMEs lost to faults after every retry: the run is usable, but not whole
+        status += f", {summary.incomplete} incomplete (READMEs still to fetch; the next crawl fetches them first)"
+    if summary.analysis in ("failed", "pending"):
+        status += f", analysis {summary.analysis}"
     return (
-        f"run {summary.run_id} {summary.status} ({how}): {summary.models_seen} models, {summary.versions_new} new versions, "
+        f"run {summary.run_id} {status} ({how}): {summary.models_seen} models, {summary.versions_new} new versions, "
         f"{summary.readmes_fetched} READMEs and {summary.files_fetched} licence files fetched, "
         f"{summary.datasets_fetched} datasets, {summary.disappeared} disappeared, {summary.problems} problems; "
         f"{summary.api_calls} API + {summary.resolver_calls} resolver calls, {summary.retries} retries "
@@ -77,7 +83,7 @@ def crawl(args) -> int:
     )
     try:
         with progress_display() as progress:
-            summary = run_crawl(engine, config, progress)
+            summary = run_crawl(engine, config, progress, None if args.no_analyse else _analyser(engine, progress))
     except CrawlLocked as exc:
         # a cron overlap: not a failure, nothing to do
         print(f"hubscan: {exc}; not starting a second crawl", file=sys.stderr)
@@ -85,14 +91,26 @@ def crawl(args) -> int:
     except CrawlError as exc:
         print(f"hubscan: {exc}", file=sys.stderr)
         return 1
-    if not args.no_analyse:
-        from .pipeline import analyse
+    return _report_crawl(summary)
 
-        with progress_display() as progress:
-            analysed = analyse(engine, progress, run_id=summary.run_id, owns=config.owns if config.shard else None)
-        print(analysed.line())
-        summary.problems = _run_problems(engine, summary.run_id)
+
+def _analyser(engine, progress):
+    """Extraction and labelling for the crawler to run under its lock (see crawler.run.AnalyseFn)."""
+    from .pipeline import analyse
+
+    return lambda run_id, owns: analyse(engine, progress, run_id=run_id, owns=owns)
+
+
+def _report_crawl(summary: CrawlSummary) -> int:
+    if summary.finished_earlier:
+        runs = ", ".join(str(r) for r in summary.finished_earlier)
+        print(f"finished the interrupted analysis of run(s) {runs} first")
+    if summary.analysed is not None:
+        print(summary.analysed.line())
     print(summary_line(summary))
+    if summary.analysis == "failed":
+        print(f"hubscan: analysis of run {summary.run_id} failed: {summary.analysis_error}; the next crawl finishes it first", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -105,12 +123,6 @@ def _shard(spec: str | None):
         return Shard.parse(spec)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-
-
-def _run_problems(engine, run_id: int) -> int:
-    from store.status import run_problem_count
-
-    return run_problem_count(engine, run_id)
 
 
 def retry_policy_from_env() -> RetryPolicy:
@@ -131,10 +143,10 @@ def status(args) -> int:
     if not runs:
         print("no crawl yet: run `hubscan crawl` (or `hubscan demo`)")
     else:
-        print(f"{'run':>4}  {'started':<25} {'status':<11} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8}")
+        print(f"{'run':>4}  {'started':<25} {'status':<19} {'analysis':<8} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8}")
         for r in runs:
             print(
-                f"{r['id']:>4}  {r['started_at']:<25} {r['status']:<11} {r['seconds'] if r['seconds'] is not None else '-':>6} "
+                f"{r['id']:>4}  {r['started_at']:<25} {r['state']:<19} {r['analysis'] or '-':<8} {r['seconds'] if r['seconds'] is not None else '-':>6} "
                 f"{r['models_seen']:>7} {r['versions_new']:>5} {r['api_calls']:>6} {r['resolver_calls']:>8} "
                 f"{r['retries']:>7} {r['rate_limited']:>5} {r['problems']:>8}"
             )
@@ -224,8 +236,6 @@ def demo(args) -> int:
     from replayhub import ReplayHub
     from replayhub.state import HubState
 
-    from .pipeline import analyse
-
     snapshot = Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_hub.json"
     if not snapshot.exists():
         raise UserError(f"the bundled snapshot is missing ({snapshot}); reinstall hubscan")
@@ -242,14 +252,13 @@ def demo(args) -> int:
         config = CrawlConfig(endpoint=hub.url, token=DEMO_TOKEN, retry=retry_policy_from_env())
         try:
             with progress_display() as progress:
-                summary = run_crawl(engine, config, progress)
-                analysed = analyse(engine, progress, run_id=summary.run_id)
+                summary = run_crawl(engine, config, progress, _analyser(engine, progress))
         except CrawlError as exc:
             print(f"hubscan: {exc}", file=sys.stderr)
             return 1
-    summary.problems = _run_problems(engine, summary.run_id)
     print(summary_line(summary))
-    print(analysed.line())
+    if summary.analysed is not None:
+        print(summary.analysed.line())
     print_stored(engine)
     from reports import write_trend_report, write_washing_report
 

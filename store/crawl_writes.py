@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from crawler.datasets import DatasetOutcome, linked_dataset_ids
 from crawler.downloads import PendingFetch, VersionDownload
+from crawler.redact import redact, strip_credentials
+from crawler.validate import LISTING, ItemProblem
 
 from . import schema as s
 from .blobs import pack
@@ -35,16 +37,20 @@ def utcnow() -> str:
 
 RUN_COUNTERS = (
     "models_seen", "versions_new", "readmes_fetched", "files_fetched", "datasets_fetched", "disappeared",
-    "problems", "api_calls", "resolver_calls", "retries", "rate_limited",
+    "problems", "api_calls", "resolver_calls", "retries", "rate_limited", "incomplete",
 )
 
 
-def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_sweep: bool, mode: str = "full") -> int:
+def start_run(
+    conn: Connection, endpoint: str, params: Mapping[str, Any], full_sweep: bool, mode: str = "full", analysis: str = "pending"
+) -> int:
+    """A new run row. `analysis` is `pending` when the crawl will extract and label, else `skipped`."""
     result = conn.execute(
         insert(s.runs).values(
             started_at=utcnow(),
             status="running",
-            endpoint=endpoint,
+            analysis=analysis,
+            endpoint=strip_credentials(endpoint),
             full_sweep=full_sweep,
             params=dict(params),
             mode=mode,
@@ -59,14 +65,48 @@ def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_s
 def resumable_run(conn: Connection, endpoint: str, params: Mapping[str, Any]) -> Any | None:
     """The newest run, if it stopped before finishing (killed, interrupted, failed) with the same query."""
     # the newest run of *this* crawl: shard workers and other queries have runs of their own
+    endpoint = strip_credentials(endpoint)
     for row in conn.execute(select(s.runs).where(s.runs.c.endpoint == endpoint).order_by(s.runs.c.id.desc()).limit(50)):
         if dict(row.params or {}) == dict(params):
             return row if row.status in ("running", "interrupted", "failed") and row.mode is not None else None
     return None
 
 
-def reopen_run(conn: Connection, run_id: int) -> None:
-    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(status="running", finished_at=None, error=None))
+def reopen_run(conn: Connection, run_id: int, analyse: bool = True) -> None:
+    values: dict[str, Any] = {"status": "running", "finished_at": None, "error": None}
+    if analyse:
+        values["analysis"] = "pending"
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(**values))
+
+
+def mark_interrupted(conn: Connection, run_id: int) -> None:
+    """A run whose crawl died without closing it (SIGKILL, power loss): its lock was taken over."""
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id, s.runs.c.status == "running").values(status="interrupted"))
+
+
+def restart_listing(conn: Connection, run_id: int, why: str) -> None:
+    """Forget a listing cursor the Hub rejected: the walk starts again at the first page.
+
+    Every write is keyed, so pages seen before are stored once; the problem says why.
+    """
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(cursor=None, listing_done=False))
+    add_problem(conn, run_id, "model", LISTING, None, "listing", "cursor-rejected", why)
+
+
+def set_analysis(conn: Connection, run_ids: Sequence[int], state: str, error: str | None = None) -> None:
+    """Record where a run's extraction and labelling stand: pending | done | failed | skipped."""
+    if run_ids:
+        conn.execute(update(s.runs).where(s.runs.c.id.in_(list(run_ids))).values(analysis=state, analysis_error=error))
+
+
+def runs_awaiting_analysis(conn: Connection, before_run: int, shard: str | None) -> list[int]:
+    """Earlier runs of this crawler (this shard) whose analysis was killed or failed, oldest first."""
+    rows = conn.execute(
+        select(s.runs.c.id, s.runs.c.params)
+        .where(s.runs.c.id != before_run, s.runs.c.analysis.in_(("pending", "failed")), s.runs.c.status != "running")
+        .order_by(s.runs.c.id)
+    )
+    return [row.id for row in rows if dict(row.params or {}).get("shard") == shard]
 
 
 def bump(conn: Connection, run_id: int, **deltas: int) -> None:
@@ -76,13 +116,29 @@ def bump(conn: Connection, run_id: int, **deltas: int) -> None:
         conn.execute(update(s.runs).where(s.runs.c.id == run_id).values({getattr(s.runs.c, k): getattr(s.runs.c, k) + v for k, v in deltas.items()}))
 
 
-def finish_run(conn: Connection, run_id: int, status: str, error: str | None = None) -> int:
-    """Close the run; returns how many problems it recorded."""
+def finish_run(
+    conn: Connection, run_id: int, status: str, error: str | None = None, owns: Callable[[str], bool] | None = None
+) -> int:
+    """Close the run; returns how many problems it recorded.
+
+    `incomplete` counts the versions (of this worker's repos) whose README is still to be fetched:
+    lost to faults after every retry, or never reached. The next crawl fetches them first.
+    """
     problems = conn.execute(select(func.count()).select_from(s.problems).where(s.problems.c.run_id == run_id)).scalar_one()
     conn.execute(
-        update(s.runs).where(s.runs.c.id == run_id).values(finished_at=utcnow(), status=status, error=error, problems=problems)
+        update(s.runs).where(s.runs.c.id == run_id).values(
+            finished_at=utcnow(), status=status, error=redact(error), problems=problems, incomplete=count_incomplete(conn, owns)
+        )
     )
     return int(problems)
+
+
+def count_incomplete(conn: Connection, owns: Callable[[str], bool] | None = None) -> int:
+    v = s.model_versions
+    waiting = v.c.readme_status.in_(("pending", "error"))
+    if owns is None:
+        return int(conn.execute(select(func.count()).select_from(v).where(waiting)).scalar_one())
+    return sum(1 for row in conn.execute(select(v.c.repo_id).where(waiting)) if owns(row.repo_id))
 
 
 # --- listing ----------------------------------------------------------------------------
@@ -113,10 +169,15 @@ def record_listing_page(
     run_id: int,
     items: Sequence[Mapping[str, Any]],
     next_url: str | None = None,
+    problems: Sequence[ItemProblem] = (),
 ) -> tuple[list[PendingFetch], int]:
-    """Store one listing page and move the run's cursor past it, in the caller's one transaction.
+    """Store one listing page (items checked by crawler.validate) and move the run's cursor past it,
+    in the caller's one transaction.
 
-    Returns the versions that still need downloads, and how many versions were new.
+    A problem with an item's version is recorded when that version is first stored (a malformed
+    field is not news every night); one with its per-run counters, or with an item that could not be
+    stored at all, in every run that sees it. Returns the versions that still need downloads, and
+    how many versions were new.
     """
     items = list({item["id"]: item for item in items}.values())  # a page never holds a repo twice
     ids = [item["id"] for item in items]
@@ -161,6 +222,17 @@ def record_listing_page(
         if links:  # a version is new, so it has no links yet
             conn.execute(insert(s.version_datasets), links)
     new_versions = len(fresh_versions)
+    if problems:
+        fresh_ids = {item["id"] for item in fresh_versions}
+        add_problems_once(
+            conn,
+            run_id,
+            [
+                {"repo_id": p.repo_id, "sha": keys.get(p.repo_id), "stage": "listing", "code": p.code, "message": p.message}
+                for p in problems
+                if p.volatile or p.repo_id in fresh_ids or p.repo_id not in keys
+            ],
+        )
     changes = []
     for repo_id in ids:
         row = dict(rows[repo_id], current_version_id=versions[(repo_id, keys[repo_id])])
@@ -181,7 +253,7 @@ def record_listing_page(
         )
     high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
     run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
-    checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
+    checkpoint = {"cursor": strip_credentials(next_url), "pages": s.runs.c.pages + 1}
     if next_url is None:
         checkpoint["listing_done"] = True
     if high_water and (run.high_water is None or high_water > run.high_water):
@@ -327,8 +399,30 @@ def record_downloads(conn: Connection, run_id: int, results: Iterable[VersionDow
 
 
 def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha: str | None, stage: str, code: str, message: str) -> None:
-    row = dict(run_id=run_id, repo_type=repo_type, repo_id=repo_id, sha=sha, stage=stage, code=code, message=message[:2000])
+    row = dict(run_id=run_id, repo_type=repo_type, repo_id=repo_id, sha=sha, stage=stage, code=code, message=redact(message)[:2000])
     conn.execute(insert(s.problems).values(**fit(s.problems, row)))
+
+
+def add_problems_once(conn: Connection, run_id: int, rows: Sequence[Mapping[str, Any]], repo_type: str = "model") -> int:
+    """Record problems (dicts of repo_id, sha, stage, code, message) unless this run already holds the
+    same (repo, sha, stage, code): a resumed page or a re-analysis never records one twice.
+    Returns how many were new."""
+    p = s.problems
+    wanted = {}
+    for row in rows:
+        fitted = fit(p, {"run_id": run_id, "repo_type": repo_type, **row, "message": redact(str(row["message"]))[:2000]})
+        wanted.setdefault((fitted["repo_id"], fitted.get("sha"), fitted["stage"], fitted["code"]), fitted)
+    if not wanted:
+        return 0
+    ids = sorted({key[0] for key in wanted})
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        for r in conn.execute(
+            select(p.c.repo_id, p.c.sha, p.c.stage, p.c.code).where(p.c.run_id == run_id, p.c.repo_id.in_(ids[start : start + 500]))
+        ):
+            wanted.pop((r.repo_id, r.sha, r.stage, r.code), None)
+    if wanted:
+        conn.execute(insert(p), list(wanted.values()))
+    return len(wanted)
 
 
 # --- datasets ---------------------------------------------------------------------------
@@ -406,7 +500,7 @@ def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: Da
         .where(s.datasets.c.dataset_id == requested_id)
         .values(status=status, gated=gated, fetched_run=run_id, sha=sha if version_id else None, current_version_id=version_id, error=outcome.error)
     )
-    if outcome.code and outcome.status != "missing":
+    if outcome.code and outcome.code != "repo-unavailable":  # a linked dataset that is gone is normal
         add_problem(conn, run_id, "dataset", requested_id, None, "dataset", outcome.code, outcome.error or outcome.code)
 
 

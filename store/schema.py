@@ -59,6 +59,10 @@ runs = Table(
     Column("pages", Integer),  # listing pages stored so far
     Column("listing_done", Boolean),
     Column("high_water", String(32)),  # newest lastModified seen: where the next incremental walk may stop
+    # truthful runs (migration 0007)
+    Column("analysis", String(16)),  # pending | done | failed | skipped: the run's extraction and labelling
+    Column("analysis_error", Text),  # why the analysis failed
+    Column("incomplete", Integer),  # versions whose README was still to fetch when the run ended
 )
 
 locks = Table(

@@ -4,7 +4,8 @@ Plain SQL that runs unchanged on SQLite (>= 3.25, for window functions) and Post
 functions, no date functions, booleans only tested as predicates. Key evidence comes from the
 `evidence` table's columns, never from its JSON.
 
-Migrations 0002 (`VIEWS_0002`) and 0004 (`VIEWS`, after `label_events` exists) create these views.
+Migrations 0002 (`VIEWS_0002`), 0004 (`VIEWS_0004`, after `label_events` exists) and 0007 (`VIEWS`:
+each view without private repositories, and an `_all` twin with them) create these views.
 Changing a view's SQL later means a new migration that drops and recreates it; keep the old text
 reachable for the older migrations (views are created in order, and dropped in reverse, since
 `washing_flags` reads `latest_labels`).
@@ -246,8 +247,8 @@ LEFT JOIN evidence be ON be.version_id = bm.current_version_id
 """,
 )
 
-# Creation order: a view may read only views before it.
-VIEWS: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+# The views as migration 0004 created them (before private repos were kept out, 0007).
+VIEWS_0004: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
 
 
 # As migration 0002 created it, before label events (0004): the current label of each version.
@@ -280,7 +281,68 @@ LEFT JOIN evidence e ON e.version_id = o.version_id
 
 # The views exactly as migration 0002 created them.
 VIEWS_0002: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY_0002, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
+
+
+# --- private repositories (migration 0007) ---------------------------------------------------
+# A crawl with a member's token also lists that member's private repos. They stay in the tables
+# (lineage needs them: a public fine-tune of a private base), but the views a researcher or
+# datasette publishes leave them out; each view has an `_all` twin that keeps them, for their owner.
+
+_PRIVATE = "(SELECT repo_id FROM models WHERE private)"
+_ALL_NOTE = " This `_all` variant includes private repositories (the plain view leaves them out)."
+
+
+def _all_variant(view: View, reads: str | None = None) -> View:
+    sql = view.sql if reads is None else view.sql.replace(f"FROM {reads} ", f"FROM {reads}_all ")
+    return View(f"{view.name}_all", f"{view.title} (private repos included)", view.description + _ALL_NOTE, sql)
+
+
+def _public(view: View, sql: str) -> View:
+    return View(view.name, view.title, view.description + " Private repositories are left out.", sql)
+
+
+LATEST_LABELS_PUBLIC = _public(LATEST_LABELS, f"SELECT ll.* FROM latest_labels_all ll WHERE ll.repo_id NOT IN {_PRIVATE}")
+LABEL_HISTORY_PUBLIC = _public(LABEL_HISTORY, f"SELECT h.* FROM label_history_all h WHERE h.repo_id NOT IN {_PRIVATE}")
+# reads the public latest_labels: already without private repos
+WASHING_FLAGS_PUBLIC = _public(WASHING_FLAGS, WASHING_FLAGS.sql)
+LICENCE_CHANGES_PUBLIC = _public(LICENCE_CHANGES, f"SELECT c.* FROM licence_changes_all c WHERE c.repo_id NOT IN {_PRIVATE}")
+# A public derivative keeps its row (its card names the base publicly); a private base's own
+# label and licence are not shown.
+LINEAGE_PUBLIC = _public(
+    LINEAGE,
+    f"""
+SELECT l.repo_id, l.label, l.licence, l.licence_family, l.relation, l.base_id,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_in_db ELSE 0 END AS base_in_db,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_label END AS base_label,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_licence END AS base_licence,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_licence_family END AS base_licence_family,
+       CASE WHEN pb.repo_id IS NULL THEN l.licence_looser ELSE 0 END AS licence_looser
+FROM lineage_all l
+LEFT JOIN {_PRIVATE} pb ON pb.repo_id = l.base_id
+WHERE l.repo_id NOT IN {_PRIVATE}
+""",
+)
+
+# Creation order: a view may read only views before it.
+VIEWS: tuple[View, ...] = (
+    _all_variant(LATEST_LABELS),
+    LATEST_LABELS_PUBLIC,
+    _all_variant(LABEL_HISTORY),
+    LABEL_HISTORY_PUBLIC,
+    _all_variant(WASHING_FLAGS, reads="latest_labels"),
+    WASHING_FLAGS_PUBLIC,
+    _all_variant(LICENCE_CHANGES),
+    LICENCE_CHANGES_PUBLIC,
+    _all_variant(LINEAGE),
+    LINEAGE_PUBLIC,
+)
 VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS)
+PUBLIC_VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS if not v.name.endswith("_all"))
+
+
+def view_name(name: str, include_private: bool = False) -> str:
+    """The view to read: the public one, or its `_all` twin for the owner of the private repos."""
+    return f"{name}_all" if include_private else name
 
 
 def datasette_metadata(database_names: tuple[str, ...] = ("hubscan", "hubscan-demo")) -> dict:

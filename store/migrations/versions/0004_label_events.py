@@ -8,7 +8,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-from store.views import VIEWS, VIEWS_0002
+from store.views import VIEWS_0002
+from store.views import VIEWS_0004 as VIEWS
 
 revision = "0004"
 down_revision = "0003"
