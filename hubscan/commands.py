@@ -182,7 +182,8 @@ def explain(args) -> int:
 
     engine = database(args.db)
     with engine.connect() as conn:
-        record = next(latest_records(conn, repo_id=args.repo_id), None)
+        # asked for by id on the owner's database: a private repo is explained too
+        record = next(latest_records(conn, repo_id=args.repo_id, include_private=True), None)
         events = label_events_of(conn, args.repo_id)
     if record is None:
         raise UserError(f"{args.repo_id} has no label in the database (crawl it first, or check the id)")
@@ -205,14 +206,14 @@ def export(args) -> int:
             from store.parquet import write_parquet
         except ImportError as exc:
             raise UserError(f"Parquet export needs pyarrow ({exc}): pip install 'hubscan[parquet]'") from exc
-        for written in write_parquet(database(args.db), Path(args.output)):
+        for written in write_parquet(database(args.db), Path(args.output), include_private=args.include_private):
             print(f"{written.name:<14} {written.rows:>9} rows  {written.path}")
         return 0
     engine = database(args.db)
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:
         with engine.connect() as conn:
-            records = (public(r) for r in latest_records(conn))
+            records = (public(r) for r in latest_records(conn, include_private=args.include_private))
             if args.format == "jsonl":
                 for record in records:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -38,9 +38,12 @@ def _print_files(title: str, files: dict[str, Path]) -> None:
 def report_washing(args) -> int:
     from reports import ReportError, write_washing_report
 
+    from reports.scope import private_repos
+
     engine = _read_only_engine(args.db)
     try:
-        files = write_washing_report(engine, Path(args.out), week=args.week)
+        with private_repos(args.include_private):
+            files = write_washing_report(engine, Path(args.out), week=args.week)
     except ReportError as exc:
         raise UserError(str(exc)) from exc
     _print_files(f"open-washing report written to {Path(args.out).resolve()}:", files)
@@ -50,9 +53,12 @@ def report_washing(args) -> int:
 def report_trends(args) -> int:
     from reports import ReportError, write_trend_report
 
+    from reports.scope import private_repos
+
     engine = _read_only_engine(args.db)
     try:
-        files = write_trend_report(engine, Path(args.out), since=args.since)
+        with private_repos(args.include_private):
+            files = write_trend_report(engine, Path(args.out), since=args.since)
     except ReportError as exc:
         raise UserError(str(exc)) from exc
     _print_files(f"trend report written to {Path(args.out).resolve()}:", files)
@@ -60,14 +66,18 @@ def report_trends(args) -> int:
 
 
 def query(args) -> int:
-    from store.query import FORMATTERS, QueryRefused, run_query
+    from store.query import CLI_MAX_ROWS, FORMATTERS, QueryRefused, QueryTimeout, run_query
 
     sql = sys.stdin.read() if args.sql == "-" else args.sql
+    if args.timeout < 0:
+        raise UserError("--timeout must be 0 (no limit) or more seconds")
     engine = _read_only_engine(args.db)
     try:
-        result = run_query(engine, sql)
+        result = run_query(engine, sql, timeout=args.timeout or None, max_rows=CLI_MAX_ROWS)
     except QueryRefused as exc:
         raise UserError(f"query refused: {exc}") from exc
+    except QueryTimeout as exc:
+        raise UserError(str(exc)) from exc
     except SQLAlchemyError as exc:
         # The database's own message (syntax error, unknown column, read-only refusal), without a traceback.
         message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
