@@ -172,3 +172,23 @@ def test_lost_readmes_leave_the_run_ok_with_n_incomplete_and_are_fetched_next(tm
     assert fetched == ["m1", "m3", "m5"]  # the lost ones, and only those
     assert rows(db, "SELECT status, incomplete FROM runs ORDER BY id")[-1] == ("ok", 0)
     assert rows(db, "SELECT COUNT(*) FROM model_versions WHERE readme_status = 'ok'") == [(8,)]
+
+
+def test_a_base_model_cycle_is_recorded_as_a_problem_by_a_crawl_or_a_standalone_classify(tmp_path, replay_hub):
+    cycle = [
+        {**model("org/a"), "cardData": {"license": "apache-2.0", "base_model": "org/b"}},
+        {**model("org/b"), "cardData": {"license": "apache-2.0", "base_model": "org/a"}},
+        {**model("org/c"), "cardData": {"license": "apache-2.0", "base_model": "org/a"}},
+    ]
+    hub = replay_hub(HubState.from_fixture({"models": cycle}))
+    for how, commands in (("crawl", [[]]), ("classify", [["--no-analyse"], "extract", "classify"])):
+        db = tmp_path / f"{how}.db"
+        for extra in commands:
+            if isinstance(extra, list):
+                assert main(["crawl", "--endpoint", hub.url, "--db", str(db), *extra]) == 0
+            else:
+                assert main([extra, "--db", str(db)]) == 0
+        found = rows(db, "SELECT run_id, repo_id, stage, code FROM problems WHERE code = 'lineage-cycle'")
+        assert found and {r[1] for r in found} <= {"org/a", "org/b"}, how  # org/c only follows the cycle
+        assert all(r[0] == 1 and r[2] == "classify" for r in found)
+        assert rows(db, "SELECT problems FROM runs") == [(len(rows(db, "SELECT id FROM problems")),)]
