@@ -10,6 +10,7 @@ refuses (`validate_repo_id`) is stored but never downloaded: the client could no
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,10 +144,10 @@ def refused_by_client(repo_id: str) -> str | None:
 
 def _repo_id(value: Any) -> tuple[str | None, ItemProblem | None]:
     if not isinstance(value, str):
-        return None, ItemProblem(_show(value, 200), "bad-id", f"repo id is a {type(value).__name__}, not text; item skipped")
+        return None, ItemProblem(_unkeyed(value), "bad-id", f"repo id is a {type(value).__name__}, not text; item skipped")
     repo_id = clean_text(value)
     if not repo_id.strip() or len(repo_id) > MAX_ID_CHARS or "\x00" in repo_id:
-        return None, ItemProblem(_show(repo_id, 200), "bad-id", f"repo id {_show(repo_id)} is empty, holds NUL or is longer than {MAX_ID_CHARS} characters; item skipped")
+        return None, ItemProblem(_unkeyed(repo_id), "bad-id", f"repo id {_show(repo_id)} is empty, holds NUL or is longer than {MAX_ID_CHARS} characters; item skipped")
     why = refused_by_client(repo_id)
     if why:
         return repo_id, ItemProblem(repo_id, "bad-repo-id", f"huggingface_hub refuses this id ({why}); stored, its files are not fetched")
@@ -238,6 +239,12 @@ def _check_card_data(item: dict[str, Any], report) -> None:
             "dropped, the README's own front matter is read instead",
         )
         item.pop("cardData")
+
+
+def _unkeyed(value: Any) -> str:
+    """A problem's repo_id for an id no key holds: readable, and distinct for distinct ids."""
+    digest = hashlib.sha1(repr(value).encode("utf-8", "replace")).hexdigest()[:12]
+    return f"{_show(value, 200).replace(chr(0), '')} #{digest}"
 
 
 def _code(key: str) -> str:

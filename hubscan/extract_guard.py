@@ -118,7 +118,12 @@ class GuardedExtractor:
         if self.jobs <= 1 or len(plain) < self.min_parallel:
             outcomes = [extract_one(snap, self.extract) for snap in plain]
         else:
-            outcomes = self._on_pool(plain)
+            try:
+                outcomes = self._on_pool(plain)
+            except (OSError, RuntimeError):  # no pool to be had (no processes, no memory): this process does it
+                self.close()
+                self.jobs = 1
+                outcomes = [extract_one(snap, self.extract) for snap in plain]
         return [_with_problems(outcome, extra) for outcome, (_, extra) in zip(outcomes, bounded)]
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:

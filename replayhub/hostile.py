@@ -146,7 +146,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("empty-card", 5, frozenset(), lambda r, n, i: _model(i, "")),
 )
 
-_ODD_IDS = ("hostile/bad..name-{n}", "hostile/-dash-{n}", "hostile/name with space {n}", "hostile/trailing.-{n}", "hostile/x{n}" + "y" * 100)
+_ODD_IDS = ("hostile/bad..name-{n}", "hostile/-dash-{n}", "hostile/name with space {n}", "hostile/ends-with-a-dot-{n}.", "hostile/x{n}" + "y" * 100)
 
 
 def _repo_id(kind: Kind, n: int) -> str:

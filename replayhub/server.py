@@ -376,6 +376,15 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     hub: "ReplayHub"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that stops reading a large body (a README cut at its size bound) resets the
+        # connection: normal for a bounded reader, not worth a traceback on stderr.
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
