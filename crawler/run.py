@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select
 from extract.datasets import hub_dataset_ids_in_text
 from store import crawl_writes as w
 from store import locks
+from store import run_state as rs
 from store import schema as s
 
 from .datasets import DatasetOutcome, dataset_record, fetch_dataset
@@ -139,7 +140,7 @@ def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = Non
     try:
         if taken_over is not None and taken_over.run_id is not None:
             with engine.begin() as conn:
-                w.mark_interrupted(conn, taken_over.run_id)
+                rs.mark_interrupted(conn, taken_over.run_id)
         beat.start()
         return _crawl_locked(engine, config, progress, lock, beat, analyse)
     finally:
@@ -200,7 +201,7 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, loc
     if analyse is not None and summary.status == "ok":
         state, summary.analysis_error, summary.analysed = _run_analysis(engine, config, run_id, analyse, failpoint)
         with engine.begin() as conn:
-            w.set_analysis(conn, [run_id], state, summary.analysis_error)
+            rs.set_analysis(conn, [run_id], state, summary.analysis_error)
             _read_counts(conn, summary)
     return summary
 
@@ -217,12 +218,12 @@ def _finish_earlier_analyses(engine: Engine, config: CrawlConfig, summary: Crawl
     so their labels do not wait for this run to end. One pass covers them all (analysis works on
     whatever is stale); its label changes are recorded as the newest such run's."""
     with engine.connect() as conn:
-        waiting = w.runs_awaiting_analysis(conn, summary.run_id, _shard_key(config))
+        waiting = rs.runs_awaiting_analysis(conn, summary.run_id, _shard_key(config))
     if not waiting:
         return
     state, error, _ = _run_analysis(engine, config, waiting[-1], analyse, _failpoint_from_env())
     with engine.begin() as conn:
-        w.set_analysis(conn, waiting, state, error)
+        rs.set_analysis(conn, waiting, state, error)
     summary.finished_earlier = waiting
 
 
@@ -291,7 +292,7 @@ def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progre
         # from the first page. Keys make the pages already stored a no-op; a second rejection in
         # the same crawl fails it (the Hub is then refusing its own cursors).
         with engine.begin() as conn:
-            w.restart_listing(conn, summary.run_id, f"the Hub rejected the listing cursor {exc.url} ({exc.message}); the walk starts again from the first page")
+            rs.restart_listing(conn, summary.run_id, f"the Hub rejected the listing cursor {exc.url} ({exc.message}); the walk starts again from the first page")
         _walk_pages(engine, pool, http, config, summary, progress, failpoint, query, stop_at, None, 0)
 
 

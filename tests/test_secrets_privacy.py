@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from backends import BACKENDS, db_url, fresh_database, postgres_server, sql_rows  # noqa: F401 (fixtures)
+from backends import BACKENDS, db_url, postgres_server  # noqa: F401 (fixtures)
 from hubscan.cli import main
 from replayhub import FaultPlan
 from replayhub.state import HubState
