@@ -172,6 +172,7 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, loc
         basic_auth=config.basic_auth, auth_origin=config.endpoint,
     )
     failpoint = _failpoint_from_env()
+    error: str | None = None
     try:
         with ThreadPoolExecutor(max_workers=max(1, config.workers), thread_name_prefix="hubscan-dl") as pool:
             with engine.begin() as conn:
@@ -191,11 +192,13 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, loc
     except Exception as exc:  # noqa: BLE001 - recorded on the run, then re-raised as CrawlError
         summary.status = "failed"
         first_line = str(exc).splitlines()[0] if str(exc) else ""
-        raise CrawlError(redact(f"crawl {run_id} failed: {type(exc).__name__}: {first_line}")) from exc
+        error = redact(f"{type(exc).__name__}: {first_line}")[:500]
+        raise CrawlError(f"crawl {run_id} failed: {error}") from exc
     finally:
         with engine.begin() as conn:
             w.bump(conn, run_id, **summary.stats.take())
-            error = None if summary.status == "ok" else summary.status
+            if summary.status != "ok" and error is None:
+                error = summary.status
             summary.problems = w.finish_run(conn, run_id, summary.status, error, owns=config.analysis_owns)
             _read_counts(conn, summary)
     if analyse is not None and summary.status == "ok":
