@@ -10,27 +10,36 @@ from huggingface_hub import DatasetInfo
 from huggingface_hub.errors import DisabledRepoError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 from .http import HubHttp
+from .redact import redact
 
 MAX_DESCRIPTION = 20_000
 
 
+MAX_LINKED_DATASETS = 64  # per source (metadata, card links): as many as extraction reads
+
+
 def linked_dataset_ids(item: Mapping[str, Any]) -> list[str]:
-    """Dataset ids a listing item names in `cardData.datasets` or `dataset:` tags."""
+    """Dataset ids a listing item names in `cardData.datasets` or `dataset:` tags, bounded.
+
+    Untrusted: `datasets` may be a number, a mapping or 100,000 entries long; whatever is not a
+    plausible id is ignored (extraction reports the malformed declaration as a problem).
+    """
     ids: list[str] = []
-    card = item.get("cardData") or {}
+    card = item.get("cardData")
     declared = card.get("datasets") if isinstance(card, Mapping) else None
     if isinstance(declared, str):
         declared = [declared]
-    for value in declared or []:
-        if isinstance(value, str):
-            ids.append(value.strip())
-    for tag in item.get("tags") or []:
-        if isinstance(tag, str) and tag.startswith("dataset:"):
-            ids.append(tag.split(":", 1)[1].strip())
+    if isinstance(declared, list):
+        ids += [value.strip() for value in declared[: MAX_LINKED_DATASETS * 4] if isinstance(value, str)]
+    tags = item.get("tags")
+    if isinstance(tags, list):
+        ids += [tag.split(":", 1)[1].strip() for tag in tags if isinstance(tag, str) and tag.startswith("dataset:")]
     seen: dict[str, None] = {}
     for value in ids:
-        if value and len(value) <= 256 and " " not in value:
+        if value and len(value) <= 256 and " " not in value and "\x00" not in value:
             seen.setdefault(value)
+            if len(seen) >= MAX_LINKED_DATASETS:
+                break
     return list(seen)
 
 
@@ -45,6 +54,11 @@ class DatasetOutcome:
 
 def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutcome:
     """`dataset_info`, sent through our retrying, quota-paced session and parsed by huggingface_hub's DatasetInfo."""
+    from .validate import refused_by_client
+
+    why = refused_by_client(dataset_id)
+    if why:  # "../../api/x", "a b", 300 characters: no request can name it (nor would the Hub hold it)
+        return DatasetOutcome(dataset_id, "missing", code="bad-dataset-id", error=why)
     try:
         fetched = http.get(f"{endpoint.rstrip('/')}/api/datasets/{dataset_id}", bucket="api")
         info = DatasetInfo(**fetched.response.json())
@@ -58,7 +72,7 @@ def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutco
         status = exc.response.status_code if exc.response is not None else "error"
         return DatasetOutcome(dataset_id, "error", code=f"http-{status}", error=str(exc).splitlines()[0][:300])
     except httpx2.HTTPError as exc:
-        return DatasetOutcome(dataset_id, "error", code="network", error=f"{type(exc).__name__}: {exc}"[:300])
+        return DatasetOutcome(dataset_id, "error", code="network", error=redact(f"{type(exc).__name__}: {exc}"[:300]))
     except (ValueError, TypeError, KeyError) as exc:  # not the JSON a dataset_info answers
         return DatasetOutcome(dataset_id, "error", code="bad-response", error=f"{type(exc).__name__}: {exc}"[:300])
     return DatasetOutcome(info.id or dataset_id, "ok", dataset_record(info))

@@ -16,6 +16,7 @@ from huggingface_hub import hf_hub_url
 from huggingface_hub.errors import (
     DisabledRepoError,
     GatedRepoError,
+    HFValidationError,
     HfHubHTTPError,
     RemoteEntryNotFoundError,
     RepositoryNotFoundError,
@@ -26,11 +27,13 @@ import policy
 from extract.licence import licence_evidence
 
 from .http import HubHttp
+from .redact import redact
 
 README = "README.md"
 README_MAX_BYTES = 1_000_000
 FILE_MAX_BYTES = 256_000
 MAX_LICENCE_FILES = 6
+_COMMIT = re.compile(r"^[0-9a-f]{40,64}$")
 
 # Top-level licence, notice and acceptable-use files (LICENSE, LICENCE.md, NOTICE, USE_POLICY.md, ...).
 _LICENCE_FILE = re.compile(r"^(licen[cs]e|notice|use[_-]?policy|copying)([._ -][^/]{0,64})?$", re.IGNORECASE)
@@ -89,7 +92,14 @@ def lineage_files(siblings: Iterable[str]) -> list[str]:
 
 
 def fetch_file(http: HubHttp, endpoint: str, repo_id: str, sha: str, path: str, max_bytes: int, repo_type: str = "model") -> FileOutcome:
-    url = hf_hub_url(repo_id, path, revision=sha, endpoint=endpoint, repo_type=None if repo_type == "model" else repo_type)
+    # A version keyed by content (the listing gave no usable sha) is fetched at the head of main.
+    revision = sha if _COMMIT.match(sha) else "main"
+    try:
+        url = hf_hub_url(repo_id, path, revision=revision, endpoint=endpoint, repo_type=None if repo_type == "model" else repo_type)
+    except HFValidationError as exc:
+        # The client refuses the id itself: no request can be made for it, now or on a later night
+        # (the listing check recorded why).
+        return FileOutcome(path, "unavailable", error=_message(exc))
     try:
         fetched = http.get(url, bucket="resolvers", max_bytes=max_bytes)
     except GatedRepoError:
@@ -104,13 +114,22 @@ def fetch_file(http: HubHttp, endpoint: str, repo_id: str, sha: str, path: str, 
         status = exc.response.status_code if exc.response is not None else "error"
         return FileOutcome(path, "error", code=f"http-{status}", error=_message(exc))
     except httpx2.HTTPError as exc:
-        return FileOutcome(path, "error", code="network", error=f"{type(exc).__name__}: {exc}"[:500])
+        return FileOutcome(path, "error", code="network", error=redact(f"{type(exc).__name__}: {exc}"[:500]))
     if fetched.truncated:
         return FileOutcome(path, "oversize", fetched.body, code="oversize", error=f"larger than {max_bytes} bytes; kept the first {max_bytes}")
     return FileOutcome(path, "ok", fetched.body)
 
 
 def fetch_version(http: HubHttp, endpoint: str, pending: PendingFetch) -> VersionDownload:
+    """The version's README and licence files; never raises (a failure is that version's outcome)."""
+    try:
+        return _fetch_version(http, endpoint, pending)
+    except Exception as exc:  # noqa: BLE001 - one version's surprise must not stop the other downloads
+        error = FileOutcome(README, "error", code="crawler-error", error=redact(f"{type(exc).__name__}: {exc}"[:500]))
+        return VersionDownload(pending.version_id, pending.repo_id, pending.sha, error, ())
+
+
+def _fetch_version(http: HubHttp, endpoint: str, pending: PendingFetch) -> VersionDownload:
     siblings = pending.siblings
     if siblings is not None and README not in siblings:
         readme = FileOutcome(README, "absent")
@@ -128,4 +147,4 @@ def fetch_version(http: HubHttp, endpoint: str, pending: PendingFetch) -> Versio
 
 def _message(exc: Exception) -> str:
     # The first line of the library's message: status and server's reason, never headers/tokens.
-    return str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
+    return redact(str(exc).splitlines()[0][:500]) if str(exc) else type(exc).__name__

@@ -22,6 +22,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from .quota import QuotaPacer
+from .redact import same_origin
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)  # retries are INFO: hubscan shows them on a terminal (hubscan/feedback.py)
@@ -38,6 +39,7 @@ class CallStats:
     retries: int = 0
     rate_limited: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _taken: dict[str, int] = field(default_factory=dict, repr=False)
 
     def count(self, bucket: str) -> None:
         with self._lock:
@@ -59,6 +61,15 @@ class CallStats:
             "retries": self.retries,
             "rate_limited": self.rate_limited,
         }
+
+    def take(self) -> dict[str, int]:
+        """What was counted since the last `take`: persisted with each committed page or batch, so a
+        killed crawl keeps the counts of everything it committed."""
+        with self._lock:
+            now = self.as_dict()
+            delta = {k: v - self._taken.get(k, 0) for k, v in now.items()}
+            self._taken = now
+        return delta
 
 
 @dataclass(frozen=True)
@@ -98,14 +109,25 @@ class HubHttp:
         policy: RetryPolicy | None = None,
         stats: CallStats | None = None,
         pacer: QuotaPacer | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        auth_origin: str | None = None,
     ):
         self._token = token
         self.policy = policy or RetryPolicy()
         self.stats = stats or CallStats()
         self.pacer = pacer or QuotaPacer()
+        # Credentials of an endpoint such as http://user:pass@mirror travel as Basic auth to that
+        # origin only, never inside a URL (URLs end up in logs, errors and the database).
+        self._basic_auth = httpx2.BasicAuth(*basic_auth) if basic_auth else None
+        self._auth_origin = auth_origin
 
     def headers(self) -> dict[str, str]:
         return build_hf_headers(token=self._token)
+
+    def _auth_for(self, url: str):
+        if self._basic_auth is not None and self._auth_origin and same_origin(url, self._auth_origin):
+            return self._basic_auth
+        return httpx2.USE_CLIENT_DEFAULT
 
     def call(self, fn: Callable[[], T], what: str = "a Hub request") -> T:
         """Run `fn` (which raises HfHubHTTPError / httpx2 errors) under the retry policy; `what` names it in logs."""
@@ -145,7 +167,9 @@ class HubHttp:
             self.pacer.before(bucket)
             self.stats.count(bucket)
             timeout = httpx2.Timeout(self.policy.timeout_seconds)
-            with get_session().stream("GET", url, params=params, headers=self.headers(), timeout=timeout) as response:
+            with get_session().stream(
+                "GET", url, params=params, headers=self.headers(), timeout=timeout, auth=self._auth_for(url)
+            ) as response:
                 self.pacer.after(response.headers)
                 if response.status_code >= 400:
                     response.read()

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from huggingface_hub.errors import HfHubHTTPError
+
 from .http import HubHttp
+from .redact import redact, strip_credentials
 
 PAGE_SIZE = 1000
 
@@ -63,6 +66,15 @@ class ListingQuery:
 class Page:
     items: list[dict[str, Any]]
     next_url: str | None  # absolute Link URL of the following page; None on the last page
+    dropped: int = 0  # entries that were not objects with an id
+
+
+class CursorRejected(Exception):
+    """The Hub answered 400 to a cursor URL (a stored resume point, or a Link it gave)."""
+
+    def __init__(self, url: str, message: str):
+        self.url, self.message = url, message
+        super().__init__(f"listing cursor rejected: {url} ({message})")
 
 
 #: Dataset fields a sweep of `/api/datasets` takes: what `dataset_info` would have told us.
@@ -83,12 +95,20 @@ def walk_pages(http: HubHttp, url: str, params: list[tuple[str, Any]], resume_ur
     if resume_url:
         url, params = resume_url, None
     while url is not None:
-        fetched = http.get(url, bucket="api", params=params)
+        try:
+            fetched = http.get(url, bucket="api", params=params)
+        except HfHubHTTPError as exc:
+            # `params` is None exactly when `url` is a cursor (resumed, or a Link the Hub gave)
+            if params is None and exc.response is not None and exc.response.status_code == 400:
+                reason = redact(str(exc).splitlines()[0][:300]) if str(exc) else "400"
+                raise CursorRejected(strip_credentials(url) or "", reason) from exc
+            raise
         items = fetched.response.json()
         if not isinstance(items, list):
             raise ValueError(f"listing answered {type(items).__name__}, expected a JSON array")
         next_url = fetched.response.links.get("next", {}).get("url")
-        yield Page(items=[i for i in items if isinstance(i, dict) and i.get("id")], next_url=next_url)
+        kept = [i for i in items if isinstance(i, dict) and i.get("id")]
+        yield Page(items=kept, next_url=next_url, dropped=len(items) - len(kept))
         if not items:
             return
         url, params = next_url, None

@@ -12,8 +12,8 @@ Modes: a *full* sweep walks every page (and is the only walk that can tell a mod
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -25,14 +25,17 @@ from sqlalchemy import Engine, select
 from extract.datasets import hub_dataset_ids_in_text
 from store import crawl_writes as w
 from store import locks
+from store import run_state as rs
 from store import schema as s
 
 from .datasets import DatasetOutcome, dataset_record, fetch_dataset, fetch_dataset_cards
 from .downloads import PendingFetch, VersionDownload, fetch_version
 from .http import CallStats, HubHttp, RetryPolicy
-from .listing import ListingQuery, dataset_listing_params, walk_model_pages, walk_pages
+from .listing import CursorRejected, ListingQuery, dataset_listing_params, walk_model_pages, walk_pages
 from .quota import QuotaPacer
+from .redact import redact, split_credentials
 from .shard import Shard
+from .validate import check_page, refused_by_client
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 INCREMENTAL_MARGIN = timedelta(hours=2)  # re-read a little before the mark: clocks and ties
@@ -50,9 +53,19 @@ class CrawlConfig:
     dataset_refresh_days: float = 7.0
     lock_stale_seconds: float = locks.DEFAULT_STALE_SECONDS
     shard: Shard | None = None  # worker K of N: stores and downloads only the repos it owns
+    # Set by `crawl` from the endpoint's userinfo: sent as Basic auth, never stored or printed.
+    basic_auth: tuple[str, str] | None = field(default=None, repr=False)
 
     def owns(self, repo_id: str) -> bool:
         return self.shard is None or self.shard.owns(repo_id)
+
+    @property
+    def lock_name(self) -> str:
+        return locks.CRAWL if self.shard is None else f"{locks.CRAWL}:{self.shard}"
+
+    @property
+    def analysis_owns(self) -> Callable[[str], bool] | None:
+        return None if self.shard is None else self.owns
 
 
 @dataclass
@@ -64,6 +77,10 @@ class CrawlSummary:
     problems: int = 0
     stats: CallStats = field(default_factory=CallStats)
     counts: dict[str, int] = field(default_factory=dict)
+    analysis: str | None = None  # done | failed | pending | skipped
+    analysed: Any = None  # what the analysis of this run returned (its `line()` is printed)
+    analysis_error: str | None = None
+    finished_earlier: list[int] = field(default_factory=list)  # earlier runs whose pending analysis this crawl finished
 
     def __getattr__(self, name: str) -> int:  # models_seen, versions_new, ... read from the run row
         if name in w.RUN_COUNTERS:
@@ -81,6 +98,10 @@ class CrawlLocked(CrawlError):
 
 ProgressFn = Callable[[str, int], None]  # (what, how many more)
 Failpoint = Callable[[str], None]
+# Extraction, lineage closure, linked code and labelling of what a run stored: (run id, owns, the
+# crawl's HTTP session, progress) -> a result with `line()`. Passed in by the CLI (hubscan.pipeline),
+# so the crawler holds its lock through the analysis, and the analysis's Hub calls count on the run.
+AnalyseFn = Callable[[int, "Callable[[str], bool] | None", HubHttp, ProgressFn], Any]
 
 
 def _failpoint_from_env() -> Failpoint:
@@ -104,25 +125,31 @@ def _failpoint_from_env() -> Failpoint:
     return hit
 
 
-AfterWalk = Callable[[HubHttp, int, ProgressFn], None]  # (the crawl's HTTP, run id, progress)
-
-
-def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = None, after_walk: AfterWalk | None = None) -> CrawlSummary:
-    """Walk, store, download; then `after_walk` (the analysis: extraction, lineage closure, labels) runs
-    under the same lock, with the same HTTP session, so its calls count on this run."""
+def crawl(engine: Engine, config: CrawlConfig, progress: ProgressFn | None = None, analyse: AnalyseFn | None = None) -> CrawlSummary:
+    """One crawl under the lock: earlier runs' unfinished analysis first, then the walk, then (with
+    `analyse`) extraction and labelling of what changed. The lock's heartbeat runs throughout, so
+    `status` can tell a live run from one whose process is gone."""
     progress = progress or (lambda _what, _n: None)
-    lock = locks.CRAWL if config.shard is None else f"{locks.CRAWL}:{config.shard}"
+    endpoint, auth = split_credentials(config.endpoint)
+    config = dataclasses.replace(config, endpoint=endpoint, basic_auth=auth or config.basic_auth)
+    lock = config.lock_name
     try:
         taken_over = locks.acquire(engine, lock, stale_after=config.lock_stale_seconds)
     except locks.LockHeld as exc:
         raise CrawlLocked(str(exc)) from exc
+    beat = locks.Heartbeat(engine, lock, interval=min(60.0, max(0.5, config.lock_stale_seconds / 5)))
     try:
-        return _crawl_locked(engine, config, progress, taken_over, lock, after_walk)
+        if taken_over is not None and taken_over.run_id is not None:
+            with engine.begin() as conn:
+                rs.mark_interrupted(conn, taken_over.run_id)
+        beat.start()
+        return _crawl_locked(engine, config, progress, lock, beat, analyse)
     finally:
+        beat.stop()
         locks.release(engine, lock)
 
 
-def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, taken_over, lock: str, after_walk: AfterWalk | None = None) -> CrawlSummary:
+def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, lock: str, beat, analyse: AnalyseFn | None) -> CrawlSummary:
     params = {"author": config.query.author, "search": config.query.search, "limit": config.query.limit}
     if config.shard is not None:
         params["shard"] = str(config.shard)
@@ -130,15 +157,23 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, tak
         previous = w.resumable_run(conn, config.endpoint, params)
         if previous is not None:
             run_id, mode, resumed = previous.id, previous.mode, True
-            w.reopen_run(conn, run_id)
+            w.reopen_run(conn, run_id, analyse=analyse is not None)
         else:
             mode = _choose_mode(conn, config)
             full = mode == "full" and config.query.is_full_sweep
-            run_id, resumed = w.start_run(conn, config.endpoint, params, full, mode), False
-    locks.heartbeat(engine, run_id, lock)
+            run_id = w.start_run(conn, config.endpoint, params, full, mode, "pending" if analyse else "skipped")
+            resumed = False
+        locks.attach_run(conn, lock, run_id)
+    beat.run_id = run_id
     summary = CrawlSummary(run_id=run_id, mode=mode, resumed=resumed)
-    http = HubHttp(token=config.token, policy=config.retry, stats=summary.stats, pacer=QuotaPacer(reserve=max(1, config.workers)))
+    http = HubHttp(
+        token=config.token, policy=config.retry, stats=summary.stats, pacer=QuotaPacer(reserve=max(1, config.workers)),
+        basic_auth=config.basic_auth, auth_origin=config.endpoint,
+    )
+    if analyse is not None:
+        _finish_earlier_analyses(engine, config, summary, analyse, http, progress)
     failpoint = _failpoint_from_env()
+    error: str | None = None
     try:
         with ThreadPoolExecutor(max_workers=max(1, config.workers), thread_name_prefix="hubscan-dl") as pool:
             with engine.begin() as conn:
@@ -151,8 +186,6 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, tak
             if run.full_sweep:
                 gone = w.mark_disappeared(conn, run_id, None if config.shard is None else config.owns)
                 w.bump(conn, run_id, disappeared=len(gone))
-        if after_walk is not None:
-            after_walk(http, run_id, _beating(engine, run_id, lock, progress))
         summary.status = "ok"
     except KeyboardInterrupt:
         summary.status = "interrupted"
@@ -160,27 +193,55 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, tak
     except Exception as exc:  # noqa: BLE001 - recorded on the run, then re-raised as CrawlError
         summary.status = "failed"
         first_line = str(exc).splitlines()[0] if str(exc) else ""
-        raise CrawlError(f"crawl {run_id} failed: {type(exc).__name__}: {first_line}") from exc
+        error = redact(f"{type(exc).__name__}: {first_line}")[:500]
+        raise CrawlError(f"crawl {run_id} failed: {error}") from exc
     finally:
         with engine.begin() as conn:
-            w.bump(conn, run_id, **summary.stats.as_dict())
-            summary.problems = w.finish_run(conn, run_id, summary.status, None if summary.status == "ok" else summary.status)
-            row = conn.execute(select(s.runs).where(s.runs.c.id == run_id)).first()
-            summary.counts = {name: getattr(row, name) or 0 for name in w.RUN_COUNTERS}
+            w.bump(conn, run_id, **summary.stats.take())
+            if summary.status != "ok" and error is None:
+                error = summary.status
+            summary.problems = w.finish_run(conn, run_id, summary.status, error, owns=config.analysis_owns)
+            _read_counts(conn, summary)
+    if analyse is not None and summary.status == "ok":
+        state, summary.analysis_error, summary.analysed = _run_analysis(engine, config, run_id, analyse, failpoint, http, progress)
+        with engine.begin() as conn:
+            w.bump(conn, run_id, **summary.stats.take())  # the analysis's own Hub calls (base models, dataset cards)
+            rs.set_analysis(conn, [run_id], state, summary.analysis_error)
+            _read_counts(conn, summary)
     return summary
 
 
-def _beating(engine: Engine, run_id: int, lock: str, progress: ProgressFn, every: float = 30.0) -> ProgressFn:
-    """Progress that also refreshes the lock's heartbeat, so a long analysis is not taken for a dead crawl."""
-    last = [time.monotonic()]
+def _read_counts(conn, summary: CrawlSummary) -> None:
+    row = conn.execute(select(s.runs).where(s.runs.c.id == summary.run_id)).first()
+    summary.counts = {name: getattr(row, name) or 0 for name in w.RUN_COUNTERS}
+    summary.problems = row.problems or 0
+    summary.analysis = row.analysis
 
-    def tick(what: str, n: int) -> None:
-        progress(what, n)
-        if time.monotonic() - last[0] >= every:
-            last[0] = time.monotonic()
-            locks.heartbeat(engine, run_id, lock)
 
-    return tick
+def _finish_earlier_analyses(engine: Engine, config: CrawlConfig, summary: CrawlSummary, analyse: AnalyseFn, http: HubHttp, progress: ProgressFn) -> None:
+    """Earlier runs whose analysis was killed or failed are analysed before this crawl walks the Hub,
+    so their labels do not wait for this run to end. One pass covers them all (analysis works on
+    whatever is stale); its label changes are recorded as the newest such run's."""
+    with engine.connect() as conn:
+        waiting = rs.runs_awaiting_analysis(conn, summary.run_id, _shard_key(config))
+    if not waiting:
+        return
+    state, error, _ = _run_analysis(engine, config, waiting[-1], analyse, _failpoint_from_env(), http, progress)
+    with engine.begin() as conn:
+        w.bump(conn, waiting[-1], **summary.stats.take())
+        rs.set_analysis(conn, waiting, state, error)
+    summary.finished_earlier = waiting
+
+
+def _run_analysis(
+    engine: Engine, config: CrawlConfig, run_id: int, analyse: AnalyseFn, failpoint: Failpoint, http: HubHttp, progress: ProgressFn
+) -> tuple[str, str | None, Any]:
+    failpoint("analysis")
+    try:
+        return "done", None, analyse(run_id, config.analysis_owns, http, progress)
+    except Exception as exc:  # noqa: BLE001 - the run keeps its crawl; the next crawl tries the analysis again
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        return "failed", redact(f"{type(exc).__name__}: {first_line}")[:500], None
 
 
 def _choose_mode(conn, config: CrawlConfig) -> str:
@@ -231,10 +292,24 @@ def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progre
     if summary.mode == "incremental":
         query = ListingQuery(author=query.author, search=query.search, limit=query.limit, sort="lastModified")
         stop_at = _stop_mark(engine, summary.run_id, _shard_key(config))
-    seen = run.models_seen or 0
+    resume, seen = run.cursor, run.models_seen or 0
+    try:
+        _walk_pages(engine, pool, http, config, summary, progress, failpoint, query, stop_at, resume, seen)
+    except CursorRejected as exc:
+        # A cursor the Hub no longer accepts (it expired, the Hub changed its format): walk again
+        # from the first page. Keys make the pages already stored a no-op; a second rejection in
+        # the same crawl fails it (the Hub is then refusing its own cursors).
+        with engine.begin() as conn:
+            rs.restart_listing(conn, summary.run_id, f"the Hub rejected the listing cursor {exc.url} ({exc.message}); the walk starts again from the first page")
+        _walk_pages(engine, pool, http, config, summary, progress, failpoint, query, stop_at, None, 0)
+
+
+def _walk_pages(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn, failpoint: Failpoint,
+                query: ListingQuery, stop_at: str | None, resume: str | None, seen: int) -> None:
     limit = query.limit
-    for page in walk_model_pages(http, config.endpoint, query, resume_url=run.cursor):
-        items = page.items
+    for page in walk_model_pages(http, config.endpoint, query, resume_url=resume):
+        checked = check_page(page.items, page.dropped)
+        items = checked.items
         next_url = page.next_url
         if limit is not None and seen + len(items) >= limit:
             items, next_url = items[: max(0, limit - seen)], None
@@ -243,13 +318,15 @@ def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progre
             if len(fresh) < len(items):  # sorted newest first: everything after this is older still
                 items, next_url = fresh, None
         mine = items if config.shard is None else [i for i in items if config.owns(i["id"])]
+        kept = {i["id"] for i in mine}
+        problems = [p for p in checked.problems if (p.repo_id in kept or p.code in ("bad-id", "bad-item")) and config.owns(p.repo_id)]
         with engine.begin() as conn:
-            pending, _ = w.record_listing_page(conn, summary.run_id, mine, next_url)
+            pending, _ = w.record_listing_page(conn, summary.run_id, mine, next_url, problems)
+            w.bump(conn, summary.run_id, **http.stats.take())
             failpoint("page-before-commit")
         failpoint("page-committed")
         seen += len(items)
         progress("models", len(items))
-        locks.heartbeat(engine, summary.run_id, locks.CRAWL if config.shard is None else f"{locks.CRAWL}:{config.shard}")
         _download(engine, pool, http, config, summary, pending, progress, failpoint)
         if next_url is None:
             break
@@ -266,7 +343,7 @@ def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pe
         readmes, files = w.record_downloads(conn, summary.run_id, results)
         for version_id, dataset_ids in card_links.items():
             w.link_datasets(conn, version_id, dataset_ids)
-        w.bump(conn, summary.run_id, readmes_fetched=readmes, files_fetched=files)
+        w.bump(conn, summary.run_id, readmes_fetched=readmes, files_fetched=files, **http.stats.take())
     progress("downloads", len(results))
 
 
@@ -296,7 +373,10 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
         with engine.connect() as conn:
             known_missing = w.datasets_known_missing(conn, due) if full else set()
         for dataset_id in due:
-            if full and "/" in dataset_id and dataset_id in known_missing:
+            why = refused_by_client(dataset_id)
+            if why:  # "../x", "a b": no request can name it; recorded, never asked about
+                outcome = DatasetOutcome(dataset_id, "missing", code="bad-dataset-id", error=why)
+            elif full and "/" in dataset_id and dataset_id in known_missing:
                 # The complete dataset listing did not show it, and the Hub already said it is gone:
                 # no call. A dataset seen missing for the first time is asked once (it may have been
                 # renamed: the Hub redirects the old id), then recorded.
@@ -305,14 +385,14 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
                 outcome = fetch_dataset(http, config.endpoint, dataset_id)
             with engine.begin() as conn:
                 w.record_dataset(conn, summary.run_id, dataset_id, outcome)
-                w.bump(conn, summary.run_id, datasets_fetched=int(outcome.status == "ok"))
+                w.bump(conn, summary.run_id, datasets_fetched=int(outcome.status == "ok"), **http.stats.take())
             progress("datasets", 1)
         after = due[-1]
 
 
 def _dataset_sweep(engine, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn) -> None:
     for page in walk_pages(http, f"{config.endpoint.rstrip('/')}/api/datasets", dataset_listing_params()):
-        by_id = {item["id"]: item for item in page.items}
+        by_id = {item["id"]: item for item in page.items if isinstance(item["id"], str)}
         with engine.begin() as conn:
             wanted = w.linked_datasets_among(conn, list(by_id))
             for dataset_id in sorted(wanted):
@@ -321,5 +401,5 @@ def _dataset_sweep(engine, http, config: CrawlConfig, summary: CrawlSummary, pro
                 except (TypeError, ValueError, KeyError) as exc:
                     outcome = DatasetOutcome(dataset_id, "error", code="bad-response", error=f"{type(exc).__name__}: {exc}"[:300])
                 w.record_dataset(conn, summary.run_id, dataset_id, outcome)
-            w.bump(conn, summary.run_id, datasets_fetched=len(wanted))
+            w.bump(conn, summary.run_id, datasets_fetched=len(wanted), **http.stats.take())
         progress("datasets", len(wanted))

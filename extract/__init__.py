@@ -12,6 +12,7 @@ from .card import parse_card
 from .claims import openness_claims
 from .data_info import data_information
 from .datasets import datasets_evidence
+from .declarations import declaration_problems
 from .inference_code import inference_code
 from .licence import licence_evidence
 from .lineage import base_model_evidence
@@ -57,6 +58,7 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
     # Only a version whose label could rise above Open Weights has its linked repositories checked.
     candidate = weights.present and licence.open_basis is not None
     refs = linked_code_repos(card, snapshot.code_repos, candidate)
+    problems += declaration_problems(card_data, tags, (link.url for link in card.links))
     return ModelEvidence(
         repo_id=snapshot.repo_id,
         sha=snapshot.sha,

@@ -16,6 +16,7 @@ about sentences and list items without re-parsing Markdown (`card_structure`).
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,12 +85,29 @@ class ParsedCard:
         if not 0 <= index < len(self.sections):
             return ()
         out: list[int] = []
-        level = self.sections[index].level
-        for j in range(index - 1, -1, -1):
-            if 0 < self.sections[j].level < level:
-                out.append(j)
-                level = self.sections[j].level
+        parent = self._parents[index]
+        while parent >= 0:
+            out.append(parent)
+            parent = self._parents[parent]
         return tuple(reversed(out))
+
+    @functools.cached_property
+    def _parents(self) -> tuple[int, ...]:
+        """Each section's nearest earlier section of a lower heading level (-1: none), for all
+        sections in one pass: asking each section's ancestors by scanning back is quadratic on a
+        card with ten thousand headings."""
+        parents: list[int] = []
+        open_levels: list[tuple[int, int]] = []  # (level, index), levels strictly increasing
+        for j, section in enumerate(self.sections):
+            level = section.level
+            if level <= 0:  # the preamble: never an ancestor, has none
+                parents.append(-1)
+                continue
+            while open_levels and open_levels[-1][0] >= level:
+                open_levels.pop()
+            parents.append(open_levels[-1][1] if open_levels else -1)
+            open_levels.append((level, j))
+        return tuple(parents)
 
     def subtree(self, index: int) -> tuple[int, ...]:
         """Section `index` and every section nested under it."""

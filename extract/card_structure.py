@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 
 from bs4 import BeautifulSoup
 
-from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_around
+from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans
 
 MAX_BLOCK_CHARS = 50_000
 MAX_BLOCKS = 50_000
@@ -139,11 +139,16 @@ class StructureBuilder:
         text = text[:MAX_BLOCK_CHARS]
         if text.strip() and len(self.blocks) < MAX_BLOCKS:
             self.blocks.append(TextBlock(kind, WS.sub(" ", text).strip(), self.section_index()))
+        sentences = None  # split once per block, not once per link
         for url, start, end in spans:
             if start >= len(text):
                 continue
+            if len(self.links) >= MAX_LINKS:
+                break
+            if sentences is None:
+                sentences = sentence_spans(text)
             link_text = text[start:end].strip() or url
-            self.add_link(url, link_text, sentence_around(text, start, end))
+            self.add_link(url, link_text, sentence_in(text, sentences, start, end))
 
     def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
         self.tables.append(Table(header, tuple(rows), self.section_index()))
@@ -199,10 +204,13 @@ class StructureBuilder:
         text = WS.sub(" ", soup.get_text(" ")).strip()
         if text and len(self.blocks) < MAX_BLOCKS:
             self.blocks.append(TextBlock("html", text, self.section_index()))
+        sentences = None
         for a in soup.find_all("a", href=True)[:200]:
             link_text = WS.sub(" ", a.get_text(" ")).strip()
             pos = text.find(link_text) if link_text else -1
-            context = sentence_around(text, pos, pos + len(link_text)) if pos >= 0 else clip(text, MAX_CONTEXT_CHARS)
+            if pos >= 0 and sentences is None:
+                sentences = sentence_spans(text)
+            context = sentence_in(text, sentences, pos, pos + len(link_text)) if pos >= 0 else clip(text, MAX_CONTEXT_CHARS)
             self.add_link(str(a["href"]), link_text or str(a["href"]), context)
 
 

@@ -242,9 +242,11 @@ class _Region:
     tables: list[Table] = field(default_factory=list)
     section_ids: list[int] = field(default_factory=list)
     data_section_ids: set[int] = field(default_factory=set)
+    _seen: set[int] = field(default_factory=set)  # section_ids as a set: a list lookup is quadratic over 10,000 sections
 
     def add_section(self, index: int) -> None:
-        if index not in self.section_ids:
+        if index not in self._seen:
+            self._seen.add(index)
             self.section_ids.append(index)
 
 

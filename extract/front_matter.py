@@ -45,6 +45,10 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProble
         body = body[1:]
     if len(yaml_text) > MAX_FRONT_MATTER_CHARS:
         return {}, body, [ParseProblem("yaml-oversize", f"front matter is {len(yaml_text)} characters; not parsed")]
+    if _flow_depth(yaml_text) > MAX_YAML_DEPTH:
+        # PyYAML's scanner walks every open flow level for each token: thousands of '[' cost it
+        # seconds (quadratic) before it fails anyway. Refused before parsing.
+        return {}, body, [ParseProblem("yaml-too-complex", f"front matter nests deeper than {MAX_YAML_DEPTH} brackets")]
     try:
         loaded = load_yaml(yaml_text)
     except Exception as exc:  # YAMLError, RecursionError on deep nesting, ...
@@ -80,6 +84,35 @@ def _libyaml_agrees(text: str) -> bool:
     if "\t" in text or "\ufeff" in text or ("!" in text and _EMPTY_TAG_RISK.search(text)):
         return False
     return _nesting_bound(text) <= MAX_YAML_DEPTH
+
+
+def _flow_depth(text: str) -> int:
+    """How deep '[' and '{' nest outside quoted strings (0 at once when there are few of them)."""
+    if text.count("[") + text.count("{") <= MAX_YAML_DEPTH:
+        return 0
+    depth = deepest = 0
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"" and (i == 0 or text[i - 1] in " \t\n[{,:-?"):
+            quote = c
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            nl = text.find("\n", i)  # a comment runs to the end of the line
+            i = n if nl < 0 else nl
+            continue
+        i += 1
+    return deepest
 
 
 def _nesting_bound(text: str) -> int:

@@ -7,6 +7,7 @@ Used by the card parser (the sentence a link sits in) and by the extractors that
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 MAX_CONTEXT_CHARS = 300
 
@@ -56,9 +57,19 @@ def split_sentences(text: str) -> list[str]:
 
 def sentence_around(text: str, start: int, end: int) -> str:
     """The sentence containing [start, end), whitespace-collapsed and bounded."""
-    for s, e in sentence_spans(text):
-        if s <= start < e or (start >= e and s <= start < e + 2):
-            return window(text[s:e], start - s, end - s)
+    return sentence_in(text, sentence_spans(text), start, end)
+
+
+def sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    """`sentence_around` with the block's `sentence_spans` computed once by the caller: a block with
+    thousands of links would otherwise split its sentences again for each (quadratic in its size).
+
+    The sentence is the first whose span, extended by two characters, holds `start`.
+    """
+    i = bisect_right([e for _, e in spans], start - 2)
+    if i < len(spans) and spans[i][0] <= start:
+        s, e = spans[i]
+        return window(text[s:e], start - s, end - s)
     return window(text, start, end)
 
 

@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl", help="jsonl or csv (default jsonl): one record per model; parquet: latest_labels, evidence, label_history and lineage .parquet files in the directory --output DIR")
     p.add_argument("--output", help="file to write (default: standard output)")
+    p.add_argument("--include-private", action="store_true", help="also include private repositories (listed to a member's token); leave them out of anything you publish")
     p.set_defaults(func="commands:export")
 
     # --- reports and read-only queries (hubscan/report_commands.py) ---
@@ -115,18 +116,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--db", help=DB_HELP)
     r.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the latest week with a finished crawl)")
     r.add_argument("--out", default="reports-out", help="directory to write into (default ./reports-out)")
+    r.add_argument("--include-private", action="store_true", help="also include private repositories (listed to a member's token); leave them out of anything you publish")
     r.set_defaults(func="report_commands:report_washing")
     r = report_sub.add_parser("trends", help="label shares over time, in three download tiers", description="Share of models per label by month of creation and by crawl date, for all models, models with more than 1,000 downloads and the top 1,000; no-licence share; share declaring datasets, training code, data information and a base model.")
     r.add_argument("--db", help=DB_HELP)
     r.add_argument("--since", help="first date to include, YYYY-MM-DD (default: everything)")
     r.add_argument("--out", default="reports-out", help="directory to write into (default ./reports-out)")
+    r.add_argument("--include-private", action="store_true", help="also include private repositories (listed to a member's token); leave them out of anything you publish")
     r.set_defaults(func="report_commands:report_trends")
     _review_commands().add_feed_parser(report_sub, DB_HELP)
 
-    p = sub.add_parser("query", help="run a read-only SQL query on the database", description="Run one SELECT (or WITH/EXPLAIN/read-only PRAGMA) on a read-only connection and print the rows. Statements that write (INSERT, UPDATE, DELETE, DROP, ATTACH, ...) are refused. Views: latest_labels, label_history, washing_flags, licence_changes, lineage (see docs/schema.md).")
+    p = sub.add_parser("query", help="run a read-only SQL query on the database", description="Run one SELECT (or WITH/EXPLAIN/read-only PRAGMA) on a read-only connection and print the rows. Statements that write (INSERT, UPDATE, DELETE, DROP, ATTACH, ...) are refused. Views: latest_labels, label_history, washing_flags, licence_changes, lineage, without private repositories; each has an _all twin that includes them (see docs/schema.md).")
     p.add_argument("sql", help='the statement, e.g. "SELECT label, COUNT(*) FROM latest_labels GROUP BY label"; - reads it from standard input')
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds the statement may run before it is stopped (default 30; 0: no limit)")
     p.set_defaults(func="report_commands:query")
 
     # --- reviews and outside judges (hubscan/review_commands.py) ---

@@ -47,9 +47,15 @@ def progress_display(enabled: bool | None = None) -> Iterator:
 
 
 def summary_line(summary: "CrawlSummary") -> str:
+    status = summary.status
+    if summary.status == "ok" and summary.incomplete:
+        # READMEs lost to faults after every retry: the run is usable, but not whole
+        status += f", {summary.incomplete} incomplete (READMEs still to fetch; the next crawl fetches them first)"
+    if summary.analysis in ("failed", "pending"):
+        status += f", analysis {summary.analysis}"
     how = f"{summary.mode} sweep" + (", resumed" if summary.resumed else "")
     return (
-        f"run {summary.run_id} {summary.status} ({how}): {summary.models_seen} models, {summary.versions_new} new versions, "
+        f"run {summary.run_id} {status} ({how}): {summary.models_seen} models, {summary.versions_new} new versions, "
         f"{summary.readmes_fetched} READMEs and {summary.files_fetched} licence files fetched, "
         f"{summary.datasets_fetched} datasets, {summary.disappeared} disappeared, {summary.problems} problems; "
         f"{summary.api_calls} API + {summary.resolver_calls} resolver calls, {summary.retries} retries "
@@ -82,38 +88,47 @@ def crawl(args) -> int:
     )
     github = None if args.no_analyse or args.no_github else github_settings()
     engine = database(args.db, create=True)
-    analysed: list = []
     try:
         with retry_feedback(endpoint), progress_display() as progress:
-            summary = run_crawl(engine, config, progress, after_walk=None if args.no_analyse else analyser(engine, config, analysed, github))
+            summary = run_crawl(engine, config, progress, None if args.no_analyse else analyser(engine, config, github))
     except CrawlLocked as exc:
         # a cron overlap: not a failure, nothing to do
         print(f"hubscan: {exc}; not starting a second crawl", file=sys.stderr)
         return 0
     except CrawlError as exc:
-        raise CrawlFailed(f"{exc} (endpoint {endpoint})") from exc
-    if analysed:
-        print(analysed[0].line())
-        summary.problems = _run_problems(engine, summary.run_id)
+        from crawler.redact import strip_credentials
+
+        raise CrawlFailed(f"{exc} (endpoint {strip_credentials(endpoint)})") from exc
+    return report_crawl(summary)
+
+
+def report_crawl(summary) -> int:
+    """Print what the crawl and its analysis did; exit 1 when the analysis failed (the next crawl finishes it)."""
+    if summary.finished_earlier:
+        runs = ", ".join(str(r) for r in summary.finished_earlier)
+        print(f"finished the interrupted analysis of run(s) {runs} first")
+    if summary.analysed is not None:
+        print(summary.analysed.line())
     print(summary_line(summary))
+    if summary.analysis == "failed":
+        raise CrawlFailed(f"analysis of run {summary.run_id} failed: {summary.analysis_error}; the next crawl finishes it first")
     return 0
 
 
-def analyser(engine, config, results: list, github=None):
+def analyser(engine, config, github=None):
     """The crawl's analysis (extraction, lineage closure, linked code repositories when `github`
-    settings are given, labels), run under its lock; appends its result."""
+    settings are given, labels), for the crawler to run under its lock (crawler.run.AnalyseFn)."""
 
-    def analyse_run(http, run_id: int, progress) -> None:
+    def analyse_run(run_id: int, owns, http, progress):
         from crawler.lineage import LineageStage
 
         from .pipeline import analyse
 
-        owns = config.owns if config.shard else None
         stage = LineageStage(
             engine, http, config.endpoint, run_id, workers=config.workers, refresh_days=config.dataset_refresh_days,
             owns=owns, progress=progress,
         )
-        results.append(analyse(engine, progress, run_id=run_id, owns=owns, lineage=stage, github=github))
+        return analyse(engine, progress, run_id=run_id, owns=owns, lineage=stage, github=github)
 
     return analyse_run
 
@@ -129,18 +144,23 @@ def github_settings():
 
 
 def checked_endpoint(url: str) -> str:
-    """The Hub URL without its trailing slash, or a UsageError before anything is recorded."""
+    """The Hub URL without its trailing slash, or a UsageError before anything is recorded.
+
+    A user:password in the URL is allowed (a mirror behind Basic auth): the crawler sends it as
+    Basic auth and strips it from everything it stores or prints. Messages here never echo it.
+    """
     from urllib.parse import urlsplit
 
+    from crawler.redact import strip_credentials
+
+    shown = strip_credentials(url.strip())
     parts = urlsplit(url.strip())
-    if "@" in parts.netloc:  # checked first: a message must never echo a password
-        raise UsageError("bad --endpoint: a token or password does not belong in the URL (use HF_TOKEN)")
     try:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError as exc:
-        raise UsageError(f"bad --endpoint {url!r}: {exc}") from exc
+        raise UsageError(f"bad --endpoint {shown!r}: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"bad --endpoint {url!r}: expected an http(s) URL such as https://huggingface.co")
+        raise UsageError(f"bad --endpoint {shown!r}: expected an http(s) URL such as https://huggingface.co")
     return url.strip().rstrip("/")
 
 
@@ -181,10 +201,10 @@ def status(args) -> int:
     if not runs:
         print("no crawl yet: run `hubscan crawl` (or `hubscan demo`)")
     else:
-        print(f"{'run':>4}  {'started':<25} {'status':<11} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8} {'github':>6} {'304s':>5}")
+        print(f"{'run':>4}  {'started':<25} {'status':<19} {'analysis':<8} {'secs':>6} {'models':>7} {'new':>5} {'api':>6} {'resolver':>8} {'retries':>7} {'429s':>5} {'problems':>8} {'github':>6} {'304s':>5}")
         for r in runs:
             print(
-                f"{r['id']:>4}  {r['started_at']:<25} {r['status']:<11} {r['seconds'] if r['seconds'] is not None else '-':>6} "
+                f"{r['id']:>4}  {r['started_at']:<25} {r['state']:<19} {r['analysis'] or '-':<8} {r['seconds'] if r['seconds'] is not None else '-':>6} "
                 f"{r['models_seen']:>7} {r['versions_new']:>5} {r['api_calls']:>6} {r['resolver_calls']:>8} "
                 f"{r['retries']:>7} {r['rate_limited']:>5} {r['problems']:>8} {r.get('github_calls') or 0:>6} {r.get('github_not_modified') or 0:>5}"
             )
@@ -222,7 +242,8 @@ def explain(args) -> int:
 
     engine = database(args.db)
     with engine.connect() as conn:
-        record = next(latest_records(conn, repo_id=args.repo_id), None)
+        # asked for by id on the owner's database: a private repo is explained too
+        record = next(latest_records(conn, repo_id=args.repo_id, include_private=True), None)
         events = label_events_of(conn, args.repo_id)
         review = next(iter(newest_reviews(conn, [args.repo_id])), None)
     if record is None:
@@ -245,12 +266,12 @@ def export(args) -> int:
             raise UsageError(f"Parquet export needs pyarrow ({exc}): pip install -e '.[parquet]' in the hubscan repository") from exc
         engine = database(args.db)
         writable_directory(Path(args.output), "--output")
-        for written in write_parquet(engine, Path(args.output)):
+        for written in write_parquet(engine, Path(args.output), include_private=args.include_private):
             print(f"{written.name:<14} {written.rows:>9} rows  {written.path}")
         return 0
     engine = database(args.db)
     if not args.output:
-        _write_records(engine, args.format, sys.stdout)
+        _write_records(engine, args.format, sys.stdout, args.include_private)
         return 0
     target = Path(args.output)
     if target.is_dir():
@@ -260,18 +281,18 @@ def export(args) -> int:
     except OSError as exc:
         raise UnusablePath(f"cannot write --output {target}: {exc.strerror or exc}") from exc
     with out:
-        _write_records(engine, args.format, out)
+        _write_records(engine, args.format, out, args.include_private)
     return 0
 
 
-def _write_records(engine, fmt: str, out) -> None:
+def _write_records(engine, fmt: str, out, include_private: bool = False) -> None:
     import csv
     import json
 
     from store.export import EXPORT_KEYS, latest_records, public
 
     with engine.connect() as conn:
-        records = (public(r) for r in latest_records(conn))
+        records = (public(r) for r in latest_records(conn, include_private=include_private))
         if fmt == "jsonl":
             for record in records:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -47,17 +47,16 @@ def run_demo(args) -> int:
         config = CrawlConfig(endpoint=hub.url, token=DEMO_TOKEN, retry=retry_policy_from_env(), mode="full")
         for week in weeks:
             apply_week(state, week)
-            analysed: list = []
             try:
                 with progress_display() as progress:
-                    summary = run_crawl(engine, config, progress, after_walk=analyser(engine, config, analysed, github))
+                    summary = run_crawl(engine, config, progress, analyser(engine, config, github))
             except CrawlError as exc:
                 raise CrawlFailed(f"{exc} (the demo's replay hub at {hub.url})") from exc
             date_run(engine, summary.run_id, datetime.combine(week.date, DEMO_RUN_TIME))
             summary.problems = _run_problems(engine, summary.run_id)
             print(f"\n{week.date} ({week.iso_week}): {week.what}")
             print("  " + summary_line(summary))
-            print("  " + analysed[0].line())
+            print("  " + summary.analysed.line())
     print_stored(engine)
     from reports import write_trend_report, write_washing_report
 

@@ -33,7 +33,9 @@ def retry_feedback(endpoint: str, enabled: bool | None = None) -> Iterator[None]
     if not enabled:
         yield
         return
-    print(f"hubscan: crawling {endpoint}", file=sys.stderr, flush=True)
+    from crawler.redact import strip_credentials
+
+    print(f"hubscan: crawling {strip_credentials(endpoint)}", file=sys.stderr, flush=True)
     logger = logging.getLogger(RETRY_LOGGER)
     if logger.getEffectiveLevel() <= logging.INFO:  # -v: the log already shows every retry
         yield

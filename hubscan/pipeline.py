@@ -5,18 +5,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy import Engine
 
 from classify import RULE_VERSION, label_version
 from classify.lineage_order import lineage_order
-from extract import EXTRACTOR_VERSION, extract_model
+from extract import EXTRACTOR_VERSION
 from store import analysis as a
 from store import lineage as lineage_store
+
+from .extract_guard import GuardedExtractor
 
 # Bases of bases asked about in one crawl: each round follows one more level up and asks at least one
 # new base (lookups are capped per run), so the loop ends; the bound is a second guard.
@@ -74,30 +74,25 @@ def _exit_with(owner_pid: int) -> None:
     threading.Thread(target=watch, name="hubscan-owner-watch", daemon=True).start()
 
 
-class _Extractor:
+def _extractor(jobs: int) -> GuardedExtractor:
     """extract_model over a batch: in-process, or on a process pool for big batches.
 
     Card parsing is CPU-bound pure Python, so threads would not help; extraction is a pure function
     of the snapshot, so worker processes give the same evidence in the same order. The pool starts
-    with the first big batch, by forkserver (the crawl's threads make a plain fork unsafe).
+    with the first big batch, by forkserver (the crawl's threads make a plain fork unsafe). Each
+    version is bounded and isolated (hubscan/extract_guard.py): one card never takes a batch down.
     """
+    return GuardedExtractor(jobs, MIN_PARALLEL, initializer=_exit_with)
 
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, snapshots: Sequence) -> list:
-        if self.jobs <= 1 or len(snapshots) < MIN_PARALLEL:
-            return [extract_model(snap) for snap in snapshots]
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.jobs, mp_context=get_context("forkserver"), initializer=_exit_with, initargs=(os.getpid(),)
-            )
-        return list(self._pool.map(extract_model, snapshots, chunksize=max(1, len(snapshots) // (self.jobs * 4))))
+def newest_run(engine: Engine) -> int | None:
+    """The run a standalone `extract`/`classify` records its problems on (the database's newest)."""
+    from sqlalchemy import func, select
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+    from store import schema
+
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(schema.runs.c.id))).scalar()
 
 
 def extract_all(
@@ -109,9 +104,11 @@ def extract_all(
     only: Sequence[int] | None = None,
 ) -> int:
     """Extract evidence for stale versions (only the repos `owns` accepts, for a shard worker; only the
-    version ids `only`, for a lineage round)."""
+    version ids `only`, for a lineage round). Problems are recorded on `run_id`, or (a standalone
+    `extract`) on the newest run."""
     done = 0
-    extract = _Extractor(extract_jobs() if jobs is None else jobs)
+    problem_run = run_id if run_id is not None else newest_run(engine)
+    extract = _extractor(extract_jobs() if jobs is None else jobs)
     try:
         with engine.connect() as reader:
             for rows in a.evidence_batches(reader, EXTRACTOR_VERSION, only_versions=only):
@@ -119,15 +116,20 @@ def extract_all(
                     rows = [r for r in rows if owns(r.repo_id)]
                     if not rows:
                         continue
-                snapshots = a.load_snapshots(reader, rows)
-                items = list(zip(rows, extract(snapshots)))
+                outcomes = list(zip(rows, extract(a.load_snapshots(reader, rows))))
+                items = [(row, evidence) for row, (evidence, _) in outcomes if evidence is not None]
                 with engine.begin() as conn:
-                    a.save_evidence(conn, items, run_id)
+                    a.save_evidence(conn, items, problem_run)
+                    # a version with no evidence at all still has its problem on record
+                    a.record_problems(conn, problem_run, [(row, problems) for row, (evidence, problems) in outcomes if evidence is None], "extract")
                 done += len(items)
                 if progress:
                     progress("extracted", len(items))
     finally:
         extract.close()
+    if run_id is None and problem_run is not None:
+        with engine.begin() as conn:
+            a.count_problems(conn, problem_run)
     return done
 
 

@@ -41,9 +41,12 @@ def _print_files(title: str, files: dict[str, Path]) -> None:
 def report_washing(args) -> int:
     from reports import write_washing_report
 
+    from reports.scope import private_repos
+
     engine = _read_only_engine(args.db)
     writable_directory(Path(args.out), "--out")
-    files = write_washing_report(engine, Path(args.out), week=args.week)
+    with private_repos(args.include_private):
+        files = write_washing_report(engine, Path(args.out), week=args.week)
     _print_files(f"open-washing report written to {Path(args.out).resolve()}:", files)
     return 0
 
@@ -51,9 +54,12 @@ def report_washing(args) -> int:
 def report_trends(args) -> int:
     from reports import write_trend_report
 
+    from reports.scope import private_repos
+
     engine = _read_only_engine(args.db)
     writable_directory(Path(args.out), "--out")
-    files = write_trend_report(engine, Path(args.out), since=args.since)
+    with private_repos(args.include_private):
+        files = write_trend_report(engine, Path(args.out), since=args.since)
     _print_files(f"trend report written to {Path(args.out).resolve()}:", files)
     return 0
 
@@ -62,12 +68,16 @@ def query(args) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from store.db import first_line
-    from store.query import FORMATTERS, run_query
+    from store.query import CLI_MAX_ROWS, FORMATTERS, QueryTimeout, run_query
 
     sql = sys.stdin.read() if args.sql == "-" else args.sql
+    if args.timeout < 0:
+        raise UsageError("--timeout must be 0 (no limit) or more seconds")
     engine = _read_only_engine(args.db)
     try:
-        result = run_query(engine, sql)
+        result = run_query(engine, sql, timeout=args.timeout or None, max_rows=CLI_MAX_ROWS)
+    except QueryTimeout as exc:
+        raise UsageError(str(exc)) from exc
     except SQLAlchemyError as exc:
         # The database's own message (syntax error, unknown column, read-only refusal), without a traceback.
         raise UsageError(f"query failed: {first_line(exc)}") from exc

@@ -224,7 +224,12 @@ class _Reply:
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> "_Reply":
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+        try:
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (hostile data): escaped as \udxxx, as the Hub's JSON.stringify does.
+            body = json.dumps(payload, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
         return cls(status, [("Content-Type", "application/json; charset=utf-8"), *(headers or [])], body)
 
     @classmethod
@@ -371,6 +376,15 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     hub: "ReplayHub"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that stops reading a large body (a README cut at its size bound) resets the
+        # connection: normal for a bounded reader, not worth a traceback on stderr.
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -417,7 +431,7 @@ class ReplayHub:
                  tokens: Mapping[str, Mapping[str, Any]] | None = None, default_page_size: int = _MAX_PAGE,
                  max_page_size: int = _MAX_PAGE,
                  tree_page_size: int = 1000, tree_expand_page_size: int = 50,
-                 cdn_max_bytes: int = 8 * 1024 * 1024) -> None:
+                 cdn_max_bytes: int = 8 * 1024 * 1024, basic_auth: tuple[str, str] | None = None) -> None:
         self.state = state if isinstance(state, HubState) else HubState.from_fixture(state)
         self.faults = faults
         self.tokens = None if tokens is None else {k: dict(v) for k, v in tokens.items()}
@@ -427,6 +441,9 @@ class ReplayHub:
         self.tree_page_size = tree_page_size
         self.tree_expand_page_size = tree_expand_page_size
         self.cdn_max_bytes = cdn_max_bytes
+        # REPLAYHUB-ONLY: a mirror behind HTTP Basic auth (`http://user:pass@host`); a request with
+        # these credentials is served as an anonymous one, other Basic credentials get 401.
+        self.basic_auth = basic_auth
         self._limiter = _Limiter(rate_limits)
         self._host, self._port = host, port
         self._server: _HTTPServer | None = None
@@ -590,6 +607,12 @@ class ReplayHub:
             return _Viewer(False, False, None)
         scheme, _, token = authorization.strip().partition(" ")
         token = token.strip()
+        if scheme.lower() == "basic" and self.basic_auth is not None:
+            try:
+                user, _, password = base64.b64decode(token).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return _Viewer(True, False, None)
+            return _Viewer(False, False, None) if (user, password) == tuple(self.basic_auth) else _Viewer(True, False, None)
         if scheme.lower() != "bearer" or not token:
             return _Viewer(True, False, None)
         if self.tokens is None:

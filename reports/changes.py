@@ -18,6 +18,7 @@ from classify.rules import RANK
 from store import schema as s
 from store.views import LICENCE_OPENNESS
 
+from .scope import visible
 from .snapshot import VersionFacts, facts_as_of, model_url
 
 NEW_FLAG = "new flag"
@@ -97,6 +98,7 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         )
         .where(
             now.c.run_id == current_run,
+            visible(m),
             or_(
                 prev.c.version_id.is_(None),
                 prev.c.version_id != now.c.version_id,
@@ -110,7 +112,7 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         .select_from(
             prev.join(m, m.c.repo_id == prev.c.repo_id).outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run))
         )
-        .where(prev.c.run_id == previous_run, now.c.repo_id.is_(None))
+        .where(prev.c.run_id == previous_run, now.c.repo_id.is_(None), visible(m))
         .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
     ).all()
     # the facts of each side are as of its own run: an unchanged version may have been relabelled

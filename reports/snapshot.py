@@ -19,6 +19,8 @@ from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingRea
 from store import schema as s
 from store.views import LICENCE_OPENNESS
 
+from .scope import observed_visible, visible
+
 HUB_URL = "https://huggingface.co"
 MAX_QUOTE = 300  # characters of a claim sentence quoted in a report
 CHUNK = 500  # ids per IN (...) list
@@ -85,7 +87,7 @@ def summary(conn: Connection, run_id: int) -> Summary:
     rows = conn.execute(
         select(lab.c.label, func.count().label("models"), func.sum(func.coalesce(o.c.downloads, 0)).label("downloads"), func.sum(flagged_int()).label("flagged"))
         .select_from(o.outerjoin(lab, lab.c.version_id == o.c.version_id))
-        .where(o.c.run_id == run_id)
+        .where(o.c.run_id == run_id, observed_visible(o))
         .group_by(lab.c.label)
     ).all()
     by_label = {r.label: r for r in rows}
@@ -173,7 +175,7 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     rows = conn.execute(
         select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation, ev.c.licence, ev.c.data)
         .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id).outerjoin(ev, ev.c.version_id == o.c.version_id))
-        .where(o.c.run_id == run_id, lab.c.open_washing == true())
+        .where(o.c.run_id == run_id, lab.c.open_washing == true(), visible(m))
         .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
     ).all()
     out = []
@@ -220,7 +222,7 @@ def organisations(conn: Connection, run_id: int, top: int = 20) -> list[Organisa
     leaders = conn.execute(
         select(m.c.author, func.count().label("models"), total_dl.label("downloads"), func.sum(flagged_int()).label("flagged"))
         .select_from(o.join(m, m.c.repo_id == o.c.repo_id).outerjoin(lab, lab.c.version_id == o.c.version_id))
-        .where(o.c.run_id == run_id)
+        .where(o.c.run_id == run_id, visible(m))
         .group_by(m.c.author)
         .order_by(total_dl.desc(), m.c.author)
         .limit(top)
@@ -231,7 +233,7 @@ def organisations(conn: Connection, run_id: int, top: int = 20) -> list[Organisa
         for r in conn.execute(
             select(m.c.author, lab.c.label, func.count().label("n"))
             .select_from(o.join(m, m.c.repo_id == o.c.repo_id).join(lab, lab.c.version_id == o.c.version_id))
-            .where(o.c.run_id == run_id, m.c.author.in_(list(part)))
+            .where(o.c.run_id == run_id, m.c.author.in_(list(part)), visible(m))
             .group_by(m.c.author, lab.c.label)
         ):
             counts.setdefault(r.author, {})[r.label] = int(r.n)
@@ -284,7 +286,12 @@ def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
             .outerjoin(base_model, base_model.c.repo_id == vb.c.base_id)
             .join(base_ev, base_ev.c.version_id == base_version)
         )
-        .where(o.c.run_id == run_id, openness_rank(ev.c.licence_family) > openness_rank(base_ev.c.licence_family))
+        .where(
+            o.c.run_id == run_id,
+            openness_rank(ev.c.licence_family) > openness_rank(base_ev.c.licence_family),
+            observed_visible(o),
+            visible(base_model),  # a private base's licence is not shown either
+        )
         .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id, vb.c.base_id)
     ).all()
     return [

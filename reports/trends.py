@@ -20,6 +20,7 @@ from store import schema as s
 
 from . import charts, render
 from .runs import ReportError, RunInfo, latest_per, parse_day, report_runs
+from .scope import observed_visible, visible
 from .snapshot import share
 
 DOWNLOADS_TIER = 1_000
@@ -193,7 +194,7 @@ def _tier_filter(tier: Tier, run_id: int):
         o2 = s.observations.alias("ranked")
         top = (
             select(o2.c.repo_id)
-            .where(o2.c.run_id == run_id)
+            .where(o2.c.run_id == run_id, observed_visible(o2))
             .order_by(func.coalesce(o2.c.downloads, 0).desc(), o2.c.repo_id)
             .limit(tier.top)
         )
@@ -229,7 +230,7 @@ def slices(conn: Connection, run_id: int, tier: Tier, by_creation_month: bool, k
             .outerjoin(with_datasets, with_datasets.c.version_id == o.c.version_id)
             .outerjoin(with_bases, with_bases.c.version_id == o.c.version_id)
         )
-        .where(o.c.run_id == run_id, _tier_filter(tier, run_id))
+        .where(o.c.run_id == run_id, _tier_filter(tier, run_id), visible(m))
         .group_by(group, lab.c.label)
     ).all()
     grouped: dict[str, dict] = {}

@@ -23,7 +23,7 @@ from extract.types import DatasetSnapshot, ModelEvidence, ModelSnapshot
 from . import code_repos
 from . import schema as s
 from .blobs import unpack
-from .crawl_writes import add_problem, utcnow
+from .crawl_writes import add_problems_once, utcnow
 from .portable import insert_ignore, upsert
 
 BATCH = 500
@@ -235,12 +235,40 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
         for b in {b.id: b for b in ev.base_model.bases}.values()
     ]
     insert_ignore(conn, s.version_bases, bases)  # fitted ids may coincide; a concurrent writer may have them
-    if run_id is not None:
-        for row, ev in items:
-            for problem in ev.problems:
-                if problem.code in NOT_A_PROBLEM:
-                    continue
-                add_problem(conn, run_id, "model", row.repo_id, row.sha, "extract", problem.code, problem.message)
+    record_problems(conn, run_id, [(row, ev.problems) for row, ev in items], "extract")
+
+
+def record_problems(conn: Connection, run_id: int | None, items: Sequence[tuple[Any, Sequence[Any]]], stage: str) -> int:
+    """Record (version row, problems) on a run, each (version, stage, code) once per run."""
+    if run_id is None:
+        return 0
+    rows = [
+        {"repo_id": row.repo_id, "sha": row.sha, "stage": stage, "code": problem.code, "message": problem.message}
+        for row, problems in items
+        for problem in problems
+        if problem.code not in NOT_A_PROBLEM
+    ]
+    return add_problems_once(conn, run_id, rows)
+
+
+def record_label_problems(conn: Connection, run_id: int | None, items: Sequence[tuple["LabelWork", Any]]) -> int:
+    """Problems labelling found (today: a base_model cycle the lineage gate refused to follow)."""
+    rows = [
+        {"repo_id": work.repo_id, "sha": work.evidence.sha, "stage": "classify", "code": "lineage-cycle", "message": note}
+        for work, labelled in items
+        for note in labelled.decision.notes
+        if note.startswith("lineage cycle")
+    ]
+    if not rows:
+        return 0
+    if run_id is None:
+        run_id = conn.execute(select(func.max(s.runs.c.id))).scalar()
+        if run_id is None:
+            return 0
+    added = add_problems_once(conn, run_id, rows)
+    if added:
+        count_problems(conn, run_id)
+    return added
 
 
 # --- labelling --------------------------------------------------------------------------

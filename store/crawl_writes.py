@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from crawler.datasets import DatasetOutcome, linked_dataset_ids
 from crawler.downloads import PendingFetch, VersionDownload
+from crawler.redact import redact, strip_credentials
+from crawler.validate import ItemProblem
 
 from . import schema as s
 from .blobs import pack
@@ -35,16 +37,20 @@ def utcnow() -> str:
 
 RUN_COUNTERS = (
     "models_seen", "versions_new", "readmes_fetched", "files_fetched", "datasets_fetched", "disappeared",
-    "problems", "api_calls", "resolver_calls", "retries", "rate_limited", "lineage_calls", "bases_fetched",
+    "problems", "api_calls", "resolver_calls", "retries", "rate_limited", "incomplete", "lineage_calls", "bases_fetched",
 )
 
 
-def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_sweep: bool, mode: str = "full") -> int:
+def start_run(
+    conn: Connection, endpoint: str, params: Mapping[str, Any], full_sweep: bool, mode: str = "full", analysis: str = "pending"
+) -> int:
+    """A new run row. `analysis` is `pending` when the crawl will extract and label, else `skipped`."""
     result = conn.execute(
         insert(s.runs).values(
             started_at=utcnow(),
             status="running",
-            endpoint=endpoint,
+            analysis=analysis,
+            endpoint=strip_credentials(endpoint),
             full_sweep=full_sweep,
             params=dict(params),
             mode=mode,
@@ -59,14 +65,18 @@ def start_run(conn: Connection, endpoint: str, params: Mapping[str, Any], full_s
 def resumable_run(conn: Connection, endpoint: str, params: Mapping[str, Any]) -> Any | None:
     """The newest run, if it stopped before finishing (killed, interrupted, failed) with the same query."""
     # the newest run of *this* crawl: shard workers and other queries have runs of their own
+    endpoint = strip_credentials(endpoint)
     for row in conn.execute(select(s.runs).where(s.runs.c.endpoint == endpoint).order_by(s.runs.c.id.desc()).limit(50)):
         if dict(row.params or {}) == dict(params):
             return row if row.status in ("running", "interrupted", "failed") and row.mode is not None else None
     return None
 
 
-def reopen_run(conn: Connection, run_id: int) -> None:
-    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(status="running", finished_at=None, error=None))
+def reopen_run(conn: Connection, run_id: int, analyse: bool = True) -> None:
+    values: dict[str, Any] = {"status": "running", "finished_at": None, "error": None}
+    if analyse:
+        values["analysis"] = "pending"
+    conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(**values))
 
 
 def bump(conn: Connection, run_id: int, **deltas: int) -> None:
@@ -76,13 +86,29 @@ def bump(conn: Connection, run_id: int, **deltas: int) -> None:
         conn.execute(update(s.runs).where(s.runs.c.id == run_id).values({getattr(s.runs.c, k): getattr(s.runs.c, k) + v for k, v in deltas.items()}))
 
 
-def finish_run(conn: Connection, run_id: int, status: str, error: str | None = None) -> int:
-    """Close the run; returns how many problems it recorded."""
+def finish_run(
+    conn: Connection, run_id: int, status: str, error: str | None = None, owns: Callable[[str], bool] | None = None
+) -> int:
+    """Close the run; returns how many problems it recorded.
+
+    `incomplete` counts the versions (of this worker's repos) whose README is still to be fetched:
+    lost to faults after every retry, or never reached. The next crawl fetches them first.
+    """
     problems = conn.execute(select(func.count()).select_from(s.problems).where(s.problems.c.run_id == run_id)).scalar_one()
     conn.execute(
-        update(s.runs).where(s.runs.c.id == run_id).values(finished_at=utcnow(), status=status, error=error, problems=problems)
+        update(s.runs).where(s.runs.c.id == run_id).values(
+            finished_at=utcnow(), status=status, error=redact(error), problems=problems, incomplete=count_incomplete(conn, owns)
+        )
     )
     return int(problems)
+
+
+def count_incomplete(conn: Connection, owns: Callable[[str], bool] | None = None) -> int:
+    v = s.model_versions
+    waiting = v.c.readme_status.in_(("pending", "error"))
+    if owns is None:
+        return int(conn.execute(select(func.count()).select_from(v).where(waiting)).scalar_one())
+    return sum(1 for row in conn.execute(select(v.c.repo_id).where(waiting)) if owns(row.repo_id))
 
 
 # --- listing ----------------------------------------------------------------------------
@@ -113,14 +139,30 @@ def record_listing_page(
     run_id: int,
     items: Sequence[Mapping[str, Any]],
     next_url: str | None = None,
+    problems: Sequence[ItemProblem] = (),
 ) -> tuple[list[PendingFetch], int]:
-    """Store one listing page and move the run's cursor past it, in the caller's one transaction.
+    """Store one listing page (items checked by crawler.validate) and move the run's cursor past it,
+    in the caller's one transaction.
 
-    Returns the versions that still need downloads, and how many versions were new.
+    A problem with an item's version is recorded when that version is first stored (a malformed
+    field is not news every night); one with its per-run counters, or with an item that could not be
+    stored at all, in every run that sees it. Returns the versions that still need downloads, and
+    how many versions were new.
     """
     items = list({item["id"]: item for item in items}.values())  # a page never holds a repo twice
     ids = [item["id"] for item in items]
-    versions, new_versions = store_models(conn, run_id, items, origin="listing")
+    versions, fresh_ids = store_models(conn, run_id, items, origin="listing")
+    new_versions = len(fresh_ids)
+    if problems:
+        add_problems_once(
+            conn,
+            run_id,
+            [
+                {"repo_id": p.repo_id, "sha": versions_sha(items, p.repo_id), "stage": "listing", "code": p.code, "message": p.message}
+                for p in problems
+                if p.volatile or p.repo_id in fresh_ids or p.repo_id not in versions
+            ],
+        )
     o = s.observations
     observed = {r.repo_id for r in conn.execute(select(o.c.repo_id).where(and_(o.c.run_id == run_id, o.c.repo_id.in_(ids))))} if ids else set()
     fresh = [_observation(run_id, item, versions[item["id"]]) for item in items if item["id"] not in observed]
@@ -134,7 +176,7 @@ def record_listing_page(
         )
     high_water = max((str(i.get("lastModified")) for i in items if i.get("lastModified")), default=None)
     run = conn.execute(select(s.runs.c.high_water).where(s.runs.c.id == run_id)).first()
-    checkpoint = {"cursor": next_url, "pages": s.runs.c.pages + 1}
+    checkpoint = {"cursor": strip_credentials(next_url), "pages": s.runs.c.pages + 1}
     if next_url is None:
         checkpoint["listing_done"] = True
     if high_water and (run.high_water is None or high_water > run.high_water):
@@ -145,10 +187,15 @@ def record_listing_page(
     return pending, new_versions
 
 
-def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any]], origin: str) -> tuple[dict[str, int], int]:
+def versions_sha(items: Sequence[Mapping[str, Any]], repo_id: str) -> str | None:
+    item = next((i for i in items if i["id"] == repo_id), None)
+    return version_key(item) if item is not None else None
+
+
+def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any]], origin: str) -> tuple[dict[str, int], set[str]]:
     """Store models and their current versions (listing items or model-info answers).
 
-    Returns each repo's current version id and how many versions were new. `origin` is how a new
+    Returns each repo's current version id and the repos whose version was new. `origin` is how a new
     model came in ("listing", or "lineage" for a base asked about by id); a listed model is a listing
     model from then on, and a lineage answer never demotes it.
     """
@@ -203,7 +250,7 @@ def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any
             changes.append({"key": repo_id, **fit(m, row)})
     if changes:
         conn.execute(update(m).where(m.c.repo_id == bindparam("key")), changes)
-    return {i: versions[(i, keys[i])] for i in ids}, len(fresh_versions)
+    return {i: versions[(i, keys[i])] for i in ids}, {item["id"] for item in fresh_versions}
 
 
 def _model_row(item: Mapping[str, Any], sha: str) -> dict[str, Any]:
@@ -347,8 +394,30 @@ def record_files(conn: Connection, run_id: int, outcomes: Sequence[tuple[int, st
 
 
 def add_problem(conn: Connection, run_id: int, repo_type: str, repo_id: str, sha: str | None, stage: str, code: str, message: str) -> None:
-    row = dict(run_id=run_id, repo_type=repo_type, repo_id=repo_id, sha=sha, stage=stage, code=code, message=message[:2000])
+    row = dict(run_id=run_id, repo_type=repo_type, repo_id=repo_id, sha=sha, stage=stage, code=code, message=redact(message)[:2000])
     conn.execute(insert(s.problems).values(**fit(s.problems, row)))
+
+
+def add_problems_once(conn: Connection, run_id: int, rows: Sequence[Mapping[str, Any]], repo_type: str = "model") -> int:
+    """Record problems (dicts of repo_id, sha, stage, code, message) unless this run already holds the
+    same (repo, sha, stage, code): a resumed page or a re-analysis never records one twice.
+    Returns how many were new."""
+    p = s.problems
+    wanted = {}
+    for row in rows:
+        fitted = fit(p, {"run_id": run_id, "repo_type": repo_type, **row, "message": redact(str(row["message"]))[:2000]})
+        wanted.setdefault((fitted["repo_id"], fitted.get("sha"), fitted["stage"], fitted["code"]), fitted)
+    if not wanted:
+        return 0
+    ids = sorted({key[0] for key in wanted})
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        for r in conn.execute(
+            select(p.c.repo_id, p.c.sha, p.c.stage, p.c.code).where(p.c.run_id == run_id, p.c.repo_id.in_(ids[start : start + 500]))
+        ):
+            wanted.pop((r.repo_id, r.sha, r.stage, r.code), None)
+    if wanted:
+        conn.execute(insert(p), list(wanted.values()))
+    return len(wanted)
 
 
 # --- datasets ---------------------------------------------------------------------------
@@ -452,7 +521,7 @@ def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: Da
         .where(s.datasets.c.dataset_id == requested_id)
         .values(status=status, gated=gated, fetched_run=run_id, sha=sha if version_id else None, current_version_id=version_id, error=outcome.error)
     )
-    if outcome.code and outcome.status != "missing":
+    if outcome.code and outcome.code != "repo-unavailable":  # a linked dataset that is gone is normal
         add_problem(conn, run_id, "dataset", requested_id, None, "dataset", outcome.code, outcome.error or outcome.code)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, false, func, select
 
 from classify.washing import reason_text
 
@@ -69,8 +69,14 @@ def _latest_popularity(conn: Connection):
     )
 
 
-def latest_records(conn: Connection, repo_id: str | None = None, batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Stream one record per labelled model, ordered by repo id."""
+def latest_records(
+    conn: Connection, repo_id: str | None = None, batch: int = 1000, include_private: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Stream one record per labelled model, ordered by repo id.
+
+    Private repositories (listed to a member's token) are left out unless `include_private`: an
+    export is meant to be shared; their owner asks for them explicitly.
+    """
     m, v, e, lab = s.models, s.model_versions, s.evidence, s.labels
     pop = _latest_popularity(conn)
     rv = published_reviews()
@@ -93,6 +99,8 @@ def latest_records(conn: Connection, repo_id: str | None = None, batch: int = 10
         )
         if repo_id is not None:
             query = query.where(m.c.repo_id == repo_id)
+        if not include_private:
+            query = query.where(m.c.private == false())
         rows = conn.execute(query).all()
         if not rows:
             return

@@ -6,12 +6,14 @@ this host and that process is gone (a crawl killed by SIGKILL or a power loss le
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import schema as s
@@ -106,3 +108,57 @@ def heartbeat(engine: Engine, run_id: int | None = None, name: str = CRAWL) -> N
 def release(engine: Engine, name: str = CRAWL) -> None:
     with engine.begin() as conn:
         conn.execute(delete(s.locks).where(and_(s.locks.c.name == name, s.locks.c.holder == holder_id())))
+
+
+def attach_run(conn: Connection, name: str, run_id: int) -> None:
+    """Name the run this lock's holder is working on, in the caller's transaction (the run's start)."""
+    conn.execute(update(s.locks).where(and_(s.locks.c.name == name, s.locks.c.holder == holder_id())).values(run_id=run_id))
+
+
+class Heartbeat:
+    """Refresh the lock's heartbeat from a background thread while a crawl holds it.
+
+    The listing alone used to refresh it, page by page; downloads of a big page, the dataset pass or
+    an hour of extraction would then look like a dead holder. With a beat every `interval` seconds
+    the lock stays fresh as long as the process lives, and goes stale soon after it dies.
+    """
+
+    def __init__(self, engine: Engine, name: str = CRAWL, interval: float = 60.0) -> None:
+        self.engine, self.name, self.interval = engine, name, interval
+        self.run_id: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._beat, name="hubscan-heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=max(5.0, self.interval))
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                heartbeat(self.engine, self.run_id, self.name)
+            except Exception as exc:  # noqa: BLE001 - a busy database must not kill the crawl; the next beat retries
+                logging.getLogger(__name__).debug("heartbeat failed: %s", type(exc).__name__)
+
+
+def live_runs(engine: Engine, stale_after: float = DEFAULT_STALE_SECONDS) -> set[int]:
+    """Runs whose crawl is alive: a lock names them, its heartbeat is fresh and its holder (when on
+    this host) still exists. A `running` run not in here was killed or lost its machine."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(s.locks)).all()
+    live = set()
+    for row in rows:
+        if row.run_id is None:
+            continue
+        try:
+            fresh = datetime.fromisoformat(row.heartbeat_at) >= _now() - timedelta(seconds=stale_after)
+        except ValueError:
+            fresh = False
+        if fresh and not _holder_is_dead(row.holder):
+            live.add(row.run_id)
+    return live

@@ -26,10 +26,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, false, select, text
 
 from . import schema as s
 from .export import EXPORT_KEYS, latest_records, public
+from .views import view_name
 
 FORMAT_VERSION = "1"
 BATCH_ROWS = 5_000
@@ -211,12 +212,12 @@ def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[Mapping[
         yield from partition
 
 
-def latest_label_rows(conn: Connection) -> Iterator[dict[str, Any]]:
-    for record in latest_records(conn):
+def latest_label_rows(conn: Connection, include_private: bool = False) -> Iterator[dict[str, Any]]:
+    for record in latest_records(conn, include_private=include_private):
         yield public(record)
 
 
-def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
+def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[dict[str, Any]]:
     e, v, m = s.evidence, s.model_versions, s.models
     statement = (
         select(
@@ -229,6 +230,8 @@ def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[di
         .join(m, m.c.repo_id == v.c.repo_id)
         .order_by(e.c.version_id)
     )
+    if not include_private:
+        statement = statement.where(m.c.private == false())
     for row in _streamed(conn, statement, batch_rows):
         yield dict(row)
 
@@ -239,23 +242,25 @@ def _view_rows(conn: Connection, view: str, schema: pa.Schema, order_by: str, ba
     yield from (dict(r) for r in _streamed(conn, text(f"SELECT {columns} FROM {view} ORDER BY {order_by}"), batch_rows))
 
 
-def label_history_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
-    return _view_rows(conn, "label_history", LABEL_HISTORY, "run_id, repo_id", batch_rows)
+def label_history_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[dict[str, Any]]:
+    return _view_rows(conn, view_name("label_history", include_private), LABEL_HISTORY, "run_id, repo_id", batch_rows)
 
 
-def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
-    return _view_rows(conn, "lineage", LINEAGE, "repo_id, base_id", batch_rows)
+def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[dict[str, Any]]:
+    return _view_rows(conn, view_name("lineage", include_private), LINEAGE, "repo_id, base_id", batch_rows)
 
 
-def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS) -> list[WrittenFile]:
-    """Write the four Parquet files into `out_dir` (created if needed); returns them with their row counts."""
+def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> list[WrittenFile]:
+    """Write the four Parquet files into `out_dir` (created if needed); returns them with their row counts.
+
+    Private repositories are left out unless `include_private` (see store/views.py)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sources: dict[str, Callable[[Connection], Iterable[Mapping[str, Any]]]] = {
-        "latest_labels": latest_label_rows,
-        "evidence": lambda conn: evidence_rows(conn, batch_rows),
-        "label_history": lambda conn: label_history_rows(conn, batch_rows),
-        "lineage": lambda conn: lineage_rows(conn, batch_rows),
+        "latest_labels": lambda conn: latest_label_rows(conn, include_private),
+        "evidence": lambda conn: evidence_rows(conn, batch_rows, include_private),
+        "label_history": lambda conn: label_history_rows(conn, batch_rows, include_private),
+        "lineage": lambda conn: lineage_rows(conn, batch_rows, include_private),
     }
     written = []
     for name in FILES:

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from .db import DatabaseMissing, create_db_engine, normalise_url
 
@@ -71,6 +73,15 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 class QueryRefused(ValueError):
     """The statement is not a read: refused before it reached the database."""
+
+
+class QueryTimeout(RuntimeError):
+    """The statement ran longer than its timeout (or returned more rows than allowed) and was stopped."""
+
+
+DEFAULT_TIMEOUT = 30.0  # seconds: `hubscan query --timeout`
+CLI_MAX_ROWS = 1_000_000  # a statement that returns more (a runaway recursive CTE) is stopped
+_PROGRESS_OPS = 10_000  # SQLite virtual-machine steps between two looks at the clock
 
 
 def check_read_only(sql: str) -> str:
@@ -149,20 +160,65 @@ def read_only_connection(engine: Engine) -> Iterator[Connection]:
             conn.rollback()
 
 
-def run_query(engine: Engine, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-    """Check the statement, then run it on a read-only connection. `params` bind `:name` placeholders."""
+def run_query(
+    engine: Engine, sql: str, params: Mapping[str, Any] | None = None, timeout: float | None = None, max_rows: int | None = None
+) -> QueryResult:
+    """Check the statement, then run it on a read-only connection. `params` bind `:name` placeholders.
+
+    `timeout` (seconds) stops a statement that runs too long, fetching included: SQLite through a
+    progress handler, PostgreSQL through `statement_timeout`. `max_rows` stops one that returns
+    more rows than that (a recursive CTE without an end). Both raise QueryTimeout.
+    """
     statement = check_read_only(sql)
-    with read_only_connection(engine) as conn:
-        if params:
-            result = conn.execute(text(statement), dict(params))
-        else:
-            # Sent as written: no `:name` parsing, so `'10:30'` and `LIKE '%x%'` mean what they say.
-            result = conn.execution_options(no_parameters=True).exec_driver_sql(statement)
-        if not result.returns_rows:
-            return QueryResult((), ())
-        columns = tuple(result.keys())
-        rows = tuple(tuple(portable_value(v) for v in row) for row in result.fetchall())
-    return QueryResult(columns, rows)
+    with read_only_connection(engine) as conn, _time_limit(conn, timeout):
+        try:
+            if params:
+                result = conn.execute(text(statement), dict(params))
+            else:
+                # Sent as written: no `:name` parsing, so `'10:30'` and `LIKE '%x%'` mean what they say.
+                result = conn.execution_options(no_parameters=True).exec_driver_sql(statement)
+            if not result.returns_rows:
+                return QueryResult((), ())
+            columns = tuple(result.keys())
+            rows: list[tuple[Any, ...]] = []
+            while chunk := result.fetchmany(10_000):
+                rows.extend(tuple(portable_value(v) for v in row) for row in chunk)
+                if max_rows is not None and len(rows) > max_rows:
+                    raise QueryTimeout(f"query stopped: it returns more than {max_rows:,} rows (add a LIMIT)")
+        except DBAPIError as exc:
+            if timeout and _was_cancelled(exc):
+                raise QueryTimeout(f"query stopped after {timeout:g} s (--timeout); narrow it, or allow more time") from exc
+            raise
+    return QueryResult(columns, tuple(rows))
+
+
+@contextmanager
+def _time_limit(conn: Connection, timeout: float | None) -> Iterator[None]:
+    if not timeout:
+        yield
+        return
+    if conn.dialect.name == "postgresql":
+        # SET LOCAL: only this (read-only, always rolled back) transaction
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+        yield
+        return
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    deadline = time.monotonic() + timeout
+    raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, _PROGRESS_OPS)
+    try:
+        yield
+    finally:
+        raw.set_progress_handler(None, _PROGRESS_OPS)  # pooled connections outlive this query
+
+
+def _was_cancelled(exc: DBAPIError) -> bool:
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "57014":  # PostgreSQL query_canceled
+        return True
+    return "interrupted" in str(orig).lower()
 
 
 def portable_value(value: Any) -> Any:

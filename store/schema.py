@@ -66,6 +66,10 @@ runs = Table(
     # lineage closure (migration 0005): bases the listing did not show, asked about one by one
     Column("lineage_calls", Integer, default=0),  # model-info calls for base models
     Column("bases_fetched", Integer, default=0),  # base models stored because a stored model derives from them
+    # truthful runs (migration 0007)
+    Column("analysis", String(16)),  # pending | done | failed | skipped: the run's extraction and labelling
+    Column("analysis_error", Text),  # why the analysis failed
+    Column("incomplete", Integer),  # versions whose README was still to fetch when the run ended
 )
 
 locks = Table(

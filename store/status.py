@@ -7,18 +7,35 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from . import locks
 from . import schema as s
 
 
-def recent_runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
+def recent_runs(engine: Engine, limit: int = 10, stale_after: float = locks.DEFAULT_STALE_SECONDS) -> list[dict[str, Any]]:
+    """The last runs, oldest first, each with `state`: its status as it truly is now.
+
+    A run stored as `running` whose crawl is gone (killed, machine lost: no live lock names it) is
+    `interrupted`; an `ok` run says how many READMEs it left to fetch and whether its analysis is done.
+    """
     with engine.connect() as conn:
         rows = conn.execute(select(s.runs).order_by(s.runs.c.id.desc()).limit(limit)).mappings().all()
+    live = locks.live_runs(engine, stale_after) if any(r["status"] == "running" for r in rows) else set()
     out = []
     for row in reversed(rows):
         item = dict(row)
         item["seconds"] = _duration(row["started_at"], row["finished_at"])
+        item["state"] = run_state(item, live)
         out.append(item)
     return out
+
+
+def run_state(run: dict[str, Any], live: set[int]) -> str:
+    status = run["status"]
+    if status == "running" and run["id"] not in live:
+        return "interrupted"
+    if status == "ok" and run.get("incomplete"):
+        return f"ok, {run['incomplete']} incomplete"
+    return status
 
 
 def _duration(start: str | None, end: str | None) -> int | None:

@@ -4,6 +4,9 @@ Plain SQL that runs unchanged on SQLite (>= 3.25, for window functions) and Post
 functions, no date functions, booleans only tested as predicates. Key evidence comes from the
 `evidence` table's columns, never from its JSON.
 
+Each view leaves out private repositories (a crawl with a member's token lists them; they stay in
+the tables for lineage) and has an `_all` twin that keeps them, for their owner.
+
 Views hold no data, so they are not migrated: `sync_views`, run right after the migrations each time
 a database is opened for writing, compares a digest of every view's SQL with the one it recorded in
 `schema_views` and, when they differ, drops the views (in reverse order: `washing_flags` reads
@@ -275,11 +278,70 @@ LEFT JOIN evidence be ON be.version_id = bm.current_version_id
 """,
 )
 
+# --- private repositories ----------------------------------------------------------------
+# A crawl with a member's token also lists that member's private repos. They stay in the tables
+# (lineage needs them: a public fine-tune of a private base), but the views a researcher or
+# datasette publishes leave them out; each view has an `_all` twin that keeps them, for their owner.
+
+_PRIVATE = "(SELECT repo_id FROM models WHERE private)"
+_ALL_NOTE = " This `_all` variant includes private repositories (the plain view leaves them out)."
+
+
+def _all_variant(view: View, reads: str | None = None) -> View:
+    sql = view.sql if reads is None else view.sql.replace(f"FROM {reads} ", f"FROM {reads}_all ")
+    return View(f"{view.name}_all", f"{view.title} (private repos included)", view.description + _ALL_NOTE, sql)
+
+
+def _public(view: View, sql: str) -> View:
+    return View(view.name, view.title, view.description + " Private repositories are left out.", sql)
+
+
+LATEST_LABELS_PUBLIC = _public(LATEST_LABELS, f"SELECT ll.* FROM latest_labels_all ll WHERE ll.repo_id NOT IN {_PRIVATE}")
+LABEL_HISTORY_PUBLIC = _public(LABEL_HISTORY, f"SELECT h.* FROM label_history_all h WHERE h.repo_id NOT IN {_PRIVATE}")
+# reads the public latest_labels: already without private repos
+WASHING_FLAGS_PUBLIC = _public(WASHING_FLAGS, WASHING_FLAGS.sql)
+LICENCE_CHANGES_PUBLIC = _public(LICENCE_CHANGES, f"SELECT c.* FROM licence_changes_all c WHERE c.repo_id NOT IN {_PRIVATE}")
+# A public derivative keeps its row (its card names the base publicly); a private base's own
+# label and licence are not shown.
+LINEAGE_PUBLIC = _public(
+    LINEAGE,
+    f"""
+SELECT l.repo_id, l.label, l.licence, l.licence_family, l.relation, l.base_id, l.base_source, l.base_confidence,
+       l.base_resolved_id, l.base_status,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_in_db ELSE 0 END AS base_in_db,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_origin END AS base_origin,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_label END AS base_label,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_licence END AS base_licence,
+       CASE WHEN pb.repo_id IS NULL THEN l.base_licence_family END AS base_licence_family,
+       CASE WHEN pb.repo_id IS NULL THEN l.licence_looser ELSE 0 END AS licence_looser
+FROM lineage_all l
+LEFT JOIN {_PRIVATE} pb ON pb.repo_id = l.base_resolved_id
+WHERE l.repo_id NOT IN {_PRIVATE}
+""",
+)
+
 # Creation order: a view may read only views before it.
-VIEWS: tuple[View, ...] = (LATEST_LABELS, LABEL_HISTORY, WASHING_FLAGS, LICENCE_CHANGES, LINEAGE)
-
-
+VIEWS: tuple[View, ...] = (
+    _all_variant(LATEST_LABELS),
+    LATEST_LABELS_PUBLIC,
+    _all_variant(LABEL_HISTORY),
+    LABEL_HISTORY_PUBLIC,
+    _all_variant(WASHING_FLAGS, reads="latest_labels"),
+    WASHING_FLAGS_PUBLIC,
+    _all_variant(LICENCE_CHANGES),
+    LICENCE_CHANGES_PUBLIC,
+    _all_variant(LINEAGE),
+    LINEAGE_PUBLIC,
+)
 VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS)
+PUBLIC_VIEW_NAMES: tuple[str, ...] = tuple(v.name for v in VIEWS if not v.name.endswith("_all"))
+
+
+def view_name(name: str, include_private: bool = False) -> str:
+    """The view to read: the public one, or its `_all` twin for the owner of the private repos."""
+    return f"{name}_all" if include_private else name
+
+
 # Views earlier releases created that the current set no longer has (dropped by sync_views).
 RETIRED_VIEW_NAMES: tuple[str, ...] = ()
 

@@ -70,7 +70,7 @@ CASES = [
     # bad arguments
     (["crawl", "--endpoint", "not-a-url", "--db", "{tmp}/new.db"], 2, ["--endpoint", "not-a-url"]),
     (["crawl", "--endpoint", "http://127.0.0.1:notaport", "--db", "{tmp}/new.db"], 2, ["--endpoint"]),
-    (["crawl", "--endpoint", "http://me:s3cret@127.0.0.1:x", "--db", "{tmp}/new.db"], 2, ["--endpoint", "HF_TOKEN"]),
+    (["crawl", "--endpoint", "http://me:s3cret@127.0.0.1:x", "--db", "{tmp}/new.db"], 2, ["--endpoint", "Port"]),
     (["crawl", "--limit", "0", "--db", "{tmp}/new.db"], 2, ["--limit"]),
     (["crawl", "--workers", "0", "--db", "{tmp}/new.db"], 2, ["--workers"]),
     (["crawl", "--shard", "5/2", "--db", "{tmp}/new.db"], 2, ["--shard"]),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from hubscan import pipeline
+from hubscan import extract_guard, pipeline
 from hubscan.cli import main
 from replayhub.synthetic import synthetic_state
 from store import schema as s
@@ -36,12 +36,12 @@ def test_pool_extraction_equals_in_process_extraction(tmp_path, replay_hub, monk
 
     pools = []
 
-    class CountedPool(pipeline.ProcessPoolExecutor):
+    class CountedPool(extract_guard.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(args)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(extract_guard, "ProcessPoolExecutor", CountedPool)
     with engine.begin() as conn:
         conn.execute(delete(s.evidence))
     assert pipeline.extract_all(engine, jobs=2) == len(serial)
@@ -81,7 +81,7 @@ def _running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone between the open and the read
         return False
 
 

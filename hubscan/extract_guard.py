@@ -1,0 +1,193 @@
+"""Extraction that one version cannot take down: bounded inputs, per-version isolation, fallbacks.
+
+A batch of stale versions used to be one `pool.map`: a single card whose metadata nested 500 deep
+failed while being pickled for the pool, and with it every version of every batch. Now:
+
+1. Every snapshot is bounded before extraction (`bound_snapshot`): metadata through the listing's
+   own checks (depth, size, tags, files), the README at the download bound, linked datasets' card
+   data by depth and size. What was cut is reported as a problem.
+2. Each version is extracted on its own (`extract_one`): if extraction raises, the version still
+   gets evidence from its listing metadata alone (no README), with an `extract-failed` problem.
+3. On a process pool, a chunk that cannot be sent (pickling) is extracted in-process; a chunk
+   whose worker died (a crash breaks every chunk in flight) is retried one version at a time on a
+   one-worker pool, so the version that kills a worker is found and gets metadata-only evidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from typing import Any, Callable, Sequence
+
+from crawler.validate import check_item
+from extract import extract_model
+from extract.bounds import MAX_CARD_DATA_CHARS, shape
+from extract.types import ModelEvidence, ModelSnapshot, ParseProblem
+
+README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
+MAX_POOL_RESTARTS = 8  # per batch: past this the pool itself is what fails, and the rest runs in-process
+
+Outcome = tuple[ModelEvidence | None, tuple[ParseProblem, ...]]
+Extract = Callable[[ModelSnapshot], ModelEvidence]
+
+
+def bound_snapshot(snapshot: ModelSnapshot) -> tuple[ModelSnapshot, tuple[ParseProblem, ...]]:
+    """The snapshot within the bounds extraction (and pickling) may rely on, and what was cut."""
+    problems: list[ParseProblem] = []
+    metadata, found = check_item(dict(snapshot.metadata, id=snapshot.repo_id))
+    # The listing check reported these when the version was stored; only what it changes now is news.
+    for p in found:
+        if p.code not in ("bad-repo-id", "bad-id"):
+            problems.append(ParseProblem(p.code, p.message))
+    if metadata is None:
+        metadata = {}
+    metadata.pop("id", None)
+    if "id" in snapshot.metadata:
+        metadata["id"] = snapshot.repo_id
+    readme = snapshot.readme
+    if readme is not None and len(readme) > README_MAX_BYTES:
+        readme = readme[:README_MAX_BYTES]
+        problems.append(ParseProblem("oversize", f"stored README of {len(snapshot.readme):,} bytes; read up to {README_MAX_BYTES:,}"))
+    datasets = {}
+    for dataset_id, ds in snapshot.datasets.items():
+        if shape(ds.card_data, max_chars=MAX_CARD_DATA_CHARS).over or shape(ds.tags).over:
+            problems.append(ParseProblem("carddata-oversize", f"dataset {dataset_id[:200]}: card data too deep or too big; not read"))
+            ds = dataclasses.replace(ds, card_data={}, tags=())
+        datasets[dataset_id] = ds
+    bounded = dataclasses.replace(snapshot, metadata=metadata, readme=readme, datasets=datasets)
+    return bounded, tuple(problems)
+
+
+def extract_one(snapshot: ModelSnapshot, extract: Extract = extract_model) -> Outcome:
+    """Evidence for one version, never an exception: metadata-only evidence when the card defeats us."""
+    try:
+        return extract(snapshot), ()
+    except Exception as exc:  # noqa: BLE001 - RecursionError, a parser bug, ...: one version, not the batch
+        why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    return _metadata_only(snapshot, "extract-failed", f"extraction failed ({why}); evidence from the listing metadata alone")
+
+
+def _metadata_only(snapshot: ModelSnapshot, code: str, message: str) -> Outcome:
+    problem = ParseProblem(code, message)
+    meta = snapshot.metadata
+    plain = ModelSnapshot(
+        repo_id=snapshot.repo_id,
+        sha=snapshot.sha,
+        metadata={k: meta[k] for k in ("siblings", "tags", "pipeline_tag", "library_name", "gated") if k in meta},
+        readme=None,
+        readme_status="absent",  # not read: the problem says why
+        access=snapshot.access,
+    )
+    try:
+        evidence = extract_model(plain)
+    except Exception as exc:  # noqa: BLE001 - nothing left to read: no evidence, only the problem
+        return None, (problem, ParseProblem(code, f"metadata-only extraction failed too: {type(exc).__name__}"))
+    return dataclasses.replace(evidence, problems=(problem,)), (problem,)
+
+
+def _extract_chunk(snapshots: Sequence[ModelSnapshot], extract: Extract = extract_model) -> list[Outcome]:
+    """In a pool worker: each version on its own."""
+    return [extract_one(snap, extract) for snap in snapshots]
+
+
+def _with_problems(outcome: Outcome, extra: tuple[ParseProblem, ...]) -> Outcome:
+    evidence, problems = outcome
+    problems = extra + problems
+    if evidence is not None and extra:
+        evidence = dataclasses.replace(evidence, problems=extra + evidence.problems)
+    return evidence, problems
+
+
+class GuardedExtractor:
+    """Extract a batch in-process or on a process pool, version by version (see the module docstring).
+
+    `extract` must be a module-level function (it is sent to the workers by reference).
+    """
+
+    def __init__(self, jobs: int, min_parallel: int, initializer: Callable[..., None] | None = None, extract: Extract = extract_model) -> None:
+        self.jobs, self.min_parallel, self.extract = jobs, min_parallel, extract
+        self._initializer = initializer
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, snapshots: Sequence[ModelSnapshot]) -> list[Outcome]:
+        bounded = [bound_snapshot(snap) for snap in snapshots]
+        plain = [snap for snap, _ in bounded]
+        if self.jobs <= 1 or len(plain) < self.min_parallel:
+            outcomes = [extract_one(snap, self.extract) for snap in plain]
+        else:
+            try:
+                outcomes = self._on_pool(plain)
+            except (OSError, RuntimeError):  # no pool to be had (no processes, no memory): this process does it
+                self.close()
+                self.jobs = 1
+                outcomes = [extract_one(snap, self.extract) for snap in plain]
+        return [_with_problems(outcome, extra) for outcome, (_, extra) in zip(outcomes, bounded)]
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        # forkserver: the crawl's threads make a plain fork unsafe
+        initargs = (os.getpid(),) if self._initializer is not None else ()
+        return ProcessPoolExecutor(workers, mp_context=get_context("forkserver"), initializer=self._initializer, initargs=initargs)
+
+    def _on_pool(self, snapshots: list[ModelSnapshot]) -> list[Outcome]:
+        size = max(1, len(snapshots) // (self.jobs * 4))
+        chunks = [list(range(i, min(i + size, len(snapshots)))) for i in range(0, len(snapshots), size)]
+        outcomes: list[Outcome | None] = [None] * len(snapshots)
+        crashed: list[int] = []  # versions of chunks whose worker died (a crash breaks every chunk in flight)
+        for chunk, future in zip(chunks, self._submit(self._pool_or_new(), [[snapshots[i] for i in c] for c in chunks])):
+            try:
+                for i, outcome in zip(chunk, future.result()):
+                    outcomes[i] = outcome
+            except BrokenProcessPool:
+                crashed += chunk
+            except Exception:  # noqa: BLE001 - could not be sent or returned (pickling): in-process instead
+                for i in chunk:
+                    outcomes[i] = extract_one(snapshots[i], self.extract)
+        if crashed:
+            self.close()
+            self._isolate(snapshots, crashed, outcomes)
+        return [o if o is not None else extract_one(snapshots[i], self.extract) for i, o in enumerate(outcomes)]
+
+    def _isolate(self, snapshots: list[ModelSnapshot], suspects: list[int], outcomes: list) -> None:
+        """One version at a time on a one-worker pool: the version that kills its worker is known
+        exactly, gets metadata-only evidence, and a fresh worker goes on with the next."""
+        pool, restarts = self._new_pool(1), 0
+        try:
+            for i in suspects:
+                if restarts > MAX_POOL_RESTARTS:  # the pool itself is what fails (no memory, no processes)
+                    outcomes[i] = extract_one(snapshots[i], self.extract)
+                    continue
+                try:
+                    outcomes[i] = pool.submit(_extract_chunk, [snapshots[i]], self.extract).result()[0]
+                except BrokenProcessPool:
+                    outcomes[i] = _metadata_only(snapshots[i], "extract-crashed", "its extraction killed the worker process; evidence from the listing metadata alone")
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool, restarts = self._new_pool(1), restarts + 1
+                except Exception:  # noqa: BLE001
+                    outcomes[i] = extract_one(snapshots[i], self.extract)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _pool_or_new(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = self._new_pool(self.jobs)
+        return self._pool
+
+    def _submit(self, pool: ProcessPoolExecutor, chunks: list[list[ModelSnapshot]]) -> list[Future]:
+        futures = []
+        for chunk in chunks:
+            try:
+                futures.append(pool.submit(_extract_chunk, chunk, self.extract))
+            except BrokenProcessPool as exc:
+                failed: Future[Any] = Future()
+                failed.set_exception(exc)
+                futures.append(failed)
+        return futures
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+

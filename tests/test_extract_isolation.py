@@ -1,0 +1,117 @@
+"""Issue #13: one version's card never takes a batch of extraction down, whichever way it fails.
+
+Before: a card whose cardData nested 500 deep failed while being pickled for the process pool,
+and 0 of 695 versions were labelled; `hubscan extract` printed a raw traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+import pytest
+from sqlalchemy import update
+
+from extract import extract_model
+from extract.types import ModelSnapshot
+from hubscan import pipeline
+from hubscan.cli import main
+from hubscan.extract_guard import GuardedExtractor, bound_snapshot
+from replayhub.synthetic import synthetic_state
+from store import schema as s
+from store.db import open_engine
+
+WEIGHTS = [{"rfilename": "model.safetensors"}, {"rfilename": "README.md"}]
+
+
+def snapshot(repo_id: str, **meta) -> ModelSnapshot:
+    readme = b"---\nlicense: apache-2.0\n---\n# Model\n\nTrained with the scripts in train.py.\n"
+    return ModelSnapshot(repo_id, "a" * 40, {"siblings": WEIGHTS, "tags": ["transformers"], **meta}, readme, "ok")
+
+
+def fails_on_broken(snap: ModelSnapshot):
+    """A stand-in for an extractor bug that one card triggers (module level: workers import it)."""
+    if "broken" in snap.repo_id:
+        raise RuntimeError("parser bug")
+    return extract_model(snap)
+
+
+def dies_on_fatal(snap: ModelSnapshot):
+    """A card that kills the process extracting it (a crash in compiled code)."""
+    if "fatal" in snap.repo_id:
+        os._exit(3)
+    return extract_model(snap)
+
+
+def deep(levels: int) -> dict:
+    root: dict = {}
+    node = root
+    for _ in range(levels):
+        node["x"] = {}
+        node = node["x"]
+    return root
+
+
+def test_a_failing_version_gets_metadata_only_evidence_and_the_batch_goes_on():
+    snaps = [snapshot("org/ok-1"), snapshot("org/broken"), snapshot("org/ok-2")]
+    outcomes = GuardedExtractor(jobs=1, min_parallel=100, extract=fails_on_broken)(snaps)
+    (ok1, _), (broken, problems), (ok2, _) = outcomes
+    assert ok1 == extract_model(snaps[0]) and ok2 == extract_model(snaps[2])
+    assert [p.code for p in problems] == ["extract-failed"] and "RuntimeError: parser bug" in problems[0].message
+    assert broken.weights.present and broken.licence.family == "unknown"  # from the listing alone: the card was not read
+    assert [p.code for p in broken.problems] == ["extract-failed"]
+
+
+def test_a_version_that_kills_its_worker_is_found_and_the_others_keep_their_evidence():
+    snaps = [snapshot(f"org/m{i}") for i in range(12)]
+    snaps.insert(5, snapshot("org/fatal"))
+    outcomes = GuardedExtractor(jobs=2, min_parallel=1, extract=dies_on_fatal)(snaps)
+    for snap, (evidence, problems) in zip(snaps, outcomes):
+        if snap.repo_id == "org/fatal":
+            assert [p.code for p in problems] == ["extract-crashed"] and evidence.weights.present
+        else:
+            assert problems == () and evidence == extract_model(snap)
+
+
+def test_a_version_that_cannot_be_pickled_is_extracted_in_process():
+    unpicklable = snapshot("org/c")
+    object.__setattr__(unpicklable, "files", {"LICENSE": memoryview(b"MIT License")})  # pickle refuses a memoryview
+    snaps = [snapshot("org/a"), unpicklable, snapshot("org/b")]
+    outcomes = GuardedExtractor(jobs=2, min_parallel=1)(snaps)
+    assert outcomes[0][0] == extract_model(snaps[0]) and outcomes[2][0] == extract_model(snaps[2])
+    assert outcomes[1][0] is not None and outcomes[1][0].repo_id == "org/c"
+
+
+def test_metadata_stored_before_the_listing_checks_is_bounded_before_extraction():
+    bounded, problems = bound_snapshot(snapshot("org/deep", cardData=deep(500), tags=[f"t{i}" for i in range(5000)]))
+    assert "cardData" not in bounded.metadata and len(bounded.metadata["tags"]) == 1000
+    assert sorted(p.code for p in problems) == ["carddata-oversize", "tags-capped"]
+
+
+@pytest.mark.slow
+def test_a_batch_with_one_deep_card_is_labelled_on_the_pool_and_extract_records_its_problems(tmp_path, replay_hub, monkeypatch, capsys):
+    monkeypatch.setenv("HUBSCAN_RETRY_BASE_SECONDS", "0.01")
+    monkeypatch.setenv("HUBSCAN_EXTRACT_JOBS", "2")
+    hub = replay_hub(synthetic_state(230, seed=4))
+    db = tmp_path / "hub.db"
+    assert main(["crawl", "--endpoint", hub.url, "--db", str(db), "--no-analyse"]) == 0
+    engine = open_engine(str(db))
+    with engine.begin() as conn:  # as a crawl before the listing checks stored it
+        (vid, meta), = conn.execute(s.model_versions.select().with_only_columns(s.model_versions.c.id, s.model_versions.c.metadata).limit(1)).all()
+        conn.execute(update(s.model_versions).where(s.model_versions.c.id == vid).values(metadata={**meta, "cardData": deep(500)}))
+    versions = sqlite3.connect(db).execute("SELECT COUNT(*) FROM model_versions WHERE readme_status != 'pending'").fetchone()[0]
+    assert versions >= pipeline.MIN_PARALLEL  # a batch big enough for the pool
+
+    capsys.readouterr()
+    assert main(["extract", "--db", str(db)]) == 0
+    assert f"evidence extracted for {versions} versions" in capsys.readouterr().out
+    assert main(["classify", "--db", str(db)]) == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == versions
+        # a standalone extract records what it found, on the newest run, and the run's count follows
+        problems = conn.execute("SELECT run_id, code FROM problems WHERE stage = 'extract'").fetchall()
+        assert (1, "carddata-oversize") in problems
+        assert conn.execute("SELECT problems FROM runs").fetchone()[0] == conn.execute("SELECT COUNT(*) FROM problems").fetchone()[0]
+        data = json.loads(conn.execute("SELECT data FROM evidence WHERE version_id = ?", (vid,)).fetchone()[0])
+    assert "carddata-oversize" in [p["code"] for p in data["problems"]]
