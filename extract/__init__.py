@@ -6,6 +6,8 @@ own module (licence, weights, inference_code, training_code, datasets, data_info
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Any, Mapping
 
 from .card import parse_card
@@ -15,15 +17,16 @@ from .datasets import datasets_evidence
 from .declarations import declaration_problems
 from .inference_code import inference_code
 from .licence import licence_evidence
+from .licence_terms import CardTerms, card_terms, terms_finding
 from .lineage import base_model_evidence
 from .linked_code import linked_code_repos, training_code_evidence
-from .types import CodeRepoRef, CodeRepoSnapshot, ModelEvidence, ModelSnapshot, ParseProblem
+from .types import CodeRepoRef, CodeRepoSnapshot, LicenseEvidence, ModelEvidence, ModelSnapshot, ParseProblem
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
 #: 2: claims read per sentence with target, modality, language (issue 12); lineage from files, prose and names (issue 10).
 #: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence (issue 11).
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]
 
@@ -53,7 +56,7 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
     if snapshot.readme is None and snapshot.readme_status != "absent":
         problems = [p for p in problems if p.code != "readme-missing"]
         problems.append(ParseProblem(f"readme-{snapshot.readme_status}", f"README.md not read: {snapshot.readme_status}"))
-    licence = licence_evidence(card_data, tags, snapshot.files)
+    licence = with_card_terms(licence_evidence(card_data, tags, snapshot.files), card_terms(card))
     weights = weights_evidence(siblings, snapshot.access)
     # Only a version whose label could rise above Open Weights has its linked repositories checked.
     candidate = weights.present and licence.open_basis is not None
@@ -73,6 +76,22 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
         claims=openness_claims(card, snapshot.repo_id, tags),
         problems=tuple(problems),
         code_repos=refs,
+    )
+
+
+def with_card_terms(licence: LicenseEvidence, terms: CardTerms | None) -> LicenseEvidence:
+    """An open licence whose card adds a use restriction is that restriction's family (the stricter wins),
+    and the contradiction is recorded (W-CONFLICT)."""
+    if terms is None or licence.open_basis is None:
+        return licence
+    declared = licence.name or licence.hub_id or "an open licence"
+    return dataclasses.replace(
+        licence,
+        family=terms.family,
+        osi_approved=False,
+        open_basis=None,
+        conflict=licence.conflict or f"declares {declared}, but its card adds terms no open licence has: {terms.what} (\"{terms.sentence[:200]}\")",
+        findings=(*licence.findings, terms_finding(terms)),
     )
 
 

@@ -131,6 +131,7 @@ def test_statements_about_data_architecture_or_tokenizers_are_not_bases(body):
         ("This project is based on Llama-2, released by Meta.", "Llama 2"),
         ("BELLE is based on Bloomz-7b1-mt and finetuned with 2M Chinese samples.", "BLOOM"),
         ("Our model is instruction-tuned from Gemma-7B.", "Gemma"),
+        ("8 bits quantization of Bloom using GPTQ.", "BLOOM"),
     ],
 )
 def test_a_restricted_family_named_in_prose_governs_an_undeclared_fine_tune(body, family):
@@ -139,8 +140,9 @@ def test_a_restricted_family_named_in_prose_governs_an_undeclared_fine_tune(body
     assert ev.inferred_licence_family in ("vendor-community", "use-restricted")
 
 
-def test_an_architecture_named_in_prose_is_not_a_family_of_weights():
-    ev = base_model_evidence({}, [], card("It is based on the Llama 2 architecture with a new tokenizer."), {}, "me/x")
+@pytest.mark.parametrize("body", ["It is based on the Llama 2 architecture with a new tokenizer.", "Deduplication is based on bloom filters."])
+def test_an_architecture_or_a_common_word_named_in_prose_is_not_a_family_of_weights(body):
+    ev = base_model_evidence({}, [], card(body), {}, "me/x")
     assert ev.inferred_family is None
 
 
