@@ -12,11 +12,12 @@ from typing import Any, Sequence
 
 from extract.types import ModelEvidence
 
+from .confidence import Confidence, label_confidence
 from .rules import LABELS, RULE_VERSION, BaseLabel, Decision, Gate, classify_model
 from .washing import WashingReason, washing_reasons
 
 __all__ = [
-    "LABELS", "RULE_VERSION", "BaseLabel", "Decision", "Gate", "Labelled", "WashingReason", "classify_model", "label_version",
+    "LABELS", "RULE_VERSION", "BaseLabel", "Confidence", "Decision", "Gate", "Labelled", "WashingReason", "classify_model", "label_version",
 ]
 
 
@@ -25,6 +26,7 @@ class Labelled:
     decision: Decision
     open_washing: bool
     washing_reasons: tuple[WashingReason, ...]  # str(reason) is the "CODE: text" line
+    confidence: Confidence = Confidence("high", 1.0)
     rule_version: str = RULE_VERSION
 
     @property
@@ -41,10 +43,12 @@ class Labelled:
             "capped_by": d.capped_by,
             "lineage": list(d.lineage),
             "notes": list(d.notes),
+            "confidence": self.confidence.as_dict(),
         }
 
 
 def label_version(evidence: ModelEvidence, bases: Sequence[BaseLabel] = ()) -> Labelled:
     decision = classify_model(evidence, bases)
     reasons = washing_reasons(evidence, decision.label, bases)
-    return Labelled(decision=decision, open_washing=bool(reasons), washing_reasons=reasons)
+    confidence = label_confidence(evidence, decision, bases)
+    return Labelled(decision=decision, open_washing=bool(reasons), washing_reasons=reasons, confidence=confidence)

@@ -30,6 +30,11 @@ def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, 
             ))
     if record.get("open_basis"):
         lines.append(f"  open basis: {record['open_basis']}")
+    confidence = ex.get("confidence")
+    if confidence:
+        lines.append(f"  confidence: {confidence['level']} ({confidence['score']:.2f})")
+        for why in confidence.get("why") or ():
+            lines.extend(textwrap.wrap(why, width=110, initial_indent="    - ", subsequent_indent="      "))
     lines.append("  gates:")
     for gate in ex["gates"]:
         mark = "PASS" if gate["passed"] else "FAIL"

@@ -131,6 +131,7 @@ class FlaggedModel:
     claim_source: str
     falls_short: str  # the failed gate(s) and the missing evidence
     reasons: tuple[str, ...]
+    confidence: str = "high"  # how sure the label is (policy/confidence.yaml)
 
     @property
     def url(self) -> str:
@@ -196,6 +197,7 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
                 claim_source=source,
                 falls_short=_falls_short(r.explanation or {}, reasons),
                 reasons=tuple(_bounded(x, 600) for x in reasons),
+                confidence=str(((r.explanation or {}).get("confidence") or {}).get("level") or "high"),
             )
         )
     return out

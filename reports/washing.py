@@ -146,9 +146,9 @@ def write_washing_report(engine: Engine, out_dir: str | Path, week: str | None =
     files["markdown"] = render.write_text(out / f"{stem}.md", render.render_markdown("washing.md.j2", images=images, **_context(report)))
     files["csv"] = render.write_csv(
         out / f"{stem}.csv",
-        ("rank", "repo_id", "organisation", "label", "licence", "downloads", "reason_codes", "claim", "claim_source", "falls_short", "reasons", "url", "new_this_week"),
+        ("rank", "repo_id", "organisation", "label", "confidence", "licence", "downloads", "reason_codes", "claim", "claim_source", "falls_short", "reasons", "url", "new_this_week"),
         (
-            (i, f.repo_id, f.organisation, f.label, f.licence, f.downloads, f.codes, f.claim, f.claim_source, f.falls_short, f.reasons, f.url, f.repo_id in report.new_flag_ids)
+            (i, f.repo_id, f.organisation, f.label, f.confidence, f.licence, f.downloads, f.codes, f.claim, f.claim_source, f.falls_short, f.reasons, f.url, f.repo_id in report.new_flag_ids)
             for i, f in enumerate(report.flagged, 1)
         ),
     )

@@ -414,6 +414,7 @@ def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]], run_id
             "open_washing": labelled.open_washing,
             "washing_reasons": [reason.to_dict() for reason in labelled.washing_reasons],
             "explanation": labelled.explanation(),
+            "confidence": labelled.confidence.score,
         }
         for work, labelled in items
     ]

@@ -52,6 +52,8 @@ EXPORT_KEYS = (
     "downloads",
     "likes",
     "origin",
+    "confidence",
+    "confidence_score",
     "computed_label",
     "review_reason",
     "reviewed_by",
@@ -85,7 +87,7 @@ def latest_records(
         query = (
             select(
                 m.c.repo_id, m.c.status, m.c.origin, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
-                lab.c.open_washing, lab.c.washing_reasons, lab.c.explanation, e.c.data, pop.c.downloads, pop.c.likes,
+                lab.c.open_washing, lab.c.washing_reasons, lab.c.explanation, lab.c.confidence, e.c.data, pop.c.downloads, pop.c.likes,
                 rv.c.label.label("review_label"), rv.c.reason.label("review_reason"), rv.c.reviewed_by, rv.c.reviewed_at,
             )
             .join(v, v.c.id == m.c.current_version_id)
@@ -143,6 +145,8 @@ def to_record(r) -> dict[str, Any]:
         "downloads": r.downloads,
         "likes": r.likes,
         "origin": r.origin or "listing",
+        "confidence": ((r.explanation or {}).get("confidence") or {}).get("level"),
+        "confidence_score": r.confidence,
         "computed_label": r.label,
         "review_reason": r.review_reason,
         "reviewed_by": r.reviewed_by,

@@ -68,6 +68,8 @@ LATEST_LABELS = pa.schema(
         ("downloads", pa.int64()),
         ("likes", pa.int64()),
         ("origin", _TEXT),
+        ("confidence", _TEXT),
+        ("confidence_score", pa.float64()),
         ("computed_label", _TEXT),
         ("review_reason", _TEXT),
         ("reviewed_by", _TEXT),

@@ -51,6 +51,14 @@ def openness_rank_sql(column: str) -> str:
     return f"(CASE {column} {whens} END)"
 
 
+def _confidence_level_sql(column: str) -> str:
+    """The confidence level of a score, by the thresholds of policy/confidence.yaml."""
+    import policy
+
+    levels = policy.load("confidence")["levels"]
+    return f"(CASE WHEN {column} IS NULL THEN NULL WHEN {column} >= {levels['high']} THEN 'high' WHEN {column} >= {levels['medium']} THEN 'medium' ELSE 'low' END)"
+
+
 def _gate_sql(column: str) -> str:
     whens = " ".join(f"WHEN '{rule}' THEN '{gate}'" for rule, gate in RULE_GATES.items())
     return f"(CASE {column} {whens} END)"
