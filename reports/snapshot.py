@@ -74,6 +74,7 @@ class Summary:
     flagged: int
     downloads: int
     labels: tuple[LabelShare, ...]
+    unverified_lineage: int = 0  # models with a base no one could verify (deleted, private, a local path, ...)
 
     @property
     def flagged_share(self) -> float:
@@ -106,7 +107,14 @@ def summary(conn: Connection, run_id: int) -> Summary:
         )
         for label in order
     )
+    vb = s.version_bases
+    unverified = conn.execute(
+        select(func.count(func.distinct(o.c.version_id)))
+        .select_from(o.join(vb, vb.c.version_id == o.c.version_id))
+        .where(o.c.run_id == run_id, observed_visible(o), func.coalesce(vb.c.status, "pending") != "ok")
+    ).scalar_one()
     return Summary(
+        unverified_lineage=int(unverified),
         run_id=run_id,
         models=sum(int(r.models) for r in rows),
         labelled=n,

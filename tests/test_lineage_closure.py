@@ -223,3 +223,19 @@ def test_a_ten_thousand_model_fan_out_is_labelled_in_one_crawl(tmp_path, replay_
     got = labels(tmp_path / "db", "fan/child-")
     assert len(got) == fan
     assert Counter(got.values()) == Counter({("Weights Available", "B1", ("W-LAUNDER",)): fan})
+
+
+def test_the_weekly_report_counts_models_whose_base_no_one_could_verify(tmp_path, replay_hub, fast_retries):
+    from reports import write_washing_report
+    from store.db import open_engine
+
+    hub = replay_hub(lineage_hub())
+    crawl(tmp_path / "db", hub, *FULL)
+    engine = open_engine(str(tmp_path / "db"))
+    try:
+        files = write_washing_report(engine, tmp_path / "out")
+    finally:
+        engine.dispose()
+    markdown = files["markdown"].read_text(encoding="utf-8")
+    # me/orphan (deleted base), me/local (a local path), me/local-llama (a local path named like LLaMA)
+    assert "Derive from a base no one could verify (capped at Open Weights, rule B0): **3**" in markdown
