@@ -17,7 +17,7 @@ from .inference_code import inference_code
 from .licence import licence_evidence
 from .lineage import base_model_evidence
 from .linked_code import linked_code_repos, training_code_evidence
-from .types import CodeRepoRef, CodeRepoSnapshot, ModelEvidence, ModelSnapshot, ParseProblem
+from .types import CodeRepoRef, StoredCodeRepo, ModelEvidence, StoredVersion, ParseProblem
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
@@ -25,7 +25,7 @@ from .weights import weights_evidence
 #: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence (issue 11).
 EXTRACTOR_VERSION = 3
 
-__all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]
+__all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "StoredVersion", "extract_model", "siblings_of"]
 
 
 def siblings_of(metadata: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -40,7 +40,7 @@ def _tags(metadata: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(t for t in raw if isinstance(t, str)) if isinstance(raw, list) else ()
 
 
-def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
+def extract_model(snapshot: StoredVersion) -> ModelEvidence:
     meta = snapshot.metadata
     card = parse_card(snapshot.readme)
     listed_card = meta.get("cardData")
@@ -76,7 +76,7 @@ def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
     )
 
 
-def _repo_docs(refs: tuple[CodeRepoRef, ...], repos: Mapping[str, CodeRepoSnapshot]) -> list[tuple[str, str, str]]:
+def _repo_docs(refs: tuple[CodeRepoRef, ...], repos: Mapping[str, StoredCodeRepo]) -> list[tuple[str, str, str]]:
     """Documents of the model's own code repositories (not frameworks or examples), for data information."""
     docs: list[tuple[str, str, str]] = []
     for ref in refs:

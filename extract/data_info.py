@@ -273,7 +273,7 @@ def data_information(
     """Score how completely the training data is described (see module docstring).
 
     Read from the model card, and from where the data is often written instead: the declared
-    datasets' own cards (`datasets`: id -> DatasetSnapshot) and the linked code repositories' data
+    datasets' own cards (`datasets`: id -> StoredDataset) and the linked code repositories' data
     documentation (`repo_docs`: (repo, path, text)). Each kind of detail scores once; the evidence
     says which document gave which points (extract/data_sources.py).
     """

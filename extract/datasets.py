@@ -10,7 +10,7 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from .licence import licence_evidence
-from .types import DatasetRef, DatasetsEvidence, DatasetSnapshot, Finding
+from .types import DatasetRef, DatasetsEvidence, StoredDataset, Finding
 
 MAX_DATASETS = 64
 _HUB_DATASET_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/([\w.-]+(?:/[\w.-]+)?)/?(?:[?#].*)?$")
@@ -49,7 +49,7 @@ def declared_dataset_ids(card_data: Mapping[str, Any], tags: Sequence[str], link
     return list(found.items())[:MAX_DATASETS]
 
 
-def _ref(dataset_id: str, source: str, stored: DatasetSnapshot | None) -> DatasetRef:
+def _ref(dataset_id: str, source: str, stored: StoredDataset | None) -> DatasetRef:
     if stored is None:
         return DatasetRef(dataset_id, source, False, "unknown", None, None, None)
     if stored.status in ("missing", "private", "disabled"):
@@ -67,7 +67,7 @@ def _ref(dataset_id: str, source: str, stored: DatasetSnapshot | None) -> Datase
 def datasets_evidence(
     card_data: Mapping[str, Any],
     tags: Sequence[str],
-    stored: Mapping[str, DatasetSnapshot],
+    stored: Mapping[str, StoredDataset],
     link_urls: Iterable[str] = (),
 ) -> DatasetsEvidence:
     refs = tuple(_ref(ds, source, stored.get(ds)) for ds, source in declared_dataset_ids(card_data, tags, link_urls))

@@ -23,7 +23,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from extract.card import ParsedCard
-from extract.types import CodeRepoRef, Finding, InferenceCodeEvidence, LicenseEvidence
+from extract.types import CodeRepoRef, Finding, InferenceCodeEvidence, LicenceEvidence
 
 MAX_SIBLINGS = 20_000
 MAX_FILES_REPORTED = 20
@@ -130,7 +130,7 @@ def inference_code(
     metadata: Mapping[str, Any],
     siblings: Sequence[str],
     refs: Sequence[CodeRepoRef] = (),
-    model_licence: LicenseEvidence | None = None,
+    model_licence: LicenceEvidence | None = None,
 ) -> InferenceCodeEvidence:
     metadata = metadata if isinstance(metadata, Mapping) else {}
     findings: list[Finding] = []
@@ -211,7 +211,7 @@ def inference_code(
 
 
 def _code_licence(
-    library: str | None, repo_files: Sequence[str], linked: Sequence[CodeRepoRef], model_licence: LicenseEvidence | None
+    library: str | None, repo_files: Sequence[str], linked: Sequence[CodeRepoRef], model_licence: LicenceEvidence | None
 ) -> tuple[str | None, bool | None, str | None]:
     """Licence of the code that runs the model: its library's, the model repository's, or a linked repository's.
 

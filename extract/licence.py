@@ -33,7 +33,7 @@ from typing import Any, Mapping, Sequence
 from . import licence_catalog as cat
 from .licence_catalog import LicenceEntry
 from .licence_text import TextLicence, decode_text, normalise, recognise_normalised
-from .types import Finding, LicenceFamily, LicenseEvidence, OpenBasis
+from .types import Finding, LicenceFamily, LicenceEvidence, OpenBasis
 
 _MAX_VALUES = 20  # licence values read from cardData.license or tags
 _MAX_VALUE_CHARS = 200
@@ -185,7 +185,7 @@ def _open_basis(entry_family: LicenceFamily) -> OpenBasis | None:
 # --- main --------------------------------------------------------------------------------
 
 
-def licence_evidence(card_data: Mapping[str, Any], tags: Sequence[str], files: Mapping[str, bytes]) -> LicenseEvidence:
+def licence_evidence(card_data: Mapping[str, Any], tags: Sequence[str], files: Mapping[str, bytes]) -> LicenceEvidence:
     """Licence evidence from a card's metadata, its tags and its fetched licence files."""
     card: Mapping[str, Any] = card_data if isinstance(card_data, Mapping) else {}
     tags = tags if isinstance(tags, Sequence) and not isinstance(tags, (str, bytes)) else ()
@@ -343,7 +343,7 @@ def licence_evidence(card_data: Mapping[str, Any], tags: Sequence[str], files: M
         f"open ({'OSI-approved' if open_basis == 'osi' else 'open data/content licence'})" if open_basis else "not an open licence"
     )
     findings.append(Finding(effective_source, summary, 1.0))
-    return LicenseEvidence(
+    return LicenceEvidence(
         raw=tuple(raw),
         hub_id=hub_id,
         spdx_id=effective.spdx_id,

@@ -22,7 +22,7 @@ Rule (G7/OSI: inference and training code under open licences):
   tree without signals, or the model's label cannot rise above Open Weights anyway), the card's
   wording decides as before, and the evidence says so ("card-only evidence").
 
-Pure: `CodeRepoSnapshot`s in, evidence out.
+Pure: `StoredCodeRepo`s in, evidence out.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .training_code import (
     classify_link,
     not_released_reason,
 )
-from .types import CodeRepoRef, CodeRepoSnapshot, Finding, LicenseEvidence, TrainingCodeEvidence
+from .types import CodeRepoRef, StoredCodeRepo, Finding, LicenceEvidence, TrainingCodeEvidence
 
 MAX_LINKED_REPOS = 12  # GitHub repositories kept per version
 MAX_CHECKED_REPOS = 5  # of which at most this many are checked (crawler cost per version)
@@ -54,7 +54,7 @@ UNCHECKED_NOTE = "GitHub not checked (no network/token) - card-only evidence"
 NOT_NEEDED_NOTE = "not checked on GitHub: the label cannot rise above Open Weights"
 
 
-def linked_code_repos(card: ParsedCard, repos: Mapping[str, CodeRepoSnapshot], candidate: bool) -> tuple[CodeRepoRef, ...]:
+def linked_code_repos(card: ParsedCard, repos: Mapping[str, StoredCodeRepo], candidate: bool) -> tuple[CodeRepoRef, ...]:
     """The GitHub repositories the card links, with the role its wording gives them and what GitHub showed."""
     roles: dict[str, tuple[str, str]] = {}  # name -> (role, url)
     for link in card.links:
@@ -85,7 +85,7 @@ def linked_code_repos(card: ParsedCard, repos: Mapping[str, CodeRepoSnapshot], c
     return tuple(refs)
 
 
-def _ref(name: str, url: str, role: str, snap: CodeRepoSnapshot) -> CodeRepoRef:
+def _ref(name: str, url: str, role: str, snap: StoredCodeRepo) -> CodeRepoRef:
     if snap.status not in ("ok", "renamed"):
         return CodeRepoRef(name=name, url=url[:300], role=role, status=snap.status, full_name=snap.full_name)
     tree = read_tree((p for p, _ in snap.tree), snap.truncated)
@@ -114,8 +114,8 @@ def training_code_evidence(
     siblings: Sequence[str],
     files: Mapping[str, bytes] | None,
     refs: Sequence[CodeRepoRef],
-    repos: Mapping[str, CodeRepoSnapshot],
-    model_licence: LicenseEvidence,
+    repos: Mapping[str, StoredCodeRepo],
+    model_licence: LicenceEvidence,
     candidate: bool,
 ) -> TrainingCodeEvidence:
     conf = code_policy().confidence
@@ -200,7 +200,7 @@ def training_code_evidence(
     )
 
 
-def _unchecked_note(ref: CodeRepoRef, candidate: bool, snap: CodeRepoSnapshot | None) -> str:
+def _unchecked_note(ref: CodeRepoRef, candidate: bool, snap: StoredCodeRepo | None) -> str:
     if snap is not None and snap.status in ("error", "rate-limited"):
         return f"GitHub check of {ref.name} failed ({snap.status}) - card-only evidence"
     return f"{ref.name}: {UNCHECKED_NOTE if candidate else NOT_NEEDED_NOTE}"

@@ -18,7 +18,7 @@ from classify import BaseLabel, label_version
 from classify.rules import NO_WEIGHTS, OPEN_SOURCE, OPEN_SOURCE_OPEN_DATA, OPEN_WEIGHTS, WEIGHTS_AVAILABLE
 from extract import extract_model
 from extract.datasets import hub_dataset_ids_in_text
-from extract.types import DatasetSnapshot, ModelSnapshot
+from extract.types import StoredDataset, StoredVersion
 
 DEMO = json.loads((Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_hub.json").read_text())
 MODELS = {m["id"]: m for m in DEMO["models"]}
@@ -26,7 +26,7 @@ DATASETS = {d["id"]: d for d in DEMO["datasets"]}
 ANNOTATIONS = {"files", "expected", "washing", "note"}
 
 
-def snapshot(entry: dict) -> ModelSnapshot:
+def snapshot(entry: dict) -> StoredVersion:
     """What store/ would hand to extract for this repo after a crawl with access to its files."""
     files = entry["files"]
     metadata = {k: v for k, v in entry.items() if k not in ANNOTATIONS}
@@ -35,7 +35,7 @@ def snapshot(entry: dict) -> ModelSnapshot:
     linked = list(card.get("datasets") or []) + [t.split(":", 1)[1] for t in entry.get("tags", []) if t.startswith("dataset:")]
     linked += hub_dataset_ids_in_text(files.get("README.md") or "")  # the crawler fetches card-linked datasets too
     datasets = {
-        d: DatasetSnapshot(
+        d: StoredDataset(
             id=d,
             status="ok",
             gated=DATASETS[d].get("gated") or False,
@@ -47,7 +47,7 @@ def snapshot(entry: dict) -> ModelSnapshot:
     }
     licence_files = {p: c.encode() for p, c in files.items() if isinstance(c, str) and p.upper().startswith(("LICEN", "USE_POLICY"))}
     readme = files.get("README.md")
-    return ModelSnapshot(
+    return StoredVersion(
         repo_id=entry["id"],
         sha="0" * 40,
         metadata=metadata,

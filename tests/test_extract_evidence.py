@@ -7,7 +7,7 @@ import pytest
 from extract import extract_model
 from extract.datasets import datasets_evidence, hub_dataset_ids_in_text
 from extract.lineage import base_model_evidence
-from extract.types import DatasetSnapshot, ModelSnapshot
+from extract.types import StoredDataset, StoredVersion
 from extract.weights import weight_format, weights_evidence
 
 
@@ -50,7 +50,7 @@ def test_card_only_repo_has_no_weights_and_a_removed_repo_has_none_to_download()
 
 
 def _ds(dataset_id, licence, gated=False, status="ok"):
-    return DatasetSnapshot(id=dataset_id, status=status, gated=gated, card_data={"license": licence} if licence else {})
+    return StoredDataset(id=dataset_id, status=status, gated=gated, card_data={"license": licence} if licence else {})
 
 
 def test_every_declared_dataset_must_be_open_for_open_data():
@@ -128,13 +128,13 @@ FACTS = {
 }
 
 
-def dev_snapshot(model: dict, datasets: dict) -> ModelSnapshot:
+def dev_version(model: dict, datasets: dict) -> StoredVersion:
     files = model["files"]
     meta = {k: v for k, v in model.items() if k not in ("files", "expected", "washing", "note")}
     meta["siblings"] = [{"rfilename": p} for p in files]
     readme = files.get("README.md")
     linked = list((model.get("cardData") or {}).get("datasets") or [])
-    return ModelSnapshot(
+    return StoredVersion(
         repo_id=model["id"],
         sha="0" * 40,
         metadata=meta,
@@ -147,12 +147,12 @@ def dev_snapshot(model: dict, datasets: dict) -> ModelSnapshot:
 
 def test_dev_hub_models_show_the_facts_their_labels_need(dev_hub_data):
     datasets = {
-        d["id"]: DatasetSnapshot(id=d["id"], status="ok", gated=d.get("gated") or False, card_data=d["cardData"], tags=tuple(d["tags"]))
+        d["id"]: StoredDataset(id=d["id"], status="ok", gated=d.get("gated") or False, card_data=d["cardData"], tags=tuple(d["tags"]))
         for d in dev_hub_data["datasets"]
     }
     models = {m["id"]: m for m in dev_hub_data["models"]}
     for repo_id, (family, weights, inference, training, data_open, data_info, bases) in FACTS.items():
-        ev = extract_model(dev_snapshot(models[repo_id], datasets))
+        ev = extract_model(dev_version(models[repo_id], datasets))
         got = (ev.licence.family, ev.weights.present, ev.inference_code.present)
         assert got == (family, weights, inference), repo_id
         if training is not None:
@@ -161,5 +161,5 @@ def test_dev_hub_models_show_the_facts_their_labels_need(dev_hub_data):
         if data_info is not None:
             assert ev.data_information.sufficient is data_info, repo_id
         assert [b.id for b in ev.base_model.bases] == bases, repo_id
-    hermes = extract_model(dev_snapshot(models["NousResearch/Nous-Hermes-Llama2-13b"], datasets))
+    hermes = extract_model(dev_version(models["NousResearch/Nous-Hermes-Llama2-13b"], datasets))
     assert hermes.base_model.inferred_family == "Llama 2"

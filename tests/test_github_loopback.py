@@ -20,10 +20,10 @@ from crawler.github import (
     settings_from_env,
 )
 from extract.code_repos import code_licence, read_tree
-from extract.types import CodeRepoSnapshot
+from extract.types import StoredCodeRepo
 from github_fixtures import TOKEN, github_data
 from replayhub.github import ReplayGitHub
-from store.code_repos import RepoSeen, StoredRepo
+from store.code_repos import RepoSeen, LastCheck
 
 FAST = GitHubPolicy(attempts=3, base_seconds=0.01, secondary_seconds=0.05, max_wait_seconds=5.0, timeout_seconds=5.0)
 
@@ -38,12 +38,12 @@ def client_for(server, token: str | None = TOKEN, policy: GitHubPolicy = FAST, *
     return GitHubClient(GitHubSettings(api=server.url, token=token, policy=policy), **kwargs)
 
 
-def stored(name: str, seen: RepoSeen) -> StoredRepo:
-    return StoredRepo(name, seen.status, seen.full_name, seen.github_id, seen.default_branch, seen)
+def stored(name: str, seen: RepoSeen) -> LastCheck:
+    return LastCheck(name, seen.status, seen.full_name, seen.github_id, seen.default_branch, seen)
 
 
-def snapshot(name: str, seen: RepoSeen) -> CodeRepoSnapshot:
-    return CodeRepoSnapshot(name=name, status=seen.status, full_name=seen.full_name, archived=bool(seen.archived),
+def snapshot(name: str, seen: RepoSeen) -> StoredCodeRepo:
+    return StoredCodeRepo(name=name, status=seen.status, full_name=seen.full_name, archived=bool(seen.archived),
                             licence_spdx=seen.licence_spdx, licence_key=seen.licence_key, licence_name=seen.licence_name,
                             tree=tuple(seen.tree), truncated=seen.truncated, docs=seen.docs)
 
