@@ -24,7 +24,7 @@ from huggingface_hub.errors import (
 )
 
 import policy
-from extract.licence import licence_evidence
+from extract.licence import read_licence
 
 from .http import HubHttp
 from .redact import redact
@@ -79,7 +79,7 @@ SETTLED_FAMILIES = frozenset({"vendor-community", "non-commercial", "use-restric
 
 def licence_files_worth_fetching(pending: PendingFetch) -> list[str]:
     files = licence_files(pending.siblings or ())
-    if files and licence_evidence(pending.card_data, pending.tags, {}).family in SETTLED_FAMILIES:
+    if files and read_licence(pending.card_data, pending.tags, {}).family in SETTLED_FAMILIES:
         return []
     return files
 

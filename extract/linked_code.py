@@ -28,9 +28,8 @@ Pure: `StoredCodeRepo`s in, evidence out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Sequence
 
-from .card import ParsedCard
 from .code_repos import code_licence, code_policy, github_repo_name, read_tree
 from .training_code import (
     CUSTOM_MARK,
@@ -39,7 +38,8 @@ from .training_code import (
     classify_link,
     not_released_reason,
 )
-from .types import CodeRepoRef, StoredCodeRepo, Finding, LicenceEvidence, TrainingCodeEvidence
+from .types import CodeRepoRef, Finding, LicenceEvidence, StoredCodeRepo, TrainingCodeEvidence
+from .version_input import VersionInput
 
 MAX_LINKED_REPOS = 12  # GitHub repositories kept per version
 MAX_CHECKED_REPOS = 5  # of which at most this many are checked (crawler cost per version)
@@ -54,8 +54,9 @@ UNCHECKED_NOTE = "GitHub not checked (no network/token) - card-only evidence"
 NOT_NEEDED_NOTE = "not checked on GitHub: the label cannot rise above Open Weights"
 
 
-def linked_code_repos(card: ParsedCard, repos: Mapping[str, StoredCodeRepo], candidate: bool) -> tuple[CodeRepoRef, ...]:
+def linked_code_repos(inp: VersionInput, candidate: bool) -> tuple[CodeRepoRef, ...]:
     """The GitHub repositories the card links, with the role its wording gives them and what GitHub showed."""
+    card, repos = inp.card, inp.code_repos
     roles: dict[str, tuple[str, str]] = {}  # name -> (role, url)
     for link in card.links:
         name = github_repo_name(link.url)
@@ -110,14 +111,12 @@ class _Place:
 
 
 def training_code_evidence(
-    card: ParsedCard,
-    siblings: Sequence[str],
-    files: Mapping[str, bytes] | None,
+    inp: VersionInput,
     refs: Sequence[CodeRepoRef],
-    repos: Mapping[str, StoredCodeRepo],
     model_licence: LicenceEvidence,
     candidate: bool,
 ) -> TrainingCodeEvidence:
+    card, siblings, files, repos = inp.card, inp.siblings or (), inp.files, inp.code_repos
     conf = code_policy().confidence
     decided = frozenset(r.name for r in refs if r.status in DECIDED)
     seen = card_training_code(card, siblings, files, skip_repos=decided)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from extract.card import parse_card
 from extract.data_info import SUFFICIENT_SCORE, data_information
 from extract.types import StoredDataset
+from extract.version_input import VersionInput
 
 MODEL_CARD = """---
 license: apache-2.0
@@ -55,7 +56,7 @@ TEMPLATE_CARD = """# Dataset Card for X
 
 def info(card: str = MODEL_CARD, datasets=None, repo_docs=()):
     parsed = parse_card(card.encode())
-    return data_information(parsed, parsed.front_matter, (), datasets=datasets or {}, repo_docs=repo_docs)
+    return data_information(VersionInput(card=parsed, card_data=parsed.front_matter, datasets=datasets or {}), repo_docs=repo_docs)
 
 
 def dataset(readme: str | None, status: str | None = "ok", card_data=None) -> dict[str, StoredDataset]:
