@@ -176,11 +176,7 @@ def _unspecific(entry: LicenceEntry) -> bool:
 
 
 def _open_basis(entry_family: LicenceFamily) -> OpenBasis | None:
-    if entry_family in ("osi-permissive", "osi-copyleft"):
-        return "osi"
-    if entry_family == "open-data":
-        return "open-data"
-    return None
+    return cat.OPEN_BASIS.get(entry_family)  # type: ignore[return-value]
 
 
 # --- main --------------------------------------------------------------------------------

@@ -101,14 +101,15 @@ class Finding:
     confidence: float = 1.0
 
 
-#: Licence families; the classifier's licence gate reads only this and `osi_approved`.
+#: Licence families, in policy/licences.yaml's order (most open first; a test keeps the two equal);
+#: the classifier's licence gate reads only this and `open_basis`.
 LicenceFamily = Literal[
     "osi-permissive",  # OSI-approved, permissive (Apache-2.0, MIT, BSD, ...)
-    "osi-copyleft",  # OSI-approved, copyleft (GPL, AGPL, MPL, EPL, EUPL, ...)
     "open-data",  # open data/content licences (CC0, CC-BY, CC-BY-SA, ODC-BY, ODbL, PDDL, CDLA)
-    "non-commercial",  # CC-BY-NC*, research-only licences
+    "osi-copyleft",  # OSI-approved, copyleft (GPL, AGPL, MPL, EPL, EUPL, ...)
     "use-restricted",  # OpenRAIL family, BLOOM RAIL, licences with acceptable-use policies
     "vendor-community",  # Llama, Gemma, Grok, Qwen, DeepSeek, Falcon-180B, NVIDIA, Apple, ...
+    "non-commercial",  # CC-BY-NC*, research-only licences
     "unknown",  # missing, "unknown", or "other" we could not resolve
 ]
 

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, and_, case, func, select, true
 
 from classify.rules import LABELS
 from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason, reason_text
+from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
-from store.views import LICENCE_OPENNESS
 
 from .scope import observed_visible, visible
 
@@ -34,8 +34,8 @@ def model_url(repo_id: str) -> str:
 
 
 def openness_rank(column):
-    """SQL CASE ranking a licence-family column (store.views.LICENCE_OPENNESS); NULL when unknown."""
-    return case(*((column == family, rank) for family, rank in LICENCE_OPENNESS.items()), else_=None)
+    """SQL CASE ranking a licence-family column (policy/licences.yaml `rank`); NULL when unknown."""
+    return case(*((column == family, rank) for family, rank in OPENNESS_RANK.items()), else_=None)
 
 
 def flagged_int():

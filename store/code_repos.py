@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import Connection, and_, delete, or_, select, update
 
+from extract.licence_catalog import OPEN_FAMILIES
 from extract.types import StoredCodeRepo, ModelEvidence
 
 from . import schema as s
@@ -28,7 +29,6 @@ MAX_TREE_ENTRIES = 20_000  # paths kept per repository (the rest is marked trunc
 MAX_DOC_CHARS = 64_000
 MAX_DOCS = 4
 CHECKED_ROLES = ("training", "repository", "inference")
-OPEN_FAMILIES = ("osi-permissive", "osi-copyleft", "open-data")
 #: Outcomes that stand until the repository is due again; the others are retried by the next run.
 SETTLED = ("ok", "renamed", "missing", "blocked")
 
@@ -104,7 +104,7 @@ def repos_due(
         .join(m, m.c.current_version_id == vcr.c.version_id)
         .join(e, e.c.version_id == vcr.c.version_id)
         .outerjoin(cr, cr.c.name == vcr.c.repo_name)
-        .where(m.c.status == "active", e.c.weights.is_(True), e.c.licence_family.in_(OPEN_FAMILIES))
+        .where(m.c.status == "active", e.c.weights.is_(True), e.c.licence_family.in_(sorted(OPEN_FAMILIES)))
         .where(vcr.c.repo_name > after)
         .where(or_(cr.c.name.is_(None), and_(cr.c.fetched_run != run_id, or_(cr.c.status.not_in(SETTLED), cr.c.fetched_at <= refresh_before))))
         .order_by(vcr.c.repo_name)
