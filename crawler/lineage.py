@@ -31,9 +31,10 @@ import policy
 from extract.lineage_ids import is_hub_id
 from store import crawl_writes as w
 from store import lineage as lineage_store
+from store.records import PendingFetch, VersionDownload
 
-from .datasets import fetch_dataset
-from .downloads import FILE_MAX_BYTES, PendingFetch, VersionDownload, fetch_file, fetch_version
+from .dataset_fetch import fetch_dataset
+from .downloads import FILE_MAX_BYTES, fetch_file, fetch_version
 from .http import HubHttp
 from .listing import MODEL_EXPAND
 

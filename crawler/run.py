@@ -27,13 +27,14 @@ from store import crawl_writes as w
 from store import locks
 from store import run_state as rs
 from store import schema as s
+from store.records import DatasetOutcome, PendingFetch, VersionDownload
 
-from .datasets import DatasetOutcome, dataset_record, fetch_dataset, fetch_dataset_cards
-from .downloads import PendingFetch, VersionDownload, fetch_version
+from .dataset_fetch import dataset_record, fetch_dataset, fetch_dataset_cards
+from .downloads import fetch_version
 from .http import CallStats, HubHttp, RetryPolicy
 from .listing import CursorRejected, ListingQuery, dataset_listing_params, walk_model_pages, walk_pages
 from .quota import QuotaPacer
-from .redact import redact, split_credentials
+from store.redact import redact, split_credentials
 from .shard import Shard
 from .validate import check_page, refused_by_client
 

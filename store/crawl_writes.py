@@ -15,14 +15,13 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from crawler.datasets import DatasetOutcome, linked_dataset_ids
-from crawler.downloads import PendingFetch, VersionDownload
-from crawler.redact import redact, strip_credentials
-from crawler.validate import ItemProblem
+from extract.version_input import siblings_of
 
 from . import schema as s
 from .blobs import pack
 from .portable import fit, fit_value, insert_ignore
+from .records import DatasetOutcome, ItemProblem, PendingFetch, VersionDownload, linked_dataset_ids
+from .redact import redact, strip_credentials
 
 # Counters that change every day without the model changing: kept per run, not per version.
 VOLATILE_FIELDS = frozenset({"downloads", "likes", "trendingScore", "downloadsAllTime", "_id"})
@@ -121,13 +120,6 @@ def version_key(item: Mapping[str, Any]) -> str:
         return sha
     stable = {k: v for k, v in item.items() if k not in VOLATILE_FIELDS}
     return "meta-" + hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _siblings(item: Mapping[str, Any]) -> tuple[str, ...] | None:
-    raw = item.get("siblings")
-    if not isinstance(raw, list):
-        return None
-    return tuple(s_["rfilename"] for s_ in raw if isinstance(s_, Mapping) and isinstance(s_.get("rfilename"), str))
 
 
 def _gated(value: Any) -> str:
@@ -303,10 +295,7 @@ def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = Non
         query = query.limit(limit)
     out = []
     for row in conn.execute(query):
-        meta = row.metadata or {}
-        card = meta.get("cardData") if isinstance(meta.get("cardData"), Mapping) else {}
-        tags = tuple(t for t in meta.get("tags") or () if isinstance(t, str))
-        out.append(PendingFetch(row.id, row.repo_id, row.sha, _siblings(meta), card, tags))
+        out.append(PendingFetch(row.id, row.repo_id, row.sha, siblings_of(row.metadata or {})))
     return out
 
 

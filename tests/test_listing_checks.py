@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.datasets import MAX_LINKED_DATASETS, linked_dataset_ids
-from crawler.redact import redact, split_credentials, strip_credentials
 from crawler.validate import MAX_COUNT, MAX_ID_CHARS, check_item, check_page
 from extract.bounds import MAX_DEPTH, MAX_TAGS, scrub, shape
 from extract.declarations import declaration_problems
 from extract.datasets import MAX_DATASETS
 from extract.lineage import MAX_BASES
 from extract.version_input import VersionInput
+from store.records import MAX_LINKED_DATASETS, linked_dataset_ids
+from store.redact import redact, split_credentials, strip_credentials
 
 
 def codes(problems) -> set[str]:
