@@ -15,6 +15,8 @@ dropped).
 
 from __future__ import annotations
 
+import importlib.metadata
+
 import json
 import os
 import re
@@ -241,8 +243,16 @@ def _join(base_url: str | None, name: str) -> str | None:
     return None if not base_url else base_url.rstrip("/") + "/" + name
 
 
+def _generator_version() -> str:
+    """The installed hubscan's version (reports sit below the CLI package, so they ask the installer)."""
+    try:
+        return importlib.metadata.version("hubscan")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def atom_xml(feed: Feed, base_url: str | None = None) -> bytes:
-    from hubscan import __version__
+    __version__ = _generator_version()
 
     ET.register_namespace("", ATOM_NS)
     q = lambda tag: f"{{{ATOM_NS}}}{tag}"  # noqa: E731
