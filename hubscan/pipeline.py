@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from classify import RULE_VERSION, label_version
 from classify.lineage_order import lineage_order
 from extract import EXTRACTOR_VERSION
-from store import analysis as a
+from store import analysis_io as a
 from store import lineage as lineage_store
 
 from .extract_guard import GuardedExtractor

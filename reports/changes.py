@@ -19,7 +19,7 @@ from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
 from .scope import visible
-from .snapshot import VersionFacts, facts_as_of, model_url
+from .run_view import VersionFacts, facts_as_of, model_url
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"

@@ -33,7 +33,7 @@ from store import schema as s
 
 from .changes import CLEARED_FLAG, LABEL_CHANGE, LICENCE_CHANGE, NEW_FLAG, Change, changes_between
 from .runs import ReportError, RunInfo, parse_timestamp, report_runs
-from .snapshot import chunks, flagged_models, model_url
+from .run_view import chunks, flagged_models, model_url
 
 TAG_AUTHORITY = "tag:hubscan,2026:"
 TITLE = "hubscan: openness changes on the Hugging Face Hub"

@@ -138,7 +138,7 @@ def record_cycles(conn: Connection, run_id: int | None, cycles) -> None:
         for r in rows:
             if r.repo_id not in already:
                 add_problem(conn, run_id, "model", r.repo_id, r.sha, "classify", "lineage-cycle", f"its lineage loops back to it: {names}")
-    from .analysis import count_problems
+    from .analysis_io import count_problems
 
     count_problems(conn, run_id)
 
