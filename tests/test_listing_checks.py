@@ -1,6 +1,6 @@
 """Issue #13: listing items are checked and coerced to the schema's types, every coercion reported.
 
-Pure tests of crawler/validate.py, extract/bounds.py, extract/declarations.py and crawler/redact.py;
+Pure tests of crawler/validate.py, extract/bounds.py, extract/declarations.py and store/redact.py;
 each bound is pinned on both sides so a moved threshold breaks a test.
 """
 

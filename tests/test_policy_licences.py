@@ -98,3 +98,24 @@ def test_a_broken_regular_expression_fails_at_load_time() -> None:
     bad["name_patterns"][0]["pattern"] = "llama-?(4"
     with pytest.raises(policy.PolicyError, match=r"name_patterns\[0\].pattern"):
         policy.validate("licences", bad)
+
+
+def test_no_product_module_types_a_list_of_licence_families_again() -> None:
+    """The families and their order live in policy/licences.yaml; code reads them from extract.licence_catalog."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    families = set(cat.FAMILY_ORDER)
+    found = []
+    for package in ("crawler", "extract", "classify", "store", "reports", "hubscan", "benchmarks"):
+        for path in (root / package).rglob("*.py"):
+            if path.name == "types.py" and package == "extract":
+                continue  # the LicenceFamily Literal, kept equal to the policy by the test above
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                    items = node.keys if isinstance(node, ast.Dict) else node.elts
+                    names = {i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)}
+                    if len(names & families) >= 2:
+                        found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
