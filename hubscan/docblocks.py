@@ -10,6 +10,7 @@ A generated part sits between two markers in a markdown file:
 |---|---|---|
 | `rules` | policy/rules.yaml: the labels and every gate's rule | README.md |
 | `washing-codes` | policy/washing.yaml: the open-washing codes | README.md |
+| `export-keys` | store/export.py: the keys of `hubscan export`, in order | README.md |
 | `table:NAME` | store/schema.py: table NAME's comment and its columns' comments | docs/schema.md |
 
 `python -m hubscan.docgen` rewrites every marked part of README.md and docs/*.md;
@@ -60,6 +61,12 @@ def washing_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def export_keys() -> str:
+    from store.export import EXPORT_KEYS
+
+    return ", ".join(f"`{key}`" for key in EXPORT_KEYS) + ".\n"
+
+
 def _type_name(column) -> str:
     try:
         return str(column.type.compile()).lower()
@@ -85,6 +92,8 @@ def source(name: str) -> Callable[[], str] | None:
         return rules_table
     if name == "washing-codes":
         return washing_table
+    if name == "export-keys":
+        return export_keys
     if name.startswith("table:"):
         from store import schema
 
