@@ -11,6 +11,7 @@ A generated part sits between two markers in a markdown file:
 | `rules` | policy/rules.yaml: the labels and every gate's rule | README.md |
 | `washing-codes` | policy/washing.yaml: the open-washing codes | README.md |
 | `export-keys` | store/export.py: the keys of `hubscan export`, in order | README.md |
+| `licence-families`, `licences` | policy/licences.yaml, resolved (SPDX names, OSI flags, derived families) | docs/licences.md |
 | `table:NAME` | store/schema.py: table NAME's comment and its columns' comments | docs/schema.md |
 
 `python -m hubscan.docgen` rewrites every marked part of README.md and docs/*.md;
@@ -67,6 +68,33 @@ def export_keys() -> str:
     return ", ".join(f"`{key}`" for key in EXPORT_KEYS) + ".\n"
 
 
+def licence_families_table() -> str:
+    """The family order of policy/licences.yaml, most open first."""
+    import policy
+
+    lines = ["| family | open for the weights | rank (looser/tighter) | means |", "|---|---|---|---|"]
+    for f in policy.load("licences")["families"]:
+        lines.append(f"| `{f['id']}` | {f['open'] or 'no'} | {f['rank']} | {_cell(f['means'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def licences_table() -> str:
+    """Every licence of the catalogue as hubscan resolves it: what a reader would otherwise need Python for."""
+    from extract.licence_catalog import CATALOGUE
+
+    lines = ["| id | name | family | OSI flag | why this family | reference |", "|---|---|---|---|---|---|"]
+    for e in CATALOGUE.values():
+        if e.osi_approved is None:
+            osi = "none (no SPDX licence)"
+        else:
+            osi = f"{'yes' if e.osi_approved else 'no'} (SPDX list{': ' + e.spdx_id if e.spdx_id else ''})"
+        why = e.rationale or ("derived from the SPDX list (`spdx_rules`)" if e.osi_approved is not None else "")
+        hub = " (Hub id)" if e.hub_id else ""
+        ref = f"[link]({e.url})" if e.url else "–"
+        lines.append(f"| `{e.key}`{hub} | {_cell(e.name)} | {e.family} | {osi} | {_cell(why)} | {ref} |")
+    return "\n".join(lines) + "\n"
+
+
 def _type_name(column) -> str:
     try:
         return str(column.type.compile()).lower()
@@ -94,6 +122,10 @@ def source(name: str) -> Callable[[], str] | None:
         return washing_table
     if name == "export-keys":
         return export_keys
+    if name == "licence-families":
+        return licence_families_table
+    if name == "licences":
+        return licences_table
     if name.startswith("table:"):
         from store import schema
 

@@ -50,3 +50,11 @@ def test_a_changed_comment_makes_the_reference_stale(monkeypatch) -> None:
 def test_the_readme_stays_a_guide_of_at_most_25000_characters() -> None:
     # operations, testing and benchmarks live in docs/; the README is what a researcher reads first
     assert len(README.read_text(encoding="utf-8")) <= 25_000
+
+
+def test_the_licence_page_lists_every_licence_of_the_policy() -> None:
+    from extract.licence_catalog import CATALOGUE
+
+    text = (docblocks.ROOT / "docs" / "licences.md").read_text(encoding="utf-8")
+    assert {"licence-families", "licences"} <= set(docblocks.names_in(text))
+    assert all(f"| `{key}`" in text for key in CATALOGUE)
