@@ -120,10 +120,11 @@ def expected_of(row: dict) -> list[str]:
 
 def restricted(record: dict) -> bool:
     """Its own licence, or its evidence of a restricted base family, is not open."""
+    from extract.licence_catalog import OPEN_FAMILIES  # policy/licences.yaml
+
     ev = record["_evidence"]
-    return ev["licence"]["family"] not in ("osi-permissive", "osi-copyleft", "open-data") or (
-        ev["base_model"].get("inferred_licence_family") not in (None, "osi-permissive", "osi-copyleft", "open-data")
-    )
+    inferred = ev["base_model"].get("inferred_licence_family")
+    return ev["licence"]["family"] not in OPEN_FAMILIES or (inferred is not None and inferred not in OPEN_FAMILIES)
 
 
 def compare(rows: list[dict], records: dict[str, dict]) -> dict[str, Any]:

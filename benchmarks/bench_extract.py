@@ -52,7 +52,8 @@ def descendants_rss_mb() -> list[float]:
 
 
 def build(db: Path, n: int) -> None:
-    from crawler.downloads import FileOutcome, VersionDownload, licence_files
+    from crawler.downloads import licence_files
+    from store.records import FileOutcome, VersionDownload
     from replayhub.synthetic import synthetic_state
     from store import crawl_writes as w
     from store.db import open_engine

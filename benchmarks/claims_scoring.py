@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
 from extract.card import parse_card  # noqa: E402
 from extract.claims import openness_claims  # noqa: E402
 from extract.types import Claim  # noqa: E402
+from extract.version_input import VersionInput  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "claims_corpus.jsonl"
 KINDS = ("open-source", "fully-open", "open-weights", "open-model", "open-science")
@@ -49,7 +50,7 @@ def load(path: Path = CORPUS) -> list[dict]:
 
 
 def read_sentence(text: str, repo_id: str, tags: Sequence[str] = ()) -> Sequence[Claim]:
-    return openness_claims(parse_card(text.encode("utf-8")), repo_id, list(tags)).claims
+    return openness_claims(VersionInput(card=parse_card(text.encode("utf-8")), repo_id=repo_id, tags=list(tags))).claims
 
 
 def tags_of(row: dict) -> list[str]:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import policy
+from extract.licence_catalog import OPEN_FAMILIES
 from extract.types import ModelEvidence
 
 _POLICY = policy.load("rules")
@@ -52,8 +53,6 @@ LABELS = (NO_WEIGHTS, WEIGHTS_AVAILABLE, OPEN_WEIGHTS, OPEN_SOURCE, OPEN_SOURCE_
 if tuple(item["name"] for item in _POLICY["labels"]) != LABELS:
     raise policy.PolicyError("policy/rules.yaml: labels must be, in order: " + ", ".join(LABELS))
 RANK = {label: rank for rank, label in enumerate(LABELS)}
-
-OPEN_FAMILIES = frozenset({"osi-permissive", "osi-copyleft", "open-data"})
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping, Sequence
 
 import policy
+from extract.licence_catalog import OPEN_FAMILIES
 from extract.types import Claim, ModelEvidence
 
-from .rules import OPEN_FAMILIES, WEIGHTS_AVAILABLE, BaseLabel
+from .rules import WEIGHTS_AVAILABLE, BaseLabel
 
 _SOURCE_RANK = {"card": 0, "table": 1, "badge": 2}
 _SOURCE_WORDS = {"card": "card sentence", "table": "comparison table", "badge": "badge", "name": "model name"}

@@ -100,7 +100,7 @@ def check_code_repos(
 def _check_one(engine: Engine, client: GitHubClient, run_id: int, name: str, result: CodeRepoRun) -> bool:
     """Check one repository and store the answer; False when the stage must stop for this run."""
     with engine.connect() as conn:
-        previous = store.stored_repo(conn, name)
+        previous = store.last_check(conn, name)
     try:
         seen = fetch_repo(client, name, previous)
     except GitHubUnreachable as exc:
@@ -137,7 +137,7 @@ def _stop(engine: Engine, client: GitHubClient, run_id: int, result: CodeRepoRun
 # --- one repository -----------------------------------------------------------------------------
 
 
-def fetch_repo(client: GitHubClient, name: str, previous: store.StoredRepo | None) -> store.RepoSeen:
+def fetch_repo(client: GitHubClient, name: str, previous: store.LastCheck | None) -> store.RepoSeen:
     """Metadata, recursive tree and a few documents of one repository, conditionally on stored ETags."""
     old = previous.seen if previous is not None and previous.status in ("ok", "renamed") else None
     etags = dict(old.etags) if old else {}

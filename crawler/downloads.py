@@ -1,5 +1,10 @@
 """Fetch a version's README and small licence files: one plain GET each on `/resolve/{sha}/`.
 
+What is fetched depends only on what the Hub lists, never on today's policy: every top-level
+licence, notice and use-policy file (at most MAX_LICENCE_FILES, each up to FILE_MAX_BYTES) and the
+adapter/merge configurations that name a base. A later rule, or a conflict between a declared
+licence and its file, can then be read from the database without another crawl.
+
 A plain GET pinned to the listed sha costs one resolver call, half of `hf_hub_download` (HEAD+GET),
 and can never mix two versions. Bodies are read up to a bound; every failure becomes an outcome
 with a status and a problem code, never an exception that stops the crawl.
@@ -8,8 +13,7 @@ with a status and a problem code, never an exception that stops the crawl.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Iterable
 
 import httpx2
 from huggingface_hub import hf_hub_url
@@ -24,10 +28,10 @@ from huggingface_hub.errors import (
 )
 
 import policy
-from extract.licence import licence_evidence
+from store.records import FileOutcome, PendingFetch, VersionDownload
+from store.redact import redact
 
 from .http import HubHttp
-from .redact import redact
 
 README = "README.md"
 README_MAX_BYTES = 1_000_000
@@ -42,46 +46,6 @@ _LICENCE_FILE = re.compile(r"^(licen[cs]e|notice|use[_-]?policy|copying)([._ -][
 def licence_files(siblings: Iterable[str]) -> list[str]:
     found = [path for path in siblings if _LICENCE_FILE.match(path)]
     return sorted(found)[:MAX_LICENCE_FILES]
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    path: str
-    status: str  # ok | absent | gated | unavailable | missing | error | oversize
-    content: bytes | None = None
-    code: str | None = None  # problem code when it is a problem, e.g. "http-503"
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class VersionDownload:
-    version_id: int
-    repo_id: str
-    sha: str
-    readme: FileOutcome
-    files: tuple[FileOutcome, ...]
-
-
-@dataclass(frozen=True)
-class PendingFetch:
-    version_id: int
-    repo_id: str
-    sha: str
-    siblings: tuple[str, ...] | None  # None when the listing did not say
-    card_data: Mapping[str, Any] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-
-
-# Declared licences that already keep a model at Weights Available: a LICENSE file can only confirm
-# them, so it is not worth a resolver call (an open or unresolved declaration is always checked).
-SETTLED_FAMILIES = frozenset({"vendor-community", "non-commercial", "use-restricted"})
-
-
-def licence_files_worth_fetching(pending: PendingFetch) -> list[str]:
-    files = licence_files(pending.siblings or ())
-    if files and licence_evidence(pending.card_data, pending.tags, {}).family in SETTLED_FAMILIES:
-        return []
-    return files
 
 
 def lineage_files(siblings: Iterable[str]) -> list[str]:
@@ -136,7 +100,7 @@ def _fetch_version(http: HubHttp, endpoint: str, pending: PendingFetch) -> Versi
     else:
         readme = fetch_file(http, endpoint, pending.repo_id, pending.sha, README, README_MAX_BYTES)
     files: list[FileOutcome] = []
-    for path in [*licence_files_worth_fetching(pending), *lineage_files(pending.siblings or ())]:
+    for path in [*licence_files(pending.siblings or ()), *lineage_files(pending.siblings or ())]:
         if readme.status in ("gated", "unavailable"):
             # The same answer for every file of the repo: don't spend quota to hear it again.
             files.append(FileOutcome(path, readme.status))

@@ -22,7 +22,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from .quota import QuotaPacer
-from .redact import same_origin
+from store.redact import same_origin
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)  # retries are INFO: hubscan shows them on a terminal (hubscan/feedback.py)

@@ -30,10 +30,12 @@ from sqlalchemy import Engine
 import policy
 from extract.lineage_ids import is_hub_id
 from store import crawl_writes as w
+from store import dataset_writes as dw
 from store import lineage as lineage_store
+from store.records import PendingFetch, VersionDownload
 
-from .datasets import fetch_dataset
-from .downloads import FILE_MAX_BYTES, PendingFetch, VersionDownload, fetch_file, fetch_version
+from .dataset_fetch import fetch_dataset
+from .downloads import FILE_MAX_BYTES, fetch_file, fetch_version
 from .http import HubHttp
 from .listing import MODEL_EXPAND
 
@@ -189,11 +191,11 @@ class LineageStage:
     def _datasets(self, version_ids: list[int]) -> None:
         """Datasets the stored bases declare, not asked about by this run or lately."""
         with self.engine.connect() as conn:
-            due = w.datasets_of_versions_due(conn, self.run_id, version_ids, self.refresh_before)
+            due = dw.datasets_of_versions_due(conn, self.run_id, version_ids, self.refresh_before)
         for dataset_id in due:
             outcome = fetch_dataset(self.http, self.endpoint, dataset_id)
             with self.engine.begin() as conn:
-                w.record_dataset(conn, self.run_id, dataset_id, outcome)
+                dw.record_dataset(conn, self.run_id, dataset_id, outcome)
                 w.bump(conn, self.run_id, datasets_fetched=int(outcome.status == "ok"))
 
     # --- config.json -----------------------------------------------------------------------

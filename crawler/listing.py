@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from huggingface_hub.errors import HfHubHTTPError
 
 from .http import HubHttp
-from .redact import redact, strip_credentials
+from store.redact import redact, strip_credentials
 
 PAGE_SIZE = 1000
 

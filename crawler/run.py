@@ -24,16 +24,18 @@ from sqlalchemy import Engine, select
 
 from extract.datasets import hub_dataset_ids_in_text
 from store import crawl_writes as w
+from store import dataset_writes as dw
 from store import locks
 from store import run_state as rs
 from store import schema as s
+from store.records import DatasetOutcome, PendingFetch, VersionDownload
 
-from .datasets import DatasetOutcome, dataset_record, fetch_dataset, fetch_dataset_cards
-from .downloads import PendingFetch, VersionDownload, fetch_version
+from .dataset_fetch import dataset_record, fetch_dataset, fetch_dataset_cards
+from .downloads import fetch_version
 from .http import CallStats, HubHttp, RetryPolicy
 from .listing import CursorRejected, ListingQuery, dataset_listing_params, walk_model_pages, walk_pages
 from .quota import QuotaPacer
-from .redact import redact, split_credentials
+from store.redact import redact, split_credentials
 from .shard import Shard
 from .validate import check_page, refused_by_client
 
@@ -342,7 +344,7 @@ def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pe
     with engine.begin() as conn:
         readmes, files = w.record_downloads(conn, summary.run_id, results)
         for version_id, dataset_ids in card_links.items():
-            w.link_datasets(conn, version_id, dataset_ids)
+            dw.link_datasets(conn, version_id, dataset_ids)
         w.bump(conn, summary.run_id, readmes_fetched=readmes, files_fetched=files, **http.stats.take())
     progress("downloads", len(results))
 
@@ -363,7 +365,7 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
     after = ""
     while True:
         with engine.connect() as conn:
-            due = w.datasets_due(conn, summary.run_id, refresh_before, after)
+            due = dw.datasets_due(conn, summary.run_id, refresh_before, after)
         if not due:
             # then the cards of the dataset versions not read yet (data information is often written there)
             fetch_dataset_cards(engine, http, config.endpoint, summary.run_id, progress)
@@ -371,7 +373,7 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
         # Each worker asks about the datasets its own new versions name (a dataset two shards both
         # name may be asked about twice; the store takes either answer).
         with engine.connect() as conn:
-            known_missing = w.datasets_known_missing(conn, due) if full else set()
+            known_missing = dw.datasets_known_missing(conn, due) if full else set()
         for dataset_id in due:
             why = refused_by_client(dataset_id)
             if why:  # "../x", "a b": no request can name it; recorded, never asked about
@@ -384,7 +386,7 @@ def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress
             else:
                 outcome = fetch_dataset(http, config.endpoint, dataset_id)
             with engine.begin() as conn:
-                w.record_dataset(conn, summary.run_id, dataset_id, outcome)
+                dw.record_dataset(conn, summary.run_id, dataset_id, outcome)
                 w.bump(conn, summary.run_id, datasets_fetched=int(outcome.status == "ok"), **http.stats.take())
             progress("datasets", 1)
         after = due[-1]
@@ -394,12 +396,12 @@ def _dataset_sweep(engine, http, config: CrawlConfig, summary: CrawlSummary, pro
     for page in walk_pages(http, f"{config.endpoint.rstrip('/')}/api/datasets", dataset_listing_params()):
         by_id = {item["id"]: item for item in page.items if isinstance(item["id"], str)}
         with engine.begin() as conn:
-            wanted = w.linked_datasets_among(conn, list(by_id))
+            wanted = dw.linked_datasets_among(conn, list(by_id))
             for dataset_id in sorted(wanted):
                 try:
                     outcome = DatasetOutcome(dataset_id, "ok", dataset_record(DatasetInfo(**by_id[dataset_id])))
                 except (TypeError, ValueError, KeyError) as exc:
                     outcome = DatasetOutcome(dataset_id, "error", code="bad-response", error=f"{type(exc).__name__}: {exc}"[:300])
-                w.record_dataset(conn, summary.run_id, dataset_id, outcome)
+                dw.record_dataset(conn, summary.run_id, dataset_id, outcome)
             w.bump(conn, summary.run_id, datasets_fetched=len(wanted), **http.stats.take())
         progress("datasets", len(wanted))

@@ -20,24 +20,16 @@ from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
 from extract.bounds import MAX_CARD_DATA_CHARS, MAX_DEPTH, MAX_FIELD_CHARS, MAX_SIBLINGS, MAX_TAGS, clean_text, scrub, shape
+from store.records import LISTING, ItemProblem
 
 MAX_ID_CHARS = 256  # models.repo_id is VARCHAR(256)
 MAX_COUNT = 2**31 - 1  # observations.downloads/likes are INTEGER: 32 bits on PostgreSQL
-LISTING = "(listing)"  # repo_id of a problem about the listing rather than one repo
 
 _SHA = re.compile(r"^[0-9a-f]{40,64}$")
 _DATES = ("lastModified", "createdAt")
 _TEXTS = ("author", "pipeline_tag", "library_name")
 _FLAGS = ("private", "disabled")
 _COUNTS = ("downloads", "likes")
-
-
-@dataclass(frozen=True)
-class ItemProblem:
-    repo_id: str
-    code: str  # bad-id, bad-repo-id, bad-downloads, tags-capped, carddata-oversize, ...
-    message: str
-    volatile: bool = False  # about a per-run counter: recorded in every run that sees it, not once per version
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,17 @@
 """Turn one stored model version into typed evidence of openness. Pure: data in, evidence out.
 
-`extract_model(snapshot)` is the only entry point the pipeline needs; each kind of evidence has its
-own module (licence, weights, inference_code, training_code, datasets, data_info, lineage, claims).
+`extract_model(stored)` is the only entry point the pipeline needs. It reads the stored version once
+into a `VersionInput` (extract/version_input.py) and hands that to every extractor; each kind of
+evidence has its own module (licence, weights, inference_code, linked_code, datasets, data_info,
+lineage, claims, declarations), and each entry function takes the `VersionInput` first (those that
+build on another conclusion, such as the licence, take it as a further argument).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Mapping
 
-from typing import Any, Mapping
-
-from .card import parse_card
 from .claims import openness_claims
 from .data_info import data_information
 from .datasets import datasets_evidence
@@ -20,7 +21,8 @@ from .licence import licence_evidence
 from .licence_terms import CardTerms, card_terms, terms_finding
 from .lineage import base_model_evidence
 from .linked_code import linked_code_repos, training_code_evidence
-from .types import CodeRepoRef, CodeRepoSnapshot, LicenseEvidence, ModelEvidence, ModelSnapshot, ParseProblem
+from .types import CodeRepoRef, LicenceEvidence, ModelEvidence, ParseProblem, StoredCodeRepo, StoredVersion
+from .version_input import VersionInput, read_version, siblings_of
 from .weights import weights_evidence
 
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
@@ -28,58 +30,40 @@ from .weights import weights_evidence
 #: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence (issue 11).
 EXTRACTOR_VERSION = 4
 
-__all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "ModelSnapshot", "extract_model", "siblings_of"]
+__all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "StoredVersion", "VersionInput", "extract_model", "read_version", "siblings_of"]
 
 
-def siblings_of(metadata: Mapping[str, Any]) -> tuple[str, ...] | None:
-    raw = metadata.get("siblings")
-    if not isinstance(raw, list):
-        return None
-    return tuple(s["rfilename"] for s in raw if isinstance(s, Mapping) and isinstance(s.get("rfilename"), str))
-
-
-def _tags(metadata: Mapping[str, Any]) -> tuple[str, ...]:
-    raw = metadata.get("tags")
-    return tuple(t for t in raw if isinstance(t, str)) if isinstance(raw, list) else ()
-
-
-def extract_model(snapshot: ModelSnapshot) -> ModelEvidence:
-    meta = snapshot.metadata
-    card = parse_card(snapshot.readme)
-    listed_card = meta.get("cardData")
-    # The Hub's parsed cardData is authoritative (and public even when the README is gated);
-    # the README's own front matter stands in when the listing had none.
-    card_data: Mapping[str, Any] = listed_card if isinstance(listed_card, Mapping) else card.front_matter
-    tags = _tags(meta)
-    siblings = siblings_of(meta)
-    problems = list(card.problems)
-    if snapshot.readme is None and snapshot.readme_status != "absent":
+def extract_model(stored: StoredVersion) -> ModelEvidence:
+    """Read the stored version once (`read_version`), then hand that one typed input to every extractor."""
+    inp = read_version(stored)
+    problems = list(inp.card.problems)
+    if stored.readme is None and stored.readme_status != "absent":
         problems = [p for p in problems if p.code != "readme-missing"]
-        problems.append(ParseProblem(f"readme-{snapshot.readme_status}", f"README.md not read: {snapshot.readme_status}"))
-    licence = with_card_terms(licence_evidence(card_data, tags, snapshot.files), card_terms(card))
-    weights = weights_evidence(siblings, snapshot.access)
+        problems.append(ParseProblem(f"readme-{stored.readme_status}", f"README.md not read: {stored.readme_status}"))
+    licence = with_card_terms(licence_evidence(inp), card_terms(inp.card))
+    weights = weights_evidence(inp)
     # Only a version whose label could rise above Open Weights has its linked repositories checked.
     candidate = weights.present and licence.open_basis is not None
-    refs = linked_code_repos(card, snapshot.code_repos, candidate)
-    problems += declaration_problems(card_data, tags, (link.url for link in card.links))
+    refs = linked_code_repos(inp, candidate)
+    problems += declaration_problems(inp)
     return ModelEvidence(
-        repo_id=snapshot.repo_id,
-        sha=snapshot.sha,
+        repo_id=inp.repo_id,
+        sha=inp.sha,
         extractor_version=EXTRACTOR_VERSION,
         licence=licence,
         weights=weights,
-        inference_code=inference_code(card, meta, siblings or (), refs, licence),
-        training_code=training_code_evidence(card, siblings or (), snapshot.files, refs, snapshot.code_repos, licence, candidate),
-        datasets=datasets_evidence(card_data, tags, snapshot.datasets, (link.url for link in card.links)),
-        data_information=data_information(card, card_data, tags, datasets=snapshot.datasets, repo_docs=_repo_docs(refs, snapshot.code_repos)),
-        base_model=base_model_evidence(card_data, tags, card, snapshot.files, snapshot.repo_id),
-        claims=openness_claims(card, snapshot.repo_id, tags),
+        inference_code=inference_code(inp, refs, licence),
+        training_code=training_code_evidence(inp, refs, licence, candidate),
+        datasets=datasets_evidence(inp),
+        data_information=data_information(inp, repo_docs=_repo_docs(refs, inp.code_repos)),
+        base_model=base_model_evidence(inp),
+        claims=openness_claims(inp),
         problems=tuple(problems),
         code_repos=refs,
     )
 
 
-def with_card_terms(licence: LicenseEvidence, terms: CardTerms | None) -> LicenseEvidence:
+def with_card_terms(licence: LicenceEvidence, terms: CardTerms | None) -> LicenceEvidence:
     """An open licence whose card adds a use restriction is that restriction's family (the stricter wins),
     and the contradiction is recorded (W-CONFLICT)."""
     if terms is None or licence.open_basis is None:
@@ -95,7 +79,7 @@ def with_card_terms(licence: LicenseEvidence, terms: CardTerms | None) -> Licens
     )
 
 
-def _repo_docs(refs: tuple[CodeRepoRef, ...], repos: Mapping[str, CodeRepoSnapshot]) -> list[tuple[str, str, str]]:
+def _repo_docs(refs: tuple[CodeRepoRef, ...], repos: Mapping[str, StoredCodeRepo]) -> list[tuple[str, str, str]]:
     """Documents of the model's own code repositories (not frameworks or examples), for data information."""
     docs: list[tuple[str, str, str]] = []
     for ref in refs:

@@ -33,6 +33,7 @@ from urllib.parse import unquote
 
 from extract.card import ParsedCard
 from extract.types import Claim, ClaimsEvidence
+from extract.version_input import VersionInput
 
 from .claims_judge import Judgement, judge
 from .claims_lexicon import Lexicon, kind_of, lexicon
@@ -67,8 +68,8 @@ class Work:
     sentences: int = 0
 
 
-def openness_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> ClaimsEvidence:
-    return read_claims(card, repo_id, tags)[0]
+def openness_claims(inp: VersionInput) -> ClaimsEvidence:
+    return read_claims(inp.card, inp.repo_id, inp.tags)[0]
 
 
 def read_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> tuple[ClaimsEvidence, Work]:

@@ -1,6 +1,6 @@
 """Linked GitHub repositories as evidence: which repository a URL names, what its tree holds, its licence.
 
-Pure: the crawler stored what GitHub answered (`CodeRepoSnapshot`); this module only reads it.
+Pure: the crawler stored what GitHub answered (`StoredCodeRepo`); this module only reads it.
 The path signals, their weights, the threshold and the code-licence families are policy
 (policy/training_code.yaml), shared with the model repository's own files (extract/training_code.py).
 """
@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import policy
 
 from . import licence_catalog as cat
-from .types import CodeRepoSnapshot
+from .types import StoredCodeRepo
 
 MAX_TREE_PATHS = 50_000  # paths read from one tree (the crawler stores at most 20,000)
 MAX_PATHS_REPORTED = 8
@@ -170,7 +170,7 @@ class CodeLicence:
     reason: str
 
 
-def code_licence(snap: CodeRepoSnapshot) -> CodeLicence:
+def code_licence(snap: StoredCodeRepo) -> CodeLicence:
     """Is the repository's code under an open source (OSI-approved) licence, by GitHub's detection?"""
     spdx, key = snap.licence_spdx, (snap.licence_key or "").lower()
     if not spdx and not key:
@@ -190,5 +190,5 @@ def licence_family_open(family: str | None) -> bool:
     return family in code_policy().open_families
 
 
-def doc_paths(snap: CodeRepoSnapshot) -> Sequence[str]:
+def doc_paths(snap: StoredCodeRepo) -> Sequence[str]:
     return tuple(snap.docs)[:10]

@@ -54,6 +54,7 @@ from urllib.parse import urlparse
 import policy
 from extract.card import Link, ParsedCard, Table, TextBlock, split_sentences
 from extract.types import DataInformationEvidence, Finding
+from extract.version_input import VersionInput
 
 # Points and threshold are policy (policy/data_information.yaml); the table above shows their values.
 _POLICY = policy.load("data_information")
@@ -262,24 +263,17 @@ class _Signals:
         self.findings.append(Finding(source=source, reason=reason, confidence=confidence))
 
 
-def data_information(
-    card: ParsedCard,
-    card_data: Mapping[str, Any],
-    tags: Sequence[str],
-    *,
-    datasets: Mapping[str, Any] | None = None,
-    repo_docs: Sequence[tuple[str, str, str]] = (),
-) -> DataInformationEvidence:
+def data_information(inp: VersionInput, *, repo_docs: Sequence[tuple[str, str, str]] = ()) -> DataInformationEvidence:
     """Score how completely the training data is described (see module docstring).
 
     Read from the model card, and from where the data is often written instead: the declared
-    datasets' own cards (`datasets`: id -> DatasetSnapshot) and the linked code repositories' data
+    datasets' own cards (`inp.datasets`: id -> StoredDataset) and the linked code repositories' data
     documentation (`repo_docs`: (repo, path, text)). Each kind of detail scores once; the evidence
     says which document gave which points (extract/data_sources.py).
     """
     from .data_sources import combined_data_information  # it builds on this module's signals
 
-    return combined_data_information(card, card_data, tags, datasets or {}, repo_docs)
+    return combined_data_information(inp.card, inp.card_data, inp.tags, inp.datasets, repo_docs)
 
 
 def document_signals(

@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 
 from .card import ParsedCard, parse_card
 from .data_info import POINTS, _add_source, _Signals, document_signals, verdict
-from .types import DataPoint, DatasetSnapshot, Finding
+from .types import DataPoint, StoredDataset, Finding
 
 MAX_DATASET_CARDS = 8
 MAX_REPO_DOCS = 6
@@ -48,7 +48,7 @@ def combined_data_information(
     card: ParsedCard,
     card_data: Mapping[str, Any],
     tags: Sequence[str],
-    datasets: Mapping[str, DatasetSnapshot],
+    datasets: Mapping[str, StoredDataset],
     repo_docs: Sequence[tuple[str, str, str]],
 ):
     main, region = document_signals(card, card_data, tags)
@@ -134,7 +134,7 @@ def _relabel(source: str, where: str) -> str:
     return source
 
 
-def _metadata_doc(label: str, snap: DatasetSnapshot) -> _Doc:
+def _metadata_doc(label: str, snap: StoredDataset) -> _Doc:
     """Sizes and named sources a dataset card gives in its metadata (the Hub's cardData)."""
     card = snap.card_data if isinstance(snap.card_data, Mapping) else {}
     where = f"dataset:{snap.id}"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
-from .licence import licence_evidence
-from .types import DatasetRef, DatasetsEvidence, DatasetSnapshot, Finding
+from .licence import read_licence
+from .types import DatasetRef, DatasetsEvidence, Finding, StoredDataset
+from .version_input import VersionInput
 
 MAX_DATASETS = 64
 _HUB_DATASET_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/([\w.-]+(?:/[\w.-]+)?)/?(?:[?#].*)?$")
@@ -49,7 +50,7 @@ def declared_dataset_ids(card_data: Mapping[str, Any], tags: Sequence[str], link
     return list(found.items())[:MAX_DATASETS]
 
 
-def _ref(dataset_id: str, source: str, stored: DatasetSnapshot | None) -> DatasetRef:
+def _ref(dataset_id: str, source: str, stored: StoredDataset | None) -> DatasetRef:
     if stored is None:
         return DatasetRef(dataset_id, source, False, "unknown", None, None, None)
     if stored.status in ("missing", "private", "disabled"):
@@ -57,19 +58,16 @@ def _ref(dataset_id: str, source: str, stored: DatasetSnapshot | None) -> Datase
         return DatasetRef(dataset_id, source, True, availability, None, None, False)  # type: ignore[arg-type]
     if stored.status == "error":
         return DatasetRef(dataset_id, source, True, "unknown", None, None, None)
-    licence = licence_evidence(stored.card_data, stored.tags, {})
+    licence = read_licence(stored.card_data, stored.tags, {})
     gated = stored.gated or False
     availability = "gated" if gated == "manual" else "open"
     is_open = availability == "open" and licence.open_basis is not None
     return DatasetRef(dataset_id, source, True, availability, licence.hub_id, licence.family, is_open)  # type: ignore[arg-type]
 
 
-def datasets_evidence(
-    card_data: Mapping[str, Any],
-    tags: Sequence[str],
-    stored: Mapping[str, DatasetSnapshot],
-    link_urls: Iterable[str] = (),
-) -> DatasetsEvidence:
+def datasets_evidence(inp: VersionInput) -> DatasetsEvidence:
+    """The training datasets the version declares (card metadata, tags, Hub links in its card), each open or not."""
+    card_data, tags, stored, link_urls = inp.card_data, inp.tags, inp.datasets, inp.link_urls
     refs = tuple(_ref(ds, source, stored.get(ds)) for ds, source in declared_dataset_ids(card_data, tags, link_urls))
     findings = []
     for ref in refs:

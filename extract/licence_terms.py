@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import policy
 
 from .card import ParsedCard, sentence_spans
+from .licence_catalog import restrictiveness
 from .types import Finding, LicenceFamily
 
 MAX_CHARS = 200_000
@@ -79,8 +80,7 @@ def card_terms(card: ParsedCard) -> CardTerms | None:
                     break
     if not found:
         return None
-    order = ("non-commercial", "use-restricted")  # the stricter first
-    return min(found, key=lambda t: order.index(t.family))
+    return max(found, key=lambda t: restrictiveness(t.family))  # the stricter wins (policy/licences.yaml order)
 
 
 def terms_finding(terms: CardTerms) -> Finding:

@@ -5,8 +5,10 @@ characters becomes one space, "++" is spelled "plusplus"), so matching ignores c
 punctuation, Markdown and line wrapping. Phrases are plain substring tests on that text;
 the few regexes run on it are linear and bounded.
 
-When a text matches several licences (a custom licence "based on the Apache License",
-an Apache grant for code plus a model licence for weights), the least open one is taken.
+The phrases, the permissive grants and the words that make an MIT text "modified" are policy
+(policy/licence_phrases.yaml); a phrase names a licence by its id in policy/licences.yaml, so each
+licence is defined once. When a text matches several licences (a custom licence "based on the Apache
+License", an Apache grant for code plus a model licence for weights), the least open one is taken.
 
 Pure; no I/O.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+import policy
 
 from . import licence_catalog as cat
 from .licence_catalog import LicenceEntry
@@ -59,123 +63,36 @@ def normalise(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
-# --- rules ----------------------------------------------------------------------------------
+# --- rules (policy/licence_phrases.yaml) -----------------------------------------------------
+
+_WHERE = "policy/licence_phrases.yaml"
 
 
-def _c(key: str, name: str, family: LicenceFamily) -> LicenceEntry:
-    return LicenceEntry(key=key, name=name, family=family)
+def check_references(data: dict) -> None:
+    """Every phrase names a licence of policy/licences.yaml; raises PolicyError naming the entry."""
+    for i, rule in enumerate(data["phrases"]):
+        cat.entry(rule["licence"], f"{_WHERE}: phrases[{i}].licence")
 
 
+_POLICY = policy.load("licence_phrases")
+check_references(_POLICY)
 _HUB = cat.HUB_LICENCES
 
 # (phrases, entry, confidence): any one phrase present in the normalised text is a match.
-_PHRASES: tuple[tuple[tuple[str, ...], LicenceEntry, float], ...] = (
-    # Meta Llama
-    (("llama 4 community license",), _HUB["llama4"], 0.95),
-    (("llama 3 3 community license",), _HUB["llama3.3"], 0.95),
-    (("llama 3 2 community license",), _HUB["llama3.2"], 0.95),
-    (("llama 3 1 community license",), _HUB["llama3.1"], 0.95),
-    (("meta llama 3 community license", "llama 3 community license"), _HUB["llama3"], 0.95),
-    (("llama 2 community license",), _HUB["llama2"], 0.95),
-    (("gemma terms of use",), _HUB["gemma"], 0.95),
-    (("grok 2 community license",), _HUB["grok2-community"], 0.95),
-    # Responsible-AI licences
-    (("bigscience rail license v1 0", "bigscience bloom rail"), _HUB["bigscience-bloom-rail-1.0"], 0.95),
-    (("bigcode open rail m",), _HUB["bigcode-openrail-m"], 0.95),
-    (("bigscience open rail m",), _HUB["bigscience-openrail-m"], 0.95),
-    (("creativeml open rail plusplus m", "open rail plusplus m license"), _HUB["openrail++"], 0.95),
-    (("creativeml open rail m",), _HUB["creativeml-openrail-m"], 0.95),
-    (("open rail m license", "openrail m license", "responsible ai license", "use based restrictions"),
-     _HUB["openrail"], 0.8),
-    # Vendor and research licences
-    (("falcon 180b tii license",), _c("falcon-180b-license", "Falcon-180B TII License", "vendor-community"), 0.95),
-    (("tii falcon license", "falcon 2 11b tii license", "falcon llm license"),
-     _c("tii-falcon-license", "TII Falcon License", "vendor-community"), 0.9),
-    (("tongyi qianwen research license", "qwen research license"),
-     _c("qwen-research", "Qwen Research License", "non-commercial"), 0.95),
-    (("tongyi qianwen license agreement", "qwen license agreement"),
-     _c("qwen-license", "Qwen (Tongyi Qianwen) License Agreement", "vendor-community"), 0.95),
-    (("deepseek license agreement",), _c("deepseek-license", "DeepSeek License Agreement", "vendor-community"), 0.95),
-    (("nvidia open model license",), _c("nvidia-open-model-license", "NVIDIA Open Model License", "vendor-community"), 0.95),
-    (("nvidia one way noncommercial license", "nvidia source code license nc", "nvidia non commercial license"),
-     _c("nvidia-noncommercial", "NVIDIA non-commercial licence", "non-commercial"), 0.95),
-    (("stability ai non commercial research community license", "stability ai non commercial license"),
-     _c("stabilityai-nc-community", "Stability AI Non-Commercial Research Community License", "non-commercial"), 0.95),
-    (("stability ai community license",),
-     _c("stabilityai-community-license", "Stability AI Community License", "vendor-community"), 0.95),
-    (("flux 1 dev non commercial license",),
-     _c("flux-1-dev-non-commercial-license", "FLUX.1 [dev] Non-Commercial License", "non-commercial"), 0.95),
-    (("databricks open model license",),
-     _c("databricks-open-model-license", "Databricks Open Model License", "vendor-community"), 0.95),
-    (("mistral ai research license",), _c("mrl", "Mistral AI Research License", "non-commercial"), 0.95),
-    (("mistral ai non production license",), _c("mnpl", "Mistral AI Non-Production License", "non-commercial"), 0.95),
-    (("coqui public model license",),
-     _c("coqui-public-model-license", "Coqui Public Model License", "non-commercial"), 0.95),
-    (("apple machine learning research model",), _HUB["apple-amlr"], 0.9),
-    (("this apple software is supplied to you by apple",), _HUB["apple-ascl"], 0.9),
-    (("deepfloyd if license agreement",), _HUB["deepfloyd-if-license"], 0.95),
-    (("fair noncommercial research license",), _HUB["fair-noncommercial-research-license"], 0.95),
-    # Open licences
-    (("apache license version 2 0", "apache license 2 0"), _HUB["apache-2.0"], 0.95),
-    (("mozilla public license version 2 0",), _HUB["mpl-2.0"], 0.95),
-    (("eclipse public license v 2 0", "eclipse public license version 2 0"), _HUB["epl-2.0"], 0.9),
-    (("eclipse public license v 1 0", "eclipse public license version 1 0"), _HUB["epl-1.0"], 0.9),
-    (("european union public licence v 1 2", "eupl v 1 2"), _HUB["eupl-1.2"], 0.9),
-    (("european union public licence v 1 1", "eupl v 1 1"), _HUB["eupl-1.1"], 0.9),
-    (("boost software license version 1 0",), _HUB["bsl-1.0"], 0.95),
-    (("this is free and unencumbered software released into the public domain",), _HUB["unlicense"], 0.95),
-    (("do what the fuck you want to public license",), _HUB["wtfpl"], 0.95),
-    (("altered source versions must be plainly marked",), _HUB["zlib"], 0.85),
-    (("open data commons attribution license",), _HUB["odc-by"], 0.95),
-    (("open data commons open database license", "open database license odbl"), _HUB["odbl"], 0.95),
-    (("open data commons public domain dedication and license",), _HUB["pddl"], 0.95),
-    (("community data license agreement permissive version 2 0", "cdla permissive 2 0"),
-     _HUB["cdla-permissive-2.0"], 0.95),
-    (("community data license agreement permissive version 1 0", "cdla permissive 1 0"),
-     _HUB["cdla-permissive-1.0"], 0.95),
-    (("community data license agreement sharing version 1 0", "cdla sharing 1 0"), _HUB["cdla-sharing-1.0"], 0.95),
-    (("openmdw license agreement v1 1", "openmdw license agreement version 1 1", "openmdw 1 1"),
-     _HUB["openmdw-1.1"], 0.95),
-    (("openmdw license agreement",), _HUB["openmdw-1.0"], 0.9),
-    (("cc0 1 0 universal", "creative commons zero"), _HUB["cc0-1.0"], 0.95),
+_PHRASES: tuple[tuple[tuple[str, ...], LicenceEntry, float], ...] = tuple(
+    (tuple(rule["phrases"]), cat.entry(rule["licence"], f"{_WHERE}: phrases[{i}].licence"), rule["confidence"])
+    for i, rule in enumerate(_POLICY["phrases"])
 )
-
-_MIT_GRANT = "permission is hereby granted free of charge to any person obtaining a copy"
-_MIT_NOTICE = "the above copyright notice and this permission notice shall be included"
-_BSD_GRANT = "redistribution and use in source and binary forms with or without modification are permitted"
-_BSD_CLEAR = "no express or implied licenses to any party s patent rights are granted"
-_BSD_ENDORSE = ("neither the name of", "may be used to endorse or promote products")
-_BSD_ADVERTISING = "all advertising materials mentioning features"
-_ISC_GRANT = "permission to use copy modify and or distribute this software for any purpose with or without fee"
-
-# Additions that turn an MIT text into something else: usage thresholds, display/attribution
-# duties, commerce or field-of-use limits. None of these words occur in the MIT text itself.
-_MIT_RESTRICTIONS = (
-    "modified mit",
-    "our only modification",
-    "monthly active user",
-    "monthly revenue",
-    "annual revenue",
-    "prominently display",
-    "user interface of such product",
-    "acceptable use policy",
-    "non commercial",
-    "noncommercial",
-    "commercial use",
-    "commercial purposes",
-    "research purposes only",
-    "only for research",
-    "you agree not to",
-    "shall not use",
-    "may not use",
-    "must not use",
-    "prohibited use",
-    "use restrictions",
-    "additional terms",
-    "additional restrictions",
-    "built with",
-    "powered by",
-)
+_GRANTS = _POLICY["grants"]
+_MIT_GRANT: str = _GRANTS["mit"]
+_MIT_NOTICE: str = _GRANTS["mit_notice"]
+_BSD_GRANT: str = _GRANTS["bsd"]
+_BSD_CLEAR: str = _GRANTS["bsd_clear"]
+_BSD_ENDORSE: tuple[str, ...] = tuple(_GRANTS["bsd_endorse"])
+_BSD_ADVERTISING: str = _GRANTS["bsd_advertising"]
+_ISC_GRANT: str = _GRANTS["isc"]
+# Additions that turn an MIT text into something else (read as whole words).
+_MIT_RESTRICTIONS: tuple[str, ...] = tuple(_POLICY["mit_additions"])
 
 _GNU = re.compile(r"gnu (affero|lesser|library)? ?general public licen[cs]e(?: version (\d)(?: (\d)\b)?\b| v ?(\d)\b)?")
 _CC = re.compile(
@@ -269,7 +186,7 @@ def _permissive_grant_hits(text: str) -> list[_Hit]:
     return hits
 
 
-MODIFIED_MIT = LicenceEntry(key="modified-mit", name="Modified MIT License", family="use-restricted")
+MODIFIED_MIT = cat.entry("modified-mit", _WHERE)
 
 
 def _mit_or_modified(text: str, at: int) -> _Hit:

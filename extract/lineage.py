@@ -19,11 +19,11 @@ from typing import Any, Mapping, Sequence
 
 import policy
 
-from .card import ParsedCard
 from .lineage_files import adapter_base, config_name_or_path, merge_models
 from .lineage_ids import base_key, normalise_base
 from .lineage_text import family_licence, family_of_name, says_from_scratch, statements
 from .types import BaseModelEvidence, BaseRef, Finding, LicenceFamily
+from .version_input import VersionInput
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 MAX_BASES = 16
@@ -69,13 +69,8 @@ class _Bases:
         return any(b.kind == "hub-id" for b in self.refs.values())
 
 
-def base_model_evidence(
-    card_data: Mapping[str, Any],
-    tags: Sequence[str],
-    card: ParsedCard | None = None,
-    files: Mapping[str, bytes] | None = None,
-    repo_id: str = "",
-) -> BaseModelEvidence:
+def base_model_evidence(inp: VersionInput) -> BaseModelEvidence:
+    card_data, tags, card, files, repo_id = inp.card_data, inp.tags, inp.card, inp.files, inp.repo_id
     conf = policy.load("lineage")["confidence"]
     names = policy.load("lineage")["files"]
     files = files or {}

@@ -22,15 +22,14 @@ Rule (G7/OSI: inference and training code under open licences):
   tree without signals, or the model's label cannot rise above Open Weights anyway), the card's
   wording decides as before, and the evidence says so ("card-only evidence").
 
-Pure: `CodeRepoSnapshot`s in, evidence out.
+Pure: `StoredCodeRepo`s in, evidence out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Sequence
 
-from .card import ParsedCard
 from .code_repos import code_licence, code_policy, github_repo_name, read_tree
 from .training_code import (
     CUSTOM_MARK,
@@ -39,7 +38,8 @@ from .training_code import (
     classify_link,
     not_released_reason,
 )
-from .types import CodeRepoRef, CodeRepoSnapshot, Finding, LicenseEvidence, TrainingCodeEvidence
+from .types import CodeRepoRef, Finding, LicenceEvidence, StoredCodeRepo, TrainingCodeEvidence
+from .version_input import VersionInput
 
 MAX_LINKED_REPOS = 12  # GitHub repositories kept per version
 MAX_CHECKED_REPOS = 5  # of which at most this many are checked (crawler cost per version)
@@ -54,8 +54,9 @@ UNCHECKED_NOTE = "GitHub not checked (no network/token) - card-only evidence"
 NOT_NEEDED_NOTE = "not checked on GitHub: the label cannot rise above Open Weights"
 
 
-def linked_code_repos(card: ParsedCard, repos: Mapping[str, CodeRepoSnapshot], candidate: bool) -> tuple[CodeRepoRef, ...]:
+def linked_code_repos(inp: VersionInput, candidate: bool) -> tuple[CodeRepoRef, ...]:
     """The GitHub repositories the card links, with the role its wording gives them and what GitHub showed."""
+    card, repos = inp.card, inp.code_repos
     roles: dict[str, tuple[str, str]] = {}  # name -> (role, url)
     for link in card.links:
         name = github_repo_name(link.url)
@@ -85,7 +86,7 @@ def linked_code_repos(card: ParsedCard, repos: Mapping[str, CodeRepoSnapshot], c
     return tuple(refs)
 
 
-def _ref(name: str, url: str, role: str, snap: CodeRepoSnapshot) -> CodeRepoRef:
+def _ref(name: str, url: str, role: str, snap: StoredCodeRepo) -> CodeRepoRef:
     if snap.status not in ("ok", "renamed"):
         return CodeRepoRef(name=name, url=url[:300], role=role, status=snap.status, full_name=snap.full_name)
     tree = read_tree((p for p, _ in snap.tree), snap.truncated)
@@ -110,14 +111,12 @@ class _Place:
 
 
 def training_code_evidence(
-    card: ParsedCard,
-    siblings: Sequence[str],
-    files: Mapping[str, bytes] | None,
+    inp: VersionInput,
     refs: Sequence[CodeRepoRef],
-    repos: Mapping[str, CodeRepoSnapshot],
-    model_licence: LicenseEvidence,
+    model_licence: LicenceEvidence,
     candidate: bool,
 ) -> TrainingCodeEvidence:
+    card, siblings, files, repos = inp.card, inp.siblings or (), inp.files, inp.code_repos
     conf = code_policy().confidence
     decided = frozenset(r.name for r in refs if r.status in DECIDED)
     seen = card_training_code(card, siblings, files, skip_repos=decided)
@@ -200,7 +199,7 @@ def training_code_evidence(
     )
 
 
-def _unchecked_note(ref: CodeRepoRef, candidate: bool, snap: CodeRepoSnapshot | None) -> str:
+def _unchecked_note(ref: CodeRepoRef, candidate: bool, snap: StoredCodeRepo | None) -> str:
     if snap is not None and snap.status in ("error", "rate-limited"):
         return f"GitHub check of {ref.name} failed ({snap.status}) - card-only evidence"
     return f"{ref.name}: {UNCHECKED_NOTE if candidate else NOT_NEEDED_NOTE}"

@@ -5,7 +5,7 @@ Every conclusion carries `Finding`s: where it came from (`source`), how sure we 
 looks at these dataclasses, never at raw cards, so a label can always be traced back
 to the evidence it used.
 
-Inputs (`ModelSnapshot`, `DatasetSnapshot`) are plain data assembled by store/ from the
+Inputs (`StoredVersion`, `StoredDataset`) are plain data assembled by store/ from the
 database; extract/ never does I/O.
 """
 
@@ -22,7 +22,7 @@ Access = Literal["public", "gated-auto", "gated-manual", "unavailable"]
 
 
 @dataclass(frozen=True)
-class DatasetSnapshot:
+class StoredDataset:
     """A linked dataset as stored by the crawler (from `dataset_info`)."""
 
     id: str
@@ -40,7 +40,7 @@ CodeRepoStatus = Literal["ok", "renamed", "missing", "blocked", "error", "rate-l
 
 
 @dataclass(frozen=True)
-class CodeRepoSnapshot:
+class StoredCodeRepo:
     """A GitHub repository a card links, as the crawler last saw it (a `code_repos` row).
 
     `tree` holds the blobs of the default branch (path, size), bounded; `truncated` says GitHub
@@ -66,7 +66,7 @@ class CodeRepoSnapshot:
 
 
 @dataclass(frozen=True)
-class ModelSnapshot:
+class StoredVersion:
     """One stored model version: everything extraction may look at, and nothing more.
 
     `metadata` is the Hub listing item as the API returned it (`tags`, `cardData`,
@@ -82,11 +82,11 @@ class ModelSnapshot:
     readme: bytes | None = None
     readme_status: str = "ok"  # ok | absent | gated | unavailable | error | oversize
     files: Mapping[str, bytes] = field(default_factory=dict)
-    datasets: Mapping[str, DatasetSnapshot] = field(default_factory=dict)
+    datasets: Mapping[str, StoredDataset] = field(default_factory=dict)
     access: Access = "public"
     # GitHub repositories the card links, by lower-case "owner/repo"; a linked repository missing
     # here was not checked (no token or network, rate limit, or its label cannot rise above Open Weights)
-    code_repos: Mapping[str, CodeRepoSnapshot] = field(default_factory=dict)
+    code_repos: Mapping[str, StoredCodeRepo] = field(default_factory=dict)
 
 
 # --- evidence ---------------------------------------------------------------------------
@@ -101,14 +101,15 @@ class Finding:
     confidence: float = 1.0
 
 
-#: Licence families; the classifier's licence gate reads only this and `osi_approved`.
+#: Licence families, in policy/licences.yaml's order (most open first; a test keeps the two equal);
+#: the classifier's licence gate reads only this and `open_basis`.
 LicenceFamily = Literal[
     "osi-permissive",  # OSI-approved, permissive (Apache-2.0, MIT, BSD, ...)
-    "osi-copyleft",  # OSI-approved, copyleft (GPL, AGPL, MPL, EPL, EUPL, ...)
     "open-data",  # open data/content licences (CC0, CC-BY, CC-BY-SA, ODC-BY, ODbL, PDDL, CDLA)
-    "non-commercial",  # CC-BY-NC*, research-only licences
+    "osi-copyleft",  # OSI-approved, copyleft (GPL, AGPL, MPL, EPL, EUPL, ...)
     "use-restricted",  # OpenRAIL family, BLOOM RAIL, licences with acceptable-use policies
     "vendor-community",  # Llama, Gemma, Grok, Qwen, DeepSeek, Falcon-180B, NVIDIA, Apple, ...
+    "non-commercial",  # CC-BY-NC*, research-only licences
     "unknown",  # missing, "unknown", or "other" we could not resolve
 ]
 
@@ -117,7 +118,7 @@ OpenBasis = Literal["osi", "open-data"]
 
 
 @dataclass(frozen=True)
-class LicenseEvidence:
+class LicenceEvidence:
     raw: tuple[str, ...]  # every declared value, as written (cardData, tags, license_name)
     hub_id: str | None  # normalised Hub licence id ("apache-2.0", "llama3.2", "other", ...)
     spdx_id: str | None  # SPDX id where one exists
@@ -300,7 +301,7 @@ class ModelEvidence:
     repo_id: str
     sha: str | None
     extractor_version: int
-    licence: LicenseEvidence
+    licence: LicenceEvidence
     weights: WeightsEvidence
     inference_code: InferenceCodeEvidence
     training_code: TrainingCodeEvidence
@@ -358,7 +359,7 @@ def _field_types(cls: type) -> dict[str, type]:
 
 _EVIDENCE_CLASSES = (
     Finding,
-    LicenseEvidence,
+    LicenceEvidence,
     WeightsEvidence,
     InferenceCodeEvidence,
     TrainingCodeEvidence,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
 
-from .types import Access, Finding, WeightsEvidence
+from .types import Finding, WeightsEvidence
+from .version_input import VersionInput
 
 # Extension -> format name. Index files (model.safetensors.index.json) are not weights.
 WEIGHT_FORMATS = {
@@ -62,7 +62,8 @@ def weight_format(path: str) -> str | None:
     return None
 
 
-def weights_evidence(siblings: Sequence[str] | None, access: Access) -> WeightsEvidence:
+def weights_evidence(inp: VersionInput) -> WeightsEvidence:
+    siblings, access = inp.siblings, inp.access
     files = [p for p in siblings or () if weight_format(p)]
     formats = tuple(sorted({weight_format(p) for p in files}))  # type: ignore[misc]
     findings: list[Finding] = []

@@ -96,7 +96,7 @@ def crawl(args) -> int:
         print(f"hubscan: {exc}; not starting a second crawl", file=sys.stderr)
         return 0
     except CrawlError as exc:
-        from crawler.redact import strip_credentials
+        from store.redact import strip_credentials
 
         raise CrawlFailed(f"{exc} (endpoint {strip_credentials(endpoint)})") from exc
     return report_crawl(summary)
@@ -151,7 +151,7 @@ def checked_endpoint(url: str) -> str:
     """
     from urllib.parse import urlsplit
 
-    from crawler.redact import strip_credentials
+    from store.redact import strip_credentials
 
     shown = strip_credentials(url.strip())
     parts = urlsplit(url.strip())

@@ -1,6 +1,7 @@
-"""Documentation that cannot drift from the code: the CLI reference and the console examples.
+"""Documentation that cannot drift from the code: the CLI reference, the generated parts, the console examples.
 
-    python -m hubscan.docgen                              # write docs/cli.md from the argparse help
+    python -m hubscan.docgen                              # write docs/cli.md from the argparse help, and
+                                                          # every generated part (hubscan/docblocks.py)
     python -m hubscan.docgen --check                      # exit 1 when docs/cli.md is stale
     python -m hubscan.docgen --examples README.md docs/*.md   # re-run every console example in place
 
@@ -281,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = False
     if not args.examples:
+        from . import docblocks
+
         text = cli_reference()
         current = CLI_DOC.read_text(encoding="utf-8") if CLI_DOC.exists() else ""
         if current != text:
@@ -288,6 +291,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.check:
                 CLI_DOC.write_text(text, encoding="utf-8")
                 print(f"wrote {CLI_DOC.relative_to(ROOT)}")
+        # the parts written from the policy files and the schema (hubscan/docblocks.py)
+        if args.check:
+            for path in docblocks.stale_files():
+                stale = True
+                print(f"{path.relative_to(ROOT)}: a generated part is stale")
+        else:
+            for path in docblocks.write_all():
+                print(f"rewrote the generated parts of {path.relative_to(ROOT)}")
         return 1 if stale and args.check else 0
     base = demo_workdir(args.db)
     try:

@@ -3,7 +3,7 @@
 A batch of stale versions used to be one `pool.map`: a single card whose metadata nested 500 deep
 failed while being pickled for the pool, and with it every version of every batch. Now:
 
-1. Every snapshot is bounded before extraction (`bound_snapshot`): metadata through the listing's
+1. Every stored version is bounded before extraction (`bound_version`): metadata through the listing's
    own checks (depth, size, tags, files), the README at the download bound, linked datasets' card
    data by depth and size. What was cut is reported as a problem.
 2. Each version is extracted on its own (`extract_one`): if extraction raises, the version still
@@ -25,19 +25,19 @@ from typing import Any, Callable, Sequence
 from crawler.validate import check_item
 from extract import extract_model
 from extract.bounds import MAX_CARD_DATA_CHARS, shape
-from extract.types import ModelEvidence, ModelSnapshot, ParseProblem
+from extract.types import ModelEvidence, StoredVersion, ParseProblem
 
 README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
 MAX_POOL_RESTARTS = 8  # per batch: past this the pool itself is what fails, and the rest runs in-process
 
 Outcome = tuple[ModelEvidence | None, tuple[ParseProblem, ...]]
-Extract = Callable[[ModelSnapshot], ModelEvidence]
+Extract = Callable[[StoredVersion], ModelEvidence]
 
 
-def bound_snapshot(snapshot: ModelSnapshot) -> tuple[ModelSnapshot, tuple[ParseProblem, ...]]:
-    """The snapshot within the bounds extraction (and pickling) may rely on, and what was cut."""
+def bound_version(version: StoredVersion) -> tuple[StoredVersion, tuple[ParseProblem, ...]]:
+    """The version within the bounds extraction (and pickling) may rely on, and what was cut."""
     problems: list[ParseProblem] = []
-    metadata, found = check_item(dict(snapshot.metadata, id=snapshot.repo_id))
+    metadata, found = check_item(dict(version.metadata, id=version.repo_id))
     # The listing check reported these when the version was stored; only what it changes now is news.
     for p in found:
         if p.code not in ("bad-repo-id", "bad-id"):
@@ -45,41 +45,41 @@ def bound_snapshot(snapshot: ModelSnapshot) -> tuple[ModelSnapshot, tuple[ParseP
     if metadata is None:
         metadata = {}
     metadata.pop("id", None)
-    if "id" in snapshot.metadata:
-        metadata["id"] = snapshot.repo_id
-    readme = snapshot.readme
+    if "id" in version.metadata:
+        metadata["id"] = version.repo_id
+    readme = version.readme
     if readme is not None and len(readme) > README_MAX_BYTES:
         readme = readme[:README_MAX_BYTES]
-        problems.append(ParseProblem("oversize", f"stored README of {len(snapshot.readme):,} bytes; read up to {README_MAX_BYTES:,}"))
+        problems.append(ParseProblem("oversize", f"stored README of {len(version.readme):,} bytes; read up to {README_MAX_BYTES:,}"))
     datasets = {}
-    for dataset_id, ds in snapshot.datasets.items():
+    for dataset_id, ds in version.datasets.items():
         if shape(ds.card_data, max_chars=MAX_CARD_DATA_CHARS).over or shape(ds.tags).over:
             problems.append(ParseProblem("carddata-oversize", f"dataset {dataset_id[:200]}: card data too deep or too big; not read"))
             ds = dataclasses.replace(ds, card_data={}, tags=())
         datasets[dataset_id] = ds
-    bounded = dataclasses.replace(snapshot, metadata=metadata, readme=readme, datasets=datasets)
+    bounded = dataclasses.replace(version, metadata=metadata, readme=readme, datasets=datasets)
     return bounded, tuple(problems)
 
 
-def extract_one(snapshot: ModelSnapshot, extract: Extract = extract_model) -> Outcome:
+def extract_one(version: StoredVersion, extract: Extract = extract_model) -> Outcome:
     """Evidence for one version, never an exception: metadata-only evidence when the card defeats us."""
     try:
-        return extract(snapshot), ()
+        return extract(version), ()
     except Exception as exc:  # noqa: BLE001 - RecursionError, a parser bug, ...: one version, not the batch
         why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-    return _metadata_only(snapshot, "extract-failed", f"extraction failed ({why}); evidence from the listing metadata alone")
+    return _metadata_only(version, "extract-failed", f"extraction failed ({why}); evidence from the listing metadata alone")
 
 
-def _metadata_only(snapshot: ModelSnapshot, code: str, message: str) -> Outcome:
+def _metadata_only(version: StoredVersion, code: str, message: str) -> Outcome:
     problem = ParseProblem(code, message)
-    meta = snapshot.metadata
-    plain = ModelSnapshot(
-        repo_id=snapshot.repo_id,
-        sha=snapshot.sha,
+    meta = version.metadata
+    plain = StoredVersion(
+        repo_id=version.repo_id,
+        sha=version.sha,
         metadata={k: meta[k] for k in ("siblings", "tags", "pipeline_tag", "library_name", "gated") if k in meta},
         readme=None,
         readme_status="absent",  # not read: the problem says why
-        access=snapshot.access,
+        access=version.access,
     )
     try:
         evidence = extract_model(plain)
@@ -88,9 +88,9 @@ def _metadata_only(snapshot: ModelSnapshot, code: str, message: str) -> Outcome:
     return dataclasses.replace(evidence, problems=(problem,)), (problem,)
 
 
-def _extract_chunk(snapshots: Sequence[ModelSnapshot], extract: Extract = extract_model) -> list[Outcome]:
+def _extract_chunk(versions: Sequence[StoredVersion], extract: Extract = extract_model) -> list[Outcome]:
     """In a pool worker: each version on its own."""
-    return [extract_one(snap, extract) for snap in snapshots]
+    return [extract_one(snap, extract) for snap in versions]
 
 
 def _with_problems(outcome: Outcome, extra: tuple[ParseProblem, ...]) -> Outcome:
@@ -112,8 +112,8 @@ class GuardedExtractor:
         self._initializer = initializer
         self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, snapshots: Sequence[ModelSnapshot]) -> list[Outcome]:
-        bounded = [bound_snapshot(snap) for snap in snapshots]
+    def __call__(self, versions: Sequence[StoredVersion]) -> list[Outcome]:
+        bounded = [bound_version(snap) for snap in versions]
         plain = [snap for snap, _ in bounded]
         if self.jobs <= 1 or len(plain) < self.min_parallel:
             outcomes = [extract_one(snap, self.extract) for snap in plain]
@@ -131,12 +131,12 @@ class GuardedExtractor:
         initargs = (os.getpid(),) if self._initializer is not None else ()
         return ProcessPoolExecutor(workers, mp_context=get_context("forkserver"), initializer=self._initializer, initargs=initargs)
 
-    def _on_pool(self, snapshots: list[ModelSnapshot]) -> list[Outcome]:
-        size = max(1, len(snapshots) // (self.jobs * 4))
-        chunks = [list(range(i, min(i + size, len(snapshots)))) for i in range(0, len(snapshots), size)]
-        outcomes: list[Outcome | None] = [None] * len(snapshots)
+    def _on_pool(self, versions: list[StoredVersion]) -> list[Outcome]:
+        size = max(1, len(versions) // (self.jobs * 4))
+        chunks = [list(range(i, min(i + size, len(versions)))) for i in range(0, len(versions), size)]
+        outcomes: list[Outcome | None] = [None] * len(versions)
         crashed: list[int] = []  # versions of chunks whose worker died (a crash breaks every chunk in flight)
-        for chunk, future in zip(chunks, self._submit(self._pool_or_new(), [[snapshots[i] for i in c] for c in chunks])):
+        for chunk, future in zip(chunks, self._submit(self._pool_or_new(), [[versions[i] for i in c] for c in chunks])):
             try:
                 for i, outcome in zip(chunk, future.result()):
                     outcomes[i] = outcome
@@ -144,29 +144,29 @@ class GuardedExtractor:
                 crashed += chunk
             except Exception:  # noqa: BLE001 - could not be sent or returned (pickling): in-process instead
                 for i in chunk:
-                    outcomes[i] = extract_one(snapshots[i], self.extract)
+                    outcomes[i] = extract_one(versions[i], self.extract)
         if crashed:
             self.close()
-            self._isolate(snapshots, crashed, outcomes)
-        return [o if o is not None else extract_one(snapshots[i], self.extract) for i, o in enumerate(outcomes)]
+            self._isolate(versions, crashed, outcomes)
+        return [o if o is not None else extract_one(versions[i], self.extract) for i, o in enumerate(outcomes)]
 
-    def _isolate(self, snapshots: list[ModelSnapshot], suspects: list[int], outcomes: list) -> None:
+    def _isolate(self, versions: list[StoredVersion], suspects: list[int], outcomes: list) -> None:
         """One version at a time on a one-worker pool: the version that kills its worker is known
         exactly, gets metadata-only evidence, and a fresh worker goes on with the next."""
         pool, restarts = self._new_pool(1), 0
         try:
             for i in suspects:
                 if restarts > MAX_POOL_RESTARTS:  # the pool itself is what fails (no memory, no processes)
-                    outcomes[i] = extract_one(snapshots[i], self.extract)
+                    outcomes[i] = extract_one(versions[i], self.extract)
                     continue
                 try:
-                    outcomes[i] = pool.submit(_extract_chunk, [snapshots[i]], self.extract).result()[0]
+                    outcomes[i] = pool.submit(_extract_chunk, [versions[i]], self.extract).result()[0]
                 except BrokenProcessPool:
-                    outcomes[i] = _metadata_only(snapshots[i], "extract-crashed", "its extraction killed the worker process; evidence from the listing metadata alone")
+                    outcomes[i] = _metadata_only(versions[i], "extract-crashed", "its extraction killed the worker process; evidence from the listing metadata alone")
                     pool.shutdown(wait=True, cancel_futures=True)
                     pool, restarts = self._new_pool(1), restarts + 1
                 except Exception:  # noqa: BLE001
-                    outcomes[i] = extract_one(snapshots[i], self.extract)
+                    outcomes[i] = extract_one(versions[i], self.extract)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -175,7 +175,7 @@ class GuardedExtractor:
             self._pool = self._new_pool(self.jobs)
         return self._pool
 
-    def _submit(self, pool: ProcessPoolExecutor, chunks: list[list[ModelSnapshot]]) -> list[Future]:
+    def _submit(self, pool: ProcessPoolExecutor, chunks: list[list[StoredVersion]]) -> list[Future]:
         futures = []
         for chunk in chunks:
             try:

@@ -33,7 +33,7 @@ def retry_feedback(endpoint: str, enabled: bool | None = None) -> Iterator[None]
     if not enabled:
         yield
         return
-    from crawler.redact import strip_credentials
+    from store.redact import strip_credentials
 
     print(f"hubscan: crawling {strip_credentials(endpoint)}", file=sys.stderr, flush=True)
     logger = logging.getLogger(RETRY_LOGGER)

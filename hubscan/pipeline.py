@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from classify import RULE_VERSION, label_version
 from classify.lineage_order import lineage_order
 from extract import EXTRACTOR_VERSION
-from store import analysis as a
+from store import analysis_io as a
 from store import lineage as lineage_store
 
 from .extract_guard import GuardedExtractor
@@ -116,7 +116,7 @@ def extract_all(
                     rows = [r for r in rows if owns(r.repo_id)]
                     if not rows:
                         continue
-                outcomes = list(zip(rows, extract(a.load_snapshots(reader, rows))))
+                outcomes = list(zip(rows, extract(a.load_versions(reader, rows))))
                 items = [(row, evidence) for row, (evidence, _) in outcomes if evidence is not None]
                 with engine.begin() as conn:
                     a.save_evidence(conn, items, problem_run)

@@ -12,6 +12,6 @@ from __future__ import annotations
 
 from .runs import ReportError
 from .trends import build_trend_report, write_trend_report
-from .washing import build_washing_report, write_washing_report
+from .washing_report import build_washing_report, write_washing_report
 
 __all__ = ["ReportError", "build_trend_report", "build_washing_report", "write_trend_report", "write_washing_report"]

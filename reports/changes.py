@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from classify.rules import RANK
+from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
-from store.views import LICENCE_OPENNESS
 
 from .scope import visible
-from .snapshot import VersionFacts, facts_as_of, model_url
+from .run_view import VersionFacts, facts_as_of, model_url
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"
@@ -64,7 +64,7 @@ class Changes:
 
 
 def _licence_direction(before: str | None, after: str | None) -> str:
-    b, a = LICENCE_OPENNESS.get(before or "unknown"), LICENCE_OPENNESS.get(after or "unknown")
+    b, a = OPENNESS_RANK.get(before or "unknown"), OPENNESS_RANK.get(after or "unknown")
     if a is None or b is None or a == b:
         return "same openness"
     return "looser" if a > b else "tighter"

@@ -15,6 +15,8 @@ dropped).
 
 from __future__ import annotations
 
+import importlib.metadata
+
 import json
 import os
 import re
@@ -31,7 +33,7 @@ from store import schema as s
 
 from .changes import CLEARED_FLAG, LABEL_CHANGE, LICENCE_CHANGE, NEW_FLAG, Change, changes_between
 from .runs import ReportError, RunInfo, parse_timestamp, report_runs
-from .snapshot import chunks, flagged_models, model_url
+from .run_view import chunks, flagged_models, model_url
 
 TAG_AUTHORITY = "tag:hubscan,2026:"
 TITLE = "hubscan: openness changes on the Hugging Face Hub"
@@ -241,8 +243,16 @@ def _join(base_url: str | None, name: str) -> str | None:
     return None if not base_url else base_url.rstrip("/") + "/" + name
 
 
+def _generator_version() -> str:
+    """The installed hubscan's version (reports sit below the CLI package, so they ask the installer)."""
+    try:
+        return importlib.metadata.version("hubscan")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def atom_xml(feed: Feed, base_url: str | None = None) -> bytes:
-    from hubscan import __version__
+    __version__ = _generator_version()
 
     ET.register_namespace("", ATOM_NS)
     q = lambda tag: f"{{{ATOM_NS}}}{tag}"  # noqa: E731

@@ -20,7 +20,7 @@ from store import schema as s
 
 from .changes import Changes
 from .runs import RunInfo
-from .snapshot import chunks, flagged_int, share
+from .run_view import chunks, flagged_int, share
 
 TOP = 50
 TREND_WEEKS = 8

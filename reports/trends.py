@@ -21,7 +21,7 @@ from store import schema as s
 from . import charts, render
 from .runs import ReportError, RunInfo, latest_per, parse_day, report_runs
 from .scope import observed_visible, visible
-from .snapshot import share
+from .run_view import share
 
 DOWNLOADS_TIER = 1_000
 TOP_TIER = 1_000

@@ -4,7 +4,7 @@
 its card links as its code. The crawler's GitHub stage asks which of them are *due* (linked from the
 current version of a model whose label could rise above Open Weights, and never checked, failed last
 time, or checked longer ago than the refresh period) and records each answer in `code_repos`.
-Extraction reads the rows back as `CodeRepoSnapshot`s; a row's `state_digest` goes into the inputs
+Extraction reads the rows back as `StoredCodeRepo`s; a row's `state_digest` goes into the inputs
 digest of the versions linking it, so a repository that changes re-extracts exactly those versions.
 """
 
@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import Connection, and_, delete, or_, select, update
 
-from extract.types import CodeRepoSnapshot, ModelEvidence
+from extract.licence_catalog import OPEN_FAMILIES
+from extract.types import StoredCodeRepo, ModelEvidence
 
 from . import schema as s
 from .blobs import pack, unpack
@@ -28,7 +29,6 @@ MAX_TREE_ENTRIES = 20_000  # paths kept per repository (the rest is marked trunc
 MAX_DOC_CHARS = 64_000
 MAX_DOCS = 4
 CHECKED_ROLES = ("training", "repository", "inference")
-OPEN_FAMILIES = ("osi-permissive", "osi-copyleft", "open-data")
 #: Outcomes that stand until the repository is due again; the others are retried by the next run.
 SETTLED = ("ok", "renamed", "missing", "blocked")
 
@@ -56,7 +56,7 @@ class RepoSeen:
 
 
 @dataclass(frozen=True)
-class StoredRepo:
+class LastCheck:
     """A `code_repos` row as the next check needs it: the ETags and what they stand for."""
 
     name: str
@@ -104,7 +104,7 @@ def repos_due(
         .join(m, m.c.current_version_id == vcr.c.version_id)
         .join(e, e.c.version_id == vcr.c.version_id)
         .outerjoin(cr, cr.c.name == vcr.c.repo_name)
-        .where(m.c.status == "active", e.c.weights.is_(True), e.c.licence_family.in_(OPEN_FAMILIES))
+        .where(m.c.status == "active", e.c.weights.is_(True), e.c.licence_family.in_(sorted(OPEN_FAMILIES)))
         .where(vcr.c.repo_name > after)
         .where(or_(cr.c.name.is_(None), and_(cr.c.fetched_run != run_id, or_(cr.c.status.not_in(SETTLED), cr.c.fetched_at <= refresh_before))))
         .order_by(vcr.c.repo_name)
@@ -120,11 +120,11 @@ def repos_due(
     return names, last
 
 
-def stored_repo(conn: Connection, name: str) -> StoredRepo | None:
+def last_check(conn: Connection, name: str) -> LastCheck | None:
     row = conn.execute(select(s.code_repos).where(s.code_repos.c.name == name)).first()
     if row is None:
         return None
-    return StoredRepo(row.name, row.status, row.full_name, row.github_id, row.default_branch, _seen_of(row))
+    return LastCheck(row.name, row.status, row.full_name, row.github_id, row.default_branch, _seen_of(row))
 
 
 def _seen_of(row: Any) -> RepoSeen:
@@ -218,22 +218,22 @@ def repo_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, list[
     return out
 
 
-def load_code_repos(conn: Connection, version_ids: Sequence[int]) -> dict[int, dict[str, CodeRepoSnapshot]]:
+def load_code_repos(conn: Connection, version_ids: Sequence[int]) -> dict[int, dict[str, StoredCodeRepo]]:
     vcr, cr = s.version_code_repos, s.code_repos
     links: dict[int, list[str]] = {}
     for r in conn.execute(select(vcr.c.version_id, vcr.c.repo_name).where(vcr.c.version_id.in_(list(version_ids)))):
         links.setdefault(r.version_id, []).append(r.repo_name)
     names = sorted({n for ns in links.values() for n in ns})
-    snaps: dict[str, CodeRepoSnapshot] = {}
+    snaps: dict[str, StoredCodeRepo] = {}
     for start in range(0, len(names), 500):
         for row in conn.execute(select(cr).where(cr.c.name.in_(names[start : start + 500]))):
-            snaps[row.name] = snapshot_of(row)
+            snaps[row.name] = stored_code_repo(row)
     return {vid: {n: snaps[n] for n in ns if n in snaps} for vid, ns in links.items()}
 
 
-def snapshot_of(row: Any) -> CodeRepoSnapshot:
+def stored_code_repo(row: Any) -> StoredCodeRepo:
     seen = _seen_of(row)
-    return CodeRepoSnapshot(
+    return StoredCodeRepo(
         name=row.name, status=row.status, full_name=row.full_name, archived=bool(row.archived), fork=bool(row.fork),
         default_branch=row.default_branch, licence_spdx=row.licence_spdx, licence_key=row.licence_key,
         licence_name=row.licence_name, tree=tuple(seen.tree), truncated=bool(row.truncated), docs=seen.docs,

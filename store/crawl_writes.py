@@ -12,17 +12,15 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, tuple_, update
 
-from crawler.datasets import DatasetOutcome, linked_dataset_ids
-from crawler.downloads import PendingFetch, VersionDownload
-from crawler.redact import redact, strip_credentials
-from crawler.validate import ItemProblem
+from extract.version_input import siblings_of
 
 from . import schema as s
 from .blobs import pack
-from .portable import fit, fit_value, insert_ignore
+from .portable import fit, fit_value
+from .records import ItemProblem, PendingFetch, VersionDownload, linked_dataset_ids
+from .redact import redact, strip_credentials
 
 # Counters that change every day without the model changing: kept per run, not per version.
 VOLATILE_FIELDS = frozenset({"downloads", "likes", "trendingScore", "downloadsAllTime", "_id"})
@@ -123,14 +121,7 @@ def version_key(item: Mapping[str, Any]) -> str:
     return "meta-" + hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _siblings(item: Mapping[str, Any]) -> tuple[str, ...] | None:
-    raw = item.get("siblings")
-    if not isinstance(raw, list):
-        return None
-    return tuple(s_["rfilename"] for s_ in raw if isinstance(s_, Mapping) and isinstance(s_.get("rfilename"), str))
-
-
-def _gated(value: Any) -> str:
+def gated_value(value: Any) -> str:
     return value if value in ("auto", "manual") else "false"
 
 
@@ -258,7 +249,7 @@ def _model_row(item: Mapping[str, Any], sha: str) -> dict[str, Any]:
     return {
         "author": item.get("author") or (repo_id.split("/", 1)[0] if "/" in repo_id else None),
         "sha": sha,
-        "gated": _gated(item.get("gated")),
+        "gated": gated_value(item.get("gated")),
         "private": bool(item.get("private")),
         "disabled": bool(item.get("disabled")),
         "created_at": item.get("createdAt"),
@@ -278,19 +269,6 @@ def mark_listing_done(conn: Connection, run_id: int) -> None:
     conn.execute(update(s.runs).where(s.runs.c.id == run_id).values(listing_done=True, cursor=None))
 
 
-def link_datasets(conn: Connection, version_id: int, dataset_ids: Sequence[str]) -> None:
-    """Remember which datasets a version names (metadata, or links in its card); duplicates ignored."""
-    if not dataset_ids:
-        return
-    known = {
-        r.dataset_id
-        for r in conn.execute(select(s.version_datasets.c.dataset_id).where(s.version_datasets.c.version_id == version_id))
-    }
-    fitted = (fit_value(s.version_datasets.c.dataset_id, d) for d in dataset_ids)
-    new = [{"version_id": version_id, "dataset_id": d} for d in dict.fromkeys(fitted) if d not in known]
-    insert_ignore(conn, s.version_datasets, new)  # another shard worker may link the same pair
-
-
 def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = None, limit: int | None = None) -> list[PendingFetch]:
     """Versions whose README is still to be fetched (new, or a failed/interrupted earlier try)."""
     query = select(s.model_versions.c.id, s.model_versions.c.repo_id, s.model_versions.c.sha, s.model_versions.c.metadata).where(
@@ -303,10 +281,7 @@ def pending_fetches(conn: Connection, *, version_ids: Iterable[int] | None = Non
         query = query.limit(limit)
     out = []
     for row in conn.execute(query):
-        meta = row.metadata or {}
-        card = meta.get("cardData") if isinstance(meta.get("cardData"), Mapping) else {}
-        tags = tuple(t for t in meta.get("tags") or () if isinstance(t, str))
-        out.append(PendingFetch(row.id, row.repo_id, row.sha, _siblings(meta), card, tags))
+        out.append(PendingFetch(row.id, row.repo_id, row.sha, siblings_of(row.metadata or {})))
     return out
 
 
@@ -418,117 +393,3 @@ def add_problems_once(conn: Connection, run_id: int, rows: Sequence[Mapping[str,
     if wanted:
         conn.execute(insert(p), list(wanted.values()))
     return len(wanted)
-
-
-# --- datasets ---------------------------------------------------------------------------
-
-
-def linked_datasets_among(conn: Connection, ids: Sequence[str]) -> set[str]:
-    """Which of these dataset ids some stored version names (a dataset sweep keeps only those)."""
-    if not ids:
-        return set()
-    rows = conn.execute(select(s.version_datasets.c.dataset_id).where(s.version_datasets.c.dataset_id.in_(list(ids))).distinct())
-    return {r.dataset_id for r in rows}
-
-
-def datasets_due(conn: Connection, run_id: int, refresh_before: str, after: str = "", batch: int = 500) -> list[str]:
-    """Datasets this run should ask the Hub about, in id order after `after`.
-
-    Due: linked from a version this run stored for the first time, or never fetched, or last
-    fetched by a run that started before `refresh_before`, and not already fetched by this run.
-    Unchanged models thus cost no dataset call on a nightly sweep.
-    """
-    vd, v, d, r = s.version_datasets, s.model_versions, s.datasets, s.runs
-    seen = select(s.observations.c.version_id).where(s.observations.c.run_id == run_id)
-    last = r.alias("last_fetch")
-    query = (
-        select(vd.c.dataset_id)
-        .join(v, v.c.id == vd.c.version_id)
-        .outerjoin(d, d.c.dataset_id == vd.c.dataset_id)
-        .outerjoin(last, last.c.id == d.c.fetched_run)
-        .where(vd.c.version_id.in_(seen))
-        .where(vd.c.dataset_id > after)
-        .where(or_(d.c.fetched_run.is_(None), d.c.fetched_run != run_id))
-        .where(or_(v.c.first_seen_run == run_id, d.c.dataset_id.is_(None), last.c.started_at < refresh_before))
-        .group_by(vd.c.dataset_id)
-        .order_by(vd.c.dataset_id)
-        .limit(batch)
-    )
-    return [row.dataset_id for row in conn.execute(query)]
-
-
-def datasets_of_versions_due(conn: Connection, run_id: int, version_ids: Sequence[int], refresh_before: str) -> list[str]:
-    """Datasets these versions name that this run has not asked about, and no run since `refresh_before`."""
-    if not version_ids:
-        return []
-    vd, d, r = s.version_datasets, s.datasets, s.runs
-    last = r.alias("last_fetch")
-    query = (
-        select(vd.c.dataset_id)
-        .outerjoin(d, d.c.dataset_id == vd.c.dataset_id)
-        .outerjoin(last, last.c.id == d.c.fetched_run)
-        .where(vd.c.version_id.in_(list(version_ids)))
-        .where(or_(d.c.dataset_id.is_(None), and_(d.c.fetched_run != run_id, last.c.started_at < refresh_before)))
-        .group_by(vd.c.dataset_id)
-        .order_by(vd.c.dataset_id)
-    )
-    return [row.dataset_id for row in conn.execute(query)]
-
-
-def datasets_known_missing(conn: Connection, ids: Sequence[str]) -> set[str]:
-    """Which of these datasets the Hub already answered as missing."""
-    if not ids:
-        return set()
-    d = s.datasets
-    return {r.dataset_id for r in conn.execute(select(d.c.dataset_id).where(d.c.dataset_id.in_(list(ids)), d.c.status == "missing"))}
-
-
-def record_dataset(conn: Connection, run_id: int, requested_id: str, outcome: DatasetOutcome) -> None:
-    record = outcome.record or {}
-    status = outcome.status
-    gated = _gated(record.get("gated"))
-    if status == "ok" and gated != "false":
-        status = "gated"
-    sha = record.get("sha")
-    version_id = None
-    if outcome.status == "ok":
-        sha = sha or version_key(record)
-        version_id = conn.execute(
-            select(s.dataset_versions.c.id).where(
-                and_(s.dataset_versions.c.dataset_id == requested_id, s.dataset_versions.c.sha == sha)
-            )
-        ).scalar()
-    exists = conn.execute(select(s.datasets).where(s.datasets.c.dataset_id == requested_id)).first()
-    if exists is None:
-        _insert_once(
-            conn,
-            insert(s.datasets).values(
-                **fit(s.datasets, dict(dataset_id=requested_id, status=status, gated=gated, first_seen_run=run_id, fetched_run=run_id, sha=sha, error=outcome.error))
-            ),
-        )
-    if outcome.status == "ok" and version_id is None:
-        _insert_once(
-            conn,
-            insert(s.dataset_versions).values(
-                **fit(s.dataset_versions, dict(dataset_id=requested_id, sha=sha, first_seen_run=run_id, last_modified=record.get("lastModified"), metadata=record))
-            ),
-        )
-        version_id = conn.execute(
-            select(s.dataset_versions.c.id).where(and_(s.dataset_versions.c.dataset_id == requested_id, s.dataset_versions.c.sha == sha))
-        ).scalar_one()
-    conn.execute(
-        update(s.datasets)
-        .where(s.datasets.c.dataset_id == requested_id)
-        .values(status=status, gated=gated, fetched_run=run_id, sha=sha if version_id else None, current_version_id=version_id, error=outcome.error)
-    )
-    if outcome.code and outcome.code != "repo-unavailable":  # a linked dataset that is gone is normal
-        add_problem(conn, run_id, "dataset", requested_id, None, "dataset", outcome.code, outcome.error or outcome.code)
-
-
-def _insert_once(conn: Connection, statement) -> None:
-    """Insert unless a concurrent writer (another shard worker) just inserted the same key."""
-    try:
-        with conn.begin_nested():
-            conn.execute(statement)
-    except IntegrityError:
-        pass

@@ -16,6 +16,9 @@ from typing import Iterator
 
 from sqlalchemy import Connection, and_, func, or_, select, text, update
 
+from extract.licence_catalog import OPEN_FAMILIES
+from extract.version_input import siblings_of
+
 from . import schema as s
 from .crawl_writes import utcnow
 from .portable import fit, upsert
@@ -138,7 +141,7 @@ def record_cycles(conn: Connection, run_id: int | None, cycles) -> None:
         for r in rows:
             if r.repo_id not in already:
                 add_problem(conn, run_id, "model", r.repo_id, r.sha, "classify", "lineage-cycle", f"its lineage loops back to it: {names}")
-    from .analysis import count_problems
+    from .analysis_io import count_problems
 
     count_problems(conn, run_id)
 
@@ -151,7 +154,6 @@ class ConfigCandidate:
     path: str
 
 
-OPEN_LICENCE_FAMILIES = ("osi-permissive", "osi-copyleft", "open-data")
 
 
 def config_candidates(conn: Connection, names: list[str], limit: int) -> list[ConfigCandidate]:
@@ -168,7 +170,7 @@ def config_candidates(conn: Connection, names: list[str], limit: int) -> list[Co
             .join(m, m.c.current_version_id == v.c.id)
             .join(e, e.c.version_id == v.c.id)
             .where(m.c.status == "active", m.c.private.is_(False), e.c.weights.is_(True))
-            .where(e.c.licence_family.in_(OPEN_LICENCE_FAMILIES), ~has_base, ~has_config)
+            .where(e.c.licence_family.in_(sorted(OPEN_FAMILIES)), ~has_base, ~has_config)
             .order_by(v.c.id.desc())  # newest versions first
             .limit(BATCH)
         )
@@ -177,8 +179,7 @@ def config_candidates(conn: Connection, names: list[str], limit: int) -> list[Co
             break
         last = rows[-1].id
         for r in rows:
-            meta = r.metadata or {}
-            siblings = {x.get("rfilename") for x in meta.get("siblings") or () if isinstance(x, dict)}
+            siblings = set(siblings_of(r.metadata or {}) or ())
             path = next((n for n in names if n in siblings), None)
             if path is not None and len(out) < limit:
                 out.append(ConfigCandidate(r.id, r.repo_id, r.sha, path))

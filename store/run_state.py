@@ -9,10 +9,9 @@ from typing import Sequence
 
 from sqlalchemy import Connection, select, update
 
-from crawler.validate import LISTING
-
 from . import schema as s
 from .crawl_writes import add_problem
+from .records import LISTING
 
 
 def mark_interrupted(conn: Connection, run_id: int) -> None:

@@ -35,41 +35,42 @@ metadata = MetaData()
 runs = Table(
     "runs",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("started_at", String(32), nullable=False),  # ISO-8601 UTC
-    Column("finished_at", String(32)),
-    Column("status", String(16), nullable=False),  # running | ok | failed | interrupted
-    Column("endpoint", Text, nullable=False),
-    Column("full_sweep", Boolean, nullable=False),  # unfiltered listing: absence means disappearance
-    Column("params", JSON, nullable=False),  # limit/author/search; never a token
-    Column("models_seen", Integer, nullable=False, default=0),
-    Column("versions_new", Integer, nullable=False, default=0),
-    Column("readmes_fetched", Integer, nullable=False, default=0),
-    Column("files_fetched", Integer, nullable=False, default=0),
-    Column("datasets_fetched", Integer, nullable=False, default=0),
-    Column("disappeared", Integer, nullable=False, default=0),
-    Column("problems", Integer, nullable=False, default=0),
-    Column("api_calls", Integer, nullable=False, default=0),
-    Column("resolver_calls", Integer, nullable=False, default=0),
-    Column("retries", Integer, nullable=False, default=0),
-    Column("rate_limited", Integer, nullable=False, default=0),  # 429 answers
-    Column("error", Text),
+    Column("id", Integer, primary_key=True, comment="The run number."),
+    Column("started_at", String(32), nullable=False, comment="When the run started (UTC). Reports place runs in ISO weeks by this date."),
+    Column("finished_at", String(32), comment="When it ended (NULL while running)."),
+    Column("status", String(16), nullable=False, comment="`running`, `ok`, `failed` or `interrupted`; reports read only `ok` runs."),
+    Column("endpoint", Text, nullable=False, comment="The Hub URL crawled."),
+    Column("full_sweep", Boolean, nullable=False, comment="Whether the whole listing was walked (no `--limit`, `--author` or `--search`); only then does absence mean disappearance."),
+    Column("params", JSON, nullable=False, comment="JSON of the listing filters used (never a token)."),
+    Column("models_seen", Integer, nullable=False, default=0, comment="Models listed."),
+    Column("versions_new", Integer, nullable=False, default=0, comment="New versions stored."),
+    Column("readmes_fetched", Integer, nullable=False, default=0, comment="README files downloaded."),
+    Column("files_fetched", Integer, nullable=False, default=0, comment="Licence and policy files downloaded."),
+    Column("datasets_fetched", Integer, nullable=False, default=0, comment="Linked datasets fetched."),
+    Column("disappeared", Integer, nullable=False, default=0, comment="Models marked disappeared by this run."),
+    Column("problems", Integer, nullable=False, default=0, comment="Problems recorded (see `problems`)."),
+    Column("api_calls", Integer, nullable=False, default=0, comment="Hub API calls made."),
+    Column("resolver_calls", Integer, nullable=False, default=0, comment="File downloads requested."),
+    Column("retries", Integer, nullable=False, default=0, comment="Requests retried."),
+    Column("rate_limited", Integer, nullable=False, default=0, comment="HTTP 429 answers received."),
+    Column("error", Text, comment="Why the run did not finish `ok` (credentials in URLs are never stored)."),
     # linked code repositories (migration 0006): GitHub requests sent, and how many answered 304 (no quota)
-    Column("github_calls", Integer, default=0),
-    Column("github_not_modified", Integer, default=0),
+    Column("github_calls", Integer, default=0, comment="Requests sent to GitHub's API for linked code repositories (NULL for runs before this column)."),
+    Column("github_not_modified", Integer, default=0, comment="Of those, answers 304 Not Modified to a stored ETag: they cost no quota."),
     # resumability (migration 0003): where the listing walk stands, committed with each page
-    Column("mode", String(16)),  # full | incremental
-    Column("cursor", Text),  # absolute URL of the next listing page; NULL before the first page
-    Column("pages", Integer),  # listing pages stored so far
-    Column("listing_done", Boolean),
-    Column("high_water", String(32)),  # newest lastModified seen: where the next incremental walk may stop
+    Column("mode", String(16), comment="`full` or `incremental`."),
+    Column("cursor", Text, comment="The absolute URL of the next listing page (without credentials), committed with each page; a resumed run continues here. NULL before the first page and after the last."),
+    Column("pages", Integer, comment="Listing pages stored so far."),
+    Column("listing_done", Boolean, comment="Whether the listing walk reached its end."),
+    Column("high_water", String(32), comment="The newest `lastModified` the run saw: where the next incremental walk may stop."),
     # lineage closure (migration 0005): bases the listing did not show, asked about one by one
-    Column("lineage_calls", Integer, default=0),  # model-info calls for base models
-    Column("bases_fetched", Integer, default=0),  # base models stored because a stored model derives from them
+    Column("lineage_calls", Integer, default=0, comment="Model-info calls for base models the listing did not show (lineage closure)."),
+    Column("bases_fetched", Integer, default=0, comment="Base models stored because a stored model derives from them."),
     # truthful runs (migration 0007)
-    Column("analysis", String(16)),  # pending | done | failed | skipped: the run's extraction and labelling
-    Column("analysis_error", Text),  # why the analysis failed
-    Column("incomplete", Integer),  # versions whose README was still to fetch when the run ended
+    Column("analysis", String(16), comment="Where the run's extraction and labelling stand: `pending` (not yet done: killed, or still running), `done`, `failed` (see `analysis_error`) or `skipped` (`--no-analyse`). The next crawl finishes a `pending` or `failed` analysis before it walks the Hub. NULL for runs before migration 0007."),
+    Column("analysis_error", Text, comment="Why the analysis failed."),
+    Column("incomplete", Integer, comment="Versions whose README was still to be fetched when the run ended (lost to faults after every retry); the next crawl fetches them first. `hubscan status` shows such a run as `ok, N incomplete`."),
+    comment="one row per crawl",
 )
 
 locks = Table(
@@ -77,33 +78,35 @@ locks = Table(
     metadata,
     # one row per lock name ("crawl"): inserting it is atomic on every backend, so two cron jobs
     # starting together cannot both win; a stale heartbeat lets a new crawl take over
-    Column("name", String(32), primary_key=True),
-    Column("holder", String(256), nullable=False),  # host:pid
-    Column("run_id", Integer),
-    Column("acquired_at", String(32), nullable=False),
-    Column("heartbeat_at", String(32), nullable=False),
+    Column("name", String(32), primary_key=True, comment="`crawl`, or `crawl:K/N` for shard K of N: inserting the row is atomic on every backend, so two crawls starting together cannot both win."),
+    Column("holder", String(256), nullable=False, comment="`host:pid` of the crawl holding it."),
+    Column("run_id", Integer, comment="The run it crawls."),
+    Column("acquired_at", String(32), nullable=False, comment="When it was taken (UTC)."),
+    Column("heartbeat_at", String(32), nullable=False, comment="Refreshed with every listing page; a heartbeat 15 minutes old, or a holder on this host whose pid is gone, lets the next crawl take the lock over."),
+    comment="the crawl lock",
 )
 
 models = Table(
     "models",
     metadata,
-    Column("repo_id", String(256), primary_key=True),
-    Column("author", String(128)),
-    Column("sha", String(64)),  # current version
-    Column("current_version_id", Integer),
-    Column("status", String(16), nullable=False),  # active | disappeared
-    Column("gated", String(8), nullable=False),  # "false" | "auto" | "manual"
-    Column("private", Boolean, nullable=False),
-    Column("disabled", Boolean, nullable=False),
-    Column("created_at", String(32)),
-    Column("last_modified", String(32)),
-    Column("pipeline_tag", String(64)),
-    Column("library_name", String(64)),
-    Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
-    Column("disappeared_run", ForeignKey("runs.id")),
+    Column("repo_id", String(256), primary_key=True, comment="The Hub id."),
+    Column("author", String(128), comment="The owning user or organisation."),
+    Column("sha", String(64), comment="The current version's commit."),
+    Column("current_version_id", Integer, comment="The current version's row in `model_versions`."),
+    Column("status", String(16), nullable=False, comment="`active` or `disappeared`."),
+    Column("gated", String(8), nullable=False, comment="`false`, `auto` or `manual`: whether files need accepting terms."),
+    Column("private", Boolean, nullable=False, comment="Whether the repository is private."),
+    Column("disabled", Boolean, nullable=False, comment="Whether the Hub disabled it."),
+    Column("created_at", String(32), comment="Creation date on the Hub."),
+    Column("last_modified", String(32), comment="Last commit date on the Hub."),
+    Column("pipeline_tag", String(64), comment="The task tag."),
+    Column("library_name", String(64), comment="The library tag."),
+    Column("first_seen_run", ForeignKey("runs.id"), nullable=False, comment="The run that first listed it."),
+    Column("disappeared_run", ForeignKey("runs.id"), comment="The full sweep that first missed it."),
     # "listing" (NULL in databases from before 0005): a crawl listed it; "lineage": stored only because
     # a stored model derives from it (asked about by id), so reports can tell crawl scope from lineage closure
-    Column("origin", String(16)),
+    Column("origin", String(16), comment="`listing` (the crawl listed it) or `lineage` (stored because a stored model derives from it)."),
+    comment="one row per model ever seen",
 )
 # The Hub finds "Org/Name" and "org/name" alike: lineage matches base ids case-insensitively.
 Index("ix_models_repo_key", func.lower(models.c.repo_id))
@@ -111,82 +114,88 @@ Index("ix_models_repo_key", func.lower(models.c.repo_id))
 model_versions = Table(
     "model_versions",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("repo_id", String(256), ForeignKey("models.repo_id"), nullable=False),
-    Column("sha", String(64), nullable=False),
-    Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
-    Column("last_modified", String(32)),
-    Column("metadata", JSON, nullable=False),  # the listing item, minus volatile counters
+    Column("id", Integer, primary_key=True, comment="The version's row id."),
+    Column("repo_id", String(256), ForeignKey("models.repo_id"), nullable=False, comment="Its model."),
+    Column("sha", String(64), nullable=False, comment="The git commit (or a content hash when the listing gave none)."),
+    Column("first_seen_run", ForeignKey("runs.id"), nullable=False, comment="The run that first saw it."),
+    Column("last_modified", String(32), comment="The commit date."),
+    Column("metadata", JSON, nullable=False, comment="JSON of the listing item (tags, cardData, file list, ...), without volatile counters."),
     # pending -> ok | absent | gated | unavailable | error | oversize
-    Column("readme_status", String(16), nullable=False),
-    Column("readme", LargeBinary),  # zlib-compressed raw bytes
-    Column("readme_size", Integer),
-    Column("readme_error", Text),
+    Column("readme_status", String(16), nullable=False, comment="`pending`, `ok`, `absent`, `gated`, `unavailable`, `error` or `oversize`."),
+    Column("readme", LargeBinary, comment="The README bytes, zlib-compressed."),
+    Column("readme_size", Integer, comment="The README's size in bytes."),
+    Column("readme_error", Text, comment="Why the README could not be fetched."),
     UniqueConstraint("repo_id", "sha", name="uq_model_versions_repo_sha"),
+    comment="one row per model commit",
 )
 Index("ix_model_versions_readme_status", model_versions.c.readme_status)
 
 version_files = Table(
     "version_files",
     metadata,
-    Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
-    Column("path", String(512), primary_key=True),
-    Column("status", String(16), nullable=False),  # ok | gated | missing | error | oversize
-    Column("size", Integer),
-    Column("content", LargeBinary),  # zlib-compressed
-    Column("error", Text),
+    Column("version_id", ForeignKey("model_versions.id"), primary_key=True, comment="The version."),
+    Column("path", String(512), primary_key=True, comment="The file's path in the repository (LICENSE, USE_POLICY.md, ...)."),
+    Column("status", String(16), nullable=False, comment="`ok`, `gated`, `missing`, `error` or `oversize`."),
+    Column("size", Integer, comment="Its size in bytes."),
+    Column("content", LargeBinary, comment="Its bytes, zlib-compressed."),
+    Column("error", Text, comment="Why it could not be fetched."),
+    comment="licence, notice, use-policy and lineage files of a version",
 )
 
 observations = Table(
     "observations",
     metadata,
-    Column("run_id", ForeignKey("runs.id"), primary_key=True),
-    Column("repo_id", String(256), primary_key=True),
-    Column("version_id", ForeignKey("model_versions.id"), nullable=False),
-    Column("downloads", Integer),
-    Column("likes", Integer),
+    Column("run_id", ForeignKey("runs.id"), primary_key=True, comment="The crawl run."),
+    Column("repo_id", String(256), primary_key=True, comment="The model."),
+    Column("version_id", ForeignKey("model_versions.id"), nullable=False, comment="The version the run saw."),
+    Column("downloads", Integer, comment="The Hub's download count that day."),
+    Column("likes", Integer, comment="The like count that day."),
+    comment="one row per model per crawl",
 )
 Index("ix_observations_repo", observations.c.repo_id)
 
 datasets = Table(
     "datasets",
     metadata,
-    Column("dataset_id", String(256), primary_key=True),
-    Column("sha", String(64)),
-    Column("current_version_id", Integer),
-    Column("status", String(16), nullable=False),  # ok | gated | missing | private | disabled | error
-    Column("gated", String(8), nullable=False),
-    Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
-    Column("fetched_run", ForeignKey("runs.id"), nullable=False),  # last run that asked the Hub
-    Column("error", Text),
+    Column("dataset_id", String(256), primary_key=True, comment="The dataset's Hub id."),
+    Column("sha", String(64), comment="Its current commit."),
+    Column("current_version_id", Integer, comment="Its current row in `dataset_versions`."),
+    Column("status", String(16), nullable=False, comment="`ok`, `gated`, `missing`, `private`, `disabled` or `error`."),
+    Column("gated", String(8), nullable=False, comment="`false`, `auto` or `manual`."),
+    Column("first_seen_run", ForeignKey("runs.id"), nullable=False, comment="The run that first fetched it."),
+    Column("fetched_run", ForeignKey("runs.id"), nullable=False, comment="The last run that asked the Hub about it."),
+    Column("error", Text, comment="Why it could not be fetched."),
+    comment="one row per dataset that model cards name",
 )
 
 dataset_versions = Table(
     "dataset_versions",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("dataset_id", String(256), ForeignKey("datasets.dataset_id"), nullable=False),
-    Column("sha", String(64), nullable=False),
-    Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
-    Column("last_modified", String(32)),
-    Column("metadata", JSON, nullable=False),
+    Column("id", Integer, primary_key=True, comment="The version's row id."),
+    Column("dataset_id", String(256), ForeignKey("datasets.dataset_id"), nullable=False, comment="Its dataset."),
+    Column("sha", String(64), nullable=False, comment="The commit."),
+    Column("first_seen_run", ForeignKey("runs.id"), nullable=False, comment="The run that first saw it."),
+    Column("last_modified", String(32), comment="The commit date."),
+    Column("metadata", JSON, nullable=False, comment="JSON of the dataset's Hub record (cardData with its licence, tags, ...)."),
     # the dataset's own card (migration 0006): data information is often written there
-    Column("readme_status", String(16)),  # NULL: not fetched yet | ok | absent | gated | unavailable | error | oversize
-    Column("readme", LargeBinary),  # zlib-compressed raw bytes, bounded
+    Column("readme_status", String(16), comment="The dataset card (README.md): NULL until fetched, then `ok`, `absent`, `gated`, `unavailable`, `error` or `oversize`."),
+    Column("readme", LargeBinary, comment="The dataset card's bytes, zlib-compressed (bounded): data information is often written there."),
     UniqueConstraint("dataset_id", "sha", name="uq_dataset_versions_id_sha"),
+    comment="one row per dataset commit",
 )
 
 problems = Table(
     "problems",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("run_id", ForeignKey("runs.id"), nullable=False),
-    Column("repo_type", String(8), nullable=False),  # model | dataset
-    Column("repo_id", String(256), nullable=False),
-    Column("sha", String(64)),
-    Column("stage", String(16), nullable=False),  # listing | readme | file | dataset | extract | classify
-    Column("code", String(32), nullable=False),  # http-404, http-503, yaml-invalid, binary, ...
-    Column("message", Text, nullable=False),
+    Column("id", Integer, primary_key=True, comment="The row id."),
+    Column("run_id", ForeignKey("runs.id"), nullable=False, comment="The run that met it."),
+    Column("repo_type", String(8), nullable=False, comment="`model`, `dataset` or `github` (a code repository, or the GitHub API itself)."),
+    Column("repo_id", String(256), nullable=False, comment="The repository."),
+    Column("sha", String(64), comment="The version, when known."),
+    Column("stage", String(16), nullable=False, comment="`listing`, `readme`, `file`, `dataset`, `github`, `extract` or `classify`."),
+    Column("code", String(32), nullable=False, comment="A short code: `http-404`, `http-503`, `yaml-invalid`, `binary`, `github-unreachable`, ... (see below)."),
+    Column("message", Text, nullable=False, comment="What happened, in words (credentials in URLs are blanked)."),
+    comment="what went wrong, per run",
 )
 Index("ix_problems_repo", problems.c.repo_id)
 
@@ -194,48 +203,51 @@ version_datasets = Table(
     "version_datasets",
     metadata,
     # which datasets a version names (cardData.datasets, dataset: tags): "which models use X?"
-    Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
-    Column("dataset_id", String(256), primary_key=True),
+    Column("version_id", ForeignKey("model_versions.id"), primary_key=True, comment="The model version."),
+    Column("dataset_id", String(256), primary_key=True, comment="A dataset its card data or tags name."),
+    comment="which datasets a version names",
 )
 Index("ix_version_datasets_dataset", version_datasets.c.dataset_id)
 
 evidence = Table(
     "evidence",
     metadata,
-    Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
-    Column("extractor_version", Integer, nullable=False),
-    Column("inputs_digest", String(64), nullable=False),  # what extraction read; same digest = no-op
-    Column("extracted_at", String(32), nullable=False),
+    Column("version_id", ForeignKey("model_versions.id"), primary_key=True, comment="The version."),
+    Column("extractor_version", Integer, nullable=False, comment="The extractor release that produced it."),
+    Column("inputs_digest", String(64), nullable=False, comment="A hash of what extraction read; unchanged inputs are not re-extracted."),
+    Column("extracted_at", String(32), nullable=False, comment="When it was extracted."),
     # key facts as columns, so SQL users need not dig into JSON
-    Column("licence", String(64)),
-    Column("licence_family", String(32)),
-    Column("weights", Boolean),
-    Column("inference_code", Boolean),
-    Column("training_code", Boolean),
-    Column("datasets_open", Boolean),
-    Column("data_information", Boolean),
-    Column("data_information_score", Integer),
-    Column("data", JSON, nullable=False),  # the full ModelEvidence
+    Column("licence", String(64), comment="The key facts, as in `latest_labels`."),
+    Column("licence_family", String(32), comment="The key facts, as in `latest_labels`."),
+    Column("weights", Boolean, comment="The key facts, as in `latest_labels`."),
+    Column("inference_code", Boolean, comment="The key facts, as in `latest_labels`."),
+    Column("training_code", Boolean, comment="The key facts, as in `latest_labels`."),
+    Column("datasets_open", Boolean, comment="The key facts, as in `latest_labels`."),
+    Column("data_information", Boolean, comment="The key facts, as in `latest_labels`."),
+    Column("data_information_score", Integer, comment="The key facts, as in `latest_labels`."),
+    Column("data", JSON, nullable=False, comment="JSON of the full evidence, every conclusion with its sources (`extract/types.py`, `ModelEvidence`)."),
     # licences of the code (migration 0006): SPDX id, "NOASSERTION", "none", a library's licence; NULL: unknown
-    Column("inference_code_licence", String(64)),
-    Column("training_code_licence", String(64)),
+    Column("inference_code_licence", String(64), comment="The key facts, as in `latest_labels`."),
+    Column("training_code_licence", String(64), comment="The key facts, as in `latest_labels`."),
+    comment="what extraction found in a version",
 )
 
 version_bases = Table(
     "version_bases",
     metadata,
     # the base models a version declares (from its evidence): the lineage graph, for SQL and re-labelling
-    Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
-    Column("base_id", String(256), primary_key=True),
-    Column("relation", String(16), nullable=False),  # finetune | adapter | quantized | merge | unspecified
+    Column("version_id", ForeignKey("model_versions.id"), primary_key=True, comment="The derivative version."),
+    Column("base_id", String(256), primary_key=True, comment="A declared base model's Hub id."),
+    Column("relation", String(16), nullable=False, comment="finetune, adapter, quantized, merge or unspecified."),
     # migration 0005: how the base was named and what it resolved to
-    Column("base_key", String(256)),  # lower-cased id: the Hub matches ids case-insensitively
-    Column("kind", String(16)),  # hub-id | local-path | url | invalid
-    Column("source", String(256)),  # cardData.base_model, tag:..., file:adapter_config.json, card, ...
-    Column("confidence", Float),
-    Column("resolved_id", String(256)),  # the stored model it names (after redirects and case), when known
+    Column("base_key", String(256), comment="The base id lower-cased (the Hub matches ids case-insensitively)."),
+    Column("kind", String(16), comment="`hub-id`, `local-path`, `url` or `invalid`: whether the value names a Hub repository one can ask about."),
+    Column("source", String(256), comment="Where the base was named: `cardData.base_model`, `tag:...`, `file:adapter_config.json`, `card`, ..."),
+    Column("confidence", Float, comment="How sure that evidence is (policy/lineage.yaml)."),
+    Column("resolved_id", String(256), comment="The stored model it names, after redirects and case, when known."),
     # ok | pending (not looked up yet) | missing | private | disabled | local-path | url | invalid | error
-    Column("status", String(16)),
+    Column("status", String(16), comment="`ok`, `pending` (not looked up yet), `missing`, `private`, `disabled`, `local-path`, `url`, `invalid` or `error`."),
+    comment="base models a version declares",
 )
 Index("ix_version_bases_base", version_bases.c.base_id)
 Index("ix_version_bases_key", version_bases.c.base_key)
@@ -245,41 +257,44 @@ model_aliases = Table(
     "model_aliases",
     metadata,
     # an old or differently spelled id that the Hub redirected to a stored model: the next lookup is free
-    Column("alias_key", String(256), primary_key=True),  # lower-cased
-    Column("repo_id", String(256), nullable=False),
-    Column("run_id", ForeignKey("runs.id")),
-    Column("recorded_at", String(32), nullable=False),
+    Column("alias_key", String(256), primary_key=True, comment="An old or differently spelled id, lower-cased, that the Hub redirected to a stored model: the next lookup is free."),
+    Column("repo_id", String(256), nullable=False, comment="The stored model it names."),
+    Column("run_id", ForeignKey("runs.id"), comment="The run that learnt it."),
+    Column("recorded_at", String(32), nullable=False, comment="When."),
+    comment="ids the Hub redirects to a stored model",
 )
 
 base_lookups = Table(
     "base_lookups",
     metadata,
     # the last time a run asked the Hub about a base id no stored model matched, and the answer
-    Column("base_key", String(256), primary_key=True),
-    Column("asked_id", String(256), nullable=False),
-    Column("status", String(16), nullable=False),  # ok | missing | disabled | invalid | error
-    Column("repo_id", String(256)),  # the canonical id the Hub answered with, when ok
-    Column("run_id", ForeignKey("runs.id")),
-    Column("asked_at", String(32), nullable=False),
-    Column("error", Text),
+    Column("base_key", String(256), primary_key=True, comment="A base id that no stored model matched, lower-cased (the Hub matches ids case-insensitively)."),
+    Column("asked_id", String(256), nullable=False, comment="The id as asked."),
+    Column("status", String(16), nullable=False, comment="`ok`, `missing`, `disabled`, `invalid` or `error`."),
+    Column("repo_id", String(256), comment="The canonical id the Hub answered with, when `ok` (after redirects)."),
+    Column("run_id", ForeignKey("runs.id"), comment="The run that asked."),
+    Column("asked_at", String(32), nullable=False, comment="When; the id is asked again only when due (7 days)."),
+    Column("error", Text, comment="Why the lookup failed."),
+    comment="base ids asked about that no stored model matched",
 )
 
 labels = Table(
     "labels",
     metadata,
-    Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
-    Column("rule_version", String(16), nullable=False),
-    Column("extractor_version", Integer, nullable=False),
-    Column("inputs_digest", String(64), nullable=False),  # evidence + lineage inputs; same digest = no-op
-    Column("classified_at", String(32), nullable=False),
-    Column("label", String(32), nullable=False),
-    Column("rule", String(64), nullable=False),  # id of the deciding rule
-    Column("open_basis", String(16)),  # osi | open-data, for Open Weights and above
-    Column("capped_by", String(256)),  # base model that lowered the label, if any
-    Column("open_washing", Boolean, nullable=False),
-    Column("washing_reasons", JSON, nullable=False),
-    Column("explanation", JSON, nullable=False),  # gates passed/failed with evidence
-    Column("confidence", Float),
+    Column("version_id", ForeignKey("model_versions.id"), primary_key=True, comment="The version."),
+    Column("rule_version", String(16), nullable=False, comment="The rule set used."),
+    Column("extractor_version", Integer, nullable=False, comment="The evidence's extractor release."),
+    Column("inputs_digest", String(64), nullable=False, comment="A hash of the evidence and base labels used; unchanged inputs are not re-labelled."),
+    Column("classified_at", String(32), nullable=False, comment="When it was labelled."),
+    Column("label", String(32), nullable=False, comment="As in `latest_labels`."),
+    Column("rule", String(64), nullable=False, comment="As in `latest_labels`."),
+    Column("open_basis", String(16), comment="As in `latest_labels`."),
+    Column("capped_by", String(256), comment="As in `latest_labels`."),
+    Column("open_washing", Boolean, nullable=False, comment="As in `latest_labels`."),
+    Column("washing_reasons", JSON, nullable=False, comment="As in `latest_labels`."),
+    Column("explanation", JSON, nullable=False, comment="JSON of every gate passed or failed, with its reason and evidence (what `hubscan explain` prints)."),
+    Column("confidence", Float, comment="Reserved for a confidence score (NULL today)."),
+    comment="the label of a version",
 )
 Index("ix_labels_label", labels.c.label)
 
@@ -288,37 +303,39 @@ code_repos = Table(
     metadata,
     # one row per GitHub repository a candidate model's card links (migration 0006): what GitHub answered
     # when the crawler last checked it, so extraction reads it from the database alone. Never a token.
-    Column("name", String(256), primary_key=True),  # "owner/repo" as linked, lower-case
-    Column("full_name", String(256)),  # canonical name GitHub reports (differs after a rename)
-    Column("github_id", Integer),
-    Column("status", String(16), nullable=False),  # ok | renamed | missing | blocked | error | rate-limited
-    Column("archived", Boolean),
-    Column("fork", Boolean),
-    Column("default_branch", String(256)),
-    Column("licence_spdx", String(64)),  # license.spdx_id: NOASSERTION when GitHub could not classify the file
-    Column("licence_key", String(64)),
-    Column("licence_name", String(256)),
-    Column("description", Text),
-    Column("tree_digest", String(64)),  # sha1 of the stored (path, size) list
-    Column("tree_entries", Integer),  # blobs GitHub listed
-    Column("truncated", Boolean),  # GitHub (or our bound) cut the listing
-    Column("tree", LargeBinary),  # zlib-compressed JSON [[path, size], ...], bounded
-    Column("docs", LargeBinary),  # zlib-compressed JSON {path: text}: README and data/training docs, bounded
-    Column("state_digest", String(64)),  # everything extraction reads of this row: a change re-extracts its models
-    Column("etags", JSON),  # {"repo": etag, "tree:<branch>": etag, "contents:<path>": etag}
-    Column("first_seen_run", ForeignKey("runs.id"), nullable=False),
-    Column("fetched_run", ForeignKey("runs.id"), nullable=False),  # last run that asked GitHub
-    Column("fetched_at", String(32), nullable=False),  # when GitHub last answered (due again after github_refresh_days)
-    Column("error", Text),  # the last failure, if the last check failed (the row keeps the earlier answer)
+    Column("name", String(256), primary_key=True, comment="`owner/repo` as the card links it, lower-case."),
+    Column("full_name", String(256), comment="The name GitHub reports (differs after a rename or transfer: the crawler followed the 301)."),
+    Column("github_id", Integer, comment="GitHub's numeric repository id."),
+    Column("status", String(16), nullable=False, comment="`ok`, `renamed`, `missing` (404), `blocked` (451), `error` or `rate-limited` (the check failed and there was no earlier answer)."),
+    Column("archived", Boolean, comment="As GitHub reports them."),
+    Column("fork", Boolean, comment="As GitHub reports them."),
+    Column("default_branch", String(256), comment="The branch whose tree was read."),
+    Column("licence_spdx", String(64), comment="GitHub's licence detection: `NOASSERTION`/`other` for a licence file it could not classify, NULL for no licence file."),
+    Column("licence_key", String(64), comment="GitHub's licence detection: `NOASSERTION`/`other` for a licence file it could not classify, NULL for no licence file."),
+    Column("licence_name", String(256), comment="GitHub's licence detection: `NOASSERTION`/`other` for a licence file it could not classify, NULL for no licence file."),
+    Column("description", Text, comment="The repository's description (bounded)."),
+    Column("tree_digest", String(64), comment="A hash of the stored file list."),
+    Column("tree_entries", Integer, comment="Files GitHub listed."),
+    Column("truncated", Boolean, comment="Whether the listing was cut (by GitHub past 100,000 entries, or by hubscan's bound of 20,000)."),
+    Column("tree", LargeBinary, comment="JSON `[[path, size], ...]` of the files, zlib-compressed."),
+    Column("docs", LargeBinary, comment="JSON `{path: text}` of the README and at most two data or training documents, zlib-compressed."),
+    Column("state_digest", String(64), comment="A hash of everything extraction reads of the row: a change re-extracts exactly the versions linking it."),
+    Column("etags", JSON, comment="JSON of the ETag of each answer, sent back as `If-None-Match` on the next check."),
+    Column("first_seen_run", ForeignKey("runs.id"), nullable=False, comment="The run that first checked it, and the last one that asked GitHub."),
+    Column("fetched_run", ForeignKey("runs.id"), nullable=False, comment="The run that first checked it, and the last one that asked GitHub."),
+    Column("fetched_at", String(32), nullable=False, comment="When GitHub last answered: due again after `HUBSCAN_GITHUB_REFRESH_DAYS` (default 7)."),
+    Column("error", Text, comment="The last failure, when the last check failed (the row keeps the earlier answer)."),
+    comment="GitHub repositories that model cards link as their code",
 )
 
 version_code_repos = Table(
     "version_code_repos",
     metadata,
     # which GitHub repositories a version's card links as its code (from its evidence): what to check
-    Column("version_id", ForeignKey("model_versions.id"), primary_key=True),
-    Column("repo_name", String(256), primary_key=True),
-    Column("role", String(16), nullable=False),  # training | repository | inference (the card's wording)
+    Column("version_id", ForeignKey("model_versions.id"), primary_key=True, comment="The model version."),
+    Column("repo_name", String(256), primary_key=True, comment="A `code_repos.name`."),
+    Column("role", String(16), nullable=False, comment="How the card presents it: `training` (called training code), `repository` (a bare code link) or `inference`."),
+    comment="which repositories a version's card gives as its code",
 )
 Index("ix_version_code_repos_repo", version_code_repos.c.repo_name)
 
@@ -328,15 +345,16 @@ label_events = Table(
     # `labels` holds a version's label under the newest inputs; a version can be relabelled without a
     # new sha (its base or a dataset changed, a new rule set), so each label a version had is kept here
     # with the run it was recorded in, for history "as labelled then" and the weekly changes feed.
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("version_id", ForeignKey("model_versions.id"), nullable=False),
-    Column("run_id", ForeignKey("runs.id")),  # the run whose analysis (or the newest run, for `classify`) recorded it
-    Column("recorded_at", String(32), nullable=False),
-    Column("label", String(32), nullable=False),
-    Column("rule", String(64), nullable=False),
-    Column("rule_version", String(16), nullable=False),
-    Column("open_washing", Boolean, nullable=False),
-    Column("washing_reasons", JSON, nullable=False),
+    Column("id", Integer, primary_key=True, autoincrement=True, comment="Order of recording."),
+    Column("version_id", ForeignKey("model_versions.id"), nullable=False, comment="The version."),
+    Column("run_id", ForeignKey("runs.id"), comment="The crawl run whose analysis recorded it (for a standalone `hubscan classify`, the newest run)."),
+    Column("recorded_at", String(32), nullable=False, comment="When it was recorded."),
+    Column("label", String(32), nullable=False, comment="As in `labels`."),
+    Column("rule", String(64), nullable=False, comment="As in `labels`."),
+    Column("rule_version", String(16), nullable=False, comment="As in `labels`."),
+    Column("open_washing", Boolean, nullable=False, comment="As in `labels`."),
+    Column("washing_reasons", JSON, nullable=False, comment="As in `labels`."),
+    comment="every label a version had",
 )
 Index("ix_label_events_version_run", label_events.c.version_id, label_events.c.run_id)
 
@@ -346,16 +364,17 @@ reviews = Table(
     # Reviewers' corrections, append-only (migration 0008): `labels` stays what the rules computed; a
     # review publishes its label only while the model's current sha is the one reviewed. Clearing a
     # review appends an `action = 'clear'` row; nothing is updated or deleted, so the provenance stays.
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("repo_id", String(256), nullable=False),  # no foreign key: a team's review file may be imported before a crawl
-    Column("sha", String(64), nullable=False),  # the version reviewed
-    Column("action", String(8), nullable=False),  # set | clear
-    Column("label", String(32)),  # the reviewer's label (set only)
-    Column("reason", Text),  # why (required for set)
-    Column("evidence_url", Text),  # where the reviewer saw it; stored without credentials
-    Column("reviewed_by", String(128), nullable=False),
-    Column("reviewed_at", String(32), nullable=False),  # ISO-8601 UTC; the newest review of a model counts
-    Column("recorded_at", String(32), nullable=False),  # when this database got the row (differs after an import)
-    Column("origin", String(16), nullable=False),  # cli | import
+    Column("id", Integer, primary_key=True, autoincrement=True, comment="Order of recording."),
+    Column("repo_id", String(256), nullable=False, comment="The model (no foreign key: a team's review file may be imported before a crawl)."),
+    Column("sha", String(64), nullable=False, comment="The version reviewed."),
+    Column("action", String(8), nullable=False, comment="`set` or `clear`."),
+    Column("label", String(32), comment="The reviewer's label (`set` only)."),
+    Column("reason", Text, comment="Why (required for `set`)."),
+    Column("evidence_url", Text, comment="A link to the evidence, stored without credentials."),
+    Column("reviewed_by", String(128), nullable=False, comment="Who."),
+    Column("reviewed_at", String(32), nullable=False, comment="When the review was made (ISO-8601 UTC; kept from the file on import)."),
+    Column("recorded_at", String(32), nullable=False, comment="When this database got the row."),
+    Column("origin", String(16), nullable=False, comment="`cli` or `import`."),
+    comment="reviewers' corrections, append-only",
 )
 Index("ix_reviews_repo", reviews.c.repo_id)

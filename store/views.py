@@ -18,36 +18,26 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-# How much a licence family lets a user do with the weights, for comparing a derivative's licence
-# with its base's: a higher rank is looser. "unknown" (nothing declared) means all rights reserved.
-LICENCE_OPENNESS: dict[str, int] = {
-    "osi-permissive": 4,
-    "open-data": 4,
-    "osi-copyleft": 3,
-    "use-restricted": 2,
-    "vendor-community": 2,
-    "non-commercial": 1,
-    "unknown": 0,
-}
+import policy
+from extract.licence_catalog import OPENNESS_RANK
 
-# The gate each deciding rule belongs to (classify/rules.py): lets SQL users group by gate.
-RULE_GATES: dict[str, str] = {
-    "W1": "weights",
-    "L1": "licence",
-    "L2": "licence",
-    "S0": "code+data information",
-    "S1": "code+data information",
-    "D0": "open data",
-    "D1": "open data",
-    "B0": "lineage",
-    "B1": "lineage",
-    "B2": "lineage",
-}
+def _rule_gates() -> dict[str, str]:
+    """The gate each deciding rule belongs to (policy/rules.yaml), so SQL users can group by gate."""
+    gates: dict[str, str] = {}
+    for rule in policy.load("rules")["rules"]:
+        gates[rule["code"]] = rule["gate"]
+        if "failed_code" in rule:
+            gates[rule["failed_code"]] = rule["gate"]
+    return gates
+
+
+RULE_GATES: dict[str, str] = _rule_gates()
 
 
 def openness_rank_sql(column: str) -> str:
-    """A CASE expression ranking a licence-family column by LICENCE_OPENNESS (NULL when unknown to us)."""
-    whens = " ".join(f"WHEN '{family}' THEN {rank}" for family, rank in LICENCE_OPENNESS.items())
+    """A CASE expression ranking a licence-family column by how open it is (policy/licences.yaml `rank`:
+    higher is looser, equal ranks are equally open; NULL when the family is unknown to us)."""
+    whens = " ".join(f"WHEN '{family}' THEN {rank}" for family, rank in OPENNESS_RANK.items())
     return f"(CASE {column} {whens} END)"
 
 

@@ -25,7 +25,7 @@ from hubscan.cli import build_parser, main
 from replayhub import ReplayHub
 from replayhub.state import HubState
 from store import schema as s
-from store.analysis import label_batches
+from store.analysis_io import label_batches
 from store.db import _alembic_config, open_engine
 from store.query import read_only_connection, read_only_engine
 from store.views import VIEW_NAMES

@@ -6,10 +6,11 @@ import pytest
 
 from extract.card import parse_card
 from extract.claims import openness_claims
+from extract.version_input import VersionInput
 
 
 def claims(markdown: str, repo_id: str = "org/model", tags=()):
-    return openness_claims(parse_card(markdown.encode()), repo_id, list(tags)).claims
+    return openness_claims(VersionInput(card=parse_card(markdown.encode()), repo_id=repo_id, tags=list(tags))).claims
 
 
 # --- issue 12: each class a person tells apart ------------------------------------------------------
@@ -194,7 +195,7 @@ def test_a_comparison_table_is_quoted_as_a_sentence_never_as_a_fragment():
         b"## 3. Evaluation results\n\n| Benchmark | Kimi K2 Instruct | Claude Sonnet 4 |\n|---|---|---|\n"
         b"| | **Open Source** | **Proprietary** |\n| SWE-bench | 65.8 | 72.7 |\n"
     )
-    (claim,) = [c for c in openness_claims(card, "moonshotai/Kimi-K2-Instruct", []).claims if c.about_self]
+    (claim,) = [c for c in openness_claims(VersionInput(card=card, repo_id="moonshotai/Kimi-K2-Instruct")).claims if c.about_self]
     assert claim.source == "table" and claim.rule == "table-column" and claim.implied
     assert claim.sentence == "The table under “3. Evaluation results” marks Kimi K2 Instruct as “Open Source”."
     assert "|" not in claim.sentence
@@ -205,7 +206,7 @@ def test_a_comparison_table_row_marked_under_an_open_weights_column_is_a_claim()
         b"## Results\n\n| Name | MTEB | Open Weights | Open Data |\n|---|---|---|---|\n"
         b"| nomic-embed-text-v1 | 62.39 | \xe2\x9c\x85 | \xe2\x9c\x85 |\n| text-embedding-3-small | 62.26 | | |\n"
     )
-    found = [c for c in openness_claims(card, "nomic-ai/nomic-embed-text-v1", []).claims if c.about_self]
+    found = [c for c in openness_claims(VersionInput(card=card, repo_id="nomic-ai/nomic-embed-text-v1")).claims if c.about_self]
     assert [(c.kind, c.sentence) for c in found] == [
         ("open-weights", "The table under “Results” marks nomic-embed-text-v1 “✅” under “Open Weights”.")
     ]

@@ -18,7 +18,7 @@ from classify import BaseLabel, label_version
 from classify.rules import NO_WEIGHTS, OPEN_SOURCE, OPEN_SOURCE_OPEN_DATA, OPEN_WEIGHTS, WEIGHTS_AVAILABLE
 from extract import extract_model
 from extract.datasets import hub_dataset_ids_in_text
-from extract.types import DatasetSnapshot, ModelSnapshot
+from extract.types import StoredDataset, StoredVersion
 
 DEMO = json.loads((Path(__file__).resolve().parents[1] / "replayhub" / "data" / "demo_hub.json").read_text())
 MODELS = {m["id"]: m for m in DEMO["models"]}
@@ -26,7 +26,7 @@ DATASETS = {d["id"]: d for d in DEMO["datasets"]}
 ANNOTATIONS = {"files", "expected", "washing", "note"}
 
 
-def snapshot(entry: dict) -> ModelSnapshot:
+def stored_version(entry: dict) -> StoredVersion:
     """What store/ would hand to extract for this repo after a crawl with access to its files."""
     files = entry["files"]
     metadata = {k: v for k, v in entry.items() if k not in ANNOTATIONS}
@@ -35,7 +35,7 @@ def snapshot(entry: dict) -> ModelSnapshot:
     linked = list(card.get("datasets") or []) + [t.split(":", 1)[1] for t in entry.get("tags", []) if t.startswith("dataset:")]
     linked += hub_dataset_ids_in_text(files.get("README.md") or "")  # the crawler fetches card-linked datasets too
     datasets = {
-        d: DatasetSnapshot(
+        d: StoredDataset(
             id=d,
             status="ok",
             gated=DATASETS[d].get("gated") or False,
@@ -47,7 +47,7 @@ def snapshot(entry: dict) -> ModelSnapshot:
     }
     licence_files = {p: c.encode() for p, c in files.items() if isinstance(c, str) and p.upper().startswith(("LICEN", "USE_POLICY"))}
     readme = files.get("README.md")
-    return ModelSnapshot(
+    return StoredVersion(
         repo_id=entry["id"],
         sha="0" * 40,
         metadata=metadata,
@@ -60,12 +60,12 @@ def snapshot(entry: dict) -> ModelSnapshot:
 
 
 def label_of(repo_id: str, bases: tuple[BaseLabel, ...] = ()):
-    return label_version(extract_model(snapshot(MODELS[repo_id])), bases)
+    return label_version(extract_model(stored_version(MODELS[repo_id])), bases)
 
 
 def as_base(repo_id: str, relation: str = "finetune") -> BaseLabel:
     labelled = label_of(repo_id)
-    ev = extract_model(snapshot(MODELS[repo_id]))
+    ev = extract_model(stored_version(MODELS[repo_id]))
     return BaseLabel(repo_id=repo_id, relation=relation, label=labelled.label, licence_family=ev.licence.family)
 
 
@@ -116,7 +116,7 @@ def test_apache_tagged_llama_fine_tune_is_weights_available_and_launders():
     entry["tags"] = [t for t in entry["tags"] if not t.startswith("license:")] + ["license:apache-2.0"]
     entry["files"]["README.md"] = entry["files"]["README.md"].replace("license: mit", "license: apache-2.0")
     base = as_base("meta-llama/Llama-2-7b-hf")
-    labelled = label_version(extract_model(snapshot(entry)), (base,))
+    labelled = label_version(extract_model(stored_version(entry)), (base,))
     assert labelled.label == WEIGHTS_AVAILABLE and labelled.decision.rule == "B1"
     assert labelled.open_washing
     assert any(r.code == "W-LAUNDER" and "meta-llama/Llama-2-7b-hf" in str(r) for r in labelled.washing_reasons)
@@ -127,7 +127,7 @@ def test_undeclared_llama_base_still_caps_by_family_tag():
     entry = copy.deepcopy(MODELS["teknium/OpenHermes-13B"])
     entry["cardData"].pop("base_model", None)
     entry["tags"] = [t for t in entry["tags"] if not t.startswith("base_model:")] + ["llama-2"]
-    labelled = label_version(extract_model(snapshot(entry)))
+    labelled = label_version(extract_model(stored_version(entry)))
     assert (labelled.label, labelled.decision.rule) == (WEIGHTS_AVAILABLE, "L2")
     assert any(r.code == "W-LAUNDER" for r in labelled.washing_reasons)
 
@@ -143,7 +143,7 @@ def test_quantized_re_upload_inherits_its_base_label_within_its_licence():
     for path in ("LICENSE.txt", "USE_POLICY.md"):
         entry["files"].pop(path)
     open_base = BaseLabel("some/open-base", "quantized", OPEN_SOURCE, "osi-permissive")
-    labelled = label_version(extract_model(snapshot(entry)), (open_base,))
+    labelled = label_version(extract_model(stored_version(entry)), (open_base,))
     assert (labelled.label, labelled.decision.rule) == (OPEN_SOURCE, "B2")
 
 

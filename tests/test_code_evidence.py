@@ -14,7 +14,7 @@ import pytest
 from classify.rules import own_label
 from extract import extract_model
 from extract.code_repos import code_licence, github_repo_name, read_tree
-from extract.types import CodeRepoSnapshot, ModelEvidence, ModelSnapshot
+from extract.types import StoredCodeRepo, ModelEvidence, StoredVersion
 
 APACHE = ("Apache-2.0", "apache-2.0", "Apache License 2.0")
 
@@ -25,23 +25,23 @@ Common Crawl snapshots (2019-2023), filtered with a quality classifier, deduplic
 """
 
 
-def repo(name: str, paths: list[str], licence=APACHE, status="ok", truncated=False, full_name=None, docs=None) -> CodeRepoSnapshot:
+def repo(name: str, paths: list[str], licence=APACHE, status="ok", truncated=False, full_name=None, docs=None) -> StoredCodeRepo:
     spdx, key, lname = licence if licence else (None, None, None)
-    return CodeRepoSnapshot(name=name, status=status, full_name=full_name or name, default_branch="main",
+    return StoredCodeRepo(name=name, status=status, full_name=full_name or name, default_branch="main",
                             licence_spdx=spdx, licence_key=key, licence_name=lname,
                             tree=tuple((p, 100) for p in paths), truncated=truncated, docs=docs or {})
 
 
-def snapshot(links: str, repos: dict[str, CodeRepoSnapshot], licence="apache-2.0", files=("model.safetensors", "config.json"),
-             library="transformers") -> ModelSnapshot:
+def stored_version(links: str, repos: dict[str, StoredCodeRepo], licence="apache-2.0", files=("model.safetensors", "config.json"),
+             library="transformers") -> StoredVersion:
     readme = f"---\nlicense: {licence}\n---\n# M\n\n{DATA}\n## Open resources\n\n{links}\n"
     meta = {"cardData": {"license": licence}, "tags": [f"license:{licence}"], "siblings": [{"rfilename": f} for f in files]}
     if library:
         meta["library_name"] = library
-    return ModelSnapshot(repo_id="acme/m", sha="1" * 40, metadata=meta, readme=readme.encode(), code_repos=repos)
+    return StoredVersion(repo_id="acme/m", sha="1" * 40, metadata=meta, readme=readme.encode(), code_repos=repos)
 
 
-def label(snap: ModelSnapshot) -> tuple[str, str, ModelEvidence]:
+def label(snap: StoredVersion) -> tuple[str, str, ModelEvidence]:
     ev = extract_model(snap)
     name, rule, gates = own_label(ev)
     return name, gates[-1].reason if rule == "S0" else rule, ev
@@ -129,8 +129,8 @@ def test_code_licences_are_open_only_when_osi_approved(licence, label, is_open):
 
 def test_a_bare_code_link_becomes_open_source_when_the_tree_holds_open_training_code():
     links = "- Code: https://github.com/acme/lm"
-    assert label(snapshot(links, {}))[:2] == ("Open Weights", "missing: released training code")  # card only
-    name, rule, ev = label(snapshot(links, {"acme/lm": repo("acme/lm", ["scripts/train.py", "lm/model.py"])}))
+    assert label(stored_version(links, {}))[:2] == ("Open Weights", "missing: released training code")  # card only
+    name, rule, ev = label(stored_version(links, {"acme/lm": repo("acme/lm", ["scripts/train.py", "lm/model.py"])}))
     assert (name, rule) == ("Open Source", "D0")
     tc = ev.training_code
     assert (tc.released, tc.licence, tc.licence_open, tc.repo, tc.basis) == (True, "Apache-2.0", True, "acme/lm", "repo-tree")
@@ -140,10 +140,10 @@ def test_a_bare_code_link_becomes_open_source_when_the_tree_holds_open_training_
 
 def test_the_cards_wording_raises_confidence_but_the_tree_decides():
     tree = {"acme/lm": repo("acme/lm", ["train.py"])}
-    _, _, ev = label(snapshot("The training code is at https://github.com/acme/lm.", tree))
+    _, _, ev = label(stored_version("The training code is at https://github.com/acme/lm.", tree))
     assert next(f for f in ev.training_code.findings if f.source == "github:acme/lm").confidence == 0.95
     empty = {"acme/lm": repo("acme/lm", ["lm/model.py", "generate.py"])}
-    name, rule, ev = label(snapshot("The training code is at https://github.com/acme/lm.", empty))
+    name, rule, ev = label(stored_version("The training code is at https://github.com/acme/lm.", empty))
     assert (name, rule) == ("Open Weights", "missing: released training code")
     assert any("its tree holds none" in f.reason for f in ev.training_code.findings)
 
@@ -151,7 +151,7 @@ def test_the_cards_wording_raises_confidence_but_the_tree_decides():
 def test_a_non_open_code_licence_keeps_the_model_below_open_source():
     for licence, shown in ((("NOASSERTION", "other", "Other"), "NOASSERTION"), (None, "none")):
         tree = {"acme/lm": repo("acme/lm", ["train.py"], licence=licence)}
-        name, reason, ev = label(snapshot("- Code: https://github.com/acme/lm", tree))
+        name, reason, ev = label(stored_version("- Code: https://github.com/acme/lm", tree))
         assert name == "Open Weights"
         assert reason == f"missing: training code under an open licence (its licence: {shown}, acme/lm)"
         assert ev.training_code.released and ev.training_code.licence_open is False
@@ -159,7 +159,7 @@ def test_a_non_open_code_licence_keeps_the_model_below_open_source():
 
 def test_open_code_anywhere_wins_over_a_non_open_repository():
     tree = {"acme/lm": repo("acme/lm", ["train.py"], licence=("NOASSERTION", "other", "Other"))}
-    snap = snapshot("- Code: https://github.com/acme/lm", tree, files=("model.safetensors", "config.json", "train.py"))
+    snap = stored_version("- Code: https://github.com/acme/lm", tree, files=("model.safetensors", "config.json", "train.py"))
     name, rule, ev = label(snap)
     assert (name, rule) == ("Open Source", "D0")
     assert (ev.training_code.repo, ev.training_code.licence, ev.training_code.basis) == ("model repository", "Apache-2.0", "model-repo")
@@ -169,56 +169,56 @@ def test_framework_and_example_links_are_not_this_models_training_code():
     links = ("- Trained with the [GPT-NeoX library](https://github.com/eleuther/gpt-neox)\n"
              "- [Fine-tuning example notebooks](https://github.com/acme/examples)")
     repos = {"eleuther/gpt-neox": repo("eleuther/gpt-neox", ["train.py"]), "acme/examples": repo("acme/examples", ["train.py"])}
-    name, _, ev = label(snapshot(links, repos))
+    name, _, ev = label(stored_version(links, repos))
     assert name == "Open Weights"
     assert {r.name: r.role for r in ev.code_repos} == {"eleuther/gpt-neox": "framework", "acme/examples": "example"}
 
 
 def test_missing_and_blocked_repositories_do_not_count():
     for status in ("missing", "blocked"):
-        tree = {"acme/lm": CodeRepoSnapshot(name="acme/lm", status=status)}
-        name, _, ev = label(snapshot("The training code is at https://github.com/acme/lm.", tree))
+        tree = {"acme/lm": StoredCodeRepo(name="acme/lm", status=status)}
+        name, _, ev = label(stored_version("The training code is at https://github.com/acme/lm.", tree))
         assert name == "Open Weights" and not ev.training_code.released
         assert any("the training code the card links is not there" in f.reason for f in ev.training_code.findings)
 
 
 def test_without_a_check_the_card_decides_and_says_so():
-    name, rule, ev = label(snapshot("The training code is at https://github.com/acme/lm.", {}))
+    name, rule, ev = label(stored_version("The training code is at https://github.com/acme/lm.", {}))
     assert (name, rule) == ("Open Source", "D0")
     tc = ev.training_code
     assert (tc.basis, tc.licence, tc.licence_open) == ("card", None, None)
     assert any(f.reason.startswith("GitHub not checked (no network/token) - card-only evidence") for f in tc.findings)
     assert [(r.name, r.status) for r in ev.code_repos] == [("acme/lm", "unchecked")]
-    failed = {"acme/lm": CodeRepoSnapshot(name="acme/lm", status="rate-limited")}
-    _, _, ev = label(snapshot("The training code is at https://github.com/acme/lm.", failed))
+    failed = {"acme/lm": StoredCodeRepo(name="acme/lm", status="rate-limited")}
+    _, _, ev = label(stored_version("The training code is at https://github.com/acme/lm.", failed))
     assert any("GitHub check of acme/lm failed (rate-limited) - card-only evidence" in f.reason for f in ev.training_code.findings)
 
 
 def test_a_restricted_model_says_its_repositories_were_not_needed():
-    _, _, ev = label(snapshot("- Code: https://github.com/acme/lm", {}, licence="llama3"))
+    _, _, ev = label(stored_version("- Code: https://github.com/acme/lm", {}, licence="llama3"))
     assert [(r.name, r.status) for r in ev.code_repos] == [("acme/lm", "not-needed")]
 
 
 def test_a_renamed_repository_reports_its_new_name():
     tree = {"acme/old": repo("acme/old", ["train.py"], status="renamed", full_name="acme/new")}
-    _, _, ev = label(snapshot("- Code: https://github.com/acme/old", tree))
+    _, _, ev = label(stored_version("- Code: https://github.com/acme/old", tree))
     assert ev.training_code.repo == "acme/new" and ev.code_repos[0].full_name == "acme/new"
 
 
 def test_inference_code_licence_from_library_model_repo_or_linked_repository():
-    _, _, ev = label(snapshot("", {}))
+    _, _, ev = label(stored_version("", {}))
     assert (ev.inference_code.licence, ev.inference_code.licence_open) == ("Apache-2.0", True)
-    _, _, ev = label(snapshot("", {}, files=("model.safetensors", "modeling_m.py"), library=None))
+    _, _, ev = label(stored_version("", {}, files=("model.safetensors", "modeling_m.py"), library=None))
     assert (ev.inference_code.licence, ev.inference_code.repo) == ("Apache-2.0", "model repository")
     inference = {"acme/run": repo("acme/run", ["generate.py"], licence=("NOASSERTION", "other", "Other"))}
-    name, reason, ev = label(snapshot("- Inference code: https://github.com/acme/run\n- The training code is at https://github.com/acme/lm.",
+    name, reason, ev = label(stored_version("- Inference code: https://github.com/acme/run\n- The training code is at https://github.com/acme/lm.",
                                       inference, files=("model.safetensors",), library=None))
     assert (ev.inference_code.licence, ev.inference_code.licence_open) == ("NOASSERTION", False)
     assert "inference code under an open licence (its licence: NOASSERTION, acme/run)" in reason
 
 
 def test_evidence_stored_before_code_licences_still_loads():
-    ev = extract_model(snapshot("- Code: https://github.com/acme/lm", {"acme/lm": repo("acme/lm", ["train.py"])}))
+    ev = extract_model(stored_version("- Code: https://github.com/acme/lm", {"acme/lm": repo("acme/lm", ["train.py"])}))
     old = json.loads(json.dumps(ev.to_dict()))  # as stored: JSON
     old.pop("code_repos")
     for part in ("training_code", "inference_code"):
@@ -235,17 +235,17 @@ def test_evidence_stored_before_code_licences_still_loads():
 def test_run_configurations_count_with_the_open_framework_the_card_names():
     suite = {"eleuther/suite": repo("eleuther/suite", ["models/160M/suite-160m.yml", "models/1B/suite-1b.yml", "evals/x.json"])}
     text = "The training code and configs are at https://github.com/eleuther/suite."
-    name, _, ev = label(snapshot(text, suite))
+    name, _, ev = label(stored_version(text, suite))
     assert name == "Open Weights"  # configurations alone are not the code that trains
-    name, rule, ev = label(snapshot(text + " The model was trained with GPT-NeoX.", suite))
+    name, rule, ev = label(stored_version(text + " The model was trained with GPT-NeoX.", suite))
     assert (name, rule) == ("Open Source", "D0")
     assert (ev.training_code.repo, ev.training_code.basis) == ("eleuther/suite", "repo-tree")
     assert any("run configurations in the repository tree" in f.reason and "GPT-NeoX" in f.reason for f in ev.training_code.findings)
     # a bare repository link counts too, with less confidence; without the framework it does not
-    name, _, ev = label(snapshot("- Code: https://github.com/eleuther/suite\n\nThe model was trained with GPT-NeoX.", suite))
+    name, _, ev = label(stored_version("- Code: https://github.com/eleuther/suite\n\nThe model was trained with GPT-NeoX.", suite))
     assert name == "Open Source"
     assert next(f for f in ev.training_code.findings if f.source == "github:eleuther/suite").confidence == 0.6
-    assert label(snapshot("- Code: https://github.com/eleuther/suite", suite))[0] == "Open Weights"
+    assert label(stored_version("- Code: https://github.com/eleuther/suite", suite))[0] == "Open Weights"
     # evaluation configurations are not run configurations
     evals = {"eleuther/suite": repo("eleuther/suite", ["eval/configs/task.yaml", "evals/models/x.yml"])}
-    assert label(snapshot(text + " The model was trained with GPT-NeoX.", evals))[0] == "Open Weights"
+    assert label(stored_version(text + " The model was trained with GPT-NeoX.", evals))[0] == "Open Weights"

@@ -76,8 +76,15 @@ def test_crawl_stores_every_model_with_its_card_files_and_datasets(tmp_path, dev
     licence_files = dict(rows(db, "SELECT v.repo_id || ':' || f.path, f.status FROM version_files f JOIN model_versions v ON v.id = f.version_id"))
     assert licence_files["microsoft/Phi-3.5-mini-instruct:LICENSE"] == "ok"
     assert licence_files["Qwen/Qwen2.5-0.5B:LICENSE"] == "ok"
-    # a declared vendor licence already settles the label: its LICENSE/USE_POLICY cost no resolver call
-    assert not [key for key in licence_files if key.startswith("meta-llama/Llama-3.2-1B:")]
+    # the crawler stores what the Hub offers whatever the declared licence: a RAIL model's LICENSE too,
+    # so a later rule (or W-CONFLICT) can read it
+    assert licence_files["stabilityai/stable-diffusion-xl-base-1.0:LICENSE.md"] == "ok"
+    # a gated model's files are not readable without access: recorded as gated, not asked for again
+    # once its README was refused
+    assert {k: v for k, v in licence_files.items() if k.startswith("meta-llama/Llama-3.2-1B:")} == {
+        "meta-llama/Llama-3.2-1B:LICENSE.txt": "gated", "meta-llama/Llama-3.2-1B:USE_POLICY.md": "gated"}
+    resolved = [r.path for r in hub.requests if r.kind == "models.resolve" and "/meta-llama/Llama-3.2-1B/" in r.path]
+    assert resolved and all(p.endswith("/README.md") for p in resolved)
 
     datasets = {r[0]: r[1:] for r in rows(db, "SELECT d.dataset_id, d.status, v.metadata FROM datasets d LEFT JOIN dataset_versions v ON v.id = d.current_version_id")}
     for dataset in dev_hub_data["datasets"]:

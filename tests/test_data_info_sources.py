@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from extract.card import parse_card
 from extract.data_info import SUFFICIENT_SCORE, data_information
-from extract.types import DatasetSnapshot
+from extract.types import StoredDataset
+from extract.version_input import VersionInput
 
 MODEL_CARD = """---
 license: apache-2.0
@@ -55,11 +56,11 @@ TEMPLATE_CARD = """# Dataset Card for X
 
 def info(card: str = MODEL_CARD, datasets=None, repo_docs=()):
     parsed = parse_card(card.encode())
-    return data_information(parsed, parsed.front_matter, (), datasets=datasets or {}, repo_docs=repo_docs)
+    return data_information(VersionInput(card=parsed, card_data=parsed.front_matter, datasets=datasets or {}), repo_docs=repo_docs)
 
 
-def dataset(readme: str | None, status: str | None = "ok", card_data=None) -> dict[str, DatasetSnapshot]:
-    return {"acme/web-corpus": DatasetSnapshot(id="acme/web-corpus", status="ok", card_data=card_data or {},
+def dataset(readme: str | None, status: str | None = "ok", card_data=None) -> dict[str, StoredDataset]:
+    return {"acme/web-corpus": StoredDataset(id="acme/web-corpus", status="ok", card_data=card_data or {},
                                                readme=readme.encode() if readme is not None else None, readme_status=status)}
 
 

@@ -10,12 +10,13 @@ import pytest
 
 from extract.card import parse_card
 from extract.claims import MAX_SENTENCE_CHARS, openness_claims
+from extract.version_input import VersionInput
 
 FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "dev_hub.json"
 
 
 def claims(markdown: str, repo_id: str = "org/model", tags=()):
-    return openness_claims(parse_card(markdown.encode()), repo_id, list(tags)).claims
+    return openness_claims(VersionInput(card=parse_card(markdown.encode()), repo_id=repo_id, tags=list(tags))).claims
 
 
 def own(markdown: str, repo_id: str = "org/model", tags=()):
@@ -126,8 +127,7 @@ def test_code_blocks_are_not_scanned():
 
 def test_the_model_name_is_a_name_and_a_tag_is_an_implied_claim():
     # v1 took the name for a claim (issue 12: "Llama-3-Open-Ko-8B" was flagged W-OW); a tag is a claim.
-    found = openness_claims(parse_card(b"# m\n"), "someone/fully-open-llm-7b",
-                            ["open-source", "license:apache-2.0", "dataset:open-source-data", "text-generation"]).claims
+    found = openness_claims(VersionInput(card=parse_card(b"# m\n"), repo_id="someone/fully-open-llm-7b", tags=["open-source", "license:apache-2.0", "dataset:open-source-data", "text-generation"])).claims
     assert [(c.kind, c.source, c.target, c.about_self, c.implied) for c in found] == [
         ("fully-open", "name", "name", False, False),
         ("open-source", "tag:open-source", "self", True, True),
@@ -162,7 +162,7 @@ def _models() -> dict[str, dict]:
 
 
 def _claims(model: dict):
-    return openness_claims(parse_card(model["files"]["README.md"].encode()), model["id"], model["tags"]).claims
+    return openness_claims(VersionInput(card=parse_card(model["files"]["README.md"].encode()), repo_id=model["id"], tags=model["tags"])).claims
 
 
 def test_fixture_washing_models_claim_open_weights_or_open_models_about_themselves():
@@ -199,7 +199,7 @@ def test_made_open_source_for_the_research_community_is_a_self_claim():
         b"# DeepSeek LLM\n\nTo foster research, we have made DeepSeek LLM 7B/67B Base and DeepSeek LLM 7B/67B "
         b"Chat open source for the research community.\n"
     )
-    claims = openness_claims(card, "deepseek-ai/deepseek-llm-7b-base", []).claims
+    claims = openness_claims(VersionInput(card=card, repo_id="deepseek-ai/deepseek-llm-7b-base")).claims
     assert [(c.kind, c.about_self) for c in claims] == [("open-source", True)]
 
 
@@ -209,9 +209,9 @@ def test_open_source_column_of_a_comparison_table_headed_by_the_model_is_a_self_
         b"## Evaluation\n\n| Benchmark | Kimi K2 Instruct | Claude Sonnet 4 |\n|---|---|---|\n"
         b"| | **Open Source** | **Proprietary** |\n| SWE-bench | 65.8 | 72.7 |\n"
     )
-    claims = openness_claims(card, "moonshotai/Kimi-K2-Instruct", []).claims
+    claims = openness_claims(VersionInput(card=card, repo_id="moonshotai/Kimi-K2-Instruct")).claims
     assert any(c.about_self and c.kind == "open-source" for c in claims)
-    other = openness_claims(card, "anthropic/some-other-model", []).claims
+    other = openness_claims(VersionInput(card=card, repo_id="anthropic/some-other-model")).claims
     assert not any(c.about_self for c in other)
 
 
@@ -222,7 +222,7 @@ def test_released_under_an_open_license_claims_open_weights_but_a_licence_name_d
         b"[an open license](https://www.databricks.com/legal/open-model-license).\n\n"
         b"Use of DBRX is governed by the Databricks Open Model License.\n"
     )
-    claims = openness_claims(card, "databricks/dbrx-base", []).claims
+    claims = openness_claims(VersionInput(card=card, repo_id="databricks/dbrx-base")).claims
     assert [(c.kind, c.phrase.lower(), c.target, c.about_self) for c in claims] == [
         ("open-weights", "open license", "self", True),
         ("open-model", "open model", "licence", False),  # "Databricks Open Model License" names a licence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -12,8 +13,16 @@ from extract.card import Link, parse_card
 from extract.data_info import data_information
 from extract.inference_code import inference_code
 from extract.training_code import CUSTOM_MARK, classify_link, training_code
+from extract.types import StoredVersion
+from extract.version_input import VersionInput, read_version
 
 FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "dev_hub.json"
+
+
+def code_input(card, metadata: dict, siblings) -> VersionInput:
+    """A version input from a listing item, with this parsed card (and these files, when given)."""
+    inp = read_version(StoredVersion("org/m", None, metadata))
+    return dataclasses.replace(inp, card=card, siblings=tuple(siblings) if siblings else inp.siblings)
 
 
 def train(markdown: str, siblings=(), files=None):
@@ -217,28 +226,28 @@ def test_random_cards_never_raise_in_code_extractors():
         card = parse_card(text.encode())
         siblings = rng.sample(["train.py", "sample_train.py", "config.json", "a.gguf", "modeling_x.py"], k=rng.randint(0, 5))
         assert isinstance(training_code(card, siblings, {"train.py": b"\xff\xfe"}).released, bool)
-        assert isinstance(inference_code(card, {"tags": ["transformers", 3]}, siblings).present, bool)
+        assert isinstance(inference_code(code_input(card, {"tags": ["transformers", 3]}, siblings)).present, bool)
 
 
 # --- inference code ------------------------------------------------------------------------------
 
 
 def test_library_name_gives_inference_code_with_its_licence():
-    ev = inference_code(parse_card(b"# m\n"), {"library_name": "transformers", "tags": ["transformers"]}, ["config.json"])
+    ev = inference_code(code_input(parse_card(b"# m\n"), {"library_name": "transformers", "tags": ["transformers"]}, ["config.json"]))
     assert ev.present and ev.library == "transformers"
     assert "Apache-2.0" in ev.findings[0].reason
 
 
 def test_library_from_files_when_undeclared():
-    gguf = inference_code(parse_card(b"# m\n"), {}, ["model.Q4_K_M.gguf", "README.md"])
+    gguf = inference_code(code_input(parse_card(b"# m\n"), {}, ["model.Q4_K_M.gguf", "README.md"]))
     assert (gguf.present, gguf.library) == (True, "gguf")
-    diffusers = inference_code(parse_card(b"# m\n"), {}, ["model_index.json", "unet/config.json"])
+    diffusers = inference_code(code_input(parse_card(b"# m\n"), {}, ["model_index.json", "unet/config.json"]))
     assert diffusers.library == "diffusers"
-    st = inference_code(parse_card(b"# m\n"), {}, ["modules.json", "config.json", "1_Pooling/config.json"])
+    st = inference_code(code_input(parse_card(b"# m\n"), {}, ["modules.json", "config.json", "1_Pooling/config.json"]))
     assert st.library == "sentence-transformers"
-    mistral = inference_code(parse_card(b"# m\n"), {}, ["params.json", "consolidated.safetensors"])
+    mistral = inference_code(code_input(parse_card(b"# m\n"), {}, ["params.json", "consolidated.safetensors"]))
     assert mistral.library == "mistral-inference"
-    meta_original = inference_code(parse_card(b"# m\n"), {}, ["original/params.json", "config.json"])
+    meta_original = inference_code(code_input(parse_card(b"# m\n"), {}, ["original/params.json", "config.json"]))
     assert meta_original.library == "transformers"
 
 
@@ -247,7 +256,7 @@ def test_modelling_code_and_usage_snippet():
         b"## Usage\n\n```python\nfrom transformers import AutoModelForCausalLM\n"
         b"model = AutoModelForCausalLM.from_pretrained('org/m', trust_remote_code=True)\n```\n"
     )
-    ev = inference_code(card, {"library_name": "transformers"}, ["configuration_phi3.py", "modeling_phi3.py", "sample_finetune.py"])
+    ev = inference_code(code_input(card, {"library_name": "transformers"}, ["configuration_phi3.py", "modeling_phi3.py", "sample_finetune.py"]))
     assert ev.repo_files == ("configuration_phi3.py", "modeling_phi3.py")
     assert ev.usage_snippet
 
@@ -257,17 +266,17 @@ def test_prompt_templates_and_downloads_are_not_usage_code():
         b"## Prompt template\n\n```\n<s>[INST] {prompt} [/INST]\n```\n\n"
         b"```\nhuggingface-cli download org/m --include 'm.Q4_K_M.gguf' --local-dir ./\n```\n"
     )
-    assert not inference_code(card, {}, []).usage_snippet
+    assert not inference_code(code_input(card, {}, [])).usage_snippet
 
 
 def test_nothing_to_run_it_with():
-    ev = inference_code(parse_card(b"# Weights only\n"), {"library_name": "other"}, ["weights.bin"])
+    ev = inference_code(code_input(parse_card(b"# Weights only\n"), {"library_name": "other"}, ["weights.bin"]))
     assert not ev.present and ev.library is None
 
 
 def test_siblings_fall_back_to_listing_metadata():
     meta = {"siblings": [{"rfilename": "adapter_config.json"}, {"rfilename": "adapter_model.safetensors"}]}
-    assert inference_code(parse_card(b""), meta, []).library == "peft"
+    assert inference_code(code_input(parse_card(b""), meta, [])).library == "peft"
 
 
 # --- the shared dev fixture --------------------------------------------------------------------
@@ -285,8 +294,8 @@ def _evidence(model: dict):
     files = {k: v.encode() for k, v in model["files"].items() if isinstance(v, str)}
     return (
         training_code(card, siblings, files),
-        inference_code(card, model, siblings),
-        data_information(card, model.get("cardData") or {}, model.get("tags") or []),
+        inference_code(code_input(card, model, siblings)),
+        data_information(VersionInput(card=card, card_data=model.get("cardData") or {}, tags=model.get("tags") or [])),
     )
 
 

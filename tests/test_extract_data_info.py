@@ -10,12 +10,13 @@ import pytest
 
 from extract.card import parse_card
 from extract.data_info import SUFFICIENT_SCORE, data_information
+from extract.version_input import VersionInput
 
 FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "dev_hub.json"
 
 
 def evidence(markdown: str, card_data: dict | None = None, tags: list[str] | None = None):
-    return data_information(parse_card(markdown.encode()), card_data or {}, tags or [])
+    return data_information(VersionInput(card=parse_card(markdown.encode()), card_data=card_data or {}, tags=tags or []))
 
 
 def has(ev, signal: str) -> bool:
@@ -199,7 +200,7 @@ def test_a_paper_alone_counts_only_a_little():
 
 
 def test_empty_card_and_missing_readme():
-    ev = data_information(parse_card(None), {}, [])
+    ev = data_information(VersionInput(card=parse_card(None)))
     assert (ev.score, ev.sufficient, ev.signals, ev.sections) == (0, False, (), ())
 
 
@@ -210,7 +211,7 @@ def test_random_cards_never_raise():
              "released ", "not ", "- Name: 3B tokens\n", "e.g. ", "(", ")", ": "]
     for _ in range(200):
         text = "".join(rng.choice(words) for _ in range(rng.randint(0, 120)))
-        ev = data_information(parse_card(text.encode()), {"datasets": "x/y"}, ["dataset:a/b", "arxiv:1"])
+        ev = data_information(VersionInput(card=parse_card(text.encode()), card_data={"datasets": "x/y"}, tags=["dataset:a/b", "arxiv:1"]))
         assert 0 <= ev.score <= 100
 
 
@@ -225,7 +226,7 @@ def _models() -> dict[str, dict]:
 
 def _fixture_evidence(model: dict):
     card = parse_card(model["files"]["README.md"].encode())
-    return data_information(card, model.get("cardData") or {}, model.get("tags") or [])
+    return data_information(VersionInput(card=card, card_data=model.get("cardData") or {}, tags=model.get("tags") or []))
 
 
 @pytest.mark.parametrize(

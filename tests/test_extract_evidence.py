@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from extract import extract_model
+from extract.card import parse_card
 from extract.datasets import datasets_evidence, hub_dataset_ids_in_text
 from extract.lineage import base_model_evidence
-from extract.types import DatasetSnapshot, ModelSnapshot
+from extract.types import StoredDataset, StoredVersion
 from extract.weights import weight_format, weights_evidence
+from extract.version_input import VersionInput
 
 
 # --- weights -----------------------------------------------------------------------------
@@ -38,11 +40,11 @@ def test_weight_files_are_recognised_by_format(path, fmt):
 
 
 def test_card_only_repo_has_no_weights_and_a_removed_repo_has_none_to_download():
-    card_only = weights_evidence(["README.md", ".gitattributes", "config.json"], "public")
+    card_only = weights_evidence(VersionInput(siblings=["README.md", ".gitattributes", "config.json"]))
     assert not card_only.present and card_only.file_count == 0
-    removed = weights_evidence(["v1-5-pruned.safetensors"], "unavailable")
+    removed = weights_evidence(VersionInput(siblings=["v1-5-pruned.safetensors"], access="unavailable"))
     assert not removed.present and removed.file_count == 1
-    gated = weights_evidence(["model.safetensors"], "gated-manual")
+    gated = weights_evidence(VersionInput(siblings=["model.safetensors"], access="gated-manual"))
     assert gated.present and any("manual review" in f.reason for f in gated.findings)
 
 
@@ -50,7 +52,7 @@ def test_card_only_repo_has_no_weights_and_a_removed_repo_has_none_to_download()
 
 
 def _ds(dataset_id, licence, gated=False, status="ok"):
-    return DatasetSnapshot(id=dataset_id, status=status, gated=gated, card_data={"license": licence} if licence else {})
+    return StoredDataset(id=dataset_id, status=status, gated=gated, card_data={"license": licence} if licence else {})
 
 
 def test_every_declared_dataset_must_be_open_for_open_data():
@@ -61,47 +63,44 @@ def test_every_declared_dataset_must_be_open_for_open_data():
         "org/gated-manual": _ds("org/gated-manual", "apache-2.0", gated="manual"),
         "org/gone": _ds("org/gone", None, status="missing"),
     }
-    open_only = datasets_evidence({"datasets": ["allenai/dolma"]}, ["dataset:allenai/dolma"], stored)
+    open_only = datasets_evidence(VersionInput(card_data={"datasets": ["allenai/dolma"]}, tags=["dataset:allenai/dolma"], datasets=stored))
     assert open_only.all_open is True and [r.id for r in open_only.refs] == ["allenai/dolma"]
 
     for other in ("bigcode/the-stack", "tatsu-lab/alpaca", "org/gated-manual", "org/gone"):
-        ev = datasets_evidence({"datasets": ["allenai/dolma", other]}, [], stored)
+        ev = datasets_evidence(VersionInput(card_data={"datasets": ["allenai/dolma", other]}, datasets=stored))
         assert ev.all_open is False, other
-    non_commercial = datasets_evidence({"datasets": ["tatsu-lab/alpaca"]}, [], stored).refs[0]
+    non_commercial = datasets_evidence(VersionInput(card_data={"datasets": ["tatsu-lab/alpaca"]}, datasets=stored)).refs[0]
     assert non_commercial.licence_family == "non-commercial" and non_commercial.open is False
-    manual = datasets_evidence({"datasets": ["org/gated-manual"]}, [], stored).refs[0]
+    manual = datasets_evidence(VersionInput(card_data={"datasets": ["org/gated-manual"]}, datasets=stored)).refs[0]
     assert manual.availability == "gated" and manual.open is False
 
-    unknown = datasets_evidence({"datasets": ["allenai/dolma", "not/stored"]}, [], stored)
+    unknown = datasets_evidence(VersionInput(card_data={"datasets": ["allenai/dolma", "not/stored"]}, datasets=stored))
     assert unknown.all_open is None  # cannot tell, so the Open Data gate cannot pass
-    assert datasets_evidence({}, [], stored).all_open is None
+    assert datasets_evidence(VersionInput(datasets=stored)).all_open is None
 
 
 def test_dataset_links_in_card_text_are_declarations_too():
     text = "Data: [Amber](https://huggingface.co/datasets/LLM360/AmberDatasets) and https://hf.co/datasets/org/x."
     assert hub_dataset_ids_in_text(text) == ["LLM360/AmberDatasets", "org/x"]
-    ev = datasets_evidence({}, [], {}, ["https://huggingface.co/datasets/LLM360/AmberDatasets"])
-    assert [(r.id, r.source.split(":", 1)[0]) for r in ev.refs] == [("LLM360/AmberDatasets", "url")]
+    ev = datasets_evidence(VersionInput(card=parse_card(text.encode())))
+    assert [(r.id, r.source.split(":", 1)[0]) for r in ev.refs] == [("LLM360/AmberDatasets", "url"), ("org/x", "url")]
 
 
 # --- lineage -----------------------------------------------------------------------------
 
 
 def test_base_model_from_card_and_tags_with_relation():
-    ev = base_model_evidence(
-        {"base_model": "mistralai/Mistral-7B-Instruct-v0.2"},
-        ["base_model:mistralai/Mistral-7B-Instruct-v0.2", "base_model:quantized:mistralai/Mistral-7B-Instruct-v0.2"],
-    )
+    ev = base_model_evidence(VersionInput(card_data={"base_model": "mistralai/Mistral-7B-Instruct-v0.2"}, tags=["base_model:mistralai/Mistral-7B-Instruct-v0.2", "base_model:quantized:mistralai/Mistral-7B-Instruct-v0.2"]))
     assert [(b.id, b.relation) for b in ev.bases] == [("mistralai/Mistral-7B-Instruct-v0.2", "quantized")]
-    merged = base_model_evidence({"base_model": ["a/one", "b/two"]}, ["base_model:merge:a/one", "base_model:merge:b/two"])
+    merged = base_model_evidence(VersionInput(card_data={"base_model": ["a/one", "b/two"]}, tags=["base_model:merge:a/one", "base_model:merge:b/two"]))
     assert [(b.id, b.relation) for b in merged.bases] == [("a/one", "merge"), ("b/two", "merge")]
 
 
 def test_undeclared_family_is_inferred_from_a_version_tag_only():
-    hermes = base_model_evidence({"tags": ["llama-2", "distillation"]}, ["llama", "llama-2"])
+    hermes = base_model_evidence(VersionInput(card_data={"tags": ["llama-2", "distillation"]}, tags=["llama", "llama-2"]))
     assert hermes.bases == () and hermes.inferred_family == "Llama 2" and hermes.inferred_licence_family == "vendor-community"
     # the architecture tag alone ("llama": SmolLM, TinyLlama, ...) says nothing about the licence
-    assert base_model_evidence({}, ["llama", "text-generation"]).inferred_family is None
+    assert base_model_evidence(VersionInput(tags=["llama", "text-generation"])).inferred_family is None
 
 
 # --- the dev hub: the facts each expected label rests on ---------------------------------
@@ -128,13 +127,13 @@ FACTS = {
 }
 
 
-def dev_snapshot(model: dict, datasets: dict) -> ModelSnapshot:
+def dev_version(model: dict, datasets: dict) -> StoredVersion:
     files = model["files"]
     meta = {k: v for k, v in model.items() if k not in ("files", "expected", "washing", "note")}
     meta["siblings"] = [{"rfilename": p} for p in files]
     readme = files.get("README.md")
     linked = list((model.get("cardData") or {}).get("datasets") or [])
-    return ModelSnapshot(
+    return StoredVersion(
         repo_id=model["id"],
         sha="0" * 40,
         metadata=meta,
@@ -147,12 +146,12 @@ def dev_snapshot(model: dict, datasets: dict) -> ModelSnapshot:
 
 def test_dev_hub_models_show_the_facts_their_labels_need(dev_hub_data):
     datasets = {
-        d["id"]: DatasetSnapshot(id=d["id"], status="ok", gated=d.get("gated") or False, card_data=d["cardData"], tags=tuple(d["tags"]))
+        d["id"]: StoredDataset(id=d["id"], status="ok", gated=d.get("gated") or False, card_data=d["cardData"], tags=tuple(d["tags"]))
         for d in dev_hub_data["datasets"]
     }
     models = {m["id"]: m for m in dev_hub_data["models"]}
     for repo_id, (family, weights, inference, training, data_open, data_info, bases) in FACTS.items():
-        ev = extract_model(dev_snapshot(models[repo_id], datasets))
+        ev = extract_model(dev_version(models[repo_id], datasets))
         got = (ev.licence.family, ev.weights.present, ev.inference_code.present)
         assert got == (family, weights, inference), repo_id
         if training is not None:
@@ -161,5 +160,5 @@ def test_dev_hub_models_show_the_facts_their_labels_need(dev_hub_data):
         if data_info is not None:
             assert ev.data_information.sufficient is data_info, repo_id
         assert [b.id for b in ev.base_model.bases] == bases, repo_id
-    hermes = extract_model(dev_snapshot(models["NousResearch/Nous-Hermes-Llama2-13b"], datasets))
+    hermes = extract_model(dev_version(models["NousResearch/Nous-Hermes-Llama2-13b"], datasets))
     assert hermes.base_model.inferred_family == "Llama 2"

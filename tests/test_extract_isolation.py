@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import update
 
 from extract import extract_model
-from extract.types import ModelSnapshot
+from extract.types import StoredVersion
 from hubscan import pipeline
 from hubscan.cli import main
-from hubscan.extract_guard import GuardedExtractor, bound_snapshot
+from hubscan.extract_guard import GuardedExtractor, bound_version
 from replayhub.synthetic import synthetic_state
 from store import schema as s
 from store.db import open_engine
@@ -25,19 +25,19 @@ from store.db import open_engine
 WEIGHTS = [{"rfilename": "model.safetensors"}, {"rfilename": "README.md"}]
 
 
-def snapshot(repo_id: str, **meta) -> ModelSnapshot:
+def stored_version(repo_id: str, **meta) -> StoredVersion:
     readme = b"---\nlicense: apache-2.0\n---\n# Model\n\nTrained with the scripts in train.py.\n"
-    return ModelSnapshot(repo_id, "a" * 40, {"siblings": WEIGHTS, "tags": ["transformers"], **meta}, readme, "ok")
+    return StoredVersion(repo_id, "a" * 40, {"siblings": WEIGHTS, "tags": ["transformers"], **meta}, readme, "ok")
 
 
-def fails_on_broken(snap: ModelSnapshot):
+def fails_on_broken(snap: StoredVersion):
     """A stand-in for an extractor bug that one card triggers (module level: workers import it)."""
     if "broken" in snap.repo_id:
         raise RuntimeError("parser bug")
     return extract_model(snap)
 
 
-def dies_on_fatal(snap: ModelSnapshot):
+def dies_on_fatal(snap: StoredVersion):
     """A card that kills the process extracting it (a crash in compiled code)."""
     if "fatal" in snap.repo_id:
         os._exit(3)
@@ -54,7 +54,7 @@ def deep(levels: int) -> dict:
 
 
 def test_a_failing_version_gets_metadata_only_evidence_and_the_batch_goes_on():
-    snaps = [snapshot("org/ok-1"), snapshot("org/broken"), snapshot("org/ok-2")]
+    snaps = [stored_version("org/ok-1"), stored_version("org/broken"), stored_version("org/ok-2")]
     outcomes = GuardedExtractor(jobs=1, min_parallel=100, extract=fails_on_broken)(snaps)
     (ok1, _), (broken, problems), (ok2, _) = outcomes
     assert ok1 == extract_model(snaps[0]) and ok2 == extract_model(snaps[2])
@@ -64,8 +64,8 @@ def test_a_failing_version_gets_metadata_only_evidence_and_the_batch_goes_on():
 
 
 def test_a_version_that_kills_its_worker_is_found_and_the_others_keep_their_evidence():
-    snaps = [snapshot(f"org/m{i}") for i in range(12)]
-    snaps.insert(5, snapshot("org/fatal"))
+    snaps = [stored_version(f"org/m{i}") for i in range(12)]
+    snaps.insert(5, stored_version("org/fatal"))
     outcomes = GuardedExtractor(jobs=2, min_parallel=1, extract=dies_on_fatal)(snaps)
     for snap, (evidence, problems) in zip(snaps, outcomes):
         if snap.repo_id == "org/fatal":
@@ -75,16 +75,16 @@ def test_a_version_that_kills_its_worker_is_found_and_the_others_keep_their_evid
 
 
 def test_a_version_that_cannot_be_pickled_is_extracted_in_process():
-    unpicklable = snapshot("org/c")
+    unpicklable = stored_version("org/c")
     object.__setattr__(unpicklable, "files", {"LICENSE": memoryview(b"MIT License")})  # pickle refuses a memoryview
-    snaps = [snapshot("org/a"), unpicklable, snapshot("org/b")]
+    snaps = [stored_version("org/a"), unpicklable, stored_version("org/b")]
     outcomes = GuardedExtractor(jobs=2, min_parallel=1)(snaps)
     assert outcomes[0][0] == extract_model(snaps[0]) and outcomes[2][0] == extract_model(snaps[2])
     assert outcomes[1][0] is not None and outcomes[1][0].repo_id == "org/c"
 
 
 def test_metadata_stored_before_the_listing_checks_is_bounded_before_extraction():
-    bounded, problems = bound_snapshot(snapshot("org/deep", cardData=deep(500), tags=[f"t{i}" for i in range(5000)]))
+    bounded, problems = bound_version(stored_version("org/deep", cardData=deep(500), tags=[f"t{i}" for i in range(5000)]))
     assert "cardData" not in bounded.metadata and len(bounded.metadata["tags"]) == 1000
     assert sorted(p.code for p in problems) == ["carddata-oversize", "tags-capped"]
 

@@ -20,6 +20,7 @@ from extract import licence_catalog as cat
 from extract.licence import licence_evidence
 from extract.licence_text import recognise_licence_text
 from extract.types import LicenceFamily
+from extract.version_input import VersionInput
 
 FAMILIES = set(typing.get_args(LicenceFamily))
 OPEN = {"osi-permissive", "osi-copyleft", "open-data"}
@@ -218,44 +219,44 @@ def test_osi_flag_comes_from_the_spdx_list_and_osi_families_need_it():
     ],
 )
 def test_hub_id_family(hub_id, family):
-    ev = licence_evidence({"license": hub_id}, [f"license:{hub_id}"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": hub_id}, tags=[f"license:{hub_id}"]))
     assert ev.family == family
     assert ev.hub_id == hub_id
     assert (ev.open_basis is not None) == (family in OPEN)
 
 
 def test_apache_is_osi_permissive_with_osi_basis():
-    ev = licence_evidence({"license": "apache-2.0"}, ["license:apache-2.0"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "apache-2.0"}, tags=["license:apache-2.0"]))
     assert (ev.family, ev.spdx_id, ev.osi_approved, ev.open_basis) == ("osi-permissive", "Apache-2.0", True, "osi")
     assert ev.name == "Apache License 2.0"
     assert "cardData.license" in sources(ev)
 
 
 def test_cc_by_is_open_on_an_open_data_basis_not_osi():
-    ev = licence_evidence({"license": "cc-by-4.0"}, [], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "cc-by-4.0"}))
     assert (ev.family, ev.osi_approved, ev.open_basis) == ("open-data", False, "open-data")
 
 
 def test_cc_by_nc_is_non_commercial():
-    ev = licence_evidence({"license": "cc-by-nc-4.0"}, ["license:cc-by-nc-4.0"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "cc-by-nc-4.0"}, tags=["license:cc-by-nc-4.0"]))
     assert ev.family == "non-commercial" and ev.open_basis is None and ev.spdx_id == "CC-BY-NC-4.0"
 
 
 @pytest.mark.parametrize("hub_id", ["openrail", "creativeml-openrail-m", "openrail++", "bigscience-bloom-rail-1.0"])
 def test_rail_licences_are_use_restricted_despite_open_in_the_name(hub_id):
-    ev = licence_evidence({"license": hub_id}, [], {})
+    ev = licence_evidence(VersionInput(card_data={"license": hub_id}))
     assert ev.family == "use-restricted" and ev.open_basis is None and ev.osi_approved is None
 
 
 def test_unknown_future_id_falls_back_to_unknown_with_a_finding():
-    ev = licence_evidence({"license": "frontier-model-license-2027"}, ["license:frontier-model-license-2027"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "frontier-model-license-2027"}, tags=["license:frontier-model-license-2027"]))
     assert ev.family == "unknown" and ev.open_basis is None
     assert ev.hub_id == "frontier-model-license-2027"
     assert "not a licence id hubscan knows" in reasons(ev)
 
 
 def test_an_spdx_id_the_hub_does_not_list_is_still_understood():
-    ev = licence_evidence({"license": "0BSD"}, [], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "0BSD"}))
     assert ev.spdx_id == "0BSD" and ev.family == "osi-permissive" and ev.open_basis == "osi"
 
 
@@ -263,46 +264,46 @@ def test_an_spdx_id_the_hub_does_not_list_is_still_understood():
 
 
 def test_licence_as_a_list_and_upper_case_values():
-    ev = licence_evidence({"license": ["mit"]}, ["license:mit"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": ["mit"]}, tags=["license:mit"]))
     assert (ev.hub_id, ev.family, ev.raw) == ("mit", "osi-permissive", ("mit",))
-    ev = licence_evidence({"license": "Apache-2.0"}, ["license:apache-2.0"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "Apache-2.0"}, tags=["license:apache-2.0"]))
     assert ev.hub_id == "apache-2.0" and "Apache-2.0" in ev.raw
 
 
 def test_tags_alone_are_read_when_the_card_has_no_licence():
-    ev = licence_evidence({}, ["transformers", "license:mit", "region:us"], {})
+    ev = licence_evidence(VersionInput(tags=["transformers", "license:mit", "region:us"]))
     assert ev.hub_id == "mit" and "tag:license:mit" in sources(ev)
 
 
 def test_no_licence_at_all():
-    ev = licence_evidence({}, ["transformers"], {"config.json": b"{}"})
+    ev = licence_evidence(VersionInput(tags=["transformers"], files={"config.json": b"{}"}))
     assert (ev.family, ev.open_basis, ev.hub_id, ev.name) == ("unknown", None, None, None)
     assert "no licence declared" in reasons(ev)
 
 
 def test_several_licences_the_least_open_governs():
-    ev = licence_evidence({"license": ["apache-2.0", "cc-by-nc-4.0"]}, [], {})
+    ev = licence_evidence(VersionInput(card_data={"license": ["apache-2.0", "cc-by-nc-4.0"]}))
     assert ev.family == "non-commercial" and ev.hub_id == "cc-by-nc-4.0"
     assert "least open" in reasons(ev)
 
 
 def test_other_with_llama_license_name_is_vendor_community():
-    ev = licence_evidence({"license": "other", "license_name": "llama2"}, ["license:other"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "other", "license_name": "llama2"}, tags=["license:other"]))
     assert ev.family == "vendor-community" and ev.name == "Llama 2 Community License"
     assert "cardData.license_name" in sources(ev)
-    ev = licence_evidence({"license": "other", "license_name": "llama-3.1-community-license"}, [], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "other", "license_name": "llama-3.1-community-license"}))
     assert ev.family == "vendor-community" and ev.name == "Llama 3.1 Community License"
 
 
 def test_other_with_the_llama_2_licence_text_is_vendor_community():
-    ev = licence_evidence({"license": "other"}, ["license:other"], {"LICENSE.txt": LLAMA2})
+    ev = licence_evidence(VersionInput(card_data={"license": "other"}, tags=["license:other"], files={"LICENSE.txt": LLAMA2}))
     assert ev.family == "vendor-community" and ev.hub_id == "llama2"
     assert ev.file_name == "Llama 2 Community License" and ev.conflict is None
     assert "file:LICENSE.txt" in sources(ev)
 
 
 def test_other_that_nothing_identifies_stays_unknown():
-    ev = licence_evidence({"license": "other", "license_name": "acme-model-terms"}, ["license:other"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "other", "license_name": "acme-model-terms"}, tags=["license:other"]))
     assert ev.family == "unknown" and ev.hub_id == "other" and ev.name == "acme-model-terms"
     assert "could not be identified" in reasons(ev)
 
@@ -343,7 +344,7 @@ def test_other_that_nothing_identifies_stays_unknown():
     ],
 )
 def test_other_resolved_by_license_name(license_name, family):
-    ev = licence_evidence({"license": "other", "license_name": license_name}, ["license:other"], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "other", "license_name": license_name}, tags=["license:other"]))
     assert ev.family == family, reasons(ev)
     assert license_name in ev.raw
 
@@ -363,18 +364,18 @@ def test_other_resolved_by_license_name(license_name, family):
     ],
 )
 def test_other_resolved_by_license_link(link, family, name_part):
-    ev = licence_evidence({"license": "other", "license_link": link}, [], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "other", "license_link": link}))
     assert ev.family == family and name_part in (ev.name or ""), reasons(ev)
     assert "cardData.license_link" in sources(ev)
 
 
 def test_license_link_to_a_repo_file_reads_that_file():
     card = {"license": "other", "license_link": "LICENSE.md"}
-    ev = licence_evidence(card, [], {"LICENSE.md": STABILITY_COMMUNITY, "README.md": b"MIT"})
+    ev = licence_evidence(VersionInput(card_data=card, files={"LICENSE.md": STABILITY_COMMUNITY, "README.md": b"MIT"}))
     assert ev.family == "vendor-community" and ev.name == "Stability AI Community License"
     # A licence file under a name the LICENSE* rule would miss is read because the card links it.
     card = {"license": "other", "license_link": "https://huggingface.co/org/m/blob/main/MODEL_TERMS.txt"}
-    ev = licence_evidence(card, [], {"MODEL_TERMS.txt": DEEPSEEK, "notes.txt": LLAMA2})
+    ev = licence_evidence(VersionInput(card_data=card, files={"MODEL_TERMS.txt": DEEPSEEK, "notes.txt": LLAMA2}))
     assert ev.name == "DeepSeek License Agreement"
 
 
@@ -386,7 +387,7 @@ def test_gated_prompt_names_the_licence_when_the_card_says_unknown():
         "falcon-180b-license/blob/main/LICENSE.txt)\nand [acceptable use policy](https://huggingface.co/spaces/"
         "tiiuae/falcon-180b-license/blob/main/ACCEPTABLE_USE_POLICY.txt).",
     }
-    ev = licence_evidence(card, ["license:unknown"], {})
+    ev = licence_evidence(VersionInput(card_data=card, tags=["license:unknown"]))
     assert ev.family == "vendor-community" and ev.name == "Falcon-180B TII License"
     assert "cardData.extra_gated_prompt" in sources(ev)
 
@@ -395,14 +396,14 @@ def test_gated_prompt_names_the_licence_when_the_card_says_unknown():
 
 
 def test_apache_tag_with_a_llama_licence_file_is_a_conflict_and_vendor_community():
-    ev = licence_evidence({"license": "apache-2.0"}, ["license:apache-2.0"], {"LICENSE": LLAMA2})
+    ev = licence_evidence(VersionInput(card_data={"license": "apache-2.0"}, tags=["license:apache-2.0"], files={"LICENSE": LLAMA2}))
     assert ev.family == "vendor-community" and ev.open_basis is None and ev.osi_approved is None
     assert ev.file_family == "vendor-community" and ev.file_name == "Llama 2 Community License"
     assert ev.conflict and "Apache License 2.0" in ev.conflict and "Llama 2" in ev.conflict
 
 
 def test_mit_card_with_a_modified_mit_file_is_not_open():
-    ev = licence_evidence({"license": "mit"}, ["license:mit"], {"LICENSE": MODIFIED_MIT})
+    ev = licence_evidence(VersionInput(card_data={"license": "mit"}, tags=["license:mit"], files={"LICENSE": MODIFIED_MIT}))
     assert ev.family == "use-restricted" and ev.open_basis is None
     assert ev.file_name == "Modified MIT License" and ev.conflict
 
@@ -410,63 +411,63 @@ def test_mit_card_with_a_modified_mit_file_is_not_open():
 def test_a_more_open_file_does_not_loosen_the_declared_licence():
     # stabilityai/sdxl-turbo: card metadata `sai-nc-community`, LICENSE.md the Community License.
     card = {"license": "other", "license_name": "sai-nc-community", "license_link": "LICENSE.md"}
-    ev = licence_evidence(card, ["license:other"], {"LICENSE.md": STABILITY_COMMUNITY})
+    ev = licence_evidence(VersionInput(card_data=card, tags=["license:other"], files={"LICENSE.md": STABILITY_COMMUNITY}))
     assert ev.family == "non-commercial" and ev.file_family == "vendor-community" and ev.conflict
 
 
 def test_matching_file_agrees_and_generic_id_is_made_precise():
-    ev = licence_evidence({"license": "mit"}, [], {"LICENSE": MIT})
+    ev = licence_evidence(VersionInput(card_data={"license": "mit"}, files={"LICENSE": MIT}))
     assert ev.conflict is None and ev.family == "osi-permissive" and ev.file_name == "MIT License"
-    ev = licence_evidence({"license": "gpl"}, [], {"COPYING": GPL3})
+    ev = licence_evidence(VersionInput(card_data={"license": "gpl"}, files={"COPYING": GPL3}))
     assert ev.conflict is None and ev.spdx_id == "GPL-3.0-only" and ev.open_basis == "osi"
 
 
 def test_code_licence_files_do_not_count_for_the_weights():
     files = {"LICENSE-CODE": MIT, "LICENSE-MODEL": DEEPSEEK}
-    ev = licence_evidence({"license": "other", "license_name": "deepseek", "license_link": "LICENSE-MODEL"}, [], files)
+    ev = licence_evidence(VersionInput(card_data={"license": "other", "license_name": "deepseek", "license_link": "LICENSE-MODEL"}, files=files))
     assert ev.family == "vendor-community" and ev.conflict is None
-    ev = licence_evidence({"license": "mit"}, [], {"LICENSE-CODE": LLAMA2})
+    ev = licence_evidence(VersionInput(card_data={"license": "mit"}, files={"LICENSE-CODE": LLAMA2}))
     assert ev.family == "osi-permissive" and ev.conflict is None
 
 
 def test_use_policy_next_to_an_open_licence_makes_it_use_restricted():
-    ev = licence_evidence({"license": "apache-2.0"}, [], {"LICENSE": APACHE, "USE_POLICY.md": b"# Acceptable Use Policy\n"})
+    ev = licence_evidence(VersionInput(card_data={"license": "apache-2.0"}, files={"LICENSE": APACHE, "USE_POLICY.md": b"# Acceptable Use Policy\n"}))
     assert ev.family == "use-restricted" and ev.open_basis is None
     assert ev.osi_approved is True  # the licence itself is still Apache-2.0
     assert "file:USE_POLICY.md" in sources(ev)
 
 
 def test_licence_file_without_any_declaration():
-    ev = licence_evidence({}, [], {"LICENSE": APACHE})
+    ev = licence_evidence(VersionInput(files={"LICENSE": APACHE}))
     assert ev.family == "osi-permissive" and ev.open_basis == "osi" and ev.hub_id == "apache-2.0"
     assert "no licence declared" in reasons(ev)
 
 
 def test_huge_and_binary_licence_bytes_do_not_crash():
     binary = bytes(range(256)) * 40_000  # 10 MB with NUL bytes
-    ev = licence_evidence({"license": "mit"}, [], {"LICENSE": binary})
+    ev = licence_evidence(VersionInput(card_data={"license": "mit"}, files={"LICENSE": binary}))
     assert ev.family == "osi-permissive" and ev.file_family is None
     assert "binary" in reasons(ev)
     # Only the first 64 kB is read: a licence header after 1 MB of filler is not seen.
     huge = b"x " * 500_000 + APACHE
     start = time.monotonic()
-    ev = licence_evidence({}, [], {"LICENSE": huge, "LICENCE.txt": b"\xff\xfe" + "Apache".encode("utf-16-le")})
+    ev = licence_evidence(VersionInput(files={"LICENSE": huge, "LICENCE.txt": b"\xff\xfe" + "Apache".encode("utf-16-le")}))
     assert time.monotonic() - start < 5
     assert ev.family == "unknown" and ev.file_family is None
     # Non-text values in the card are ignored, not fatal.
-    ev = licence_evidence({"license": [None, 3, "mit"], "license_name": {"a": 1}}, [7, "license:mit"], {"LICENSE": 1234})
+    ev = licence_evidence(VersionInput(card_data={"license": [None, 3, "mit"], "license_name": {"a": 1}}, tags=[7, "license:mit"], files={"LICENSE": 1234}))
     assert ev.hub_id == "mit"
 
 
 def test_long_license_name_is_bounded():
     start = time.monotonic()
-    ev = licence_evidence({"license": "other", "license_name": "a-" * 500_000}, [], {})
+    ev = licence_evidence(VersionInput(card_data={"license": "other", "license_name": "a-" * 500_000}))
     assert time.monotonic() - start < 2 and ev.family == "unknown"
     assert max(len(v) for v in ev.raw) <= 300
 
 
 def test_findings_are_one_line_with_a_source():
-    ev = licence_evidence({"license": "apache-2.0"}, ["license:apache-2.0"], {"LICENSE": LLAMA2, "USE_POLICY.md": b"x"})
+    ev = licence_evidence(VersionInput(card_data={"license": "apache-2.0"}, tags=["license:apache-2.0"], files={"LICENSE": LLAMA2, "USE_POLICY.md": b"x"}))
     assert ev.findings
     for f in ev.findings:
         assert f.source.startswith(("cardData.", "tag:license:", "file:")), f
@@ -561,7 +562,7 @@ def test_dev_hub_families_match_expected_labels(model):
         for path, content in (model.get("files") or {}).items()
         if isinstance(content, str) and cat.is_licence_file_name(path)
     }
-    ev = licence_evidence(model.get("cardData") or {}, model.get("tags") or [], files)
+    ev = licence_evidence(VersionInput(card_data=model.get("cardData") or {}, tags=model.get("tags") or [], files=files))
     assert ev.family in FAMILIES
     expected = set(model["expected"])
     if expected <= OPEN_LABELS:

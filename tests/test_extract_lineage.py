@@ -11,6 +11,7 @@ from extract.card import parse_card
 from extract.lineage import base_model_evidence
 from extract.lineage_ids import base_key, normalise_base
 from extract.lineage_text import family_of_name
+from extract.version_input import VersionInput
 
 
 def card(body: str):
@@ -48,10 +49,7 @@ def test_base_keys_ignore_case_as_the_hub_does():
 
 
 def test_declared_bases_come_first_and_keep_their_relation():
-    ev = base_model_evidence(
-        {"base_model": ["a/one", "b/two"], "base_model_relation": "merge"},
-        ["base_model:quantized:c/three", "base_model:a/one"],
-    )
+    ev = base_model_evidence(VersionInput(card_data={"base_model": ["a/one", "b/two"], "base_model_relation": "merge"}, tags=["base_model:quantized:c/three", "base_model:a/one"]))
     assert bases(ev) == [
         ("a/one", "merge", "cardData.base_model", "hub-id"),
         ("b/two", "merge", "cardData.base_model", "hub-id"),
@@ -62,32 +60,32 @@ def test_declared_bases_come_first_and_keep_their_relation():
 
 def test_an_adapter_names_its_base_in_adapter_config_json():
     files = {"adapter_config.json": json.dumps({"base_model_name_or_path": "huggyllama/llama-7b", "peft_type": "LORA"}).encode()}
-    ev = base_model_evidence({}, [], card("A LoRA."), files, "me/adapter")
+    ev = base_model_evidence(VersionInput(card=card("A LoRA."), files=files, repo_id="me/adapter"))
     assert bases(ev) == [("huggyllama/llama-7b", "adapter", "file:adapter_config.json", "hub-id")]
     assert ev.bases[0].confidence == 0.95
 
 
 @pytest.mark.parametrize("raw", [b"", b"not json", b"[1, 2]", b'{"base_model_name_or_path": 7}', b"\0" * 10, b"{" * 100_000])
 def test_a_broken_adapter_config_names_nothing(raw):
-    assert base_model_evidence({}, [], None, {"adapter_config.json": raw}, "me/x").bases == ()
+    assert base_model_evidence(VersionInput(files={"adapter_config.json": raw}, repo_id="me/x")).bases == ()
 
 
 def test_a_merge_names_its_parts_in_its_mergekit_config_including_applied_adapters():
     config = b"slices:\n  - sources:\n      - model: org/a\n        layer_range: [0, 32]\n      - model: org/b+org/lora\n        layer_range: [0, 32]\nmerge_method: slerp\nbase_model: org/a\n"
-    ev = base_model_evidence({}, [], None, {"mergekit_config.yml": config}, "me/merge")
+    ev = base_model_evidence(VersionInput(files={"mergekit_config.yml": config}, repo_id="me/merge"))
     assert bases(ev) == [(x, "merge", "file:mergekit_config.yml", "hub-id") for x in ("org/a", "org/b", "org/lora")]
 
 
 def test_config_json_counts_only_when_nothing_else_names_a_base():
     config = {"config.json": b'{"_name_or_path": "lmsys/vicuna-7b-v1.5", "model_type": "llama"}'}
-    ev = base_model_evidence({}, [], card("A layout planner."), config, "me/planner")
+    ev = base_model_evidence(VersionInput(card=card("A layout planner."), files=config, repo_id="me/planner"))
     assert bases(ev) == [("lmsys/vicuna-7b-v1.5", "unspecified", "file:config.json", "hub-id")]
     assert ev.bases[0].confidence == 0.6
-    declared = base_model_evidence({"base_model": "a/b"}, [], None, config, "me/planner")
+    declared = base_model_evidence(VersionInput(card_data={"base_model": "a/b"}, files=config, repo_id="me/planner"))
     assert bases(declared) == [("a/b", "unspecified", "cardData.base_model", "hub-id")]
     # a local path or the model's own id in config.json says nothing
-    assert base_model_evidence({}, [], None, {"config.json": b'{"_name_or_path": "/tmp/out"}'}, "me/x").bases == ()
-    assert base_model_evidence({}, [], None, {"config.json": b'{"_name_or_path": "Me/X"}'}, "me/x").bases == ()
+    assert base_model_evidence(VersionInput(files={"config.json": b'{"_name_or_path": "/tmp/out"}'}, repo_id="me/x")).bases == ()
+    assert base_model_evidence(VersionInput(files={"config.json": b'{"_name_or_path": "Me/X"}'}, repo_id="me/x")).bases == ()
 
 
 @pytest.mark.parametrize(
@@ -103,7 +101,7 @@ def test_config_json_counts_only_when_nothing_else_names_a_base():
     ],
 )
 def test_the_card_prose_names_a_base_by_link_or_id(body, expected):
-    ev = base_model_evidence({}, [], card(body), {}, "me/x")
+    ev = base_model_evidence(VersionInput(card=card(body), repo_id="me/x"))
     assert [(b.id, b.relation) for b in ev.bases] == expected
     assert all(b.source == "card" for b in ev.bases)
 
@@ -119,7 +117,7 @@ def test_the_card_prose_names_a_base_by_link_or_id(body, expected):
     ],
 )
 def test_statements_about_data_architecture_or_tokenizers_are_not_bases(body):
-    ev = base_model_evidence({}, [], card(body), {}, "me/x")
+    ev = base_model_evidence(VersionInput(card=card(body), repo_id="me/x"))
     assert ev.bases == ()
 
 
@@ -135,14 +133,14 @@ def test_statements_about_data_architecture_or_tokenizers_are_not_bases(body):
     ],
 )
 def test_a_restricted_family_named_in_prose_governs_an_undeclared_fine_tune(body, family):
-    ev = base_model_evidence({}, [], card(body), {}, "me/x")
+    ev = base_model_evidence(VersionInput(card=card(body), repo_id="me/x"))
     assert ev.bases == () and ev.inferred_family == family
     assert ev.inferred_licence_family in ("vendor-community", "use-restricted")
 
 
 @pytest.mark.parametrize("body", ["It is based on the Llama 2 architecture with a new tokenizer.", "Deduplication is based on bloom filters."])
 def test_an_architecture_or_a_common_word_named_in_prose_is_not_a_family_of_weights(body):
-    ev = base_model_evidence({}, [], card(body), {}, "me/x")
+    ev = base_model_evidence(VersionInput(card=card(body), repo_id="me/x"))
     assert ev.inferred_family is None
 
 
@@ -156,19 +154,19 @@ def test_an_architecture_or_a_common_word_named_in_prose_is_not_a_family_of_weig
     ],
 )
 def test_from_scratch_stops_a_family_tag_from_capping(body):
-    tagged = base_model_evidence({}, ["llama-3"], card("A small model."), {}, "me/x")
+    tagged = base_model_evidence(VersionInput(tags=["llama-3"], card=card("A small model."), repo_id="me/x"))
     assert tagged.inferred_family == "Llama 3"  # the boundary: without the statement, the tag counts
-    ev = base_model_evidence({}, ["llama-3"], card(body), {}, "me/x")
+    ev = base_model_evidence(VersionInput(tags=["llama-3"], card=card(body), repo_id="me/x"))
     assert ev.from_scratch and ev.inferred_family is None
 
 
 def test_a_declared_base_counts_even_when_the_card_says_from_scratch():
-    ev = base_model_evidence({"base_model": "org/base"}, [], card("Pretrained from scratch, then tuned."), {}, "me/x")
+    ev = base_model_evidence(VersionInput(card_data={"base_model": "org/base"}, card=card("Pretrained from scratch, then tuned."), repo_id="me/x"))
     assert [b.id for b in ev.bases] == ["org/base"] and ev.from_scratch
 
 
 def test_an_unverifiable_base_keeps_the_family_its_name_says():
-    ev = base_model_evidence({"base_model": "./llama-7b"}, [], None, {}, "me/x")
+    ev = base_model_evidence(VersionInput(card_data={"base_model": "./llama-7b"}, repo_id="me/x"))
     (ref,) = ev.bases
     assert (ref.kind, ref.family, ref.family_licence) == ("local-path", "LLaMA (first release, non-commercial research licence)", "non-commercial")
     assert family_of_name("decapoda-research/llama-7b-hf") == ref.family
@@ -177,11 +175,11 @@ def test_an_unverifiable_base_keeps_the_family_its_name_says():
 
 
 def test_a_model_never_is_its_own_base():
-    ev = base_model_evidence({"base_model": "Me/X"}, ["base_model:me/x"], None, {}, "me/x")
+    ev = base_model_evidence(VersionInput(card_data={"base_model": "Me/X"}, tags=["base_model:me/x"], repo_id="me/x"))
     assert ev.bases == ()
 
 
 def test_statements_are_read_in_linear_time_and_bounded():
     body = ("This is a fine-tuned version of org/m" + "x" * 50 + ". ") * 20_000  # ~1.8 MB of cues
-    ev = base_model_evidence({}, [], card(body), {}, "me/x")
+    ev = base_model_evidence(VersionInput(card=card(body), repo_id="me/x"))
     assert len(ev.bases) <= 16

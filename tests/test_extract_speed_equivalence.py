@@ -26,6 +26,7 @@ from extract.markdown_tokens import structure_from_tokens
 from extract.markdown_tree import Declined, structure_from_tree
 from extract.sentences import _last_word
 from extract.training_code import _FRAMEWORKS, _may_name_framework, frameworks_mentioned
+from extract.version_input import VersionInput
 
 ROOT = Path(__file__).resolve().parents[1]
 WALKERS = pytest.mark.parametrize("walk", [structure_from_tree, structure_from_tokens], ids=["fast", "reference"])
@@ -258,7 +259,7 @@ def test_framework_precheck_never_hides_a_framework():
 
 def test_claims_are_found_in_any_case():
     card = parse_card(b"# M\n\nThis model is FULLY OPEN-SOURCE. Other Open-Source models exist.\n")
-    claims = openness_claims(card, "org/m", [])
+    claims = openness_claims(VersionInput(card=card, repo_id="org/m"))
     assert [(c.kind, c.phrase, c.about_self) for c in claims.claims] == [
         ("fully-open", "FULLY OPEN-SOURCE", True),
         ("open-source", "Open-Source", True),  # "other open-source models" presents the model as one (issue 12)

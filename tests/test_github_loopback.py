@@ -20,10 +20,10 @@ from crawler.github import (
     settings_from_env,
 )
 from extract.code_repos import code_licence, read_tree
-from extract.types import CodeRepoSnapshot
+from extract.types import StoredCodeRepo
 from github_fixtures import TOKEN, github_data
 from replayhub.github import ReplayGitHub
-from store.code_repos import RepoSeen, StoredRepo
+from store.code_repos import RepoSeen, LastCheck
 
 FAST = GitHubPolicy(attempts=3, base_seconds=0.01, secondary_seconds=0.05, max_wait_seconds=5.0, timeout_seconds=5.0)
 
@@ -38,12 +38,12 @@ def client_for(server, token: str | None = TOKEN, policy: GitHubPolicy = FAST, *
     return GitHubClient(GitHubSettings(api=server.url, token=token, policy=policy), **kwargs)
 
 
-def stored(name: str, seen: RepoSeen) -> StoredRepo:
-    return StoredRepo(name, seen.status, seen.full_name, seen.github_id, seen.default_branch, seen)
+def stored(name: str, seen: RepoSeen) -> LastCheck:
+    return LastCheck(name, seen.status, seen.full_name, seen.github_id, seen.default_branch, seen)
 
 
-def snapshot(name: str, seen: RepoSeen) -> CodeRepoSnapshot:
-    return CodeRepoSnapshot(name=name, status=seen.status, full_name=seen.full_name, archived=bool(seen.archived),
+def stored_code_repo(name: str, seen: RepoSeen) -> StoredCodeRepo:
+    return StoredCodeRepo(name=name, status=seen.status, full_name=seen.full_name, archived=bool(seen.archived),
                             licence_spdx=seen.licence_spdx, licence_key=seen.licence_key, licence_name=seen.licence_name,
                             tree=tuple(seen.tree), truncated=seen.truncated, docs=seen.docs)
 
@@ -119,12 +119,12 @@ def test_missing_blocked_archived_unlicensed_and_custom_licences(github):
     assert (missing.status, missing.tree) == ("missing", [])
     assert github.requests[0].status == 404
     assert blocked.status == "blocked"
-    assert attic.archived is True and code_licence(snapshot("acme/attic", attic)).open
+    assert attic.archived is True and code_licence(stored_code_repo("acme/attic", attic)).open
     assert unlicensed.licence_spdx is None
-    lic = code_licence(snapshot("acme/unlicensed", unlicensed))
+    lic = code_licence(stored_code_repo("acme/unlicensed", unlicensed))
     assert (lic.label, lic.open) == ("none", False) and "all rights reserved" in lic.reason
     assert (custom.licence_spdx, custom.licence_key) == ("NOASSERTION", "other")
-    lic = code_licence(snapshot("acme/odd-trainer", custom))
+    lic = code_licence(stored_code_repo("acme/odd-trainer", custom))
     assert (lic.label, lic.open) == ("NOASSERTION", False)
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.datasets import MAX_LINKED_DATASETS
 from crawler.downloads import README_MAX_BYTES
 from extract.bounds import MAX_TAGS
 from extract.datasets import MAX_DATASETS
 from hubscan.cli import main
 from replayhub import ReplayHub
+from store.records import MAX_LINKED_DATASETS
 from replayhub.hostile import IMG, KINDS, XSS_MARK, dataset_kinds, expected_codes, hostile_hub
 from test_report_browser import PageWatch, browser  # noqa: F401 (fixture: headless Chromium)
 

@@ -8,14 +8,14 @@ import dataclasses
 import policy
 from classify import BaseLabel, label_version
 from extract import extract_model
-from extract.types import ModelSnapshot
+from extract.types import StoredVersion
 
 
-def snapshot(body: str = "A model.", card: dict | None = None, files: dict | None = None, readme_status: str = "ok") -> ModelSnapshot:
+def snapshot(body: str = "A model.", card: dict | None = None, files: dict | None = None, readme_status: str = "ok") -> StoredVersion:
     card = {"license": "apache-2.0", **(card or {})}
     readme = ("---\nlicense: apache-2.0\n---\n# M\n\n" + body + "\n").encode()
     siblings = [{"rfilename": "model.safetensors"}, {"rfilename": "README.md"}, *({"rfilename": f} for f in files or {})]
-    return ModelSnapshot(
+    return StoredVersion(
         repo_id="org/m", sha="a" * 40,
         metadata={"cardData": card, "tags": ["license:apache-2.0"], "siblings": siblings, "library_name": "transformers"},
         readme=readme if readme_status == "ok" else None, readme_status=readme_status, files={k: v.encode() for k, v in (files or {}).items()},

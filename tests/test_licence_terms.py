@@ -14,7 +14,7 @@ from classify.rules import OPEN_WEIGHTS, WEIGHTS_AVAILABLE
 from extract import extract_model
 from extract.card import parse_card
 from extract.licence_terms import card_terms
-from extract.types import ModelSnapshot
+from extract.types import StoredVersion
 
 STARLING = "- **License:** Apache-2.0 license under the condition that the model is not used to compete with OpenAI"
 BELLE = (
@@ -56,9 +56,9 @@ def test_intended_uses_and_data_terms_are_not_model_terms(body):
     assert terms(body) is None
 
 
-def snapshot(body: str, licence: str = "apache-2.0") -> ModelSnapshot:
+def snapshot(body: str, licence: str = "apache-2.0") -> StoredVersion:
     readme = f"---\nlicense: {licence}\n---\n# M\n\n{body}\n".encode()
-    return ModelSnapshot(
+    return StoredVersion(
         repo_id="org/m", sha="a" * 40,
         metadata={"cardData": {"license": licence}, "tags": [f"license:{licence}"], "siblings": [{"rfilename": "model.safetensors"}, {"rfilename": "README.md"}], "library_name": "transformers"},
         readme=readme,

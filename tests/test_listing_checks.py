@@ -1,6 +1,6 @@
 """Issue #13: listing items are checked and coerced to the schema's types, every coercion reported.
 
-Pure tests of crawler/validate.py, extract/bounds.py, extract/declarations.py and crawler/redact.py;
+Pure tests of crawler/validate.py, extract/bounds.py, extract/declarations.py and store/redact.py;
 each bound is pinned on both sides so a moved threshold breaks a test.
 """
 
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.datasets import MAX_LINKED_DATASETS, linked_dataset_ids
-from crawler.redact import redact, split_credentials, strip_credentials
 from crawler.validate import MAX_COUNT, MAX_ID_CHARS, check_item, check_page
 from extract.bounds import MAX_DEPTH, MAX_TAGS, scrub, shape
 from extract.declarations import declaration_problems
 from extract.datasets import MAX_DATASETS
 from extract.lineage import MAX_BASES
+from extract.version_input import VersionInput
+from store.records import MAX_LINKED_DATASETS, linked_dataset_ids
+from store.redact import redact, split_credentials, strip_credentials
 
 
 def codes(problems) -> set[str]:
@@ -114,15 +115,15 @@ def test_linked_datasets_survive_any_shape_and_are_capped():
 
 
 def test_malformed_and_capped_declarations_are_problems():
-    assert codes(declaration_problems({"license": 7, "datasets": 7, "base_model": {"id": "x"}}, [])) == {"bad-licence", "bad-datasets", "bad-base-model"}
-    assert codes(declaration_problems({"license": {"name": "mit"}}, [])) == {"bad-licence"}
-    assert codes(declaration_problems({"license": [1, 2]}, [])) == {"bad-licence"}
-    assert declaration_problems({"license": ["mit", "apache-2.0"], "datasets": "o/d", "base_model": ["a/b"]}, []) == []
+    assert codes(declaration_problems(VersionInput(card_data={"license": 7, "datasets": 7, "base_model": {"id": "x"}}))) == {"bad-licence", "bad-datasets", "bad-base-model"}
+    assert codes(declaration_problems(VersionInput(card_data={"license": {"name": "mit"}}))) == {"bad-licence"}
+    assert codes(declaration_problems(VersionInput(card_data={"license": [1, 2]}))) == {"bad-licence"}
+    assert declaration_problems(VersionInput(card_data={"license": ["mit", "apache-2.0"], "datasets": "o/d", "base_model": ["a/b"]})) == []
     at_cap = {"datasets": [f"o/d{i}" for i in range(MAX_DATASETS)], "base_model": [f"b/m{i}" for i in range(MAX_BASES)]}
-    assert declaration_problems(at_cap, []) == []
+    assert declaration_problems(VersionInput(card_data=at_cap)) == []
     over = {"datasets": at_cap["datasets"], "base_model": at_cap["base_model"]}
     tags = ["dataset:extra/one", "base_model:finetune:extra/base"]
-    assert codes(declaration_problems(over, tags)) == {"datasets-capped", "bases-capped"}
+    assert codes(declaration_problems(VersionInput(card_data=over, tags=tags))) == {"datasets-capped", "bases-capped"}
 
 
 def test_credentials_are_split_off_and_redacted():

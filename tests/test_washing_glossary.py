@@ -55,7 +55,7 @@ def test_reasons_stored_as_plain_strings_still_read(old):
 
 # --- the flags quote one readable sentence and name the claim and the rule ------------------------
 
-from test_classify_rules import MODELS, snapshot  # noqa: E402  (the demo models, as the pipeline sees them)
+from test_classify_rules import MODELS, stored_version  # noqa: E402  (the demo models, as the pipeline sees them)
 
 from classify import label_version  # noqa: E402
 from extract import extract_model  # noqa: E402
@@ -63,7 +63,7 @@ from extract.card import parse_card  # noqa: E402
 
 
 def flags(repo_id: str):
-    return label_version(extract_model(snapshot(MODELS[repo_id]))).washing_reasons
+    return label_version(extract_model(stored_version(MODELS[repo_id]))).washing_reasons
 
 
 def test_a_table_claim_is_quoted_as_a_sentence_with_its_kind_and_rule():

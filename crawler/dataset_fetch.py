@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import httpx2
 from huggingface_hub import DatasetInfo
 from huggingface_hub.errors import DisabledRepoError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
+from store.records import DatasetOutcome
+from store.redact import redact
+
 from .http import HubHttp
-from .redact import redact
 
 MAX_DESCRIPTION = 20_000
-
-
-MAX_LINKED_DATASETS = 64  # per source (metadata, card links): as many as extraction reads
-
-
-def linked_dataset_ids(item: Mapping[str, Any]) -> list[str]:
-    """Dataset ids a listing item names in `cardData.datasets` or `dataset:` tags, bounded.
-
-    Untrusted: `datasets` may be a number, a mapping or 100,000 entries long; whatever is not a
-    plausible id is ignored (extraction reports the malformed declaration as a problem).
-    """
-    ids: list[str] = []
-    card = item.get("cardData")
-    declared = card.get("datasets") if isinstance(card, Mapping) else None
-    if isinstance(declared, str):
-        declared = [declared]
-    if isinstance(declared, list):
-        ids += [value.strip() for value in declared[: MAX_LINKED_DATASETS * 4] if isinstance(value, str)]
-    tags = item.get("tags")
-    if isinstance(tags, list):
-        ids += [tag.split(":", 1)[1].strip() for tag in tags if isinstance(tag, str) and tag.startswith("dataset:")]
-    seen: dict[str, None] = {}
-    for value in ids:
-        if value and len(value) <= 256 and " " not in value and "\x00" not in value:
-            seen.setdefault(value)
-            if len(seen) >= MAX_LINKED_DATASETS:
-                break
-    return list(seen)
-
-
-@dataclass(frozen=True)
-class DatasetOutcome:
-    dataset_id: str
-    status: str  # ok | missing | disabled | error   (gating is a property of an ok dataset)
-    record: dict[str, Any] | None = None
-    code: str | None = None
-    error: str | None = None
 
 
 def fetch_dataset(http: HubHttp, endpoint: str, dataset_id: str) -> DatasetOutcome:

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, and_, case, func, select, true
 
 from classify.rules import LABELS
 from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason, reason_text
+from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
-from store.views import LICENCE_OPENNESS
 
 from .scope import observed_visible, visible
 
@@ -34,8 +34,8 @@ def model_url(repo_id: str) -> str:
 
 
 def openness_rank(column):
-    """SQL CASE ranking a licence-family column (store.views.LICENCE_OPENNESS); NULL when unknown."""
-    return case(*((column == family, rank) for family, rank in LICENCE_OPENNESS.items()), else_=None)
+    """SQL CASE ranking a licence-family column (policy/licences.yaml `rank`); NULL when unknown."""
+    return case(*((column == family, rank) for family, rank in OPENNESS_RANK.items()), else_=None)
 
 
 def flagged_int():
@@ -151,8 +151,8 @@ def _bounded(text: Any, limit: int = MAX_QUOTE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _codes(reasons: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(r.split(":", 1)[0].strip() for r in reasons if ":" in r))
+def _codes(reasons: Sequence[WashingReason]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r.code for r in reasons))
 
 
 def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None, typed: Sequence[WashingReason] = ()) -> tuple[str, str]:
@@ -171,12 +171,12 @@ def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None, 
     return _bounded(f"declares the licence {declared}"), "licence"
 
 
-def _falls_short(explanation: dict[str, Any], reasons: Sequence[str]) -> str:
+def _falls_short(explanation: dict[str, Any], reasons: Sequence[WashingReason]) -> str:
     failed = [g for g in (explanation or {}).get("gates", []) if not g.get("passed")]
     if failed:
         return _bounded("; ".join(f"{g.get('name')} gate ({g.get('rule')}): {g.get('reason')}" for g in failed), 600)
     # Flagged with every gate passed (a licence conflict, say): the reasons say what is wrong.
-    return _bounded("; ".join(r.split(":", 1)[-1].strip() for r in reasons), 600)
+    return _bounded("; ".join(r.detail for r in reasons), 600)
 
 
 def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
@@ -190,8 +190,7 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     out = []
     for r in rows:
         typed = [WashingReason.from_stored(x) for x in (r.washing_reasons or ())]
-        reasons = tuple(str(x) for x in typed)
-        codes = _codes(reasons)
+        codes = _codes(typed)
         claim, source = _claim(r.data or {}, codes, r.licence, typed)
         out.append(
             FlaggedModel(
@@ -203,8 +202,8 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
                 codes=codes,
                 claim=claim,
                 claim_source=source,
-                falls_short=_falls_short(r.explanation or {}, reasons),
-                reasons=tuple(_bounded(x, 600) for x in reasons),
+                falls_short=_falls_short(r.explanation or {}, typed),
+                reasons=tuple(_bounded(str(x), 600) for x in typed),
                 confidence=str(((r.explanation or {}).get("confidence") or {}).get("level") or "high"),
             )
         )

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from classify import BaseLabel
 from extract.lineage_ids import base_key
-from extract.types import DatasetSnapshot, ModelEvidence, ModelSnapshot
+from extract.types import StoredDataset, ModelEvidence, StoredVersion
 
 from . import code_repos
 from . import schema as s
@@ -132,7 +132,7 @@ def _file_states(conn: Connection, version_ids: Sequence[int]) -> dict[int, list
     return out
 
 
-def load_snapshots(conn: Connection, rows: Sequence[VersionRow]) -> list[ModelSnapshot]:
+def load_versions(conn: Connection, rows: Sequence[VersionRow]) -> list[StoredVersion]:
     ids = [r.version_id for r in rows]
     v = s.model_versions
     versions = {r.id: r for r in conn.execute(select(v.c.id, v.c.metadata, v.c.readme).where(v.c.id.in_(ids)))}
@@ -152,7 +152,7 @@ def load_snapshots(conn: Connection, rows: Sequence[VersionRow]) -> list[ModelSn
     for r in rows:
         version = versions[r.version_id]
         out.append(
-            ModelSnapshot(
+            StoredVersion(
                 repo_id=r.repo_id,
                 sha=r.sha,
                 metadata=version.metadata or {},
@@ -167,7 +167,7 @@ def load_snapshots(conn: Connection, rows: Sequence[VersionRow]) -> list[ModelSn
     return out
 
 
-def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, DatasetSnapshot]:
+def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, StoredDataset]:
     ids = list(ids)
     if not ids:
         return {}
@@ -180,7 +180,7 @@ def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, DatasetSna
     ):
         meta = r.metadata or {}
         status = "ok" if r.status == "gated" else r.status
-        out[r.dataset_id] = DatasetSnapshot(
+        out[r.dataset_id] = StoredDataset(
             id=r.dataset_id,
             status=status,
             gated=r.gated if r.gated in ("auto", "manual") else False,

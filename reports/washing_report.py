@@ -18,7 +18,7 @@ from classify.washing import glossary
 from . import charts, render, scorecards
 from .changes import Changes, changes_between
 from .runs import RunInfo, latest_per, report_runs, week_and_previous
-from .snapshot import (
+from .run_view import (
     FlaggedModel,
     LaunderingPair,
     OrganisationRow,
