@@ -42,12 +42,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from .github_answers import contents_answer, repo_json, tree_json
+from .loopback import LoopbackServer, TrackedHandler
 from .github_state import GitHubRepo, GitHubState
 
 DOCS = "https://docs.github.com/rest"
@@ -109,33 +109,11 @@ class _Route:
     missing: bool = False
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    github: "ReplayGitHub"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackedHandler):
+    owner_attr = "github"
     server_version = "replayhub-github"
     sys_version = ""
     timeout = 120
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.github._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.github._track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - no stderr logging
-        return
 
     def do_GET(self) -> None:
         self.server.github._serve(self)
@@ -149,69 +127,24 @@ class _Handler(BaseHTTPRequestHandler):
     do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = _other
 
 
-class ReplayGitHub:
+class ReplayGitHub(LoopbackServer):
     """A threaded loopback api.github.com for the repositories of a `github.json` (or a GitHubState)."""
+
+    owner_attr = "github"
+    handler = _Handler
+    thread_name = "replayhub-github"
 
     def __init__(self, state: GitHubState | Mapping[str, Any] | str | Path | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, quota: int = 5000, anonymous_quota: int = 60, window_seconds: float = 3600.0,
                  limit_status: int = 403, tokens: set[str] | frozenset[str] | None = None) -> None:
         self.state = GitHubState.from_fixture(state if state is not None else {"repos": []})
         self.tokens = None if tokens is None else frozenset(tokens)
-        self._host, self._port = host, port
-        self._server: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
         self._lock = threading.Lock()
         self._records: list[GitHubRequest] = []
         self._injections: list[_Injection] = []
         self._windows: dict[str, _Window] = {}
-        self._connections: set[socket.socket] = set()
         self.set_quota(quota, window_seconds, limit_status, anonymous_quota)
-
-    # lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> "ReplayGitHub":
-        if self._server is not None:
-            return self
-        server = _HTTPServer((self._host, self._port), _Handler)
-        server.github = self
-        self._server = server
-        self._port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"replayhub-github:{self._port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "ReplayGitHub":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("ReplayGitHub is not started")
-        return f"http://{self._host}:{self._port}"
-
-    @property
-    def port(self) -> int:
-        return self._port
 
     # behaviour knobs ------------------------------------------------------------------------
 
@@ -252,12 +185,6 @@ class ReplayGitHub:
     def reset_counts(self) -> None:
         with self._lock:
             self._records.clear()
-
-    def _track(self, conn: socket.socket, add: bool) -> None:
-        with self._lock:
-            (self._connections.add if add else self._connections.discard)(conn)
-
-    # request handling -----------------------------------------------------------------------
 
     def _serve(self, handler: _Handler) -> None:
         raw_path, _, raw_query = handler.path.partition("?")

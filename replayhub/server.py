@@ -68,12 +68,13 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, unquote
 
 from .faults import FaultPlan, FaultResponse
+from .loopback import LoopbackServer, TrackedHandler
 from .state import SORTS, Blob, HubState, RepoSnapshot
 
 MODEL_EXPAND = frozenset({
@@ -370,43 +371,11 @@ def _parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
 # --- the server ----------------------------------------------------------------------------------
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # idle keep-alive connections must not block stop()
-    allow_reuse_address = True
-    hub: "ReplayHub"
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that stops reading a large body (a README cut at its size bound) resets the
-        # connection: normal for a bounded reader, not worth a traceback on stderr.
-        import sys
-
-        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackedHandler):
+    owner_attr = "hub"
     server_version = "replayhub"
     sys_version = ""
     timeout = 120
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK add ~40 ms each.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.hub._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.hub._track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr logging
-        return
 
     def do_GET(self) -> None:
         self.server.hub._serve(self, "GET")
@@ -423,8 +392,12 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 
 
-class ReplayHub:
+class ReplayHub(LoopbackServer):
     """A threaded loopback Hub serving a `HubState` (or a dev_hub.json dict / path)."""
+
+    owner_attr = "hub"
+    handler = _Handler
+    thread_name = "replayhub"
 
     def __init__(self, state: HubState | Mapping[str, Any] | str | Path, *, host: str = "127.0.0.1", port: int = 0,
                  rate_limits: Mapping[str, tuple[int, float]] | None = None, faults: FaultPlan | None = None,
@@ -445,59 +418,11 @@ class ReplayHub:
         # these credentials is served as an anonymous one, other Basic credentials get 401.
         self.basic_auth = basic_auth
         self._limiter = _Limiter(rate_limits)
-        self._host, self._port = host, port
-        self._server: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
         self._records: list[RequestRecord] = []
         self._records_lock = threading.Lock()
-        self._connections: set[socket.socket] = set()
-        self._conn_lock = threading.Lock()
 
-    # lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> "ReplayHub":
-        if self._server is not None:
-            return self
-        server = _HTTPServer((self._host, self._port), _Handler)
-        server.hub = self
-        self._server = server
-        self._port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"replayhub:{self._port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        with self._conn_lock:
-            connections = list(self._connections)
-        for conn in connections:  # close idle keep-alive connections so no thread keeps serving
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "ReplayHub":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("ReplayHub is not started")
-        return f"http://{self._host}:{self._port}"
-
-    @property
-    def port(self) -> int:
-        return self._port
+    # behaviour knobs ------------------------------------------------------------------------
 
     def set_rate_limits(self, rate_limits: Mapping[str, tuple[int, float]] | None) -> None:
         """Replace the quotas; all windows start afresh."""
@@ -519,15 +444,6 @@ class ReplayHub:
     def reset_counts(self) -> None:
         with self._records_lock:
             self._records.clear()
-
-    def _track(self, conn: socket.socket, add: bool) -> None:
-        with self._conn_lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
-
-    # request handling -----------------------------------------------------------------------
 
     def _serve(self, handler: _Handler, method: str) -> None:
         started = time.monotonic()
