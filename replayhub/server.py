@@ -68,7 +68,6 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, quote, unquote
