@@ -21,15 +21,24 @@ from __future__ import annotations
 import random
 
 _WORDS = (
-    "model data training tokens corpus language quality filtered deduplicated code reasoning math web pages "
-    "books papers instruction tuning alignment preference evaluation benchmark results context window "
-    "multilingual english french german spanish chinese japanese korean safety bias limitations license "
-    "research commercial use weights checkpoint architecture transformer attention layers heads vocabulary "
-    "tokenizer optimizer schedule warmup learning rate batch size steps epochs hardware gpus nodes cluster "
-    "throughput latency memory quantization adapter merge fine-tuned base released published available "
-    "open source community project team university lab release version update dataset mixture proportion "
-    "sampling weight domain wikipedia github stack exchange arxiv reddit news forum dialogue chat assistant"
+    "model data training tokens corpus language quality code reasoning math web pages books papers instruction "
+    "alignment evaluation benchmark context multilingual safety bias license research weights checkpoint "
+    "architecture layers vocabulary tokenizer optimizer hardware gpus memory quantization adapter dataset "
+    "mixture domain chat assistant release version community"
 ).split()
+# Plain English around the domain words, as cards are written: most words of a sentence are common ones.
+_SUBJECTS = ("The model", "This checkpoint", "Our team", "The authors", "Users", "This version", "The release",
+             "Each example", "The tokenizer", "The base model", "We", "It", "The card", "Most answers")
+_VERBS = ("is designed for", "was evaluated on", "should be used with", "performs well on", "may produce",
+          "can be combined with", "was released with", "does not support", "works best with", "is intended for",
+          "was compared against", "tends to repeat", "has been tested on", "is not suitable for", "relies on")
+_OBJECTS = ("short answers in English", "questions about everyday topics", "longer documents and reports",
+            "a small number of examples", "the prompt format shown below", "tasks that need careful checking",
+            "creative writing and summaries", "most common programming languages", "simple arithmetic problems",
+            "the default generation settings", "a single consumer GPU", "conversations with several turns",
+            "text in languages other than English", "factual questions without a source", "the original weights")
+_TAILS = ("", "", "", " in most cases", " when the input is clear", " without further changes", " for now",
+          " according to our own tests", " at the time of writing", " with some limitations", " as described below")
 _NAMES = (
     "Llama", "Mistral", "Qwen", "Gemma", "Phi", "OLMo", "Falcon", "BLOOM", "Pythia", "StarCoder", "Mixtral",
     "DeepSeek", "Yi", "InternLM", "Baichuan", "GPT-J", "MPT", "Zephyr", "Vicuna", "Orca", "Aya", "SmolLM",
@@ -56,13 +65,17 @@ _CLAIMS = (
 
 
 def _sentence(rng: random.Random, lo: int = 8, hi: int = 28) -> str:
-    words = [rng.choice(_WORDS) for _ in range(rng.randint(lo, hi))]
-    if rng.random() < 0.3:
-        words.insert(rng.randrange(len(words)), rng.choice(_NAMES) + "-" + str(rng.randint(1, 9)))
-    if rng.random() < 0.2:
-        words.insert(rng.randrange(len(words)), f"{rng.randint(1, 900)}{rng.choice(('B', 'M', 'k', 'T'))} tokens")
-    text = " ".join(words)
-    return text[0].upper() + text[1:] + rng.choice((".", ".", ".", "!", "?", ";")).replace(";", ".")
+    """One sentence of ordinary prose, now and then naming a model, an amount of data or a domain word."""
+    if rng.random() < 0.25:  # a word-list sentence: domain terms in an ordinary frame
+        words = [rng.choice(_WORDS) for _ in range(rng.randint(max(2, lo // 3), max(3, hi // 3)))]
+        text = f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {' and '.join(words[:2])}" + (f" of {' '.join(words[2:])}" if words[2:] else "")
+    else:
+        text = f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)}{rng.choice(_TAILS)}"
+    if rng.random() < 0.15:
+        text += f", like {rng.choice(_NAMES)}-{rng.randint(1, 9)}"
+    if rng.random() < 0.1:
+        text += f" ({rng.randint(1, 900)}{rng.choice(('B', 'M', 'k', 'T'))} tokens)"
+    return text + rng.choice((".", ".", ".", "!", "?"))
 
 
 def _paragraph(rng: random.Random, sentences: tuple[int, int] = (3, 9)) -> str:

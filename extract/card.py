@@ -35,6 +35,7 @@ from extract.card_structure import (
     Table,
     TextBlock,
 )
+from extract.card_scan import Joined, RowRun, join, row_runs
 from extract.front_matter import split_front_matter
 from extract.markdown_tokens import structure_from_tokens
 from extract.markdown_tree import structure_from_tree
@@ -76,6 +77,17 @@ class ParsedCard:
     problems: tuple[ParseProblem, ...] = ()
     blocks: tuple[TextBlock, ...] = ()
     tables: tuple[Table, ...] = ()
+
+    @functools.cached_property
+    def row_runs(self) -> dict[int, RowRun]:
+        """Runs of table-row blocks, by their first block's index (extract/card_scan.py)."""
+        return row_runs(self.blocks)
+
+    @functools.cached_property
+    def prose(self) -> Joined:
+        """The texts (first 10,000 characters) of the blocks that are not table rows, joined: a
+        pre-check for extractors that read prose only."""
+        return join([b.text[:10_000] for b in self.blocks if b.kind != "table_row"])
 
     def has_problem(self, code: str) -> bool:
         return any(p.code == code for p in self.problems)

@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 
 from bs4 import BeautifulSoup
 
-from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans
+from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans, split_sentences
 
 MAX_BLOCK_CHARS = 50_000
 MAX_BLOCKS = 50_000
@@ -65,6 +65,11 @@ class TextBlock:
     kind: BlockKind
     text: str
     section_index: int
+
+    @functools.cached_property
+    def sentences(self) -> list[str]:
+        """The sentences of its first 10,000 characters, split once for every extractor that reads them."""
+        return split_sentences(self.text[:10_000])
 
 
 @dataclass(frozen=True)
