@@ -272,6 +272,9 @@ _FRAGMENTS = (
     "\ttab indented\n\n  two spaces",
     "Open source 開源 オープンソース 오픈 소스 código abierto.",
     "| Model | Open Source |\n|---|---|\n| ThisModel | ✅ |\n| Other | ❌ |",
+    "| **a** | ** b** | **c ** | *d* | ***e*** | **f*g** |\n|---|---|---|---|---|---|\n| `h` | ` i ` | `  ` | ``j`` | `k | l` |",
+    "| [t](https://x.org/a_b) | [u](javascript:x) | [ ](https://e.org) | [v](<w>) | [x](y \"t\") | [y](HTTPS://Ex.ORG/%7e) |\n|-|-|-|-|-|-|",
+    "| **https://bold.url/x** | *[l](https://i.org)* | **a**b | [a](b)c | **(x)** | *ü* | **★** |\n|-|-|-|-|-|-|-|",
 )
 
 

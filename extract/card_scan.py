@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
-from extract.card_structure import TextBlock
+from extract.card_structure import Segment, Table, TextBlock
 from extract.literals import Guarded
 
 SEP = "\x00"
@@ -76,36 +76,50 @@ class RowRun:
     text: str
 
 
-def row_runs(blocks: Sequence[TextBlock]) -> dict[int, RowRun]:
-    """The runs of table rows (two or more rows of one section), by the index of their first block."""
+def row_runs(segments: Sequence[Segment]) -> dict[int, RowRun]:
+    """The runs of table-row blocks (two or more rows of one section), by the index of their first one."""
     runs: dict[int, RowRun] = {}
-    i, n = 0, len(blocks)
+    i, n = 0, len(segments)
     while i < n:
-        block = blocks[i]
-        if block.kind != "table_row":
+        block = segments[i]
+        if isinstance(block, Table) or block.kind != "table_row":
             i += 1
             continue
         j = i + 1
-        while j < n and blocks[j].kind == "table_row" and blocks[j].section_index == block.section_index:
+        while j < n and _row_of(segments[j], block.section_index):
             j += 1
         if j - i > 1:
-            runs[i] = RowRun(i, j, SEP.join(b.text for b in blocks[i:j]))
+            runs[i] = RowRun(i, j, SEP.join(b.text for b in segments[i:j]))  # type: ignore[union-attr]
         i = j
     return runs
 
 
+def _row_of(segment: Segment, section: int) -> bool:
+    return isinstance(segment, TextBlock) and segment.kind == "table_row" and segment.section_index == section
+
+
 def skipping_rows(
-    blocks: Sequence[TextBlock], runs: dict[int, RowRun], keep: Callable[[str, int], bool]
+    segments: Sequence[Segment],
+    runs: dict[int, RowRun],
+    keep: Callable[[str, int], bool],
+    keep_table: Callable[[Table], bool],
 ) -> Iterator[TextBlock]:
-    """`blocks` in order, less each run of table rows for which `keep(joined text, section index)` is
-    False (the caller's promise: then no row of the run can give it anything)."""
-    i, n = 0, len(blocks)
+    """The blocks in order, less each run of table rows for which `keep(joined text, section index)`
+    is False, and each table not yet read for which `keep_table(table)` is (the caller's promise:
+    then no row of it can give it anything). A kept table's rows are read now."""
+    i, n = 0, len(segments)
     while i < n:
+        segment = segments[i]
+        if isinstance(segment, Table):
+            if keep_table(segment):
+                yield from segment.row_blocks()
+            i += 1
+            continue
         run = runs.get(i)
-        if run is not None and not keep(run.text, blocks[i].section_index):
+        if run is not None and not keep(run.text, segment.section_index):
             i = run.end
             continue
-        yield blocks[i]
+        yield segment
         i += 1
 
 

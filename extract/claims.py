@@ -28,15 +28,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+import functools
+from typing import Iterable, Iterator, Sequence
 from urllib.parse import unquote
 
-from extract.card import ParsedCard
+from extract.card import ParsedCard, Table, TextBlock
+from extract.card_scan import skipping_rows
+from extract.literals import Guarded
 from extract.types import Claim, ClaimsEvidence
 
 from .claims_judge import Judgement, judge
 from .claims_lexicon import Lexicon, kind_of, lexicon
-from .claims_text import MAX_SENTENCE_CHARS, bounded, language_of, mentions, name_tokens, sentences
+from .claims_text import MAX_SENTENCE_CHARS, bounded, language_of, may_mention, mentions, name_tokens, sentences
 
 __all__ = ["MAX_CLAIMS", "MAX_SENTENCE_CHARS", "Work", "openness_claims", "read_claims"]
 
@@ -144,7 +147,7 @@ def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: 
 def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
     budget = MAX_CARD_CHARS
     alts = _alt_texts(card.body[:MAX_CARD_CHARS])
-    for block in card.blocks:
+    for block in _blocks_that_may_claim(card, lex):
         if budget <= 0 or work.judged >= MAX_JUDGED:
             return
         text = block.text[:budget]
@@ -157,6 +160,25 @@ def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work:
         pieces = _prose_cells(text) if block.kind == "table_row" else [text]
         for piece in pieces:
             yield from _claims_in_text(piece, block.kind, lex, names, work)
+
+
+def _blocks_that_may_claim(card: ParsedCard, lex: Lexicon) -> Iterable[TextBlock]:
+    """The card's blocks, less the tables and runs of rows without a stem of any phrase (which can
+    give nothing) - unless the blocks are long enough for the character budget to run out, when
+    every row counts towards it."""
+    segments = card.segments
+    bound = sum(len(s.text) if isinstance(s, TextBlock) else len(s.text) + 3 * len(s.header) * (s.row_count + 1) for s in segments)
+    if bound >= MAX_CARD_CHARS:
+        return card.blocks
+    trigger = _guarded(lex.trigger)
+    return skipping_rows(
+        segments, card.row_runs, lambda text, _: lex.trigger.search(text) is not None, lambda table: trigger.may_match_row_source(table.text)
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _guarded(pattern: re.Pattern[str]) -> Guarded:
+    return Guarded(pattern)
 
 
 def _only_badges(text: str, alts: Sequence[str]) -> bool:
@@ -292,6 +314,8 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
         title = card.section_title(table.section_index)
         where = f" under “{title}”" if title else ""
         columns = [i for i, head in enumerate(table.header) if mentions(head[:200], names)]
+        if not columns and not may_mention(table.text, names):
+            continue  # no row names the model: the table says nothing about it
         for row in table.rows[:MAX_TABLE_ROWS]:
             if work.judged >= MAX_JUDGED:
                 return

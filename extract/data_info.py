@@ -52,7 +52,7 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlparse
 
 import policy
-from extract.card import Link, ParsedCard, Table, TextBlock, split_sentences
+from extract.card import Link, ParsedCard, Table, TextBlock, flatten, split_sentences
 from extract.card_scan import Joined, join, prefilter
 from extract.types import DataInformationEvidence, Finding
 
@@ -355,14 +355,14 @@ def _data_region(card: ParsedCard, whole: bool = False) -> _Region:
         kinds.append("data" if whole and kind == "other" else kind)
     # a cheap pre-check: can any block outside the data sections join the region?
     anchored = _ANCHOR.search(card.prose.text) is not None or _DATA_LABEL_WORDS.search(card.prose.text) is not None
-    by_section: dict[int, list[TextBlock]] = {}
-    for block in card.blocks:
-        by_section.setdefault(block.section_index, []).append(block)
+    by_section: dict[int, list[TextBlock | Table]] = {}
+    for segment in card.segments:
+        by_section.setdefault(segment.section_index, []).append(segment)
     for i, kind in enumerate(kinds):
         blocks = by_section.get(i, [])
         if kind in ("data", "training"):
             # a dataset card's template headings ("Data Collection and Processing") are no detail
-            region.blocks.extend(b for b in blocks if not (whole and b.kind == "heading"))
+            region.blocks.extend(b for b in flatten(blocks) if not (whole and b.kind == "heading"))
             region.add_section(i)
             if kind == "data":
                 region.data_section_ids.add(i)
@@ -373,6 +373,9 @@ def _data_region(card: ParsedCard, whole: bool = False) -> _Region:
             continue  # no block outside the data sections says what the model was trained on
         introduced = False
         for block in blocks:
+            if isinstance(block, Table):  # its rows join no region here; they end an introduction
+                introduced = introduced and not block.row_blocks()
+                continue
             if block.kind == "list_item" and introduced:
                 region.blocks.append(block)
                 continue
@@ -427,7 +430,7 @@ def _is_data_label(text: str) -> bool:
 
 
 def _is_source_table(table: Table) -> bool:
-    if len(table.rows) < 2 or not table.header:
+    if table.row_count < 2 or not table.header:
         return False
     return any(_SOURCE_COLUMN.search(h) for h in table.header) and any(_AMOUNT_COLUMN.search(h) for h in table.header)
 

@@ -15,6 +15,7 @@ as they are.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Iterator
 
 try:  # Python 3.11+
@@ -24,12 +25,17 @@ except ImportError:  # pragma: no cover
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _parser  # type: ignore[no-redef]
 
+_SHORT = 300  # characters: below this the expression runs as it is
 MIN_LITERAL = 2  # a required literal shorter than this is no filter worth having
 MAX_LITERALS = 80
 _MAX_CLASS = 4  # a character class of up to this many characters still gives literals
 
 # Case-insensitive matching in `re` pairs some non-ASCII letters with ASCII ones that str.lower()
 # does not turn into them: long s, dotless i, and the combining dot of 'İ'.lower().
+try:
+    from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]  # sre's extra case pairs
+except ImportError:  # pragma: no cover
+    _EXTRA_CASES = {}
 _FOLD = str.maketrans({"ſ": "s", "ı": "i", "\u0307": None})
 
 
@@ -68,7 +74,7 @@ def _sequence(items) -> set[str] | None:
             best = candidate
 
     for op, av in items:
-        if op is _c.LITERAL and av < 128:
+        if op is _c.LITERAL and _plain_char(av):
             run.append(chr(av).lower())
             continue
         if run:
@@ -108,10 +114,22 @@ def _node(op, av) -> set[str] | None:
         return out
     if op is _c.IN:
         chars = [a for o, a in av if o is _c.LITERAL]
-        if len(chars) == len(av) and len(chars) <= _MAX_CLASS and all(a < 128 for a in chars):
+        if len(chars) == len(av) and len(chars) <= _MAX_CLASS and all(_plain_char(a) for a in chars):
             return {chr(a).lower() for a in chars}
         return None
     return None
+
+
+def _plain_char(code: int) -> bool:
+    """A character `fold` compares exactly as case-insensitive matching does: ASCII, or a letter
+    without case (CJK, kana, hangul), or a cased one whose only partners are its lower/upper case."""
+    if code < 128:
+        return True
+    ch = chr(code)
+    if ch.lower() == ch == ch.upper():
+        return unicodedata.category(ch) == "Lo"
+    low = ch.lower()
+    return len(low) == 1 and ord(low) not in _EXTRA_CASES and low.upper().lower() == low
 
 
 class Guarded:
@@ -121,15 +139,26 @@ class Guarded:
     split, pattern, flags) is the pattern's own.
     """
 
-    __slots__ = ("_pattern", "literals")
+    __slots__ = ("_pattern", "literals", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self._pattern = pattern
         self.literals = required_literals(pattern)
+        # the longest part of each literal without spaces or '|': what a table row's source line must
+        # hold when its text (cells joined by " | ") holds the literal
+        words = {max(re.split(r"[ |]+", lit), key=len) for lit in self.literals} if self.literals else None
+        self.words = _minimal(words) if words and all(words) else None
+
+    def may_match_row_source(self, text: str) -> bool:
+        """Could the pattern match the text of a table row whose cells are parts of `text`?"""
+        if self.words is None:
+            return True
+        low = _folded(text)
+        return any(word in low for word in self.words)
 
     def may_match(self, text: str) -> bool:
-        if self.literals is None:
-            return True
+        if self.literals is None or len(text) < _SHORT:
+            return True  # a short text is searched faster than its literals are looked for
         low = _folded(text)
         return any(lit in low for lit in self.literals)
 

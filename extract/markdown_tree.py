@@ -21,13 +21,14 @@ from markdown_it_pyrs import MarkdownIt as FastMarkdownIt
 
 from extract.card_structure import (
     HTML_HEADING,
+    MAX_BLOCKS,
     InlineText,
     Spans,
     Structure,
     StructureBuilder,
     plain_text,
 )
-from extract.markdown_tables import CELL_PREFIX, Cell, Rows, cell_document, cut_tables
+from extract.markdown_tables import CELL_PREFIX, Cell, CutTable, cell_document, cut_tables, split_row
 from extract.markdown_checks import (
     MAX_AUTOCOMPLETED_CELLS,
     MAX_BLOCK_LEVEL,
@@ -70,9 +71,15 @@ def structure_from_tree(body: str) -> Structure:
     return _walk(src, body, {})
 
 
-def _read_cells(tables: dict[int, Rows]) -> None:
+def _read_cells(tables: dict[int, CutTable]) -> None:
     """Read the cut tables' cells that are not plain text, all in one parse, in place."""
-    pending = [(row, k) for rows in tables.values() for row in rows for k, cell in enumerate(row) if isinstance(cell, str)]
+    pending = [
+        (row, k)
+        for table in tables.values()
+        for row in (table.header, *(r for r in table.body if not isinstance(r, str)))
+        for k, cell in enumerate(row)
+        if isinstance(cell, str)
+    ]
     if not pending:
         return
     doc = cell_document([row[k] for row, k in pending])  # type: ignore[misc]
@@ -91,7 +98,7 @@ def _read_cells(tables: dict[int, Rows]) -> None:
         row[k] = reader.cell_paragraph(paragraph)
 
 
-def _walk(src: str, body: str, tables: dict[int, Rows]) -> Structure:
+def _walk(src: str, body: str, tables: dict[int, CutTable]) -> Structure:
     check_text(src)
     try:
         root = _FAST.tree(src)
@@ -123,9 +130,11 @@ _FENCE_CLOSER = re.compile(rb" {0,3}(`+|~+)[ \t]*")
 class _TreeWalker:
     """Replays markdown-it-py's token events from the markdown-it-pyrs tree."""
 
-    def __init__(self, src: str, body: str, tables: dict[int, Rows]) -> None:
+    def __init__(self, src: str, body: str, tables: dict[int, CutTable]) -> None:
         self.src = src.encode("utf-8", "surrogatepass")  # srcmap offsets are UTF-8 byte offsets
         self.cut = dict(tables)  # line of its placeholder -> a table read from its lines
+        # a table's plain rows may stay unread only where the block bound cannot cut into them
+        self.lazy_ok = bool(tables) and self.src.count(b"\n") + 1 < MAX_BLOCKS
         self.out = StructureBuilder(body)
         self.newlines: list[int] | None = None
         self.list_depth = 0
@@ -256,14 +265,18 @@ class _TreeWalker:
 
     def _cut_table(self, node: Any, top: bool) -> None:
         """A thematic break: where it holds the place of a table read from its lines, that table."""
-        rows = self.cut.pop(self._line_of(_span(node)[0]), None)
-        if rows is None:
+        table = self.cut.pop(self._line_of(_span(node)[0]), None)
+        if table is None:
             return
         if not top:
             raise _Misplaced("a cut table inside a container")
+        if self.lazy_ok:
+            self.out.lazy_table(table.header, table.body, table.width, split_row)  # type: ignore[arg-type]
+            return
+        rows = table.rows()
         for row in rows:
-            self.out.emit_row(row)  # type: ignore[arg-type]
-        self.out.table(tuple(text for text, _ in rows[0]), [tuple(text for text, _ in row) for row in rows[1:]])  # type: ignore[misc]
+            self.out.emit_row(row)
+        self.out.table(tuple(text for text, _ in rows[0]), [tuple(text for text, _ in row) for row in rows[1:]])
 
     def cell_paragraph(self, paragraph: Any) -> Cell:
         """A table cell read as a paragraph of `cell_document`: its text and links, without the prefix."""

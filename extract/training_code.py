@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 from urllib.parse import urlparse
 
-from extract.card import Link, ParsedCard
+from extract.card import Link, ParsedCard, Table
 from extract.card_scan import prefilter, skipping_rows
 from extract.code_repos import github_repo_name, model_repo_kind
 from extract.types import Finding, TrainingCodeEvidence
@@ -359,8 +359,8 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
     if not (_TRAINING_EXPLICIT.search(prose.text) or _FILE_NAME.search(prose.text)):
         return urls, findings, mentioned  # no sentence of the card names training code
     sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
-    for block in card.blocks:
-        if block.kind == "table_row":
+    for block in card.segments:
+        if isinstance(block, Table) or block.kind == "table_row":
             continue
         text = block.text[:10_000]
         if not (_TRAINING_EXPLICIT.search(text) or _FILE_NAME.search(text)):
@@ -422,7 +422,15 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
             and (_may_name_framework(text) or _CUSTOM_CODE.search(text))
         )
 
-    for block in skipping_rows(card.blocks, card.row_runs, may_give):
+    def table_may_give(table: Table) -> bool:
+        text = table.text  # plain rows as written: a literal's words are in it when a row's text has it
+        return (
+            in_training(table.section_index)
+            or _TRAINING_WORD.may_match_row_source(text)
+            or _TRAINING_CONTEXT_LABEL.may_match_row_source(text)
+        ) and (_FRAMEWORK_CORES.may_match_row_source(text) or _CUSTOM_CODE.may_match_row_source(text))
+
+    for block in skipping_rows(card.segments, card.row_runs, may_give, table_may_give):
         text = block.text[:10_000]
         title = card.section_title(block.section_index)
         in_training_section = in_training(block.section_index)
