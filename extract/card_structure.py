@@ -146,6 +146,26 @@ class Table:
             parts.append(line if isinstance(line, str) else " | ".join(c if isinstance(c, str) else c[0] for c in line))
         return "\x00".join(parts)
 
+    def may_have_cell_of(self, words: int) -> bool:
+        """Could a cell hold `words` words or more? Plain rows are judged by their line (a run of that
+        many words between two pipes: their cells hold no pipe), the others by their cells."""
+        run = re.compile(r"[^|\s]+(?:\s+[^|\s]+){%d}" % (words - 1))
+        if any(len(cell.split()) >= words for cell in self.header):
+            return True
+        if self._lines is None or self._rows is not None:
+            return any(len(cell.split()) >= words for row in self.rows for cell in row)
+        plain = [line for line in self._lines if isinstance(line, str)]
+        if plain and run.search("|".join(plain)):  # '|' between lines: a run stays within one cell
+            return True
+        return any(len(text.split()) >= words for line in self._lines if not isinstance(line, str) for text, _ in line)
+
+    @property
+    def body_text(self) -> str:
+        """`text` without the header."""
+        text = self.text
+        at = text.find("\x00")
+        return text[at + 1 :] if at >= 0 else ""
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Table):
             return NotImplemented

@@ -147,13 +147,14 @@ def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: 
 def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
     budget = MAX_CARD_CHARS
     alts = _alt_texts(card.body[:MAX_CARD_CHARS])
+    trigger = _guarded(lex.trigger)
     for block in _blocks_that_may_claim(card, lex):
         if budget <= 0 or work.judged >= MAX_JUDGED:
             return
         text = block.text[:budget]
         budget -= len(text)
         work.chars += len(text)
-        if not lex.trigger.search(text):
+        if not trigger.search(text):
             continue  # no stem of any phrase: nothing to find in this block
         if alts and _only_badges(text, alts):
             continue  # "Open Source License": badge alt texts glued together, read as badges above
@@ -172,7 +173,11 @@ def _blocks_that_may_claim(card: ParsedCard, lex: Lexicon) -> Iterable[TextBlock
         return card.blocks
     trigger = _guarded(lex.trigger)
     return skipping_rows(
-        segments, card.row_runs, lambda text, _: lex.trigger.search(text) is not None, lambda table: trigger.may_match_row_source(table.text)
+        segments,
+        card.row_runs,
+        lambda text, _: lex.trigger.search(text) is not None,
+        # a row gives claims only through a cell long enough to be a sentence (`_prose_cells`)
+        lambda table: trigger.may_match_row_source(table.text) and table.may_have_cell_of(_PROSE_CELL_WORDS),
     )
 
 
@@ -314,8 +319,11 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
         title = card.section_title(table.section_index)
         where = f" under “{title}”" if title else ""
         columns = [i for i, head in enumerate(table.header) if mentions(head[:200], names)]
-        if not columns and not may_mention(table.text, names):
-            continue  # no row names the model: the table says nothing about it
+        if columns and not _guarded(lex.trigger).may_match_row_source(table.body_text):
+            columns = []  # no cell of the model's column can hold a phrase
+        named_rows = may_mention(table.body_text, names)
+        if not columns and not named_rows:
+            continue  # nothing in the table can mark the model
         for row in table.rows[:MAX_TABLE_ROWS]:
             if work.judged >= MAX_JUDGED:
                 return
@@ -324,7 +332,7 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
                 m = lex.phrases.search(cell) if 0 < len(cell) <= 40 else None
                 if m is not None and len(cell.split()) <= len(m.group(0).split()) + 1:
                     yield from _table_claim(lex, names, work, cell, m, f"The table{where} marks {_clean(table.header[i])} as “{cell}”.")
-            if row and mentions(row[0][:200], names):
+            if named_rows and row and mentions(row[0][:200], names):
                 for j, head in enumerate(table.header[1:], 1):
                     mark = _clean(row[j]).lower() if j < len(row) else ""
                     head = _clean(head)

@@ -27,11 +27,12 @@ Pure: `CodeRepoSnapshot`s in, evidence out.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .card import ParsedCard
-from .code_repos import code_licence, code_policy, github_repo_name, read_tree
+from .code_repos import TreeVerdict, code_licence, code_policy, github_repo_name, read_tree
 from .training_code import (
     CUSTOM_MARK,
     MAX_FILES_REPORTED,
@@ -85,10 +86,16 @@ def linked_code_repos(card: ParsedCard, repos: Mapping[str, CodeRepoSnapshot], c
     return tuple(refs)
 
 
+@functools.lru_cache(maxsize=256)
+def _read_tree(paths: tuple[str, ...], truncated: bool) -> TreeVerdict:
+    """`read_tree` of a repository's paths, once per tree: many versions link the same repositories."""
+    return read_tree(paths, truncated)
+
+
 def _ref(name: str, url: str, role: str, snap: CodeRepoSnapshot) -> CodeRepoRef:
     if snap.status not in ("ok", "renamed"):
         return CodeRepoRef(name=name, url=url[:300], role=role, status=snap.status, full_name=snap.full_name)
-    tree = read_tree((p for p, _ in snap.tree), snap.truncated)
+    tree = _read_tree(tuple(p for p, _ in snap.tree), snap.truncated)
     lic = code_licence(snap)
     return CodeRepoRef(
         name=name, url=url[:300], role=role, status=snap.status, full_name=snap.full_name or name,

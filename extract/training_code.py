@@ -28,6 +28,7 @@ Not a release of the training code:
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
@@ -279,8 +280,11 @@ def not_released_reason(frameworks: Sequence[str]) -> str:
 # --- links ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def classify_link(link: Link) -> LinkVerdict:
-    """What a link points to, judged from its host, its text and the clause it sits in."""
+    """What a link points to, judged from its host, its text and the clause it sits in.
+
+    (Cached: a pure function of the link, asked by several extractors and repeated across cards.)"""
     if not _is_code_location(link.url):
         return LinkVerdict("not-code", "not a code host")
     text = link.text.strip()
