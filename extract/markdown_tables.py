@@ -16,6 +16,7 @@ thematic break at that line, and otherwise parses the card again uncut.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -183,11 +184,16 @@ def _quick_cell(cell: str) -> Cell | None:
     elif first == "[":
         m = _LINK.fullmatch(cell)
         if m and _PLAIN_LINE.fullmatch(m.group(1)) and m.group(1).strip():
-            href = normalizeLink(m.group(2))
+            href = _normalised(m.group(2))
             if validateLink(href):
                 text = m.group(1)
                 return text, [(href, 0, len(text))]
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(url: str) -> str:
+    return normalizeLink(url)  # cached: evaluation tables link the same task pages again and again
 
 
 def cell_document(cells: list[Pending]) -> str:
