@@ -229,7 +229,7 @@ def realistic_card(
         size += len(part)
     body = "\n\n".join(parts) + "\n"
     if front_matter is None:
-        front_matter = f"license: apache-2.0\nlanguage:\n- en\npipeline_tag: text-generation\n"
+        front_matter = "license: apache-2.0\nlanguage:\n- en\npipeline_tag: text-generation\n"
     return ("---\n" + front_matter + "---\n\n" if front_matter else "") + body
 
 

@@ -32,7 +32,7 @@ import functools
 from typing import Iterable, Iterator, Sequence
 from urllib.parse import unquote
 
-from extract.card import ParsedCard, Table, TextBlock
+from extract.card import ParsedCard, TextBlock
 from extract.card_scan import skipping_rows
 from extract.literals import Guarded
 from extract.types import Claim, ClaimsEvidence
