@@ -2,8 +2,9 @@
 
     python benchmarks/bench_extract.py [--versions 10000] [--jobs N] [--db /tmp/hubscan-bench-extract.db]
 
-Builds a database of N model versions (synthetic Hub models: realistic licence mix, cards of
-0-20 kB with YAML front matter, weight files, fine-tunes, dataset links) straight through the store
+Builds a database of N model versions (synthetic Hub models: realistic licence mix, weight files,
+fine-tunes, dataset links; README bodies from benchmarks/cards.py: front matter, long paragraphs,
+big tables, links, 0.2-25 kB, about half of the bytes table rows) straight through the store
 writes a crawl uses, then runs extraction and labelling in a fresh process and reports versions/s
 and resident memory sampled along the way (flat memory = the samples do not grow with N).
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def rss_mb() -> float:
@@ -51,7 +53,9 @@ def descendants_rss_mb() -> list[float]:
     return found
 
 
-def build(db: Path, n: int) -> None:
+def build(db: Path, n: int, cards: str = "realistic") -> None:
+    from cards import realistic_card
+
     from crawler.downloads import licence_files
     from store.records import FileOutcome, VersionDownload
     from replayhub.synthetic import synthetic_state
@@ -73,6 +77,12 @@ def build(db: Path, n: int) -> None:
         item["siblings"] = [{"rfilename": p} for p in files]
         batch.append(item)
         readme = files.get("README.md")
+        if cards == "realistic" and isinstance(readme, str):
+            card = data.get("cardData") or {}
+            base = card.get("base_model")
+            # the listing's front matter kept, the body a realistic one (benchmarks/cards.py)
+            front = readme[4 : readme.find("\n---\n", 4) + 1] if readme.startswith("---\n") and "\n---\n" in readme else ""
+            readme = realistic_card(i, data["id"], front, base if isinstance(base, str) else None, card.get("datasets"))
         lic = {p: files[p].encode() for p in licence_files(files) if isinstance(files[p], str)}
         readmes[item["id"]] = (readme.encode() if isinstance(readme, str) else None, lic)
         if len(batch) == 500 or i == n - 1:
@@ -136,11 +146,13 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=10_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/hubscan-bench-extract.db"))
     parser.add_argument("--phase", choices=("all", "build", "run"), default="all")
+    parser.add_argument("--cards", choices=("realistic", "synthetic"), default="realistic",
+                        help="README bodies: realistic generated cards (benchmarks/cards.py) or replayhub's synthetic ones")
     parser.add_argument("--jobs", type=int, default=None, help="extraction processes (default: hubscan's, from the CPUs)")
     args = parser.parse_args()
     if args.phase in ("all", "build"):
         start = time.perf_counter()
-        build(args.db, args.versions)
+        build(args.db, args.versions, args.cards)
         print(f"built {args.versions} versions in {time.perf_counter() - start:.1f}s -> {args.db}", file=sys.stderr)
     if args.phase == "build":
         return

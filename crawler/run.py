@@ -27,6 +27,7 @@ from store import crawl_writes as w
 from store import dataset_writes as dw
 from store import locks
 from store import run_state as rs
+from store.rollups import write_run_rollup
 from store import schema as s
 from store.records import DatasetOutcome, PendingFetch, VersionDownload
 
@@ -209,6 +210,8 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, loc
         with engine.begin() as conn:
             w.bump(conn, run_id, **summary.stats.take())  # the analysis's own Hub calls (base models, dataset cards)
             rs.set_analysis(conn, [run_id], state, summary.analysis_error)
+            if state == "done":  # what the run saw, aggregated once for the reports (store/rollups.py)
+                write_run_rollup(conn, run_id)
             _read_counts(conn, summary)
     return summary
 

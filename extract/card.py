@@ -29,12 +29,15 @@ from extract.card_structure import (
     MAX_TITLE_CHARS,
     BlockKind,
     CodeBlock,
+    Segment,
     Link,
     Section,
     Structure,
     Table,
     TextBlock,
+    flatten,
 )
+from extract.card_scan import Joined, RowRun, join, row_runs
 from extract.front_matter import split_front_matter
 from extract.markdown_tokens import structure_from_tokens
 from extract.markdown_tree import structure_from_tree
@@ -54,8 +57,10 @@ __all__ = [
     "Link",
     "ParsedCard",
     "Section",
+    "Segment",
     "Table",
     "TextBlock",
+    "flatten",
     "parse_card",
     "sentence_spans",
     "split_sentences",
@@ -74,8 +79,24 @@ class ParsedCard:
     links: tuple[Link, ...] = ()
     code_blocks: tuple[CodeBlock, ...] = ()
     problems: tuple[ParseProblem, ...] = ()
-    blocks: tuple[TextBlock, ...] = ()
+    segments: tuple[Segment, ...] = ()  # the blocks in card order, a table standing for its rows' blocks
     tables: tuple[Table, ...] = ()
+
+    @functools.cached_property
+    def blocks(self) -> tuple[TextBlock, ...]:
+        """Every block in card order, table rows included (a lazy table's rows read now)."""
+        return flatten(self.segments)
+
+    @functools.cached_property
+    def row_runs(self) -> dict[int, RowRun]:
+        """Runs of table-row blocks, by their first block's index (extract/card_scan.py)."""
+        return row_runs(self.segments)
+
+    @functools.cached_property
+    def prose(self) -> Joined:
+        """The texts (first 10,000 characters) of the blocks that are not table rows, joined: a
+        pre-check for extractors that read prose only."""
+        return join([b.text[:10_000] for b in self.segments if isinstance(b, TextBlock) and b.kind != "table_row"])
 
     def has_problem(self, code: str) -> bool:
         return any(p.code == code for p in self.problems)
@@ -162,7 +183,7 @@ def _parse(raw: bytes | None, max_bytes: int) -> ParsedCard:
         links=structure.links,
         code_blocks=structure.code_blocks,
         problems=tuple(problems),
-        blocks=structure.blocks,
+        segments=structure.segments,
         tables=structure.tables,
     )
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Callable, Literal, NamedTuple, Sequence, Union
 
 from bs4 import BeautifulSoup
 
-from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans
+from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans, split_sentences
 
 MAX_BLOCK_CHARS = 50_000
 MAX_BLOCKS = 50_000
@@ -66,21 +66,148 @@ class TextBlock:
     text: str
     section_index: int
 
+    @functools.cached_property
+    def sentences(self) -> list[str]:
+        """The sentences of its first 10,000 characters, split once for every extractor that reads them."""
+        return split_sentences(self.text[:10_000])
 
-@dataclass(frozen=True)
+
+Cell = tuple[str, Spans]
+
+
 class Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    section_index: int
+    """A table: its header, its body rows (cell texts) and the section it sits in.
+
+    A table read from its lines (extract/markdown_tables.py) keeps its plain rows as written until
+    they are asked for (`rows`, `row_blocks`): most tables are results no extractor reads row by
+    row. `text` is for pre-checks: every row's text, plain rows as written, so a word without spaces
+    or '|' that a row's text holds is in `text` too (a cell is part of its line).
+    """
+
+    __slots__ = ("header", "section_index", "_rows", "_lines", "_width", "__dict__")
+
+    def __init__(
+        self,
+        header: tuple[str, ...],
+        rows: tuple[tuple[str, ...], ...] | None,
+        section_index: int,
+        lines: list[str | list[Cell]] | None = None,
+        width: int = 0,
+    ) -> None:
+        self.header = header
+        self.section_index = section_index
+        self._rows = rows
+        self._lines = lines  # body rows still as a plain source line (str), or read into cells
+        self._width = width
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        if self._rows is None:
+            self._rows = tuple(tuple(text for text, _ in row) for row in self._body())
+        return self._rows
+
+    @property
+    def row_count(self) -> int:
+        return len(self._lines) if self._rows is None and self._lines is not None else len(self.rows)
+
+    @property
+    def lazy(self) -> bool:
+        return self._rows is None
+
+    def _body(self) -> list[list[Cell]]:
+        width = self._width
+        out: list[list[Cell]] = []
+        for line in self._lines or ():
+            if isinstance(line, str):
+                columns = line.strip(" ").split("|")
+                if columns and columns[0] == "":
+                    columns.pop(0)
+                if columns and columns[-1] == "":
+                    columns.pop()
+                out.append([(c.strip(" "), []) for c in columns[:width]] + [("", [])] * (width - len(columns)))
+            else:
+                out.append(line)
+        return out
+
+    def row_blocks(self) -> list[TextBlock]:
+        """The blocks of its rows, header first, as `StructureBuilder.emit_row` makes them."""
+        blocks = []
+        for texts in (self.header, *self.rows):
+            text = " | ".join(texts)
+            if text.replace("|", "").strip():
+                blocks.append(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index))
+        return blocks
+
+    @functools.cached_property
+    def text(self) -> str:
+        """Header and rows, joined by NUL (extract/card_scan.py); plain rows as written."""
+        parts = [" | ".join(self.header)]
+        for line in self._lines if self._rows is None and self._lines is not None else self.rows:
+            parts.append(line if isinstance(line, str) else " | ".join(c if isinstance(c, str) else c[0] for c in line))
+        return "\x00".join(parts)
+
+    def may_have_cell_of(self, words: int) -> bool:
+        """Could a cell hold `words` words or more? Plain rows are judged by their line (a run of that
+        many words between two pipes: their cells hold no pipe), the others by their cells."""
+        run = re.compile(r"[^|\s]+(?:\s+[^|\s]+){%d}" % (words - 1))
+        if any(len(cell.split()) >= words for cell in self.header):
+            return True
+        if self._lines is None or self._rows is not None:
+            return any(len(cell.split()) >= words for row in self.rows for cell in row)
+        plain = [line for line in self._lines if isinstance(line, str)]
+        if plain and run.search("|".join(plain)):  # '|' between lines: a run stays within one cell
+            return True
+        return any(len(text.split()) >= words for line in self._lines if not isinstance(line, str) for text, _ in line)
+
+    @property
+    def body_text(self) -> str:
+        """`text` without the header."""
+        text = self.text
+        at = text.find("\x00")
+        return text[at + 1 :] if at >= 0 else ""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Table):
+            return NotImplemented
+        return (self.header, self.rows, self.section_index) == (other.header, other.rows, other.section_index)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Table(header={self.header!r}, rows={self.rows!r}, section_index={self.section_index})"
 
 
-@dataclass
+Segment = Union[TextBlock, Table]  # a table stands for the blocks of its rows
+
+
+def flatten(segments: Sequence[Segment]) -> tuple[TextBlock, ...]:
+    out: list[TextBlock] = []
+    for segment in segments:
+        if isinstance(segment, Table):
+            out.extend(segment.row_blocks())
+        else:
+            out.append(segment)
+    return tuple(out)
+
+
+@dataclass(eq=False)
 class Structure:
     sections: tuple[Section, ...] = ()
     links: tuple[Link, ...] = ()
     code_blocks: tuple[CodeBlock, ...] = ()
-    blocks: tuple[TextBlock, ...] = ()
+    segments: tuple[Segment, ...] = ()
     tables: tuple[Table, ...] = ()
+
+    @functools.cached_property
+    def blocks(self) -> tuple[TextBlock, ...]:
+        return flatten(self.segments)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Structure):
+            return NotImplemented
+        return (self.sections, self.links, self.code_blocks, self.blocks, self.tables) == (
+            other.sections, other.links, other.code_blocks, other.blocks, other.tables
+        )
 
 
 class StructureBuilder:
@@ -89,7 +216,8 @@ class StructureBuilder:
     def __init__(self, body: str) -> None:
         self.lines = body.splitlines(keepends=True)
         self.headings: list[tuple[int, str, int, int]] = []  # level, title, first line, line after it
-        self.blocks: list[TextBlock] = []
+        self.segments: list[Segment] = []
+        self.count = 0  # blocks emitted, a lazy table's rows counted as one each (an upper bound)
         self.links: list[Link] = []
         self.code: list[CodeBlock] = []
         self.tables: list[Table] = []
@@ -107,7 +235,7 @@ class StructureBuilder:
             sections=self._sections(),
             links=tuple(self.links),
             code_blocks=tuple(self.code),
-            blocks=tuple(self.blocks),
+            segments=tuple(self.segments),
             tables=tuple(self.tables),
         )
 
@@ -137,8 +265,8 @@ class StructureBuilder:
 
     def emit(self, kind: BlockKind, text: str, spans: Spans) -> None:
         text = text[:MAX_BLOCK_CHARS]
-        if text.strip() and len(self.blocks) < MAX_BLOCKS:
-            self.blocks.append(TextBlock(kind, WS.sub(" ", text).strip(), self.section_index()))
+        if text.strip() and self.count < MAX_BLOCKS:
+            self._block(TextBlock(kind, _collapse(text), self.section_index()))
         sentences = None  # split once per block, not once per link
         for url, start, end in spans:
             if start >= len(text):
@@ -150,8 +278,30 @@ class StructureBuilder:
             link_text = text[start:end].strip() or url
             self.add_link(url, link_text, sentence_in(text, sentences, start, end))
 
+    def _block(self, block: TextBlock) -> None:
+        self.segments.append(block)
+        self.count += 1
+
     def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
         self.tables.append(Table(header, tuple(rows), self.section_index()))
+
+    def lazy_table(self, header: list[Cell], lines: list[str | list[Cell]], width: int, split: Callable[[str, int], list[Cell]]) -> None:
+        """A table whose plain rows are kept as written (read when asked for); the rows with links are
+        read now, their links added in card order. Only while the body has fewer lines than
+        MAX_BLOCKS (each block takes a line at least), so the block bound cannot cut into it."""
+        if any(spans for _, spans in header):
+            self._row_links(header)
+        for k, line in enumerate(lines):
+            if isinstance(line, str):
+                if "://" not in line:
+                    continue
+                lines[k] = line = split(line, width)
+            if any(spans for _, spans in line):
+                self._row_links(line)
+        table = Table(tuple(text for text, _ in header), None, self.section_index(), lines, width)
+        self.segments.append(table)
+        self.count += 1 + len(lines)
+        self.tables.append(table)
 
     def emit_row(self, row: list[tuple[str, Spans]]) -> None:
         for _, spans in row:
@@ -159,9 +309,15 @@ class StructureBuilder:
                 break
         else:  # most rows have no links: just the text
             text = " | ".join([cell for cell, _ in row])
-            if text.replace("|", "").strip() and len(self.blocks) < MAX_BLOCKS:
-                self.blocks.append(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
+            if text.replace("|", "").strip() and self.count < MAX_BLOCKS:
+                self._block(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
             return
+        text = self._row_links(row)
+        if text.replace("|", "").strip() and self.count < MAX_BLOCKS:
+            self._block(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
+
+    def _row_links(self, row: list[Cell]) -> str:
+        """Add the links of a row's cells (the row's text is their context); returns the row's text."""
         pieces: list[str] = []
         shifted: Spans = []
         offset = 0
@@ -173,10 +329,9 @@ class StructureBuilder:
             shifted.extend((url, s + offset, e + offset) for url, s, e in spans)
             offset += len(cell)
         text = "".join(pieces)
-        if text.replace("|", "").strip() and len(self.blocks) < MAX_BLOCKS:
-            self.blocks.append(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
         for url, start, end in shifted:
             self.add_link(url, text[start:end].strip() or url, clip(text, MAX_CONTEXT_CHARS))
+        return text
 
     def add_link(self, url: str, text: str, context: str) -> None:
         url = url.strip()
@@ -198,12 +353,12 @@ class StructureBuilder:
             title = WS.sub(" ", BeautifulSoup(heading.group(2), "html.parser").get_text(" ")).strip()
             self.start_section(int(heading.group(1)), first, after, clip(title, MAX_TITLE_CHARS))
             if title:
-                self.blocks.append(TextBlock("heading", title, self.section_index()))
+                self._block(TextBlock("heading", title, self.section_index()))
             return
         soup = BeautifulSoup(content, "html.parser")
         text = WS.sub(" ", soup.get_text(" ")).strip()
-        if text and len(self.blocks) < MAX_BLOCKS:
-            self.blocks.append(TextBlock("html", text, self.section_index()))
+        if text and self.count < MAX_BLOCKS:
+            self._block(TextBlock("html", text, self.section_index()))
         sentences = None
         for a in soup.find_all("a", href=True)[:200]:
             link_text = WS.sub(" ", a.get_text(" ")).strip()
@@ -258,6 +413,16 @@ class InlineText:
 
     def result(self) -> tuple[str, Spans]:
         return "".join(self.parts), self.spans
+
+
+_ODD_WS = ("  ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def _collapse(text: str) -> str:
+    """`WS.sub(" ", text).strip()`, without the substitution where there is nothing to collapse."""
+    if text.isascii() and not any(w in text for w in _ODD_WS):
+        return text.strip()
+    return WS.sub(" ", text).strip()
 
 
 def plain_text(s: str) -> tuple[str, Spans]:

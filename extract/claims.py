@@ -28,16 +28,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+import functools
+from typing import Iterable, Iterator, Sequence
 from urllib.parse import unquote
 
-from extract.card import ParsedCard
+from extract.card import ParsedCard, TextBlock
+from extract.card_scan import skipping_rows
+from extract.literals import Guarded
 from extract.types import Claim, ClaimsEvidence
 from extract.version_input import VersionInput
 
 from .claims_judge import Judgement, judge
 from .claims_lexicon import Lexicon, kind_of, lexicon
-from .claims_text import MAX_SENTENCE_CHARS, bounded, language_of, mentions, name_tokens, sentences
+from .claims_text import MAX_SENTENCE_CHARS, bounded, language_of, may_mention, mentions, name_tokens, sentences
 
 __all__ = ["MAX_CLAIMS", "MAX_SENTENCE_CHARS", "Work", "openness_claims", "read_claims"]
 
@@ -145,19 +148,43 @@ def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: 
 def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
     budget = MAX_CARD_CHARS
     alts = _alt_texts(card.body[:MAX_CARD_CHARS])
-    for block in card.blocks:
+    trigger = _guarded(lex.trigger)
+    for block in _blocks_that_may_claim(card, lex):
         if budget <= 0 or work.judged >= MAX_JUDGED:
             return
         text = block.text[:budget]
         budget -= len(text)
         work.chars += len(text)
-        if not lex.trigger.search(text):
+        if not trigger.search(text):
             continue  # no stem of any phrase: nothing to find in this block
         if alts and _only_badges(text, alts):
             continue  # "Open Source License": badge alt texts glued together, read as badges above
         pieces = _prose_cells(text) if block.kind == "table_row" else [text]
         for piece in pieces:
             yield from _claims_in_text(piece, block.kind, lex, names, work)
+
+
+def _blocks_that_may_claim(card: ParsedCard, lex: Lexicon) -> Iterable[TextBlock]:
+    """The card's blocks, less the tables and runs of rows without a stem of any phrase (which can
+    give nothing) - unless the blocks are long enough for the character budget to run out, when
+    every row counts towards it."""
+    segments = card.segments
+    bound = sum(len(s.text) if isinstance(s, TextBlock) else len(s.text) + 3 * len(s.header) * (s.row_count + 1) for s in segments)
+    if bound >= MAX_CARD_CHARS:
+        return card.blocks
+    trigger = _guarded(lex.trigger)
+    return skipping_rows(
+        segments,
+        card.row_runs,
+        lambda text, _: lex.trigger.search(text) is not None,
+        # a row gives claims only through a cell long enough to be a sentence (`_prose_cells`)
+        lambda table: trigger.may_match_row_source(table.text) and table.may_have_cell_of(_PROSE_CELL_WORDS),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _guarded(pattern: re.Pattern[str]) -> Guarded:
+    return Guarded(pattern)
 
 
 def _only_badges(text: str, alts: Sequence[str]) -> bool:
@@ -293,6 +320,11 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
         title = card.section_title(table.section_index)
         where = f" under “{title}”" if title else ""
         columns = [i for i, head in enumerate(table.header) if mentions(head[:200], names)]
+        if columns and not _guarded(lex.trigger).may_match_row_source(table.body_text):
+            columns = []  # no cell of the model's column can hold a phrase
+        named_rows = may_mention(table.body_text, names)
+        if not columns and not named_rows:
+            continue  # nothing in the table can mark the model
         for row in table.rows[:MAX_TABLE_ROWS]:
             if work.judged >= MAX_JUDGED:
                 return
@@ -301,7 +333,7 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
                 m = lex.phrases.search(cell) if 0 < len(cell) <= 40 else None
                 if m is not None and len(cell.split()) <= len(m.group(0).split()) + 1:
                     yield from _table_claim(lex, names, work, cell, m, f"The table{where} marks {_clean(table.header[i])} as “{cell}”.")
-            if row and mentions(row[0][:200], names):
+            if named_rows and row and mentions(row[0][:200], names):
                 for j, head in enumerate(table.header[1:], 1):
                     mark = _clean(row[j]).lower() if j < len(row) else ""
                     head = _clean(head)

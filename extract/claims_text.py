@@ -87,6 +87,8 @@ def language_of(text: str, lex: Lexicon, phrase: str | None = None) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents ("Ǎguila" -> "aguila"), for comparing names."""
+    if text.isascii():
+        return text.lower()  # nothing to decompose
     return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
 
 
@@ -123,6 +125,14 @@ def mentions(text: str, names: Sequence[str]) -> bool:
                     return True
                 at = hay.find(name, at + 1)
     return False
+
+
+def may_mention(text: str, names: Sequence[str]) -> bool:
+    """False only when no part of `text` can name the model (`mentions`): a pre-check for a whole
+    table, whose cells are parts of `text`."""
+    low = fold(text)
+    squeezed = re.sub(r"[\s_.-]+", "", low)
+    return any(name in low or name in squeezed for name in names)
 
 
 def foreign_model(text: str, names: Sequence[str]) -> str | None:

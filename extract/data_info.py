@@ -52,7 +52,8 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlparse
 
 import policy
-from extract.card import Link, ParsedCard, Table, TextBlock, split_sentences
+from extract.card import Link, ParsedCard, Table, TextBlock, flatten, split_sentences
+from extract.card_scan import Joined, join, prefilter
 from extract.types import DataInformationEvidence, Finding
 from extract.version_input import VersionInput
 
@@ -82,25 +83,25 @@ _IGNORED_TITLE = re.compile(
     re.I,
 )
 # A sentence that says what the model was trained on.
-_ANCHOR = re.compile(
+_ANCHOR = prefilter(re.compile(
     r"\b(?:trained|pre-?trained|fine-?tuned|finetuned|trains|training)\s+(?:\w+\s+){0,3}?on\b"
     r"|\b(?:training|pre-?training|fine-?tuning)\s+(?:data|dataset|datasets|corpus|corpora|set|mix|mixture)\b"
     r"|\bdata\s+(?:mix|mixture|curation|collection|sources?)\b",
     re.I,
-)
+))
 _DATA_WORD = re.compile(
     r"\b(data|dataset|datasets|corpus|corpora|tokens|documents|pairs|examples|samples|instructions|"
     r"conversations|sources|texts?|training set|mix|mixture)\b",
     re.I,
 )
 # What introduces a list of sources: "text pairs from A, B and C", "trained on A and B", "sources (A, B)".
-_INTRODUCER = re.compile(
+_INTRODUCER = prefilter(re.compile(
     r"\b(?:data|dataset|datasets|corpus|corpora|sources?|tokens|documents|pairs|examples|samples|instructions|"
     r"texts?|collection|mix|mixture)\b[^.;,()]{0,25}?(?:\bfrom\b|\bof\b|\bincluding\b|\bsuch as\b|\blike\b|:|\()"
     r"|\b(?:trained|pre-?trained|fine-?tuned|finetuned|trains)\s+(?:\w+\s+){0,2}?on\b"
     r"|\b(?:sourced|collected|gathered|scraped|crawled|drawn|compiled)\s+from\b|\bincludes?:?",
     re.I,
-)
+))
 
 # --- signals ------------------------------------------------------------------------------
 
@@ -112,33 +113,33 @@ _UNIT = (
     r"files|instructions|conversations|dialogues|entries|pages|utterances|videos|clips|records|rows|"
     r"questions|prompts|GB|TB|PB|GiB|TiB|PiB)"
 )
-_SIZE = re.compile(
+_SIZE = prefilter(re.compile(
     _NUM + _SCALE + r"\+?\s?(?:-\s?)?(?:of\s+)?(?:[A-Za-z][\w\-]{0,30}\s+){0,2}?" + _UNIT + r"\b"
     r"|\b(?:tokens|examples|samples|documents|pairs|dataset size)\s*[:=]\s*" + _LOOSE_NUM,
-)
+))
 # Amounts that are not data sizes: context windows, sequence lengths, batch sizes.
 _NOT_DATA_SIZE = re.compile(r"context|window|sequence|seq\.? len|batch|max(imum)?\b|length|vocab", re.I)
-_PER_SOURCE_PHRASE = re.compile(r"\b(token|document|example|sample|word)\s+counts?\b", re.I)
-_COMPOSITION_PHRASE = re.compile(r"\b(?:breakdown|composition)\s+of\b", re.I)
+_PER_SOURCE_PHRASE = prefilter(re.compile(r"\b(token|document|example|sample|word)\s+counts?\b", re.I))
+_COMPOSITION_PHRASE = prefilter(re.compile(r"\b(?:breakdown|composition)\s+of\b", re.I))
 _PROCESSING_STEP = re.compile(
     r"filter|dedup|duplicat|process|clean|tokeni[sz]|removal|quality|safety|identification|classification|"
     r"mixing|sampling|decontamina",
     re.I,
 )
-_PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
-_PERCENT_OF_DATA = re.compile(
+_PERCENT = prefilter(re.compile(r"\d+(?:\.\d+)?\s?%"))
+_PERCENT_OF_DATA = prefilter(re.compile(
     r"\d+(?:\.\d+)?\s?%\s+of\s+(?:the\s+)?(?:total\s+|training\s+|pretraining\s+)?"
     r"(?:data|dataset|datasets|mix|mixture|corpus|tokens)\b",
     re.I,
-)
-_MIXTURE_PHRASE = re.compile(
+))
+_MIXTURE_PHRASE = prefilter(re.compile(
     r"\bsampl\w+\s+(?:with|using|by|according to)\s+(?:\w+\s+)?weights?\b"
     r"|\bsampling\s+(?:weights?|ratios?|proportions?|probabilit\w+|rates?)\b"
     r"|\b(?:mixture|mixing|mix)\s+(?:weights?|proportions?|ratios?)\b"
     r"|\bup-?sampl\w+|\bdown-?sampl\w+"
     r"|\bepochs?\s+(?:over|on)\s+(?:each|every)\b",
     re.I,
-)
+))
 _MIXTURE_COLUMN = re.compile(r"\b(?:fraction|proportion|percent(?:age)?|share|(?:sampling |mixture )?weight|ratio|sampling|mix)\b|%", re.I)
 _SIZE_COLUMN = re.compile(
     r"tokens?|size|#|count|docs|documents|\bGB\b|\bTB\b|examples|samples|hours|lines|rows|pairs|words", re.I
@@ -149,50 +150,50 @@ _AMOUNT_COLUMN = re.compile(
     r"sampling|mixture|epochs?)\b|%|#",
     re.I,
 )
-_COLLECTION = re.compile(
+_COLLECTION = prefilter(re.compile(
     r"\bcrawl\w*|\bscrap(?:ed|ing)\b|\bcollected\b|\bcollection (?:process|method|pipeline|was|is)\b|"
     r"\bgathered\b|\bharvest\w*|\bsnapshots?\b|\bdumps?\b|\bcommon ?crawl\b|\bsourced from\b|"
     r"\bobtained from\b|\bdownloaded from\b|\bcurated by\b|\bcompiled from\b|\bextracted from\b|"
     r"\b(?:knowledge|data|training data) cut-?off\b|\bcut-?off date\b",
     re.I,
-)
-_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s?[-–]\s?(?:19|20)?\d\d\b")
-_COLLECTION_WEAK = re.compile(r"\bpublicly available\b|\bpublic (?:web|internet|sources|data)\b|\bonline data\b", re.I)
-_FILTERING = re.compile(
+))
+_YEAR_RANGE = prefilter(re.compile(r"\b(?:19|20)\d\d\s?[-–]\s?(?:19|20)?\d\d\b"))
+_COLLECTION_WEAK = prefilter(re.compile(r"\bpublicly available\b|\bpublic (?:web|internet|sources|data)\b|\bonline data\b", re.I))
+_FILTERING = prefilter(re.compile(
     r"\bfilter\w*|\bquality classifier|\bclassifier-based\b|\btoxic\w*|\bnsfw\b|\bcsam\b|\bpii\b|"
     r"\bpersonal(?:ly identifiable)? (?:information|data)\b|\blanguage (?:id|identification|detection|classifier)\b|"
     r"\bfasttext\b|\bperplexity\b|\bheuristic\w*|\bblock-?list\w*|\bdecontaminat\w*|\bmasked (?:out|with)\b|"
     r"\banonymi[sz]\w*|\bredact\w*|\bopt-?outs?\b|\brobots\.txt\b",
     re.I,
-)
-_DEDUP = re.compile(
+))
+_DEDUP = prefilter(re.compile(
     r"\bde-?duplicat\w*|\bdedup\w*|\bnear[- ]duplicates?\b|\bminhash\b|"
     r"\bduplicates? (?:were |was |are |is )?removed\b|\bremov\w+ (?:of )?duplicates?\b",
     re.I,
-)
-_PROCESSING = re.compile(
+))
+_PROCESSING = prefilter(re.compile(
     r"\btokeni[sz](?:ed|ation)\b|\bpre-?process\w*|\bpost-?process\w*|\bnormali[sz]\w*|\blower-?cas\w*|"
     r"\bclean(?:ed|ing)\b|\bformat conversion\b|\bconver(?:ted|sion) (?:to|into)\b|\bchunk\w*|"
     r"\b(?:sequence )?packing\b|\b(?:before|after) processing\b|\bocr\b|\btranscri\w*|"
     r"\btext extraction\b|\bnegative mining\b|\bmined\b|\bdeidentif\w*",
     re.I,
-)
-_SELECTION = re.compile(
+))
+_SELECTION = prefilter(re.compile(
     r"\bselect(?:ed|ion)\b|\bcurat\w+|\bchosen\b|\bhand-?picked\b|\bexclud\w+|\binclusion criteria\b|"
     r"\bhigh(?:er)?[- ]quality\b",
     re.I,
-)
-_DOC_PHRASE = re.compile(
+))
+_DOC_PHRASE = prefilter(re.compile(
     r"\bdataset cards?\b|\bdata cards?\b|\bdatasheets?\b|\btechnical report\b|\bdata statement\b", re.I
-)
-_RELEASED = re.compile(
+))
+_RELEASED = prefilter(re.compile(
     r"\b(?:data|dataset|datasets|corpus|corpora|mix|mixture|training set)\b[^.;]{0,80}?"
     r"\b(?:is|are|was|were|be|has been|have been)\s+(?:\w+\s+)?(?:released|published|open[- ]sourced|"
     r"made (?:publicly |openly |freely )?available|(?:publicly |openly |freely )?available)\b"
     r"|\bwe\s+(?:\w+\s+)?(?:release|publish|open[- ]source)\b[^.;]{0,80}?\b(?:data|dataset|datasets|corpus|corpora|mix|mixture)\b"
     r"|\b(?:data|dataset|datasets|corpus|corpora|mix|mixture|training set)\b[^.;]{0,80}?\bthat we (?:release|publish|open[- ]source)",
     re.I,
-)
+))
 _NEGATION = re.compile(
     r"\b(?:not|never|no longer|won't|cannot|can't|isn't|aren't|unpublished|proprietary|internal|private)\b", re.I
 )
@@ -232,6 +233,7 @@ _COMPUTE = re.compile(r"\b(?:[AHV]\d{2,3}\w*|TPU\w*|GPU\w*|CPU\w*|clusters?|node
 _HARDWARE = re.compile(r"^(?:[AHVLT]\d{2,3}\w*|TPU\w*|GPU\w*|CPU\w*)$", re.I)
 _FRAGMENT_SPLIT = re.compile(r"[,;:()\[\]]|\band\b|\bor\b|\bplus\b|\bas well as\b|\s[-–—]\s", re.I)
 _LAST_PREP = re.compile(r".*\b(?:from|on|of|including|like|as|in|with)\s+", re.I | re.S)
+_DATA_LABEL_WORDS = prefilter(re.compile(r"\b(training|pre-?training|fine-?tuning)\s+(data|datasets?|corpus)\b", re.I))
 _LABEL = re.compile(r"^\s*([^:]{1,60}?)\s*(?::|\s[-–—]\s)\s*\S")
 
 
@@ -243,6 +245,7 @@ class _Region:
     tables: list[Table] = field(default_factory=list)
     section_ids: list[int] = field(default_factory=list)
     data_section_ids: set[int] = field(default_factory=set)
+    text: Joined = field(default_factory=lambda: join([]))  # the blocks' texts (10,000 characters each), joined
     _seen: set[int] = field(default_factory=set)  # section_ids as a set: a list lookup is quadratic over 10,000 sections
 
     def add_section(self, index: int) -> None:
@@ -344,22 +347,29 @@ def _data_region(card: ParsedCard, whole: bool = False) -> _Region:
         titles = [card.sections[j].title for j in card.ancestors(i)] + [section.title]
         kind = _section_kind(titles)
         kinds.append("data" if whole and kind == "other" else kind)
-    by_section: dict[int, list[TextBlock]] = {}
-    for block in card.blocks:
-        by_section.setdefault(block.section_index, []).append(block)
+    # a cheap pre-check: can any block outside the data sections join the region?
+    anchored = _ANCHOR.search(card.prose.text) is not None or _DATA_LABEL_WORDS.search(card.prose.text) is not None
+    by_section: dict[int, list[TextBlock | Table]] = {}
+    for segment in card.segments:
+        by_section.setdefault(segment.section_index, []).append(segment)
     for i, kind in enumerate(kinds):
         blocks = by_section.get(i, [])
         if kind in ("data", "training"):
             # a dataset card's template headings ("Data Collection and Processing") are no detail
-            region.blocks.extend(b for b in blocks if not (whole and b.kind == "heading"))
+            region.blocks.extend(b for b in flatten(blocks) if not (whole and b.kind == "heading"))
             region.add_section(i)
             if kind == "data":
                 region.data_section_ids.add(i)
             continue
         if kind == "ignored":
             continue
+        if not anchored:
+            continue  # no block outside the data sections says what the model was trained on
         introduced = False
         for block in blocks:
+            if isinstance(block, Table):  # its rows join no region here; they end an introduction
+                introduced = introduced and not block.row_blocks()
+                continue
             if block.kind == "list_item" and introduced:
                 region.blocks.append(block)
                 continue
@@ -372,6 +382,7 @@ def _data_region(card: ParsedCard, whole: bool = False) -> _Region:
                 region.blocks.append(block)
                 region.add_section(i)
     region.blocks = _bounded(region.blocks)
+    region.text = join([b.text[:10_000] for b in region.blocks])
     for table in card.tables[:200]:
         if table.section_index < len(kinds) and kinds[table.section_index] in ("data", "training"):
             region.tables.append(table)
@@ -409,11 +420,11 @@ def _section_kind(titles: list[str]) -> str:
 
 def _is_data_label(text: str) -> bool:
     label = _LABEL.match(text)
-    return bool(label and re.search(r"\b(training|pre-?training|fine-?tuning)\s+(data|datasets?|corpus)\b", label.group(1), re.I))
+    return bool(label and _DATA_LABEL_WORDS.search(label.group(1)))
 
 
 def _is_source_table(table: Table) -> bool:
-    if len(table.rows) < 2 or not table.header:
+    if table.row_count < 2 or not table.header:
         return False
     return any(_SOURCE_COLUMN.search(h) for h in table.header) and any(_AMOUNT_COLUMN.search(h) for h in table.header)
 
@@ -470,6 +481,7 @@ def _add_source(signals: _Signals, name: str) -> None:
 
 def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None:
     categories: list[str] = []
+    introducers = _INTRODUCER.search(region.text.text) is not None  # else no sentence lists names
     for table in region.tables:
         for name in _table_source_names(table):
             if _is_named(name):
@@ -492,7 +504,9 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
                     continue
                 if block.section_index in region.data_section_ids and len(label.group(1).split()) <= 4:
                     categories.append(label.group(1))  # "Web Documents: ...", "Code: ..."
-        for sentence in split_sentences(text):
+        if not introducers:
+            continue
+        for sentence in block.sentences if len(block.text) <= 5000 else split_sentences(text):
             for name in _enumerated_names(sentence):
                 _add_source(signals, name)
     categories = list(dict.fromkeys(c.strip() for c in categories))
@@ -575,7 +589,8 @@ def _section_source(card: ParsedCard, index: int) -> str:
 
 def _first(pattern: re.Pattern[str], region: _Region, card: ParsedCard, *, data_only: bool = False) -> tuple[str, str] | None:
     """First (matched text, source) of `pattern` in the region's blocks."""
-    for block in region.blocks:
+    for k in region.text.candidates(pattern):
+        block = region.blocks[k]
         if data_only and block.section_index not in region.data_section_ids and not _DATA_WORD.search(block.text):
             continue
         m = pattern.search(block.text[:10_000])
@@ -598,6 +613,8 @@ def _data_sizes(text: str) -> list[str]:
 
 def _sizes(region: _Region, card: ParsedCard) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
+    if _SIZE.search(region.text.text) is None:
+        return found
     for block in region.blocks:
         found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(block.text))
         if len(found) >= 50:
@@ -646,8 +663,8 @@ def _text_signals(card: ParsedCard, region: _Region, signals: _Signals) -> None:
         hit = _first(pattern, region, card, data_only=name in ("filtering", "selection"))
         if hit:
             signals.add(name, POINTS[name], hit[1], f"{why}: \"{hit[0]}\"")
-    for block in region.blocks:
-        for sentence in split_sentences(block.text[:10_000]):
+    for block in region.blocks if _RELEASED.search(region.text.text) else ():
+        for sentence in block.sentences:
             m = _RELEASED.search(sentence)
             if not m:
                 continue
@@ -665,8 +682,10 @@ def _links_in(card: ParsedCard, sentence: str) -> list[Link]:
 
 def _data_percentages(region: _Region) -> list[str]:
     found: list[str] = []
+    if _PERCENT.search(region.text.text) is None:
+        return []
     for block in region.blocks:
-        for sentence in split_sentences(block.text[:10_000]):
+        for sentence in block.sentences:
             if not _DATA_WORD.search(sentence) and block.kind != "table_row":
                 continue
             if re.search(r"\b(steps|masked|accuracy|score|pass@|improv\w*|increase\w*|dropout)\b", sentence, re.I):

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import policy
 
-from .card import ParsedCard
+from .card import ParsedCard, Table
 from .licence_catalog import hub_entry
 from .lineage_ids import normalise_base
 from .types import BaseRelation, LicenceFamily
@@ -90,10 +90,10 @@ def _relation(cue_text: str) -> BaseRelation:
 
 def _prose(card: ParsedCard) -> Iterable[str]:
     budget = MAX_CHARS
-    for block in card.blocks:
+    for block in card.segments:
         if budget <= 0:
             return
-        if block.kind not in _PROSE:
+        if isinstance(block, Table) or block.kind not in _PROSE:
             continue  # table rows and code are not statements about lineage
         text = block.text[:budget]
         budget -= len(text)

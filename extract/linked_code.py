@@ -27,10 +27,11 @@ Pure: `StoredCodeRepo`s in, evidence out.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
-from .code_repos import code_licence, code_policy, github_repo_name, read_tree
+from .code_repos import TreeVerdict, code_licence, code_policy, github_repo_name, read_tree
 from .training_code import (
     CUSTOM_MARK,
     MAX_FILES_REPORTED,
@@ -86,10 +87,16 @@ def linked_code_repos(inp: VersionInput, candidate: bool) -> tuple[CodeRepoRef, 
     return tuple(refs)
 
 
+@functools.lru_cache(maxsize=256)
+def _read_tree(paths: tuple[str, ...], truncated: bool) -> TreeVerdict:
+    """`read_tree` of a repository's paths, once per tree: many versions link the same repositories."""
+    return read_tree(paths, truncated)
+
+
 def _ref(name: str, url: str, role: str, snap: StoredCodeRepo) -> CodeRepoRef:
     if snap.status not in ("ok", "renamed"):
         return CodeRepoRef(name=name, url=url[:300], role=role, status=snap.status, full_name=snap.full_name)
-    tree = read_tree((p for p, _ in snap.tree), snap.truncated)
+    tree = _read_tree(tuple(p for p, _ in snap.tree), snap.truncated)
     lic = code_licence(snap)
     return CodeRepoRef(
         name=name, url=url[:300], role=role, status=snap.status, full_name=snap.full_name or name,

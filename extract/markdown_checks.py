@@ -363,6 +363,10 @@ def _char_at(src: bytes, at: int) -> str:
     return src[at : at + 4].decode("utf-8", "replace")[0] if at < len(src) else "\n"
 
 
+def _has_delimiter(src: bytes, start: int, end: int) -> bool:
+    return src.find(b"*", start, end) >= 0 or src.find(b"_", start, end) >= 0 or src.find(b"~", start, end) >= 0
+
+
 class SourceChecks:
     """Checks on the UTF-8 source of nodes markdown-it-pyrs produced (srcmap byte offsets)."""
 
@@ -372,7 +376,7 @@ class SourceChecks:
         self.definitions = b"]:" in src
         self.brackets = src.count(b"[") >= MAX_LABEL_NESTING
         self.backticks = b"``" in src
-        self.delimiters = _DELIMITER_RUN.search(src) is not None
+        self.delimiters = b"*" in src or b"_" in src or b"~" in src  # a run of one or more
 
     def any_inline(self, start: int, end: int) -> bool:
         """Could `inline` find anything in src[start:end]? (A cheap test before calling it.)"""
@@ -380,7 +384,7 @@ class SourceChecks:
         return (
             (self.brackets and src.count(b"[", start, end) >= MAX_LABEL_NESTING)
             or (self.backticks and src.find(b"``", start, end) >= 0)
-            or (self.delimiters and _DELIMITER_RUN.search(src, start, end) is not None)
+            or (self.delimiters and _has_delimiter(src, start, end))
         )
 
     def inline(self, inline: Sequence[Any], start: int, end: int, paragraph: bool = False) -> None:
@@ -415,7 +419,7 @@ class SourceChecks:
             raise Declined("code spans with backtick runs of different lengths")
         if (
             self.delimiters
-            and _DELIMITER_RUN.search(src, start, end)
+            and _has_delimiter(src, start, end)
             and _mixed_delimiters(src, start, end)
             and _unpaired_delimiters(inline)
         ):

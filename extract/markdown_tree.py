@@ -21,12 +21,14 @@ from markdown_it_pyrs import MarkdownIt as FastMarkdownIt
 
 from extract.card_structure import (
     HTML_HEADING,
+    MAX_BLOCKS,
     InlineText,
     Spans,
     Structure,
     StructureBuilder,
     plain_text,
 )
+from extract.markdown_tables import CELL_PREFIX, Cell, CutTable, cell_document, cut_tables, split_row
 from extract.markdown_checks import (
     MAX_AUTOCOMPLETED_CELLS,
     MAX_BLOCK_LEVEL,
@@ -53,8 +55,50 @@ _STYLE = frozenset({"em", "strong", "strikethrough"})
 
 
 def structure_from_tree(body: str) -> Structure:
-    """The card's structure, or `Declined` when only markdown-it-py can vouch for it."""
+    """The card's structure, or `Declined` when only markdown-it-py can vouch for it.
+
+    Plain top-level tables are read from their lines (`markdown_tables`), the rest by the compiled
+    parser; when a table turns out not to have stood at the top level, the card is parsed uncut.
+    """
     src = _as_markdown_it_py_reads(body)
+    reduced, tables = cut_tables(src)
+    if tables:
+        _read_cells(tables)
+        try:
+            return _walk(reduced, body, tables)
+        except _Misplaced:
+            pass
+    return _walk(src, body, {})
+
+
+def _read_cells(tables: dict[int, CutTable]) -> None:
+    """Read the cut tables' cells that are not plain text, all in one parse, in place."""
+    pending = [
+        (row, k)
+        for table in tables.values()
+        for row in (table.header, *(r for r in table.body if not isinstance(r, str)))
+        for k, cell in enumerate(row)
+        if isinstance(cell, str)
+    ]
+    if not pending:
+        return
+    doc = cell_document([row[k] for row, k in pending])  # type: ignore[misc]
+    check_text(doc)
+    try:
+        root = _FAST.tree(doc)
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise Declined(f"markdown-it-pyrs failed: {type(exc).__name__}") from exc
+    paragraphs = root.children
+    if len(paragraphs) != len(pending) or any(p.name != "paragraph" for p in paragraphs):
+        raise Declined("a table cell read as more than one paragraph")
+    reader = _TreeWalker(doc, "", {})
+    for (row, k), paragraph in zip(pending, paragraphs):
+        row[k] = reader.cell_paragraph(paragraph)
+
+
+def _walk(src: str, body: str, tables: dict[int, CutTable]) -> Structure:
     check_text(src)
     try:
         root = _FAST.tree(src)
@@ -62,7 +106,11 @@ def structure_from_tree(body: str) -> Structure:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise Declined(f"markdown-it-pyrs failed: {type(exc).__name__}") from exc
-    return _TreeWalker(src, body).run(root)
+    return _TreeWalker(src, body, tables).run(root)
+
+
+class _Misplaced(Exception):
+    """A table cut from the source did not stand at the top level (a fence or HTML block held it)."""
 
 
 _LAST_LINE_OF_SPACES = re.compile(r"(?<![^\n])[ \t]+\Z")
@@ -82,8 +130,11 @@ _FENCE_CLOSER = re.compile(rb" {0,3}(`+|~+)[ \t]*")
 class _TreeWalker:
     """Replays markdown-it-py's token events from the markdown-it-pyrs tree."""
 
-    def __init__(self, src: str, body: str) -> None:
+    def __init__(self, src: str, body: str, tables: dict[int, CutTable]) -> None:
         self.src = src.encode("utf-8", "surrogatepass")  # srcmap offsets are UTF-8 byte offsets
+        self.cut = dict(tables)  # line of its placeholder -> a table read from its lines
+        # a table's plain rows may stay unread only where the block bound cannot cut into them
+        self.lazy_ok = bool(tables) and self.src.count(b"\n") + 1 < MAX_BLOCKS
         self.out = StructureBuilder(body)
         self.newlines: list[int] | None = None
         self.list_depth = 0
@@ -94,6 +145,8 @@ class _TreeWalker:
     def run(self, root: Any) -> Structure:
         self.out.begin(self._first_heading_line(root.children))
         self._blocks(root.children, len(self.src), level=0)
+        if self.cut:
+            raise _Misplaced("a cut table's placeholder was read as something else")
         return self.out.finish()
 
     # line numbers (markdown-it-py's token.map) from byte offsets
@@ -166,7 +219,10 @@ class _TreeWalker:
                 self.out.html_block(self._at_end_of_body(node, node.meta["content"]), top, first, after)
             elif name == "definition":
                 self.checks.definition(*_span(node))
-            elif name != "hr":
+            elif name == "hr":
+                if self.cut:
+                    self._cut_table(node, top)
+            else:
                 raise Declined(f"unexpected {name} node")
             i += 1
 
@@ -206,6 +262,31 @@ class _TreeWalker:
         if not top:
             raise Declined("unclosed fence at the end of a nested block")
         return self._at_end_of_body(node, content)
+
+    def _cut_table(self, node: Any, top: bool) -> None:
+        """A thematic break: where it holds the place of a table read from its lines, that table."""
+        table = self.cut.pop(self._line_of(_span(node)[0]), None)
+        if table is None:
+            return
+        if not top:
+            raise _Misplaced("a cut table inside a container")
+        if self.lazy_ok:
+            self.out.lazy_table(table.header, table.body, table.width, split_row)  # type: ignore[arg-type]
+            return
+        rows = table.rows()
+        for row in rows:
+            self.out.emit_row(row)
+        self.out.table(tuple(text for text, _ in rows[0]), [tuple(text for text, _ in row) for row in rows[1:]])
+
+    def cell_paragraph(self, paragraph: Any) -> Cell:
+        """A table cell read as a paragraph of `cell_document`: its text and links, without the prefix."""
+        start, end = _span(paragraph)
+        self.checks.inline(paragraph.children, start, end)
+        text, spans = self._render(paragraph.children)
+        if not text.startswith(CELL_PREFIX):
+            raise Declined("a table cell's paragraph lost its prefix")
+        cut = len(CELL_PREFIX)
+        return text[cut:], [(url, s - cut, e - cut) for url, s, e in spans]
 
     def _table(self, node: Any) -> None:
         start, end = _span(node)

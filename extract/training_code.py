@@ -28,13 +28,15 @@ Not a release of the training code:
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 from urllib.parse import urlparse
 
-from extract.card import Link, ParsedCard, split_sentences
+from extract.card import Link, ParsedCard, Table
+from extract.card_scan import prefilter, skipping_rows
 from extract.code_repos import github_repo_name, model_repo_kind
 from extract.types import Finding, TrainingCodeEvidence
 
@@ -49,7 +51,7 @@ _HUB_HOSTS = ("huggingface.co", "hf.co")
 _CODE_EXT = re.compile(r"\.(?:py|sh|ipynb|ya?ml|toml|cfg)$", re.I)
 
 # "training code", "pre-training scripts", "fine-tuning recipe", "training configs"
-_TRAINING_EXPLICIT = re.compile(
+_TRAINING_EXPLICIT = prefilter(re.compile(
     r"\b(?:pre-?training|training|fine-?tuning|finetuning|train|sft|rlhf|dpo)\s+(?:and\s+\w+\s+)?"
     r"(?:code|codebase|code-base|scripts?|recipes?|configs?|configurations?|config files|pipeline|source code)\b"
     r"|\b(?:code|codebase|scripts?|recipes?|configs?|configurations?|config files)\s+(?:\w+\s+){0,3}?"
@@ -57,13 +59,13 @@ _TRAINING_EXPLICIT = re.compile(
     r"|\breproduc\w+\s+(?:code|scripts?|recipes?)\b"
     r"|\breproduc\w+\b[^.;]{0,60}\btraining\b|\btraining\b[^.;]{0,60}\breproduc\w+",
     re.I,
-)
+))
 # A training word that is not about data, logs or hardware ("training data" is not training code).
-_TRAINING_WORD = re.compile(
+_TRAINING_WORD = prefilter(re.compile(
     r"\b(?:pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*)\b"
     r"(?!\s+(?:data|dataset|datasets|set|corpus|corpora|mix|mixture|logs?|tokens|steps|hardware|loss|curves?|metrics))",
     re.I,
-)
+))
 _CODE_WORD = re.compile(r"\b(?:code|codebase|source|repo|repos|repository|repositories|scripts?|recipes?|configs?)\b", re.I)
 _EXAMPLE = re.compile(
     r"\b(?:samples?|examples?|demos?|tutorials?|cookbooks?|notebooks?|colab|quick-?start|playground|"
@@ -89,7 +91,7 @@ _AVAILABLE = re.compile(
     r"|\bcan be found\b|\bwe (?:also )?(?:release|publish|open[- ]source|provide)\b|\bsee\b|\bavailable (?:at|in|on)\b",
     re.I,
 )
-_FILE_NAME = re.compile(r"\b[\w\-]+\.(?:py|sh|ya?ml)\b")
+_FILE_NAME = prefilter(re.compile(r"\b[\w\-]+\.(?:py|sh|ya?ml)\b"))
 
 # Known training frameworks: (pattern, canonical name). A name must stand alone: "Mistral-Nemo-Base"
 # is a model, not NeMo, and "Megatron-DeepSpeed" is one framework.
@@ -150,23 +152,23 @@ _FRAMEWORKS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # The framework names without their lookarounds, lower-case: a cheap test that a sentence may name
 # one (`_may_name_framework`) before trying each pattern.
-_FRAMEWORK_CORES = re.compile(
+_FRAMEWORK_CORES = prefilter(re.compile(
     "|".join(p.pattern.removeprefix(_LOOKBEHIND).removesuffix(_LOOKAHEAD).lower() for p, _ in _FRAMEWORKS)
-)
+))
 _TRAINING_TITLE = re.compile(r"train|software|implementation|framework", re.I)
-_CUSTOM_CODE = re.compile(
+_CUSTOM_CODE = prefilter(re.compile(
     r"\b(?:custom|proprietary|internal|in-house|own)\s+(?:distributed\s+)?(?:training\s+)?"
     r"(?:code-?base|framework|librar(?:y|ies)|stack|infrastructure|software|tooling)\b",
     re.I,
-)
+))
 _CUSTOM_NAME = re.compile(
     r"\b(?:using|with|on|via|in)\s+(?:the\s+)?([A-Z][\w\-]{2,30})\s*,\s*(?:[\w'’]+\s+){0,3}?(?:custom|proprietary|internal|in-house)"
     r"|\b(?:custom|proprietary|internal|in-house)\s+[\w\s]{0,40}?\b(?:called|named)\s+([A-Z][\w\-]{2,30})",
 )
-_TRAINING_CONTEXT_LABEL = re.compile(
+_TRAINING_CONTEXT_LABEL = prefilter(re.compile(
     r"\b(?:software|framework|orchestration|codebase|libraries|library|training|implementation|optimizer|neural networks)\b",
     re.I,
-)
+))
 
 # Repository files: the path signals are policy (policy/training_code.yaml, read by extract/code_repos.py).
 _TRAINING_CONTENT = re.compile(
@@ -278,8 +280,11 @@ def not_released_reason(frameworks: Sequence[str]) -> str:
 # --- links ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def classify_link(link: Link) -> LinkVerdict:
-    """What a link points to, judged from its host, its text and the clause it sits in."""
+    """What a link points to, judged from its host, its text and the clause it sits in.
+
+    (Cached: a pure function of the link, asked by several extractors and repeated across cards.)"""
     if not _is_code_location(link.url):
         return LinkVerdict("not-code", "not a code host")
     text = link.text.strip()
@@ -338,6 +343,8 @@ def _clause(link: Link) -> str:
 
 
 def _framework_in(text: str) -> str | None:
+    if not _may_name_framework(text):
+        return None
     for pattern, name in _FRAMEWORKS:
         if pattern.search(text):
             return name
@@ -352,14 +359,17 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
     urls: list[str] = []
     findings: list[Finding] = []
     mentioned: list[str] = []
+    prose = card.prose
+    if not (_TRAINING_EXPLICIT.search(prose.text) or _FILE_NAME.search(prose.text)):
+        return urls, findings, mentioned  # no sentence of the card names training code
     sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
-    for block in card.blocks:
-        if block.kind == "table_row":
+    for block in card.segments:
+        if isinstance(block, Table) or block.kind == "table_row":
             continue
         text = block.text[:10_000]
         if not (_TRAINING_EXPLICIT.search(text) or _FILE_NAME.search(text)):
             continue  # no sentence of it can name training code: skip splitting it
-        for sentence in split_sentences(text):
+        for sentence in block.sentences:
             names_code = _TRAINING_EXPLICIT.search(sentence) or any(
                 model_repo_kind(n) == "script" for n in _FILE_NAME.findall(sentence)
             )
@@ -401,15 +411,36 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
     found: list[str] = []
     findings: list[Finding] = []
     training_sections: dict[int, bool] = {}  # section index -> its title is about training
-    for block in card.blocks:
+
+    def in_training(section: int) -> bool:
+        known = training_sections.get(section)
+        if known is None:
+            known = training_sections[section] = bool(_TRAINING_TITLE.search(card.section_title(section)))
+        return known
+
+    def may_give(text: str, section: int) -> bool:
+        """Can a sentence of `text` name a framework or custom code, in a sentence about training?
+        (A sentence cannot match where its block, or the joined rows holding it, do not.)"""
+        return bool(
+            (in_training(section) or _TRAINING_WORD.search(text) or _TRAINING_CONTEXT_LABEL.search(text))
+            and (_may_name_framework(text) or _CUSTOM_CODE.search(text))
+        )
+
+    def table_may_give(table: Table) -> bool:
+        text = table.text  # plain rows as written: a literal's words are in it when a row's text has it
+        return (
+            in_training(table.section_index)
+            or _TRAINING_WORD.may_match_row_source(text)
+            or _TRAINING_CONTEXT_LABEL.may_match_row_source(text)
+        ) and (_FRAMEWORK_CORES.may_match_row_source(text) or _CUSTOM_CODE.may_match_row_source(text))
+
+    for block in skipping_rows(card.segments, card.row_runs, may_give, table_may_give):
         text = block.text[:10_000]
         title = card.section_title(block.section_index)
-        in_training_section = training_sections.get(block.section_index)
-        if in_training_section is None:
-            in_training_section = training_sections[block.section_index] = bool(_TRAINING_TITLE.search(title))
-        if not (in_training_section or _TRAINING_WORD.search(text) or _TRAINING_CONTEXT_LABEL.search(text)):
-            continue  # no sentence of it is about training (a sentence cannot match where its block does not)
-        for sentence in split_sentences(text):
+        in_training_section = in_training(block.section_index)
+        if not may_give(text, block.section_index):
+            continue
+        for sentence in block.sentences:
             if _EXAMPLE.search(sentence):
                 continue  # "an SFT example with TRL" says nothing about how the model was trained
             about_training = in_training_section or _TRAINING_WORD.search(sentence) or _TRAINING_CONTEXT_LABEL.match(sentence)

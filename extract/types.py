@@ -11,6 +11,7 @@ database; extract/ never does I/O.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
@@ -313,7 +314,8 @@ class ModelEvidence:
     code_repos: tuple[CodeRepoRef, ...] = ()  # linked GitHub repositories (the crawler checks some of them)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """`dataclasses.asdict(self)`, without its deep copies (evidence is immutable)."""
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ModelEvidence":
@@ -325,21 +327,48 @@ class ModelEvidence:
 _NESTED: dict[type, dict[str, type]] = {}
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(obj: Any) -> Any:
+    """What `dataclasses.asdict` makes of evidence: dataclasses as dicts, tuples and lists kept as such."""
+    kind = type(obj)
+    if kind in _LEAVES:
+        return obj
+    if kind is tuple or kind is list:
+        return kind([v if type(v) in _LEAVES else _plain(v) for v in obj])
+    if dataclasses.is_dataclass(kind):
+        return {name: _plain(getattr(obj, name)) for name in _names(kind)}
+    if isinstance(obj, dict):
+        return type(obj)((_plain(k), _plain(v)) for k, v in obj.items())
+    return copy.deepcopy(obj)  # as asdict does for anything else
+
+
 def _build(cls: type, data: Mapping[str, Any]) -> Any:
     hints = _field_types(cls)
     kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name in _names(cls):
+        if name not in data:
             continue
-        value = data[f.name]
-        kind = hints.get(f.name)
+        value = data[name]
+        kind = hints.get(name)
         if kind is not None and isinstance(value, Mapping):
             value = _build(kind, value)
         elif kind is not None and isinstance(value, list):
             value = tuple(_build(kind, v) if isinstance(v, Mapping) else v for v in value)
         elif isinstance(value, list):
             value = tuple(value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
 
 

@@ -113,30 +113,38 @@ class GuardedExtractor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __call__(self, versions: Sequence[StoredVersion]) -> list[Outcome]:
+        return self.submit(versions).result()
+
+    def submit(self, versions: Sequence[StoredVersion]) -> "Batch":
+        """Start extracting a batch and return at once (on the pool); `Batch.result()` waits for it.
+
+        A caller that submits the next batch before it waits for this one keeps the workers busy
+        while it reads and writes (hubscan/pipeline.py)."""
         bounded = [bound_version(snap) for snap in versions]
         plain = [snap for snap, _ in bounded]
-        if self.jobs <= 1 or len(plain) < self.min_parallel:
-            outcomes = [extract_one(snap, self.extract) for snap in plain]
-        else:
+        extras = [extra for _, extra in bounded]
+        if self.jobs > 1 and len(plain) >= self.min_parallel:
             try:
-                outcomes = self._on_pool(plain)
+                return Batch(self, plain, extras, self._start(plain))
             except (OSError, RuntimeError):  # no pool to be had (no processes, no memory): this process does it
                 self.close()
                 self.jobs = 1
-                outcomes = [extract_one(snap, self.extract) for snap in plain]
-        return [_with_problems(outcome, extra) for outcome, (_, extra) in zip(outcomes, bounded)]
+        return Batch(self, plain, extras, None)
+
+    def _start(self, versions: list[StoredVersion]) -> tuple[list[list[int]], list[Future]]:
+        size = max(1, len(versions) // (self.jobs * 4))
+        chunks = [list(range(i, min(i + size, len(versions)))) for i in range(0, len(versions), size)]
+        return chunks, self._submit(self._pool_or_new(), [[versions[i] for i in c] for c in chunks])
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         # forkserver: the crawl's threads make a plain fork unsafe
         initargs = (os.getpid(),) if self._initializer is not None else ()
         return ProcessPoolExecutor(workers, mp_context=get_context("forkserver"), initializer=self._initializer, initargs=initargs)
 
-    def _on_pool(self, versions: list[StoredVersion]) -> list[Outcome]:
-        size = max(1, len(versions) // (self.jobs * 4))
-        chunks = [list(range(i, min(i + size, len(versions)))) for i in range(0, len(versions), size)]
+    def _collect(self, versions: list[StoredVersion], chunks: list[list[int]], futures: list[Future]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(versions)
         crashed: list[int] = []  # versions of chunks whose worker died (a crash breaks every chunk in flight)
-        for chunk, future in zip(chunks, self._submit(self._pool_or_new(), [[versions[i] for i in c] for c in chunks])):
+        for chunk, future in zip(chunks, futures):
             try:
                 for i, outcome in zip(chunk, future.result()):
                     outcomes[i] = outcome
@@ -190,4 +198,27 @@ class GuardedExtractor:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+class Batch:
+    """A batch being extracted: on the pool (futures), or still to be done in-process."""
+
+    def __init__(
+        self, owner: GuardedExtractor, versions: list[StoredVersion], extras: list[tuple[ParseProblem, ...]],
+        started: tuple[list[list[int]], list[Future]] | None,
+    ) -> None:
+        self.owner, self.versions, self.extras, self.started = owner, versions, extras, started
+
+    def result(self) -> list[Outcome]:
+        owner = self.owner
+        if self.started is None:
+            outcomes = [extract_one(snap, owner.extract) for snap in self.versions]
+        else:
+            try:
+                outcomes = owner._collect(self.versions, *self.started)
+            except (OSError, RuntimeError):  # the pool went away (no processes, no memory): this process does it
+                owner.close()
+                owner.jobs = 1
+                outcomes = [extract_one(snap, owner.extract) for snap in self.versions]
+        return [_with_problems(outcome, extra) for outcome, extra in zip(outcomes, self.extras)]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -16,12 +17,13 @@ from extract import EXTRACTOR_VERSION
 from store import analysis_io as a
 from store import lineage as lineage_store
 
-from .extract_guard import GuardedExtractor
+from .extract_guard import Batch, GuardedExtractor
 
 # Bases of bases asked about in one crawl: each round follows one more level up and asks at least one
 # new base (lookups are capped per run), so the loop ends; the bound is a second guard.
 MAX_LINEAGE_ROUNDS = 100_000
 MIN_PARALLEL = 100  # a smaller batch (a quiet night) is extracted in-process: no pool to start
+IN_FLIGHT = 1  # batches handed to the workers beyond the one being written
 
 if TYPE_CHECKING:
     from crawler.lineage import LineageStage
@@ -109,22 +111,34 @@ def extract_all(
     done = 0
     problem_run = run_id if run_id is not None else newest_run(engine)
     extract = _extractor(extract_jobs() if jobs is None else jobs)
+    in_flight: deque[tuple[list[a.VersionRow], Batch]] = deque()
+
+    def write(rows: list[a.VersionRow], batch: Batch) -> None:
+        nonlocal done
+        outcomes = list(zip(rows, batch.result()))
+        items = [(row, evidence) for row, (evidence, _) in outcomes if evidence is not None]
+        with engine.begin() as conn:
+            a.save_evidence(conn, items, problem_run)
+            # a version with no evidence at all still has its problem on record
+            a.record_problems(conn, problem_run, [(row, problems) for row, (evidence, problems) in outcomes if evidence is None], "extract")
+        done += len(items)
+        if progress:
+            progress("extracted", len(items))
+
     try:
+        # Overlapped: batch k+1 is read and handed to the workers before batch k is waited for and
+        # written, so the workers never wait for this process; at most IN_FLIGHT + 1 batches are held.
         with engine.connect() as reader:
             for rows in a.evidence_batches(reader, EXTRACTOR_VERSION, only_versions=only):
                 if owns is not None:
                     rows = [r for r in rows if owns(r.repo_id)]
                     if not rows:
                         continue
-                outcomes = list(zip(rows, extract(a.load_versions(reader, rows))))
-                items = [(row, evidence) for row, (evidence, _) in outcomes if evidence is not None]
-                with engine.begin() as conn:
-                    a.save_evidence(conn, items, problem_run)
-                    # a version with no evidence at all still has its problem on record
-                    a.record_problems(conn, problem_run, [(row, problems) for row, (evidence, problems) in outcomes if evidence is None], "extract")
-                done += len(items)
-                if progress:
-                    progress("extracted", len(items))
+                in_flight.append((rows, extract.submit(a.load_versions(reader, rows))))
+                while len(in_flight) > IN_FLIGHT:
+                    write(*in_flight.popleft())
+            while in_flight:
+                write(*in_flight.popleft())
     finally:
         extract.close()
     if run_id is None and problem_run is not None:

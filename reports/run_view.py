@@ -19,7 +19,9 @@ from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingRea
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
-from .scope import observed_visible, visible
+from store.rollups import run_rollup
+
+from .scope import observed_visible, rollup_scope, visible
 
 HUB_URL = "https://huggingface.co"
 MAX_QUOTE = 300  # characters of a claim sentence quoted in a report
@@ -85,12 +87,10 @@ class Summary:
 
 
 def summary(conn: Connection, run_id: int) -> Summary:
-    rows = conn.execute(
-        select(lab.c.label, func.count().label("models"), func.sum(func.coalesce(o.c.downloads, 0)).label("downloads"), func.sum(flagged_int()).label("flagged"))
-        .select_from(o.outerjoin(lab, lab.c.version_id == o.c.version_id))
-        .where(o.c.run_id == run_id, observed_visible(o))
-        .group_by(lab.c.label)
-    ).all()
+    """Label counts, downloads and flags of what the run saw, each version labelled as recorded at
+    that run: read from the run's stored aggregates (store/rollups.py), so a timeline of a year of
+    weekly crawls costs a few rows per week, not every observation."""
+    rows = [r for r in run_rollup(conn, run_id, rollup_scope()) if r.tier == "all"]
     by_label = {r.label: r for r in rows}
     labelled = [r for r in rows if r.label is not None]
     n = sum(r.models for r in labelled)

@@ -30,6 +30,11 @@ def private_repos(include: bool) -> Iterator[None]:
         _INCLUDE_PRIVATE.reset(token)
 
 
+def rollup_scope() -> str:
+    """Which of a run's stored aggregates a report reads (store/rollups.py): public, or all."""
+    return "all" if _INCLUDE_PRIVATE.get() else "public"
+
+
 def visible(models):
     """Predicate on a `models` table (or alias) joined in the query: the repo may be shown."""
     return true() if _INCLUDE_PRIVATE.get() else models.c.private == false()

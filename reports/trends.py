@@ -16,15 +16,17 @@ from typing import Iterable
 from sqlalchemy import Connection, Engine, case, func, literal, or_, select, true
 
 from classify.rules import LABELS
+from store import rollups
 from store import schema as s
+from store.rollups import ensure_run_rollups
 
 from . import charts, render
 from .runs import ReportError, RunInfo, latest_per, parse_day, report_runs
-from .scope import observed_visible, visible
 from .run_view import share
+from .scope import observed_visible, rollup_scope, visible
 
-DOWNLOADS_TIER = 1_000
-TOP_TIER = 1_000
+DOWNLOADS_TIER = rollups.DOWNLOADS_TIER
+TOP_TIER = rollups.TOP_TIER
 NO_CREATION_DATE = "unknown"
 # What the Hub shows as creation date for models older than its creation-date records.
 LEGACY_CREATION_MONTH = "2022-03"
@@ -244,9 +246,25 @@ def slices(conn: Connection, run_id: int, tier: Tier, by_creation_month: bool, k
     return [Slice(tier.key, k, run_id, g["models"], g["labels"], g["facts"]) for k, g in sorted(grouped.items())]
 
 
+def crawl_slices(conn: Connection, run_id: int, tier: Tier, key: str) -> list[Slice]:
+    """One tier of what a run saw (its labelled models), from the run's stored aggregates for the
+    default tiers (store/rollups.py: labels as recorded at that run), else counted now."""
+    if tier.key not in rollups.TIERS:
+        return slices(conn, run_id, tier, by_creation_month=False, key=key)
+    rows = [r for r in rollups.run_rollup(conn, run_id, rollup_scope()) if r.tier == tier.key and r.label is not None]
+    if not rows:
+        return []
+    labels = {r.label: r.models for r in rows}
+    facts = {f: sum(r.facts[f] for r in rows) for f in FACTS}
+    return [Slice(tier.key, key, run_id, sum(labels.values()), labels, facts)]
+
+
 def build_trend_report(engine: Engine, since: str | date | None = None, tiers: tuple[Tier, ...] | None = None) -> TrendReport:
     tiers = tiers or default_tiers()
     since_day = parse_day(since) if isinstance(since, str) else since
+    with engine.connect() as conn:
+        runs = report_runs(conn)
+    ensure_run_rollups(engine, [run.id for run in latest_per(runs, "day").values()])  # the crawl timeline reads them
     with engine.connect() as conn:
         runs = report_runs(conn)
         if not runs:
@@ -260,7 +278,7 @@ def build_trend_report(engine: Engine, since: str | date | None = None, tiers: t
             for x in slices(conn, latest.id, tier, by_creation_month=True):
                 if since_day is None or (x.key != NO_CREATION_DATE and x.key >= since_day.isoformat()[:7]):
                     by_month.append(x)
-        by_crawl = [x for day, run in daily.items() for tier in tiers for x in slices(conn, run.id, tier, by_creation_month=False, key=day)]
+        by_crawl = [x for day, run in daily.items() for tier in tiers for x in crawl_slices(conn, run.id, tier, day)]
     return TrendReport(latest, since_day, tiers, tuple(by_month), tuple(by_crawl))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from classify.rules import LABELS, RULE_VERSION
 from classify.washing import glossary
+from store.rollups import ensure_run_rollups
 
 from . import charts, render, scorecards
 from .changes import Changes, changes_between
@@ -64,6 +65,9 @@ class WashingReport:
 
 
 def build_washing_report(engine: Engine, week: str | None = None, top_organisations: int = TOP_ORGANISATIONS) -> WashingReport:
+    with engine.connect() as conn:
+        runs = report_runs(conn)
+    ensure_run_rollups(engine, [r.id for r in latest_per(runs, "week").values()])  # the timeline reads them
     with engine.connect() as conn:
         runs = report_runs(conn)
         week, run, previous = week_and_previous(runs, week)

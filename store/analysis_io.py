@@ -25,6 +25,7 @@ from . import schema as s
 from .blobs import unpack
 from .crawl_writes import add_problems_once, utcnow
 from .portable import insert_ignore, upsert
+from .rollups import drop_run_rollups
 
 BATCH = 500
 # Recorded in the evidence (the explanation says the card was not read) but normal on the Hub,
@@ -435,7 +436,30 @@ def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]], run_id
                 for r in events
             ],
         )
+        # what these runs saw, as labelled then, has changed: their aggregates are written again when needed
+        first = [r["version_id"] for r in events if r["version_id"] not in previous]
+        drop_run_rollups(conn, [run_id, *runs_that_saw_unlabelled(conn, first, run_id)])
     return [work.repo_id for work, labelled in items if (previous.get(work.version_id) or (None,))[0] != labelled.label]
+
+
+def runs_that_saw_unlabelled(conn: Connection, version_ids: Sequence[int], run_id: int | None) -> set[int]:
+    """Earlier runs that saw these versions before their first label: a run shows a version it saw
+    unlabelled with its first label (the `label_history` rule), which has only now come."""
+    if run_id is None or not version_ids:
+        return set()
+    v, o = s.model_versions, s.observations
+    runs: set[int] = set()
+    for start in range(0, len(version_ids), BATCH):
+        part = version_ids[start : start + BATCH]
+        late = conn.execute(select(v.c.id, v.c.repo_id).where(v.c.id.in_(part), v.c.first_seen_run < run_id)).all()
+        if late:  # versions first seen in this run (nearly all) were seen by no earlier run
+            runs.update(
+                r.run_id
+                for r in conn.execute(
+                    select(o.c.run_id).distinct().where(o.c.repo_id.in_([x.repo_id for x in late]), o.c.version_id.in_([x.id for x in late]), o.c.run_id < run_id)
+                )
+            )
+    return runs
 
 
 def count_problems(conn: Connection, run_id: int) -> int:

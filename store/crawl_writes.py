@@ -21,6 +21,7 @@ from .blobs import pack
 from .portable import fit, fit_value
 from .records import ItemProblem, PendingFetch, VersionDownload, linked_dataset_ids
 from .redact import redact, strip_credentials
+from .rollups import note_latest
 
 # Counters that change every day without the model changing: kept per run, not per version.
 VOLATILE_FIELDS = frozenset({"downloads", "likes", "trendingScore", "downloadsAllTime", "_id"})
@@ -160,6 +161,7 @@ def record_listing_page(
     if fresh:
         conn.execute(insert(o), fresh)
     again = [_observation(run_id, item, versions[item["id"]]) for item in items if item["id"] in observed]
+    note_latest(conn, fresh + again)  # each model's latest observation (store/rollups.py)
     if again:  # the same run resumed and saw these models again: refresh, never duplicate
         conn.execute(
             update(o).where(and_(o.c.run_id == bindparam("r"), o.c.repo_id == bindparam("k"))),

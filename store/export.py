@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from sqlalchemy import Connection, and_, false, func, select
+from sqlalchemy import Connection, and_, false, select
 
 from classify.washing import reason_text
 
@@ -62,13 +62,9 @@ EXPORT_KEYS = (
 
 
 def _latest_popularity(conn: Connection):
-    o = s.observations
-    latest = select(o.c.repo_id, func.max(o.c.run_id).label("run_id")).group_by(o.c.repo_id).subquery()
-    return (
-        select(o.c.repo_id, o.c.downloads, o.c.likes)
-        .join(latest, and_(latest.c.repo_id == o.c.repo_id, latest.c.run_id == o.c.run_id))
-        .subquery()
-    )
+    """Each model's downloads and likes as last crawled (`model_latest`, kept as observations are written)."""
+    ml = s.model_latest
+    return select(ml.c.repo_id, ml.c.downloads, ml.c.likes).subquery()
 
 
 def latest_records(

@@ -154,6 +154,40 @@ observations = Table(
 )
 Index("ix_observations_repo", observations.c.repo_id)
 
+model_latest = Table(
+    "model_latest",
+    metadata,
+    # each model's newest observation (migration 0009), kept up to date as observations are written:
+    # exports and latest_labels read it instead of MAX(run_id) over every observation ever made
+    Column("repo_id", String(256), primary_key=True),
+    Column("run_id", ForeignKey("runs.id"), nullable=False),
+    Column("version_id", ForeignKey("model_versions.id"), nullable=False),
+    Column("downloads", Integer),
+    Column("likes", Integer),
+)
+
+run_rollups = Table(
+    "run_rollups",
+    metadata,
+    # what one finished run saw, aggregated (migration 0009; store/rollups.py): label counts, downloads,
+    # open-washing flags and evidence facts per tier, with each version's label as recorded at that run.
+    # Written when the run's analysis is done (recomputed if its labels change later): the trend and
+    # weekly reports read one small row set per run instead of every observation of every run.
+    Column("run_id", ForeignKey("runs.id"), primary_key=True),
+    Column("scope", String(8), primary_key=True),  # public (private repos left out) | all
+    Column("tier", String(32), primary_key=True),  # all | over-1000 | top-1000
+    Column("label", String(32), primary_key=True),  # "" for versions not labelled (yet)
+    Column("models", Integer, nullable=False),
+    Column("downloads", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),
+    Column("no_licence", Integer, nullable=False),
+    Column("datasets", Integer, nullable=False),
+    Column("training_code", Integer, nullable=False),
+    Column("data_information", Integer, nullable=False),
+    Column("base_model", Integer, nullable=False),
+    Column("computed_at", String(32), nullable=False),
+)
+
 datasets = Table(
     "datasets",
     metadata,

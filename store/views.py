@@ -54,12 +54,11 @@ def _gate_sql(column: str) -> str:
     return f"(CASE {column} {whens} END)"
 
 
-# The latest observation of each model: its downloads and likes as last crawled.
+# The latest observation of each model: its downloads and likes as last crawled (migration 0009 keeps
+# it in `model_latest` as observations are written, instead of grouping every observation ever made).
 _LATEST_OBSERVATION = """
-    SELECT o.repo_id, o.run_id, o.downloads, o.likes
-    FROM observations o
-    JOIN (SELECT repo_id, MAX(run_id) AS run_id FROM observations GROUP BY repo_id) last_obs
-      ON last_obs.repo_id = o.repo_id AND last_obs.run_id = o.run_id
+    SELECT ml.repo_id, ml.run_id, ml.downloads, ml.likes
+    FROM model_latest ml
 """
 
 

@@ -1,0 +1,277 @@
+"""Benchmark: exports and reports over a long crawl history (issue 15).
+
+    python benchmarks/bench_history.py build   --models 200000 --runs 50 --db /tmp/hubscan-history.db
+    python benchmarks/bench_history.py measure --db /tmp/hubscan-history.db
+    python benchmarks/bench_history.py scaling --models 100000,300000,1000000 --runs 3   # weekly report per models/run
+    python benchmarks/bench_history.py length  --models 100000 --runs 5,50                # same models, longer history
+
+`build` writes a history straight into the tables (no crawl: 50 crawls of 200,000 models would take
+days): runs one day apart, models created over five years, each model's version changing now and then
+(a new version, its evidence and label, a label event at the run that first saw it; some versions are
+relabelled later), one observation per model per run with heavy-tailed downloads, 1% private repos.
+Then every run's aggregates are written as a crawl's analysis writes them (store/rollups.py).
+
+`measure` times, on the database as it is: the JSONL export (one record per model), the Parquet export
+(rows per second over its four files), the trend report, `label_history` for one model, and the weekly
+report. `length` builds two databases with the same models and a short and a long history and
+measures both (what depends on history and what does not); `scaling` measures the weekly report at
+several numbers of models per run and extrapolates to 3M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LABELS = (("Weights Available", 45), ("Open Weights", 35), ("No Weights", 12), ("Open Source", 5), ("Open Source and Open Data", 3))
+LICENCES = (("apache-2.0", "osi-permissive"), ("mit", "osi-permissive"), ("llama3.1", "vendor-community"),
+            ("cc-by-nc-4.0", "non-commercial"), ("openrail", "use-restricted"), (None, "unknown"))
+CHANGE_RATE = 0.04  # share of models with a new version at each run
+RELABEL_RATE = 0.005  # share of unchanged versions relabelled at a run (a base or dataset changed)
+
+
+def _evidence_template() -> str:
+    """The evidence JSON of a real extraction (the same for every version: only its size matters here)."""
+    from extract import extract_model
+    from extract.types import StoredVersion
+
+    card = b"---\nlicense: apache-2.0\ndatasets:\n- org/data\n---\n# M\n\nTrained on org/data. Fully open-source.\n"
+    snap = StoredVersion("org/m", "0" * 40, {"siblings": [{"rfilename": "model.safetensors"}], "tags": ["license:apache-2.0"]}, card)
+    return json.dumps(extract_model(snap).to_dict())
+
+
+def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
+    """The history, written with SQLite's own bulk inserts; returns what was written."""
+    from store.db import open_engine
+
+    db.unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    open_engine(str(db)).dispose()  # the schema, migrations and views
+    rng = random.Random(seed)
+    template = _evidence_template()
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-400000")
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    start = time.perf_counter()
+    day0 = 20_000  # days after 1970: 2024-10
+    run_days = [day0 + i for i in range(runs)]
+
+    def iso(day: int) -> str:
+        return time.strftime("%Y-%m-%dT06:00:00+00:00", time.gmtime(day * 86400))
+
+    con.executemany(
+        "INSERT INTO runs (id, started_at, finished_at, status, endpoint, full_sweep, params, models_seen, versions_new, readmes_fetched,"
+        " files_fetched, datasets_fetched, disappeared, problems, api_calls, resolver_calls, retries, rate_limited, mode, listing_done, analysis)"
+        " VALUES (?, ?, ?, 'ok', 'http://hub', 1, '{}', ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'full', 1, 'done')",
+        [(i + 1, iso(d), iso(d).replace("06:00", "07:00"), models) for i, d in enumerate(run_days)],
+    )
+    weights = [w for _, w in LABELS]
+    version_id = 0
+    current: list[int] = [0] * models
+    version_rows, evidence_rows, label_rows, event_rows, dataset_rows = [], [], [], [], []
+    event_id = 0
+    label_of: dict[int, tuple[str, int]] = {}
+
+    def new_version(i: int, run: int) -> int:
+        nonlocal version_id, event_id
+        version_id += 1
+        label = rng.choices([l for l, _ in LABELS], weights)[0]
+        licence, family = LICENCES[rng.randrange(len(LICENCES))]
+        flagged = int(rng.random() < 0.05)
+        version_rows.append((version_id, _repo(i), f"{version_id:040x}", run, "{}", "ok"))
+        evidence_rows.append((version_id, 3, "d", iso(run_days[run - 1]), licence, family, 1, 1, int(rng.random() < 0.1),
+                              None, int(rng.random() < 0.2), rng.randrange(100), template))
+        label_rows.append((version_id, "2026.12.2", 3, "d", iso(run_days[run - 1]), label, "L1", flagged))
+        event_id += 1
+        event_rows.append((event_id, version_id, run, iso(run_days[run - 1]), label, "L1", "2026.12.2", flagged))
+        label_of[version_id] = (label, flagged)
+        if rng.random() < 0.15:
+            dataset_rows.append((version_id, f"org/data-{rng.randrange(1000)}"))
+        return version_id
+
+    model_rows = []
+    for i in range(models):
+        created = day0 - rng.randrange(5 * 365)
+        model_rows.append((_repo(i), _repo(i).split("/")[0], "active", "false", int(i % 100 == 7), 0, iso(created), 1, "listing"))
+        current[i] = new_version(i, 1)
+    con.executemany(
+        "INSERT INTO models (repo_id, author, status, gated, private, disabled, created_at, first_seen_run, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        model_rows,
+    )
+    downloads = [int(2_000_000 / (1 + rank) ** 1.1) for rank in range(models)]
+    rng.shuffle(downloads)
+    observations = 0
+    for run in range(1, runs + 1):
+        if run > 1:
+            for i in rng.sample(range(models), int(models * CHANGE_RATE)):
+                current[i] = new_version(i, run)
+            for i in rng.sample(range(models), int(models * RELABEL_RATE)):
+                event_id += 1
+                label = rng.choices([l for l, _ in LABELS], weights)[0]
+                event_rows.append((event_id, current[i], run, iso(run_days[run - 1]), label, "L1", "2026.12.2", 0))
+        _flush(con, version_rows, evidence_rows, label_rows, event_rows, dataset_rows)
+        con.executemany(
+            "INSERT INTO observations (run_id, repo_id, version_id, downloads, likes) VALUES (?, ?, ?, ?, ?)",
+            ((run, _repo(i), current[i], downloads[i] + rng.randrange(100), downloads[i] // 1000) for i in range(models)),
+        )
+        observations += models
+        con.commit()
+    con.executemany("UPDATE models SET current_version_id = ?, sha = ? WHERE repo_id = ?", ((v, f"{v:040x}", _repo(i)) for i, v in enumerate(current)))
+    if "model_latest" in tables:
+        con.execute("INSERT INTO model_latest (repo_id, run_id, version_id, downloads, likes) "
+                    "SELECT repo_id, run_id, version_id, downloads, likes FROM observations WHERE run_id = ?", (runs,))
+    con.commit()
+    con.close()
+    built = time.perf_counter() - start
+    rollup_s = None
+    if "run_rollups" in tables:  # as each crawl's analysis writes them
+        from store.db import open_engine
+        from store.rollups import write_run_rollup
+
+        engine = open_engine(str(db))
+        started = time.perf_counter()
+        for run in range(1, runs + 1):
+            with engine.begin() as conn:
+                write_run_rollup(conn, run)
+        rollup_s = (time.perf_counter() - started) / runs
+        engine.dispose()
+    return {"models": models, "runs": runs, "observations": observations, "versions": version_id, "label_events": event_id,
+            "build_s": round(built, 1), "rollup_s_per_run": None if rollup_s is None else round(rollup_s, 2)}
+
+
+def _repo(i: int) -> str:
+    return f"org{i % 4000:04d}/model-{i:07d}"
+
+
+def _flush(con, versions, evidence, labels, events, datasets) -> None:
+    con.executemany("INSERT INTO model_versions (id, repo_id, sha, first_seen_run, metadata, readme_status) VALUES (?, ?, ?, ?, ?, ?)", versions)
+    con.executemany(
+        "INSERT INTO evidence (version_id, extractor_version, inputs_digest, extracted_at, licence, licence_family, weights, inference_code,"
+        " training_code, datasets_open, data_information, data_information_score, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        evidence,
+    )
+    con.executemany(
+        "INSERT INTO labels (version_id, rule_version, extractor_version, inputs_digest, classified_at, label, rule, open_washing,"
+        " washing_reasons, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', '{\"gates\": []}')",
+        labels,
+    )
+    con.executemany(
+        "INSERT INTO label_events (id, version_id, run_id, recorded_at, label, rule, rule_version, open_washing, washing_reasons)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]')",
+        events,
+    )
+    con.executemany("INSERT OR IGNORE INTO version_datasets (version_id, dataset_id) VALUES (?, ?)", datasets)
+    for rows in (versions, evidence, labels, events, datasets):
+        rows.clear()
+
+
+def _timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def measure(db: Path, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "history", "weekly")) -> dict:
+    from sqlalchemy import text
+
+    from store.db import open_engine
+
+    engine = open_engine(str(db))
+    out: dict = {}
+    with engine.connect() as conn:
+        out["observations"] = conn.execute(text("SELECT COUNT(*) FROM observations")).scalar()
+        out["runs"] = conn.execute(text("SELECT COUNT(*) FROM runs")).scalar()
+        out["models"] = conn.execute(text("SELECT COUNT(*) FROM models")).scalar()
+        one = conn.execute(text("SELECT repo_id FROM models ORDER BY repo_id LIMIT 1 OFFSET 12345")).scalar() or ""
+    if "jsonl" in parts:
+        from store.export import latest_records, public
+
+        def jsonl() -> int:
+            n = 0
+            with engine.connect() as conn, open(os.devnull, "w") as sink:
+                for record in latest_records(conn):
+                    sink.write(json.dumps(public(record)) + "\n")
+                    n += 1
+            return n
+
+        seconds, n = _timed(jsonl)
+        out["jsonl_export_s"], out["jsonl_records"] = round(seconds, 1), n
+    if "parquet" in parts:
+        from store.parquet import write_parquet
+
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds, files = _timed(lambda: write_parquet(engine, Path(tmp)))
+        rows = sum(f.rows for f in files)
+        out["parquet_export_s"], out["parquet_rows"] = round(seconds, 1), rows
+        out["parquet_rows_per_s"] = int(rows / seconds) if seconds else None
+        out["parquet_files"] = {f.name: f.rows for f in files}
+    if "trend" in parts:
+        from reports import build_trend_report
+
+        seconds, _ = _timed(lambda: build_trend_report(engine))
+        out["trend_report_s"] = round(seconds, 1)
+    if "history" in parts:
+        def history() -> int:
+            with engine.connect() as conn:
+                return len(conn.execute(text("SELECT * FROM label_history WHERE repo_id = :r ORDER BY run_id"), {"r": one}).all())
+
+        seconds, n = _timed(history)
+        out["label_history_one_model_s"], out["label_history_rows"] = round(seconds, 3), n
+    if "weekly" in parts:
+        from reports.washing_report import build_washing_report
+
+        seconds, _ = _timed(lambda: build_washing_report(engine))
+        out["weekly_report_s"] = round(seconds, 1)
+    engine.dispose()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("build", "measure", "scaling", "length"))
+    parser.add_argument("--db", type=Path, default=Path("/tmp/hubscan-history.db"))
+    parser.add_argument("--models", default="200000")
+    parser.add_argument("--runs", default="50")
+    parser.add_argument("--parts", default="jsonl,parquet,trend,history,weekly")
+    args = parser.parse_args()
+    parts = tuple(args.parts.split(","))
+    if args.action == "build":
+        print(json.dumps(build(args.db, int(args.models), int(args.runs))))
+    elif args.action == "measure":
+        print(json.dumps(measure(args.db, parts)))
+    elif args.action == "length":
+        models = int(args.models)
+        for runs in (int(r) for r in args.runs.split(",")):
+            db = args.db.with_name(f"{args.db.stem}-{models}x{runs}.db")
+            print(json.dumps({**build(db, models, runs), **measure(db, parts)}), flush=True)
+    else:  # scaling: the weekly report at several numbers of models per run
+        points = []
+        for models in (int(m) for m in args.models.split(",")):
+            db = args.db.with_name(f"{args.db.stem}-{models}.db")
+            built = build(db, models, int(args.runs))
+            got = measure(db, ("weekly",))
+            points.append((models, got["weekly_report_s"]))
+            print(json.dumps({**built, **got}), flush=True)
+            db.unlink(missing_ok=True)
+        if len(points) >= 2:
+            (m1, t1), (m2, t2) = points[-2], points[-1]
+            per_model = (t2 - t1) / (m2 - m1)
+            print(json.dumps({"weekly_report_s_per_million_models": round(per_model * 1e6, 1),
+                              "weekly_report_at_3M_models_s": round(t2 + per_model * (3_000_000 - m2), 1)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""Top-level tables read from their lines, their plain cells without a Markdown parser.
+
+Tables are most of a card's bytes (evaluation results, issue 15) and, cell by cell, most of the
+parser's work. `cut_tables` finds the tables markdown-it-py (the reference, rules_block/table.py)
+would start at the top level, and where it would end them, splits their rows into cells exactly as
+it does (`escaped_split`), and puts a thematic break ("***") and blank lines in their place, so
+every other line keeps its number and the compiled parser never walks the tables. A plain cell (no
+escapes, code, emphasis, links, images, HTML, entities; an underscore only inside a word) reads as
+it is written; the other cells are read by the compiled parser all at once, each as a paragraph
+of its own (`cell_document`), with the same inline checks as any other text.
+
+Whether a table really stood at the top level depends on what comes before it (an unclosed fence
+or HTML comment swallows it): `markdown_tree` checks that each break it put in became a top-level
+thematic break at that line, and otherwise parses the card again uncut.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from markdown_it.common.normalize_url import normalizeLink, validateLink
+
+from extract.card_structure import Spans, plain_text
+from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space
+
+PLACEHOLDER = "***"
+
+# A line without inline markup: no escapes, code, emphasis, links, images, HTML, entities or control
+# characters; '_' only between two ASCII letters or digits (it cannot open or close emphasis there).
+_PLAIN_LINE = re.compile(r"(?:[^\\`*_~\[\]<>!&\x00-\x1f\x7f]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))*")
+_PLAIN_BLOCK = re.compile(r"(?:[^\\`*_~\[\]<>!&\x00-\x09\x0b-\x1f\x7f]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))*")  # lines too
+_DELIMITER_CELL = re.compile(r":?-+:?")
+
+
+# A cell still to be read by the parser: its content, as markdown-it-py hands it to the inline parser.
+Pending = str
+Cell = tuple[str, Spans]
+CELL_PREFIX = "X "  # keeps a cell's paragraph a paragraph ("# a", "- b", "<div>" start no block after it)
+
+
+def cut_tables(src: str, references: bool | None = None) -> tuple[str, dict[int, CutTable]]:
+    """(`src` with its top-level tables replaced, {line of each replacement: the table}).
+
+    With link reference definitions in the card (`references`), a table with a '[' in a cell to be
+    read is left to the parser, which knows the definitions.
+    """
+    if "|" not in src or "\r" in src:
+        return src, {}
+    if references is None:
+        references = "]:" in src
+    lines = src.split("\n")
+    cut: dict[int, CutTable] = {}
+    i, n = 0, len(lines)
+    while i < n - 1:
+        line = lines[i]
+        if not line.startswith("|") or (i > 0 and lines[i - 1].strip(" \t")):
+            i += 1
+            continue
+        end = i + 1
+        while end < n and lines[end].startswith("|"):
+            end += 1
+        table = _read(lines, i, end, references) if end == n or not lines[end].strip(" \t") else None
+        if table is None:
+            i = end
+            continue
+        cut[i] = table
+        lines[i] = PLACEHOLDER
+        for j in range(i + 1, end):
+            lines[j] = ""
+        i = end
+    if not cut:
+        return src, {}
+    return "\n".join(lines), cut
+
+
+@dataclass
+class CutTable:
+    """A table read from its lines: header cells, and each body row as its plain source line (its cells
+    read when asked for) or as cells; a cell is (text, link spans), or its content still to be read."""
+
+    width: int
+    header: list[Cell | Pending]
+    body: list[str | list[Cell | Pending]]
+
+    def rows(self) -> list[list[Cell]]:
+        """Every row as cells, header first (once the pending cells are read)."""
+        return [self.header, *(split_row(r, self.width) if isinstance(r, str) else r for r in self.body)]  # type: ignore[list-item]
+
+
+def split_row(line: str, width: int) -> list[Cell]:
+    """The cells of a plain row line, padded or cut to `width` as markdown-it-py does."""
+    columns = _columns(line)
+    return [plain_text(c.strip(" ")) for c in columns[:width]] + [("", [])] * (width - len(columns))
+
+
+def _read(lines: list[str], start: int, end: int, references: bool) -> CutTable | None:
+    """The table on lines[start:end] as markdown-it-py splits it, or None when it is not a table (or
+    one to leave to the parser: tabs, odd whitespace, too many padded cells)."""
+    if end - start < 2:
+        return None
+    width = _delimiter_width(lines[start + 1])
+    if width is None:
+        return None
+    block = "\n".join(lines[start:end])
+    if "\t" in block or (not block.isascii() and _has_odd_space(block)):
+        return None
+    all_plain = _PLAIN_BLOCK.fullmatch(block) is not None
+    header = _cells(lines[start], all_plain, references)
+    if header is None or len(header) != width:
+        return None
+    body: list[str | list[Cell | Pending]] = []
+    padded = 0
+    count_padding = width * (end - start - 2) > MAX_AUTOCOMPLETED_CELLS
+    for k in range(start + 2, end):
+        line = lines[k]
+        if all_plain or _PLAIN_LINE.fullmatch(line):
+            if count_padding:
+                padded += width - len(_columns(line))
+            body.append(line)
+        else:
+            columns = _escaped_columns(line) if "\\" in line else _columns(line)
+            if count_padding:
+                padded += width - len(columns)
+            row = _read_cells(columns, width, references)
+            if row is None:
+                return None
+            body.append(row)
+        if padded > MAX_AUTOCOMPLETED_CELLS:
+            return None  # markdown-it-py stops the table here: left to the parsers
+    return CutTable(width, header, body)
+
+
+def _cells(line: str, plain: bool, references: bool) -> list[Cell | Pending] | None:
+    """The header's cells (not padded: its column count decides whether this is a table)."""
+    plain = plain or _PLAIN_LINE.fullmatch(line) is not None
+    columns = _columns(line) if plain or "\\" not in line else _escaped_columns(line)
+    if plain:
+        return [plain_text(c.strip(" ")) for c in columns]
+    return _read_cells(columns, len(columns), references)
+
+
+def _read_cells(columns: list[str], width: int, references: bool) -> list[Cell | Pending] | None:
+    row: list[Cell | Pending] = []
+    for column in columns[:width]:
+        cell = column.strip(" ")
+        if _PLAIN_LINE.fullmatch(cell):
+            row.append(plain_text(cell))
+            continue
+        quick = _quick_cell(cell)
+        if quick is not None:
+            row.append(quick)
+        elif references and "[" in cell:
+            return None
+        else:
+            row.append(cell)
+    return row + [("", [])] * (width - len(columns))
+
+
+# Whole-cell markup that reads one way only (CommonMark, as markdown-it-py implements it):
+# **X** / *X* with plain X not starting or ending with a space: strong / emphasis around X;
+# `X` without a backtick: a code span (one space stripped from each end when both have one);
+# [T](U) with plain T and a plain, valid destination U: a link to U's normalised form.
+_STRONG = re.compile(r"(\*\*?)(\S(?:.*\S)?)\1", re.S)
+_CODE = re.compile(r"`([^`]+)`")
+_LINK = re.compile(r"\[([^\[\]]+)\]\(([A-Za-z][A-Za-z0-9+.\-]{1,31}:[!#-'*-;=?-\[\]-~]*)\)")
+
+
+def _quick_cell(cell: str) -> Cell | None:
+    """The cell's text and links when it is one of the forms above; None otherwise (the parser reads it)."""
+    first = cell[:1]
+    if first == "*":
+        m = _STRONG.fullmatch(cell)
+        if m and _PLAIN_LINE.fullmatch(m.group(2)) and not m.group(2)[0].isspace() and not m.group(2)[-1].isspace():
+            return plain_text(m.group(2))
+    elif first == "`":
+        m = _CODE.fullmatch(cell)
+        if m:
+            code = m.group(1)
+            if code[0] == " " and code[-1] == " " and code.strip(" "):
+                code = code[1:-1]
+            return code, []
+    elif first == "[":
+        m = _LINK.fullmatch(cell)
+        if m and _PLAIN_LINE.fullmatch(m.group(1)) and m.group(1).strip():
+            href = _normalised(m.group(2))
+            if validateLink(href):
+                text = m.group(1)
+                return text, [(href, 0, len(text))]
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(url: str) -> str:
+    return normalizeLink(url)  # cached: evaluation tables link the same task pages again and again
+
+
+def cell_document(cells: list[Pending]) -> str:
+    """The cells to read, each a paragraph of its own behind `CELL_PREFIX`."""
+    return "\n\n".join(CELL_PREFIX + cell for cell in cells)
+
+
+def _delimiter_width(line: str) -> int | None:
+    """Columns of a delimiter row under markdown-it-py's table rule, or None when it is not one.
+
+    The row starts with '|' here (the caller's condition), so the rule's first-character test holds.
+    """
+    if len(line) < 2 or line[1] not in "|-: \t":
+        return None
+    if line.strip("|-: \t"):
+        return None  # another character: not a delimiter row
+    columns = line.split("|")
+    width = 0
+    for k, column in enumerate(columns):
+        cell = column.strip(" \t")
+        if not cell:
+            if k == 0 or k == len(columns) - 1:
+                continue
+            return None
+        if not _DELIMITER_CELL.fullmatch(cell):
+            return None
+        width += 1
+    return width or None
+
+
+def _escaped_columns(line: str) -> list[str]:
+    """markdown-it-py's `escapedSplit` of the trimmed row: '\\|' is a pipe inside a cell (the backslash
+    dropped), any other '|' separates cells; then the empty parts outside the outer pipes go."""
+    text = line.strip(" ")
+    result: list[str] = []
+    current, last, escaped = "", 0, False
+    for pos, ch in enumerate(text):
+        if ch == "|":
+            if not escaped:
+                result.append(current + text[last:pos])
+                current, last = "", pos + 1
+            else:
+                current += text[last : pos - 1]
+                last = pos
+        escaped = ch == "\\"
+    result.append(current + text[last:])
+    if result and result[0] == "":
+        result.pop(0)
+    if result and result[-1] == "":
+        result.pop()
+    return result
+
+
+def _columns(line: str) -> list[str]:
+    """A row's '|'-separated parts, without the empty ones outside its leading and trailing pipes."""
+    columns = line.strip(" ").split("|")
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    return columns

@@ -1,0 +1,252 @@
+"""History that grows without slowing the reports down: each model's latest observation, and what each
+finished run saw, aggregated.
+
+A crawl adds one observation per model per run, so after a year of nightly crawls of the Hub the
+`observations` table holds a billion rows. Two things read "the latest" or "per run" over all of it:
+
+- `model_latest`: each model's newest observation (run, version, downloads, likes), written with the
+  observation itself (`note_latest`). Exports, `latest_labels` and scorecards join it instead of
+  grouping every observation by model.
+- `run_rollups`: per run, per scope (public: private repositories left out; all), per tier (all models,
+  more than 1,000 downloads, the 1,000 most downloaded) and per label: models, downloads, flagged,
+  and the evidence facts the trend report shows. Labels are as recorded at that run (the run's
+  `label_events`, as the `label_history` view reads them), so a run's row set never changes once its
+  analysis is done; facts are the versions' evidence when the row set was written. Written at the end of
+  a crawl's analysis (`write_run_rollup`), and on first use for runs from before (`run_rollup`);
+  labelling that records events on a run afterwards (a standalone `classify`) drops that run's rows,
+  which are then written again.
+
+Both are caches of what `observations`, `label_events` and `evidence` say: `compute_run_rollup` and
+`latest_from_observations` recompute them from scratch (tests compare).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import Connection, Engine, and_, case, delete, false, func, or_, select, true
+from sqlalchemy.exc import DBAPIError
+
+from . import schema as s
+
+TOP_TIER = 1_000  # the N most downloaded models of a run
+DOWNLOADS_TIER = 1_000  # models with more than this many downloads
+TIERS = ("all", f"over-{DOWNLOADS_TIER}", f"top-{TOP_TIER}")
+SCOPES = ("public", "all")
+FACTS = ("no_licence", "datasets", "training_code", "data_information", "base_model")
+UNLABELLED = ""
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    run_id: int
+    scope: str
+    tier: str
+    label: str | None  # None: versions not labelled (yet)
+    models: int
+    downloads: int
+    flagged: int
+    facts: dict[str, int]
+
+
+# --- each model's latest observation -----------------------------------------------------------
+
+
+def note_latest(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Record observations (run_id, repo_id, version_id, downloads, likes) as their models' latest,
+    unless the model already has one from a later run (a resumed earlier run writes late)."""
+    if not rows:
+        return
+    ml = s.model_latest
+    latest = {r["repo_id"]: r for r in rows}  # a page never holds a repo twice; the last one wins
+    known = {
+        r.repo_id: r.run_id
+        for part in _chunks(list(latest))
+        for r in conn.execute(select(ml.c.repo_id, ml.c.run_id).where(ml.c.repo_id.in_(part)))
+    }
+    fresh = [dict(r) for k, r in latest.items() if k not in known]
+    newer = [dict(r) for k, r in latest.items() if k in known and r["run_id"] >= known[k]]
+    from .portable import upsert
+
+    upsert(conn, ml, [{c: r[c] for c in ("repo_id", "run_id", "version_id", "downloads", "likes")} for r in fresh + newer])
+
+
+def latest_from_observations(conn: Connection) -> list[tuple]:
+    """Each model's newest observation, computed from every observation (what `model_latest` caches)."""
+    o = s.observations
+    last = select(o.c.repo_id, func.max(o.c.run_id).label("run_id")).group_by(o.c.repo_id).subquery()
+    return [
+        tuple(r)
+        for r in conn.execute(
+            select(o.c.repo_id, o.c.run_id, o.c.version_id, o.c.downloads, o.c.likes)
+            .join(last, and_(last.c.repo_id == o.c.repo_id, last.c.run_id == o.c.run_id))
+            .order_by(o.c.repo_id)
+        )
+    ]
+
+
+# --- what each run saw --------------------------------------------------------------------------
+
+
+def _seen(run_id: int, scope: str):
+    """One row per observation of the run: the version's label and flag as recorded at that run,
+    its downloads, and the evidence facts."""
+    o, m, ev, le, lab = s.observations, s.models, s.evidence, s.label_events, s.labels
+    x = s.label_events.alias("x")
+    as_of = func.coalesce(
+        select(func.max(x.c.id)).where(x.c.version_id == o.c.version_id, x.c.run_id <= run_id).scalar_subquery(),
+        select(func.min(x.c.id)).where(x.c.version_id == o.c.version_id).scalar_subquery(),
+    )
+    with_datasets = select(s.version_datasets.c.version_id).distinct().subquery("with_datasets")
+    with_bases = select(s.version_bases.c.version_id).distinct().subquery("with_bases")
+    query = (
+        select(
+            o.c.repo_id,
+            func.coalesce(o.c.downloads, 0).label("downloads"),
+            # a version without label events (a database from before them) has its label as it is now,
+            # as reports/snapshot.py `facts_as_of` reads it
+            func.coalesce(le.c.label, lab.c.label, UNLABELLED).label("label"),
+            case((func.coalesce(le.c.open_washing, lab.c.open_washing) == true(), 1), else_=0).label("flagged"),
+            case((or_(ev.c.licence.is_(None), ev.c.licence == "unknown"), 1), else_=0).label("no_licence"),
+            case((with_datasets.c.version_id.is_not(None), 1), else_=0).label("datasets"),
+            case((ev.c.training_code == true(), 1), else_=0).label("training_code"),
+            case((ev.c.data_information == true(), 1), else_=0).label("data_information"),
+            case((with_bases.c.version_id.is_not(None), 1), else_=0).label("base_model"),
+        )
+        .select_from(
+            o.join(m, m.c.repo_id == o.c.repo_id)
+            .outerjoin(le, le.c.id == as_of)
+            .outerjoin(lab, lab.c.version_id == o.c.version_id)
+            .outerjoin(ev, ev.c.version_id == o.c.version_id)
+            .outerjoin(with_datasets, with_datasets.c.version_id == o.c.version_id)
+            .outerjoin(with_bases, with_bases.c.version_id == o.c.version_id)
+        )
+        .where(o.c.run_id == run_id)
+    )
+    if scope == "public":
+        query = query.where(m.c.private == false())
+    return query.subquery("seen")
+
+
+def _top(run_id: int, scope: str, n: int):
+    o, m = s.observations, s.models
+    query = select(o.c.repo_id).where(o.c.run_id == run_id)
+    if scope == "public":
+        query = query.join(m, m.c.repo_id == o.c.repo_id).where(m.c.private == false())
+    return query.order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id).limit(n)
+
+
+def compute_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
+    """The run's aggregates, computed from its observations, label events and evidence."""
+    out: list[RollupRow] = []
+    for scope in SCOPES:
+        seen = _seen(run_id, scope)
+        for tier in TIERS:
+            where = true()
+            if tier.startswith("over-"):
+                where = seen.c.downloads > DOWNLOADS_TIER
+            elif tier.startswith("top-"):
+                where = seen.c.repo_id.in_(_top(run_id, scope, TOP_TIER))
+            rows = conn.execute(
+                select(
+                    seen.c.label,
+                    func.count().label("models"),
+                    func.sum(seen.c.downloads).label("downloads"),
+                    func.sum(seen.c.flagged).label("flagged"),
+                    *(func.sum(seen.c[f]).label(f) for f in FACTS),
+                )
+                .where(where)
+                .group_by(seen.c.label)
+                .order_by(seen.c.label)
+            ).all()
+            out.extend(
+                RollupRow(
+                    run_id, scope, tier, r.label or None, int(r.models), int(r.downloads or 0), int(r.flagged or 0),
+                    {f: int(getattr(r, f) or 0) for f in FACTS},
+                )
+                for r in rows
+            )
+    return out
+
+
+def write_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
+    """Compute the run's aggregates and store them in place of what was there."""
+    rows = compute_run_rollup(conn, run_id)
+    rr = s.run_rollups
+    conn.execute(delete(rr).where(rr.c.run_id == run_id))
+    from .crawl_writes import utcnow  # (crawl_writes imports this module)
+
+    now = utcnow()
+    if rows:
+        conn.execute(
+            rr.insert(),
+            [
+                {"run_id": r.run_id, "scope": r.scope, "tier": r.tier, "label": r.label or UNLABELLED, "models": r.models,
+                 "downloads": r.downloads, "flagged": r.flagged, **r.facts, "computed_at": now}
+                for r in rows
+            ],
+        )
+    else:  # a run that saw nothing: one empty row, so it is not computed again
+        conn.execute(rr.insert().values(run_id=run_id, scope="all", tier="all", label=UNLABELLED, models=0, downloads=0,
+                                        flagged=0, **dict.fromkeys(FACTS, 0), computed_at=now))
+    return rows
+
+
+def stored_rollup(conn: Connection, run_id: int) -> list[RollupRow] | None:
+    """The run's stored aggregates, or None when they were not written (or were dropped since)."""
+    rr = s.run_rollups
+    rows = conn.execute(select(rr).where(rr.c.run_id == run_id).order_by(rr.c.scope, rr.c.tier, rr.c.label)).all()
+    if not rows:
+        return None
+    return [
+        RollupRow(r.run_id, r.scope, r.tier, r.label or None, r.models, r.downloads, r.flagged, {f: getattr(r, f) for f in FACTS})
+        for r in rows
+        if r.models
+    ]
+
+
+def storable(conn: Connection, run_id: int) -> bool:
+    """May the run's aggregates be kept? Once it finished: labels that come later for what it saw
+    (its own analysis, a standalone `classify`, the next crawl labelling a version it saw unlabelled)
+    are recorded through `store.analysis_io.save_labels`, which drops the aggregates they change."""
+    run = conn.execute(select(s.runs.c.status).where(s.runs.c.id == run_id)).first()
+    return run is not None and run.status == "ok"
+
+
+def ensure_run_rollups(engine: Engine, run_ids: Iterable[int]) -> None:
+    """Write the missing aggregates of these runs that may be kept (a report calls this first). A
+    database that cannot be written (read-only) is left as it is: the report computes them itself."""
+    for run_id in sorted(set(run_ids)):
+        try:
+            with engine.begin() as conn:
+                if stored_rollup(conn, run_id) is None and storable(conn, run_id):
+                    write_run_rollup(conn, run_id)
+        except DBAPIError:  # read-only, or another report wrote them at the same moment
+            continue
+
+
+def run_rollup(conn: Connection, run_id: int, scope: str) -> list[RollupRow]:
+    """The run's aggregates for one scope: the stored ones, else computed now."""
+    rows = stored_rollup(conn, run_id)
+    if rows is None:
+        rows = compute_run_rollup(conn, run_id)
+    return [r for r in rows if r.scope == scope]
+
+
+def drop_run_rollups(conn: Connection, run_ids: Iterable[int | None]) -> None:
+    """Forget the aggregates of runs whose labels changed: they are written again when next needed."""
+    ids = sorted({r for r in run_ids if r is not None})
+    if ids:
+        conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(ids)))
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+__all__ = [
+    "DOWNLOADS_TIER", "FACTS", "SCOPES", "TIERS", "TOP_TIER", "RollupRow", "compute_run_rollup", "drop_run_rollups",
+    "ensure_run_rollups", "latest_from_observations", "note_latest", "run_rollup", "stored_rollup", "write_run_rollup",
+]

@@ -1,0 +1,114 @@
+"""Issue 15: a history that grows without slowing the reports down.
+
+`model_latest` (each model's newest observation) and `run_rollups` (what each finished run saw, per
+scope, tier and label) are caches: after several crawls of a changing hub, after a crawl that was
+killed and resumed, and after labels change, they hold exactly what recomputing them from
+observations, label events and evidence gives (store/rollups.py).
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+
+import pytest
+from sqlalchemy import select
+
+from hubscan.cli import main
+from store import rollups
+from store import schema as s
+from store.db import open_engine
+from test_nightly import PAGE, hub_state, run_crawl_process
+
+
+def stored_equals_recomputed(db) -> list[int]:
+    """Every finished run's stored aggregates equal their recomputation; returns the runs checked."""
+    engine = open_engine(str(db))
+    with engine.connect() as conn:
+        runs = [r.id for r in conn.execute(select(s.runs.c.id).where(s.runs.c.status == "ok").order_by(s.runs.c.id))]
+        assert [tuple(r) for r in conn.execute(select(s.model_latest).order_by(s.model_latest.c.repo_id))] == rollups.latest_from_observations(conn)
+    rollups.ensure_run_rollups(engine, runs)
+    with engine.connect() as conn:
+        for run_id in runs:
+            stored = rollups.stored_rollup(conn, run_id)
+            assert stored is not None, run_id
+            assert sorted(stored, key=repr) == sorted(rollups.compute_run_rollup(conn, run_id), key=repr), run_id
+    engine.dispose()
+    return runs
+
+
+def test_after_several_crawls_of_a_changing_hub_the_caches_equal_their_recomputation(history):
+    runs = stored_equals_recomputed(history)
+    assert len(runs) == 4
+    with sqlite3.connect(history) as conn:
+        # written by each crawl's analysis, both scopes, every tier that has models
+        assert {r[0] for r in conn.execute("SELECT DISTINCT scope FROM run_rollups")} == {"public", "all"}
+        assert conn.execute("SELECT COUNT(DISTINCT run_id) FROM run_rollups").fetchone()[0] == 4
+        latest = dict(conn.execute("SELECT repo_id, run_id FROM model_latest"))
+        assert latest and set(latest.values()) <= {1, 2, 3, 4}
+        # a model the last crawls saw is at run 4; the counts per label add up to the models each run saw
+        for run_id, seen in conn.execute("SELECT run_id, COUNT(*) FROM observations GROUP BY run_id"):
+            counted = conn.execute(
+                "SELECT SUM(models) FROM run_rollups WHERE run_id = ? AND scope = 'all' AND tier = 'all'", (run_id,)
+            ).fetchone()[0]
+            assert counted == seen
+
+
+def test_a_killed_and_resumed_crawl_leaves_the_caches_equal_to_their_recomputation(tmp_path, replay_hub, monkeypatch):
+    monkeypatch.setenv("HUBSCAN_RETRY_BASE_SECONDS", "0.01")
+    hub = replay_hub(hub_state(), max_page_size=PAGE)
+    db = tmp_path / "killed.db"
+    proc = run_crawl_process(hub, db, HUBSCAN_FAILPOINT="page-committed:3")
+    proc.wait(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    with sqlite3.connect(db) as conn:  # the dead run's observations are already the models' latest
+        assert conn.execute("SELECT COUNT(*) FROM model_latest").fetchone()[0] == 3 * PAGE
+        assert conn.execute("SELECT COUNT(*) FROM run_rollups").fetchone()[0] == 0  # not finished: nothing aggregated
+    engine = open_engine(str(db))
+    with engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(select(s.model_latest).order_by(s.model_latest.c.repo_id))] == rollups.latest_from_observations(conn)
+    engine.dispose()
+    proc = run_crawl_process(hub, db)  # resumes the same run
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    listed = next(r for r in hub.state.repo_ids("model") if not hub.state.get(r).private)
+    hub.state.update(listed, downloads=123_456_789)  # the next night: new downloads
+    proc = run_crawl_process(hub, db)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert stored_equals_recomputed(db) == [1, 2]
+    with sqlite3.connect(db) as conn:
+        top = conn.execute("SELECT downloads FROM model_latest ORDER BY downloads DESC LIMIT 1").fetchone()[0]
+    assert top == 123_456_789
+
+
+def test_labels_recorded_on_a_run_later_drop_its_aggregates_until_they_are_written_again(history, tmp_path):
+    db = tmp_path / "copy.db"
+    with sqlite3.connect(history) as source, sqlite3.connect(db) as target:
+        source.backup(target)
+    engine = open_engine(str(db))
+    rollups.ensure_run_rollups(engine, [4])
+    with engine.begin() as conn:  # a standalone classify under a new rule set records events on the newest run
+        vid = conn.execute(select(s.labels.c.version_id).limit(1)).scalar()
+        conn.execute(s.label_events.insert().values(version_id=vid, run_id=4, recorded_at="2026-12-31T00:00:00+00:00",
+                                                     label="No Weights", rule="W1", rule_version="x", open_washing=False,
+                                                     washing_reasons=[]))
+        assert rollups.stored_rollup(conn, 4) is not None
+        rollups.drop_run_rollups(conn, [4])  # what store.analysis_io.save_labels does when it writes events
+        assert rollups.stored_rollup(conn, 4) is None
+    stored_equals_recomputed(db)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("scope", rollups.SCOPES)
+def test_the_weekly_summary_reads_the_aggregates_as_the_observations_give_them(history, scope):
+    from reports.scope import private_repos
+    from reports.run_view import summary
+
+    engine = open_engine(str(history))
+    with engine.connect() as conn, private_repos(scope == "all"):
+        got = summary(conn, 4)
+        seen = conn.execute(select(s.observations.c.repo_id).where(s.observations.c.run_id == 4)).all()
+        private = {r.repo_id for r in conn.execute(select(s.models.c.repo_id).where(s.models.c.private))}
+        assert got.models == len([r for r in seen if scope == "all" or r.repo_id not in private])
+    engine.dispose()
