@@ -120,7 +120,7 @@ def analyser(engine, config, github=None):
     settings are given, labels), for the crawler to run under its lock (crawler.run.AnalyseFn)."""
 
     def analyse_run(run_id: int, owns, http, progress):
-        from crawler.lineage import LineageStage
+        from crawler.base_lookup import LineageStage
 
         from .pipeline import analyse
 

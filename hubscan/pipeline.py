@@ -15,7 +15,7 @@ from classify import RULE_VERSION, label_version
 from classify.lineage_order import lineage_order
 from extract import EXTRACTOR_VERSION
 from store import analysis_io as a
-from store import lineage as lineage_store
+from store import lineage_graph as lineage_store
 
 from .extract_guard import Batch, GuardedExtractor
 
@@ -26,7 +26,7 @@ MIN_PARALLEL = 100  # a smaller batch (a quiet night) is extracted in-process: n
 IN_FLIGHT = 1  # batches handed to the workers beyond the one being written
 
 if TYPE_CHECKING:
-    from crawler.lineage import LineageStage
+    from crawler.base_lookup import LineageStage
 
 Progress = Callable[[str, int], None]
 
@@ -36,7 +36,7 @@ class Analysed:
     extracted: int = 0
     labelled: int = 0
     passes: int = 0
-    github: Any = None  # crawler.code_repos.CodeRepoRun when linked repositories were checked
+    github: Any = None  # crawler.code_repo_check.CodeRepoRun when linked repositories were checked
 
     def line(self) -> str:
         line = f"evidence extracted for {self.extracted} versions, {self.labelled} labels written (rule set {RULE_VERSION})"
@@ -218,8 +218,8 @@ def analyse(
         extracted += extract_all(engine, progress, run_id, owns, only=stored.versions)
     checked = None
     if github is not None and run_id is not None:
-        from crawler.code_repos import check_code_repos
-        from store.code_repos import versions_linking
+        from crawler.code_repo_check import check_code_repos
+        from store.code_repo_rows import versions_linking
 
         checked = check_code_repos(engine, github, run_id, owns, progress)
         if checked.changed:

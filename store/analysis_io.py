@@ -20,7 +20,7 @@ from classify import BaseLabel
 from extract.lineage_ids import base_key
 from extract.types import StoredDataset, ModelEvidence, StoredVersion
 
-from . import code_repos
+from . import code_repo_rows as code_repos
 from . import schema as s
 from .blobs import unpack
 from .crawl_writes import add_problems_once, utcnow

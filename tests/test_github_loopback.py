@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from crawler.code_repos import documents_to_fetch, fetch_repo
+from crawler.code_repo_check import documents_to_fetch, fetch_repo
 from crawler.github import (
     GitHubClient,
     GitHubPolicy,
@@ -23,7 +23,7 @@ from extract.code_repos import code_licence, read_tree
 from extract.types import StoredCodeRepo
 from github_fixtures import TOKEN, github_data
 from replayhub.github import ReplayGitHub
-from store.code_repos import RepoSeen, LastCheck
+from store.code_repo_rows import RepoSeen, LastCheck
 
 FAST = GitHubPolicy(attempts=3, base_seconds=0.01, secondary_seconds=0.05, max_wait_seconds=5.0, timeout_seconds=5.0)
 

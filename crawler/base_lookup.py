@@ -31,7 +31,7 @@ import policy
 from extract.lineage_ids import is_hub_id
 from store import crawl_writes as w
 from store import dataset_writes as dw
-from store import lineage as lineage_store
+from store import lineage_graph as lineage_store
 from store.records import PendingFetch, VersionDownload
 
 from .dataset_fetch import fetch_dataset

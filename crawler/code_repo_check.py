@@ -28,7 +28,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine
 
 import policy
-from store import code_repos as store
+from store import code_repo_rows as store
 from store.crawl_writes import add_problem, bump
 
 from .github import DEFAULT_API, GitHubClient, GitHubError, GitHubSettings, GitHubStats, GitHubUnreachable, RateLimitStop, decode_content
