@@ -8,6 +8,9 @@ stored are not walked again, and every write is keyed so nothing is stored twice
 Modes: a *full* sweep walks every page (and is the only walk that can tell a model disappeared); an
 *incremental* walk asks for `sort=lastModified` and stops at the previous run's high-water mark.
 `auto` runs a full sweep when none completed in the last `full_every_days`, else an incremental one.
+The first full sweep of a database walks most-downloaded first, then completes in the default order,
+and labels what it has fetched as it goes (crawler/sweep_order.py), so an interrupted first crawl has
+labelled the models people use.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .listing import CursorRejected, ListingQuery, dataset_listing_params, walk_
 from .quota import QuotaPacer
 from store.redact import redact, split_credentials
 from .shard import Shard
+from . import sweep_order
 from .validate import check_page, refused_by_client
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -56,6 +60,8 @@ class CrawlConfig:
     dataset_refresh_days: float = 7.0
     lock_stale_seconds: float = locks.DEFAULT_STALE_SECONDS
     shard: Shard | None = None  # worker K of N: stores and downloads only the repos it owns
+    # a first sweep labels what it fetched at least this often (and after 1, 2, 4, ... pages)
+    interim_analysis_seconds: float = field(default_factory=sweep_order.interim_seconds_from_env)
     # Set by `crawl` from the endpoint's userinfo: sent as Basic auth, never stored or printed.
     basic_auth: tuple[str, str] | None = field(default=None, repr=False)
 
@@ -182,7 +188,7 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, loc
             with engine.begin() as conn:
                 leftovers = [p for p in w.pending_fetches(conn) if config.owns(p.repo_id)]
             _download(engine, pool, http, config, summary, leftovers, progress, failpoint)
-            _walk(engine, pool, http, config, summary, progress, failpoint)
+            _walk(engine, pool, http, config, summary, progress, failpoint, analyse)
         _datasets(engine, http, config, summary, progress)
         with engine.begin() as conn:
             run = conn.execute(select(s.runs).where(s.runs.c.id == run_id)).first()
@@ -287,32 +293,60 @@ def _stop_mark(engine: Engine, run_id: int, shard: str | None) -> str | None:
         return None
 
 
-def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn, failpoint: Failpoint) -> None:
+def _walk(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn, failpoint: Failpoint,
+          analyse: AnalyseFn | None = None) -> None:
     with engine.connect() as conn:
         run = conn.execute(select(s.runs).where(s.runs.c.id == summary.run_id)).first()
+        first = summary.mode == "full" and sweep_order.is_first_sweep(conn, summary.run_id, _shard_key(config))
     if run.listing_done:
         return
-    query = config.query
-    stop_at = None
-    if summary.mode == "incremental":
-        query = ListingQuery(author=query.author, search=query.search, limit=query.limit, sort="lastModified")
-        stop_at = _stop_mark(engine, summary.run_id, _shard_key(config))
-    resume, seen = run.cursor, run.models_seen or 0
+    stop_at = _stop_mark(engine, summary.run_id, _shard_key(config)) if summary.mode == "incremental" else None
+    walks = sweep_order.plan(config.query, summary.mode, first, stop_at)
+    # a first sweep labels as it goes: an interrupted first crawl has its most-downloaded models labelled
+    interim = sweep_order.InterimLabels(config.interim_analysis_seconds) if len(walks) > 1 and analyse is not None else None
+    step = _Step(engine, pool, http, config, summary, progress, failpoint, analyse, interim)
     try:
-        _walk_pages(engine, pool, http, config, summary, progress, failpoint, query, stop_at, resume, seen)
+        _walk_from(step, walks, sweep_order.resume_point(walks, run.cursor), run.cursor, run.models_seen or 0)
     except CursorRejected as exc:
         # A cursor the Hub no longer accepts (it expired, the Hub changed its format): walk again
         # from the first page. Keys make the pages already stored a no-op; a second rejection in
         # the same crawl fails it (the Hub is then refusing its own cursors).
         with engine.begin() as conn:
             rs.restart_listing(conn, summary.run_id, f"the Hub rejected the listing cursor {exc.url} ({exc.message}); the walk starts again from the first page")
-        _walk_pages(engine, pool, http, config, summary, progress, failpoint, query, stop_at, None, 0)
+        _walk_from(step, walks, 0, None, 0)
 
 
-def _walk_pages(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn, failpoint: Failpoint,
-                query: ListingQuery, stop_at: str | None, resume: str | None, seen: int) -> None:
-    limit = query.limit
-    for page in walk_model_pages(http, config.endpoint, query, resume_url=resume):
+@dataclass
+class _Step:
+    """What every page of a walk needs (the crawl's session, pool, run and analysis)."""
+
+    engine: Engine
+    pool: ThreadPoolExecutor
+    http: HubHttp
+    config: CrawlConfig
+    summary: CrawlSummary
+    progress: ProgressFn
+    failpoint: Failpoint
+    analyse: AnalyseFn | None
+    interim: sweep_order.InterimLabels | None
+
+
+def _walk_from(step: _Step, walks: list[sweep_order.Walk], start: int, resume: str | None, seen: int) -> None:
+    """The sweep's walks from walk `start` (at cursor `resume`): each walk's last page checkpoints the next one's first URL."""
+    for index in range(start, len(walks)):
+        then = sweep_order.start_url(step.config.endpoint, walks[index + 1]) if index + 1 < len(walks) else None
+        if _walk_pages(step, walks[index], resume if index == start else None, seen, then) is None:
+            return
+        seen = 0
+
+
+def _walk_pages(step: _Step, walk: sweep_order.Walk, resume: str | None, seen: int, then: str | None) -> str | None:
+    """One walk, page by page; returns the checkpoint its last page stored (`then`, or None: listing done)."""
+    engine, http, config, summary = step.engine, step.http, step.config, step.summary
+    limit, stop_at = walk.query.limit, walk.stop_at
+    pages = 0
+    for page in walk_model_pages(http, config.endpoint, walk.query, resume_url=resume):
+        pages += 1
         checked = check_page(page.items, page.dropped)
         items = checked.items
         next_url = page.next_url
@@ -322,25 +356,53 @@ def _walk_pages(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, 
             fresh = [i for i in items if str(i.get("lastModified") or "9") >= stop_at]
             if len(fresh) < len(items):  # sorted newest first: everything after this is older still
                 items, next_url = fresh, None
+        # the walk's end hands over to the next walk; a walk that was one answer (one page) saw a
+        # consistent listing, so it needs no completion walk
+        checkpoint = next_url if next_url is not None else (None if pages == 1 and resume is None else then)
         mine = items if config.shard is None else [i for i in items if config.owns(i["id"])]
         kept = {i["id"] for i in mine}
         problems = [p for p in checked.problems if (p.repo_id in kept or p.code in ("bad-id", "bad-item")) and config.owns(p.repo_id)]
         with engine.begin() as conn:
-            pending, _ = w.record_listing_page(conn, summary.run_id, mine, next_url, problems)
+            pending, _ = w.record_listing_page(conn, summary.run_id, mine, checkpoint, problems)
             w.bump(conn, summary.run_id, **http.stats.take())
-            failpoint("page-before-commit")
-        failpoint("page-committed")
+            step.failpoint("page-before-commit")
+        step.failpoint("page-committed")
         seen += len(items)
-        progress("models", len(items))
-        _download(engine, pool, http, config, summary, pending, progress, failpoint)
+        step.progress("models", len(items))
+        cards = _download(engine, step.pool, http, config, summary, pending, step.progress, step.failpoint)
+        if checkpoint is not None:  # more to walk; after the last page the crawl's own analysis follows
+            _interim_analysis(step, cards)
         if next_url is None:
-            break
+            return checkpoint
+    return None
 
 
-def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pending: list[PendingFetch], progress: ProgressFn, failpoint: Failpoint) -> None:
-    """Fetch and store the pending versions' files, and link the Hub datasets their cards name."""
-    if not pending:
+def _interim_analysis(step: _Step, cards: int) -> None:
+    """During a first sweep: extract and label the cards fetched so far, when due (sweep_order.InterimLabels)."""
+    if step.interim is None or step.analyse is None:
         return
+    step.interim.fetched(cards)
+    if not step.interim.due():
+        return
+    step.failpoint("interim-analysis")
+    try:
+        step.analyse(step.summary.run_id, step.config.analysis_owns, step.http, step.progress)
+        error = None
+    except Exception as exc:  # noqa: BLE001 - the crawl goes on; the analysis at its end tries again
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        error = redact(f"interim analysis: {type(exc).__name__}: {first_line}")[:500]
+    step.interim.done()
+    with step.engine.begin() as conn:
+        w.bump(conn, step.summary.run_id, **step.http.stats.take())  # base lookups of the analysis count on the run
+        if error is not None:
+            rs.set_analysis(conn, [step.summary.run_id], "pending", error)
+    step.failpoint("interim-analysed")
+
+
+def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pending: list[PendingFetch], progress: ProgressFn, failpoint: Failpoint) -> int:
+    """Fetch and store the pending versions' files, and link the Hub datasets their cards name; returns how many."""
+    if not pending:
+        return 0
     results: list[VersionDownload] = list(pool.map(lambda p: fetch_version(http, config.endpoint, p), pending))
     failpoint("downloads-fetched")
     card_links = {r.version_id: hub_dataset_ids_in_text(r.readme.content.decode("utf-8", "replace")) for r in results if r.readme.content}
@@ -350,6 +412,7 @@ def _download(engine, pool, http, config: CrawlConfig, summary: CrawlSummary, pe
             dw.link_datasets(conn, version_id, dataset_ids)
         w.bump(conn, summary.run_id, readmes_fetched=readmes, files_fetched=files, **http.stats.take())
     progress("downloads", len(results))
+    return len(results)
 
 
 def _datasets(engine, http, config: CrawlConfig, summary: CrawlSummary, progress: ProgressFn) -> None:

@@ -166,12 +166,19 @@ def test_sweep_costs_one_listing_call_per_thousand_models(tmp_path, replay_hub):
     db = tmp_path / "hub.db"
     assert crawl(hub, db, "--no-analyse", "--workers", "8") == 0
     assert rows(db, "SELECT COUNT(*) FROM models")[0][0] == listed
-    assert hub.count("models.list") == 3  # ceil(listed / 1000)
+    # the first sweep walks twice: most downloaded first, then a completion walk in the default order
+    # (crawler/sweep_order.py), each ceil(listed / 1000) pages
+    assert hub.count("models.list") == 2 * 3
     assert hub.count("models.info") == 0
     # at most one README per model plus its licence files; never a HEAD
     assert hub.count("models.resolve", method="HEAD") == 0
-    readmes = sum(1 for r in hub.requests if r.kind == "models.resolve" and r.path.endswith("/README.md"))
-    assert readmes <= listed
+    readmes = [r.path for r in hub.requests if r.kind == "models.resolve" and r.path.endswith("/README.md")]
+    assert len(readmes) <= listed and len(set(readmes)) == len(readmes)
+    # every later full sweep: one walk, one listing call per 1,000 models
+    hub.reset_counts()
+    assert crawl(hub, db, "--no-analyse", "--workers", "8") == 0
+    assert hub.count("models.list") == 3  # ceil(listed / 1000)
+    assert hub.count("models.resolve") == 0
 
 
 def test_limit_author_and_search_restrict_the_sweep(tmp_path, dev_hub_data, replay_hub):
