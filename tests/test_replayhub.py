@@ -528,3 +528,41 @@ def test_main_serves_a_fixture(shared_dir):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_sort_downloads_direction_minus_one_walks_a_keyset_like_the_hub(replay_hub):
+    """hub_api.md §1.1: `sort=downloads` is descending (`direction=-1`, the default, is accepted and
+    changes nothing); the cursor is a keyset position on (downloads, creation), so a walk that runs
+    while counts change skips a model that rose past it and shows one that fell twice."""
+    state = synthetic_state(300, seed=9)
+    hub = replay_hub(state)
+    client_order = [(m.id, m.downloads) for m in _api(hub).list_models(sort="downloads", expand=["downloads"])]
+    assert [d for _, d in client_order] == sorted((d for _, d in client_order), reverse=True)
+    assert hub.requests[0].query["sort"] == ["downloads"] and "direction" not in hub.requests[0].query
+
+    def walk(url, client, between=None):
+        seen, first = [], True
+        while url:
+            page = client.get(url)
+            assert page.status_code == 200
+            assert first or ("sort=downloads" in url and "direction=-1" in url)  # the Link repeats both
+            seen += [m["id"] for m in page.json()]
+            url, first = page.links.get("next", {}).get("url"), False
+            if between and url:
+                between(len(seen))
+                between = None
+        return seen
+
+    with httpx2.Client() as client:
+        start = f"{hub.url}/api/models?sort=downloads&direction=-1&limit=64&expand=downloads"
+        assert walk(start, client) == [i for i, _ in client_order]
+        order = [i for i, _ in client_order]
+        risen, fallen = order[-1], order[0]
+
+        def counts_move(shown: int) -> None:
+            state.update(risen, downloads=10**12)  # now first: before the cursor
+            state.update(fallen, downloads=0)  # now last: after the cursor again
+
+        moved = walk(start, client, counts_move)
+    assert risen not in moved and moved.count(fallen) == 2
+    assert sorted(set(moved) | {risen}) == sorted(order)
