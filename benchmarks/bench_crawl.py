@@ -3,6 +3,9 @@
     python benchmarks/bench_crawl.py                      # 100,000 models, quota run, naive baseline
     python benchmarks/bench_crawl.py --models 20000 --skip-quota --skip-naive
     python benchmarks/bench_crawl.py --listing-rss 1000000  # peak RSS of a 1M-model listing sweep
+    python benchmarks/bench_crawl.py --models 0 --skip-quota --skip-naive --first-crawl 20000
+        # calls per model of a first crawl and of a nightly incremental one, and what the Hub's
+        # free and PRO quotas make of them for a hub of --hub-models (docs/benchmarks.md)
 
 The replay hub runs in this process (threads); every hubscan command runs as its own process, so its
 CPU time and peak RSS are its own. Prints a table with the targets of issue #6 beside the measures.
@@ -197,6 +200,87 @@ def naive(n: int, quota_calls: int, window: float) -> list[tuple[str, str, str]]
     return rows
 
 
+# The Hub's published quotas, requests per fixed 5-minute window (hub_api.md §3.1, from hub-docs
+# docs/hub/rate-limits.md @ 242f4a1e, "current rate limits (in September '25)").
+WINDOW_SECONDS = 300
+QUOTAS = {"free": {"api": 1_000, "resolvers": 5_000}, "PRO": {"api": 2_500, "resolvers": 12_000}}
+
+
+@dataclass
+class Calls:
+    api: int
+    resolvers: int
+    by_kind: dict
+
+    @classmethod
+    def of(cls, hub) -> "Calls":
+        kinds: dict[str, int] = {}
+        for r in hub.requests:
+            kinds[r.kind] = kinds.get(r.kind, 0) + 1
+        return cls(sum(1 for r in hub.requests if r.bucket == "api"), sum(1 for r in hub.requests if r.bucket == "resolvers"), kinds)
+
+
+def night_of_changes(state, changed: int, seed: int = 47) -> list[str]:
+    """A night on the Hub: half the changes are edited cards of existing models, half new models."""
+    import random
+
+    rng = random.Random(seed)
+    edited = rng.sample([r for r in state.repo_ids("model") if not state.get(r).private], changed // 2)
+    for repo_id in edited:
+        state.set_file(repo_id, "README.md", f"---\nlicense: apache-2.0\n---\n# {repo_id}\n\nRetrained last night.\n")
+    new = [f"night-owl/model-{i:05d}" for i in range(changed - len(edited))]
+    for repo_id in new:
+        state.add_repo({"id": repo_id, "downloads": 0, "cardData": {"license": "mit"},
+                        "files": {"README.md": "---\nlicense: mit\n---\n# new\n", "model.safetensors": 1000}})
+    return edited + new
+
+
+def quota_hours(calls_api: float, calls_res: float, plan: str) -> tuple[float, str]:
+    """Hours the quota alone allows for these calls (buckets are independent), and which bucket binds."""
+    api = calls_api / QUOTAS[plan]["api"] * WINDOW_SECONDS / 3600
+    res = calls_res / QUOTAS[plan]["resolvers"] * WINDOW_SECONDS / 3600
+    return max(api, res), ("resolvers" if res >= api else "api")
+
+
+def first_crawl(n: int, workers: int, hub_models: int, changed_share: float, night_hours: float) -> list[tuple[str, str, str]]:
+    """A first crawl (popularity walk + completion walk, with the analysis inside the crawl), then a
+    nightly incremental crawl after a night of changes; calls per model, and the quota arithmetic."""
+    state = synthetic_state(n, seed=46)
+    db = TMP / f"first-{n}.db"
+    with ReplayHub(state) as hub:
+        models = listed(state)
+        hubscan("crawl", "--endpoint", hub.url, "--db", str(db), "--workers", str(workers))  # auto: the first sweep
+        first = Calls.of(hub)
+        hub.reset_counts()
+        changed = max(2, round(models * changed_share))
+        night_of_changes(state, changed)
+        hubscan("crawl", "--endpoint", hub.url, "--db", str(db), "--workers", str(workers))  # auto: incremental
+        night = Calls.of(hub)
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        modes = conn.execute("SELECT mode, full_sweep, analysis FROM runs ORDER BY id").fetchall()
+    assert modes == [("full", 1, "done"), ("incremental", 0, "done")], modes
+    api_pm, res_pm = first.api / models, first.resolvers / models
+    api_pc, res_pc = night.api / changed, night.resolvers / changed
+    kinds = lambda c: ", ".join(f"{k} {v:,}" for k, v in sorted(c.by_kind.items()))  # noqa: E731
+    rows = [
+        (f"first crawl of {models:,} models: API / resolver calls", f"{first.api:,} / {first.resolvers:,}", kinds(first)),
+        ("  per model: API / resolver", f"{api_pm:.5f} / {res_pm:.3f}", ""),
+        (f"nightly crawl, {changed:,} changed ({changed_share:.1%}): API / resolver calls", f"{night.api:,} / {night.resolvers:,}", kinds(night)),
+        ("  per changed model: API / resolver", f"{api_pc:.4f} / {res_pc:.3f}", ""),
+    ]
+    windows = night_hours * 3600 / WINDOW_SECONDS
+    for plan in QUOTAS:
+        hours, binding = quota_hours(api_pm * hub_models, res_pm * hub_models, plan)
+        per_night = min(QUOTAS[plan]["api"] * windows / api_pc, QUOTAS[plan]["resolvers"] * windows / res_pc)
+        rows += [
+            (f"{plan}: first crawl of {hub_models:,} models (quota bound)", f"{hours:,.1f} h = {hours / 24:.1f} d", f"{binding}-bound"),
+            (f"{plan}: changed models a {night_hours:g} h night allows", f"{per_night:,.0f}", ""),
+        ]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=100_000, help="models in the full-sweep measures (0 skips them)")
@@ -209,6 +293,10 @@ def main() -> None:
     parser.add_argument("--skip-quota", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--no-analyse", action="store_true", help="measure the crawl only (extraction: bench_extract.py)")
+    parser.add_argument("--first-crawl", type=int, default=0, help="models in a first crawl + nightly crawl call count (0 skips it)")
+    parser.add_argument("--hub-models", type=int, default=3_000_000, help="hub size the quota arithmetic is for")
+    parser.add_argument("--changed-share", type=float, default=0.01, help="share of the models that change in the measured night")
+    parser.add_argument("--night-hours", type=float, default=8.0, help="length of the nightly crawl's window")
     args = parser.parse_args()
     rows = full_sweep(args.models, args.workers, analyse=not args.no_analyse) if args.models else []
     if args.listing_rss:
@@ -217,6 +305,8 @@ def main() -> None:
         rows += quota(args.quota_models, args.quota, args.window)
     if not args.skip_naive:
         rows += naive(args.naive_models, args.quota, args.window)
+    if args.first_crawl:
+        rows += first_crawl(args.first_crawl, args.workers, args.hub_models, args.changed_share, args.night_hours)
     table(rows)
 
 

@@ -241,8 +241,13 @@ def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any
             row["origin"] = "listing"  # the crawl now lists a model it first stored for lineage
         if current is None or any(getattr(current, k) != val for k, val in row.items()):
             changes.append({"key": repo_id, **fit(m, row)})
-    if changes:
-        conn.execute(update(m).where(m.c.repo_id == bindparam("key")), changes)
+    # one executemany per set of columns: a row that also sets `origin` (a lineage model the listing
+    # now shows) cannot share a statement with rows that do not
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        by_columns.setdefault(tuple(sorted(change)), []).append(change)
+    for group in by_columns.values():
+        conn.execute(update(m).where(m.c.repo_id == bindparam("key")), group)
     return {i: versions[(i, keys[i])] for i in ids}, {item["id"] for item in fresh_versions}
 
 

@@ -219,3 +219,24 @@ def test_interim_analyses_double_their_spacing_and_wait_at_most_the_interval():
     pace.done()
     now[0] += 7200
     assert not pace.due()  # nothing new fetched: nothing to label
+
+
+def test_a_base_asked_about_before_the_walk_reaches_it_is_stored_and_fetched_once(tmp_path, replay_hub):
+    """A popular fine-tune is labelled early, so its unpopular base is asked about (lineage) before the
+    popularity walk lists it; the walk then lists it in a page of new models (one executemany that
+    must take a row that also changes `origin`)."""
+    state = hub_state(seed=4)
+    # once the fine-tune is first, the base opens the last page, before four new models: the first
+    # row of the page's update sets `origin`, the others do not
+    base = by_popularity(state)[4 * PAGE - 1]
+    state.add_repo({"id": "fans/popular-finetune", "downloads": 10**9, "cardData": {"license": "mit", "base_model": base},
+                    "files": {"README.md": f"---\nlicense: mit\nbase_model: {base}\n---\n# A fine-tune\n", "model.safetensors": 10}})
+    hub = replay_hub(state, max_page_size=PAGE)
+    db = tmp_path / "lineage.db"
+    done = crawl_process(hub, db)
+    assert done.returncode == 0, done.stderr
+    assert readme_requests(hub).count(base) == 1
+    assert hub.count("models.info") == 1  # the base, asked about once, before the walk listed it
+    assert rows(db, "SELECT origin, status FROM models WHERE repo_id = ?", base) == [("listing", "active")]
+    assert rows(db, "SELECT COUNT(*) FROM model_versions WHERE repo_id = ?", base) == [(1,)]
+    assert labelled(db) == set(by_popularity(state))
