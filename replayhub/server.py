@@ -14,6 +14,10 @@ hub_api.md §5 checklist, point by point:
     -> 400, `direction` ignored, `limit` capped at 1000 (default page size 1000), `skip` supported.
  3. Pagination: absolute `Link: <http://{Host}{path}?{original params}&cursor=...>; rel="next"` on
     non-final pages only; the cursor is base64 of the keyset position (stable while data changes).
+    `sort` (downloads, likes, trendingScore, lastModified, createdAt, ...) is descending, ties in
+    creation order; with a sort the keyset is (value, creation order), like the Hub's cursor (base64 of
+    a `{"$or": [...]}` position, huggingface_hub PR #1176): a repo whose count rises past the cursor
+    during a walk is not shown, one whose count falls is shown again (tests/test_replayhub.py).
     /tree pages hold 1000 entries, 50 with expand=true (both configurable).
  4. JSON with `application/json; charset=utf-8`, always `_id` and `id`; `expand` returns only `_id`,
     `id` and the asked fields that have a value; missing values are left out, never invented.
