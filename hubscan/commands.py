@@ -119,15 +119,22 @@ def analyser(engine, config, github=None):
     """The crawl's analysis (extraction, lineage closure, linked code repositories when `github`
     settings are given, labels), for the crawler to run under its lock (crawler.run.AnalyseFn)."""
 
+    stages: dict = {}  # run id -> its LineageStage: a first crawl analyses several times (interim labels)
+
     def analyse_run(run_id: int, owns, http, progress):
         from crawler.base_lookup import LineageStage
 
         from .pipeline import analyse
 
-        stage = LineageStage(
-            engine, http, config.endpoint, run_id, workers=config.workers, refresh_days=config.dataset_refresh_days,
-            owns=owns, progress=progress,
-        )
+        stage = stages.get(run_id)
+        if stage is None:
+            stage = stages[run_id] = LineageStage(
+                engine, http, config.endpoint, run_id, workers=config.workers, refresh_days=config.dataset_refresh_days,
+                owns=owns, progress=progress,
+            )
+        else:
+            # the same run analysed again: its per-run budgets (config files) and counts carry over
+            stage.http, stage.owns, stage.progress = http, owns, progress
         return analyse(engine, progress, run_id=run_id, owns=owns, lineage=stage, github=github)
 
     return analyse_run

@@ -240,3 +240,23 @@ def test_a_base_asked_about_before_the_walk_reaches_it_is_stored_and_fetched_onc
     assert rows(db, "SELECT origin, status FROM models WHERE repo_id = ?", base) == [("listing", "active")]
     assert rows(db, "SELECT COUNT(*) FROM model_versions WHERE repo_id = ?", base) == [(1,)]
     assert labelled(db) == set(by_popularity(state))
+
+
+def test_interim_analyses_share_one_config_budget_per_run(tmp_path, replay_hub, monkeypatch):
+    # a first crawl analyses several times; the config.json budget is per run, not per analysis
+    from crawler.base_lookup import LineageStage
+
+    budget = 4
+    monkeypatch.setitem(LineageStage.__init__.__kwdefaults__, "config_budget", budget)
+    monkeypatch.setenv("HUBSCAN_INTERIM_ANALYSIS_SECONDS", "0")
+    state = HubState.from_fixture({"models": [
+        {"id": f"org/open-{i:02d}", "downloads": 100 * (N - i), "cardData": {"license": "mit"},
+         "files": {"README.md": card("mit"), "model.safetensors": 1000 + i, "config.json": '{"model_type": "bert"}'}}
+        for i in range(N)
+    ]})
+    hub = replay_hub(state, max_page_size=PAGE)
+    db = tmp_path / "h.db"
+    assert main(["crawl", "--endpoint", hub.url, "--db", str(db), "--mode", "full", "--workers", "1"]) == 0
+    configs = [r for r in hub.requests if r.kind == "models.resolve" and r.path.endswith("/config.json")]
+    assert len(configs) == budget
+    assert len(rows(db, "SELECT * FROM version_files WHERE path = 'config.json'")) == budget
