@@ -235,18 +235,76 @@ def run_rollup(conn: Connection, run_id: int, scope: str) -> list[RollupRow]:
 
 
 def drop_run_rollups(conn: Connection, run_ids: Iterable[int | None]) -> None:
-    """Forget the aggregates of runs whose labels changed: they are written again when next needed."""
+    """Forget the aggregates of these runs: they are written again when next needed."""
     ids = sorted({r for r in run_ids if r is not None})
-    if ids:
-        conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(ids)))
+    for part in _chunks(ids):
+        conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(part)))
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+# Changes to more versions or models than this at once (a new extractor re-reading every card) drop
+# every stored run from the earliest one concerned on, instead of asking which runs saw each of them.
+PRECISE_LIMIT = 2_000
+
+
+def versions_changed(conn: Connection, version_ids: Iterable[int], since: Mapping[int, int] | None = None) -> None:
+    """The label, evidence or dataset links of these versions changed: drop the stored aggregates of
+    the runs that counted them, from run `since[version]` on (default: the run that first stored the
+    version; a label event recorded at run R changes what runs from R on show)."""
+    ids = sorted(set(version_ids))
+    if not ids or not _any_stored(conn):
+        return
+    v = s.model_versions
+    wanted: list[tuple[str, int | None, int]] = []
+    for part in _chunks(ids):
+        for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.first_seen_run).where(v.c.id.in_(part))):
+            bound = (since or {}).get(r.id, r.first_seen_run)
+            wanted.append((r.repo_id, r.id, bound if bound is not None else 0))
+    _drop_runs_that_saw(conn, wanted)
+
+
+def models_changed(conn: Connection, repo_ids: Iterable[str]) -> None:
+    """These models turned private or public: every stored run that saw them counted them in one scope."""
+    ids = sorted(set(repo_ids))
+    if ids and _any_stored(conn):
+        _drop_runs_that_saw(conn, [(repo_id, None, 0) for repo_id in ids])
+
+
+def _any_stored(conn: Connection) -> bool:
+    return conn.execute(select(s.run_rollups.c.run_id).limit(1)).first() is not None
+
+
+def _drop_runs_that_saw(conn: Connection, wanted: Sequence[tuple[str, int | None, int]]) -> None:
+    """Drop the stored runs that observed (repo, version, or any version when None) at or after its bound."""
+    if not wanted:
+        return
+    rr, o = s.run_rollups, s.observations
+    lowest = min(bound for _, _, bound in wanted)
+    stored = [r for (r,) in conn.execute(select(rr.c.run_id).distinct().where(rr.c.run_id >= lowest).order_by(rr.c.run_id))]
+    if not stored:  # the usual case: the versions are this run's new ones, whose aggregates come later
+        return
+    wanted = [w for w in wanted if w[2] <= stored[-1]]
+    if len(wanted) > PRECISE_LIMIT:
+        floor = min(bound for _, _, bound in wanted)
+        drop_run_rollups(conn, [r for r in stored if r >= floor])
+        return
+    by_repo: dict[str, list[tuple[int | None, int]]] = {}
+    for repo_id, version_id, bound in wanted:
+        by_repo.setdefault(repo_id, []).append((version_id, bound))
+    hit: set[int] = set()
+    for part in _chunks(list(by_repo)):
+        for r in conn.execute(select(o.c.run_id, o.c.repo_id, o.c.version_id).where(o.c.repo_id.in_(part), o.c.run_id.in_(stored))):
+            if any((version_id is None or version_id == r.version_id) and r.run_id >= bound for version_id, bound in by_repo[r.repo_id]):
+                hit.add(r.run_id)
+    drop_run_rollups(conn, hit)
+
+
+def _chunks(items: list, size: int = 500) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 __all__ = [
     "DOWNLOADS_TIER", "FACTS", "SCOPES", "TIERS", "TOP_TIER", "RollupRow", "compute_run_rollup", "drop_run_rollups",
-    "ensure_run_rollups", "latest_from_observations", "note_latest", "run_rollup", "stored_rollup", "write_run_rollup",
+    "ensure_run_rollups", "latest_from_observations", "models_changed", "note_latest", "run_rollup", "stored_rollup",
+    "versions_changed", "write_run_rollup",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0007
-Create Date: 2026-12-12
+Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
@@ -32,8 +32,10 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=8), nullable=False),
         sa.Column("tier", sa.String(length=32), nullable=False),
         sa.Column("label", sa.String(length=32), nullable=False),
+        sa.Column("models", sa.Integer(), nullable=False),
+        sa.Column("downloads", sa.BigInteger(), nullable=False),  # summed over millions of models: beyond 32 bits
         *(sa.Column(name, sa.Integer(), nullable=False) for name in (
-            "models", "downloads", "flagged", "no_licence", "datasets", "training_code", "data_information", "base_model")),
+            "flagged", "no_licence", "datasets", "training_code", "data_information", "base_model")),
         sa.Column("computed_at", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("run_id", "scope", "tier", "label"),
     )
