@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, case, delete, false, func, or_, select, true
+from sqlalchemy import Connection, Engine, and_, case, delete, func, literal, or_, select, true
 from sqlalchemy.exc import DBAPIError
 
 from . import schema as s
@@ -89,85 +89,83 @@ def latest_from_observations(conn: Connection) -> list[tuple]:
 # --- what each run saw --------------------------------------------------------------------------
 
 
-def _seen(run_id: int, scope: str):
-    """One row per observation of the run: the version's label and flag as recorded at that run,
-    its downloads, and the evidence facts."""
-    o, m, ev, le, lab = s.observations, s.models, s.evidence, s.label_events, s.labels
-    x = s.label_events.alias("x")
-    as_of = func.coalesce(
-        select(func.max(x.c.id)).where(x.c.version_id == o.c.version_id, x.c.run_id <= run_id).scalar_subquery(),
-        select(func.min(x.c.id)).where(x.c.version_id == o.c.version_id).scalar_subquery(),
-    )
-    with_datasets = select(s.version_datasets.c.version_id).distinct().subquery("with_datasets")
-    with_bases = select(s.version_bases.c.version_id).distinct().subquery("with_bases")
-    query = (
-        select(
-            o.c.repo_id,
-            func.coalesce(o.c.downloads, 0).label("downloads"),
-            # a version without label events (a database from before them) has its label as it is now,
-            # as reports/snapshot.py `facts_as_of` reads it
-            func.coalesce(le.c.label, lab.c.label, UNLABELLED).label("label"),
-            case((func.coalesce(le.c.open_washing, lab.c.open_washing) == true(), 1), else_=0).label("flagged"),
-            case((or_(ev.c.licence.is_(None), ev.c.licence == "unknown"), 1), else_=0).label("no_licence"),
-            case((with_datasets.c.version_id.is_not(None), 1), else_=0).label("datasets"),
-            case((ev.c.training_code == true(), 1), else_=0).label("training_code"),
-            case((ev.c.data_information == true(), 1), else_=0).label("data_information"),
-            case((with_bases.c.version_id.is_not(None), 1), else_=0).label("base_model"),
-        )
-        .select_from(
-            o.join(m, m.c.repo_id == o.c.repo_id)
-            .outerjoin(le, le.c.id == as_of)
-            .outerjoin(lab, lab.c.version_id == o.c.version_id)
-            .outerjoin(ev, ev.c.version_id == o.c.version_id)
-            .outerjoin(with_datasets, with_datasets.c.version_id == o.c.version_id)
-            .outerjoin(with_bases, with_bases.c.version_id == o.c.version_id)
-        )
-        .where(o.c.run_id == run_id)
-    )
-    if scope == "public":
-        query = query.where(m.c.private == false())
-    return query.subquery("seen")
+def _private():
+    """The private models (a few): a set looked up once, not the models table joined for each observation."""
+    return select(s.models.c.repo_id).where(s.models.c.private == true())
 
 
-def _top(run_id: int, scope: str, n: int):
-    o, m = s.observations, s.models
+def _top(conn: Connection, run_id: int, public_only: bool) -> list[str]:
+    """The run's TOP_TIER most downloaded models (ties by repo id), public ones only or all."""
+    o = s.observations
     query = select(o.c.repo_id).where(o.c.run_id == run_id)
-    if scope == "public":
-        query = query.join(m, m.c.repo_id == o.c.repo_id).where(m.c.private == false())
-    return query.order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id).limit(n)
+    if public_only:
+        query = query.where(o.c.repo_id.not_in(_private()))
+    return [r for (r,) in conn.execute(query.order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id).limit(TOP_TIER))]
 
 
 def compute_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
-    """The run's aggregates, computed from its observations, label events and evidence."""
-    out: list[RollupRow] = []
-    for scope in SCOPES:
-        seen = _seen(run_id, scope)
-        for tier in TIERS:
-            where = true()
-            if tier.startswith("over-"):
-                where = seen.c.downloads > DOWNLOADS_TIER
-            elif tier.startswith("top-"):
-                where = seen.c.repo_id.in_(_top(run_id, scope, TOP_TIER))
-            rows = conn.execute(
-                select(
-                    seen.c.label,
-                    func.count().label("models"),
-                    func.sum(seen.c.downloads).label("downloads"),
-                    func.sum(seen.c.flagged).label("flagged"),
-                    *(func.sum(seen.c[f]).label(f) for f in FACTS),
-                )
-                .where(where)
-                .group_by(seen.c.label)
-                .order_by(seen.c.label)
-            ).all()
-            out.extend(
-                RollupRow(
-                    run_id, scope, tier, r.label or None, int(r.models), int(r.downloads or 0), int(r.flagged or 0),
-                    {f: int(getattr(r, f) or 0) for f in FACTS},
-                )
-                for r in rows
-            )
-    return out
+    """The run's aggregates, computed from its observations, label events and evidence: one pass over
+    the run's observations, grouped by label and by what places a model in each scope and tier."""
+    o, ev, le, lab = s.observations, s.evidence, s.label_events, s.labels
+    x = s.label_events.alias("x")
+    as_of = func.coalesce(  # the label_history rule: the newest event at or before the run, else the first
+        select(func.max(x.c.id)).where(x.c.version_id == o.c.version_id, x.c.run_id <= run_id).scalar_subquery(),
+        select(func.min(x.c.id)).where(x.c.version_id == o.c.version_id).scalar_subquery(),
+    )
+    with_datasets = select(s.version_datasets.c.version_id).where(s.version_datasets.c.version_id == o.c.version_id).exists()
+    with_bases = select(s.version_bases.c.version_id).where(s.version_bases.c.version_id == o.c.version_id).exists()
+    top_public, top_all = _top(conn, run_id, True), _top(conn, run_id, False)
+
+    def flag(condition):
+        return case((condition, 1), else_=0)
+
+    downloads = func.coalesce(o.c.downloads, 0)
+    facts = {
+        "no_licence": flag(or_(ev.c.licence.is_(None), ev.c.licence == "unknown")),
+        "datasets": flag(with_datasets),
+        "training_code": flag(ev.c.training_code == true()),
+        "data_information": flag(ev.c.data_information == true()),
+        "base_model": flag(with_bases),
+    }
+    keys = {
+        # a version without label events (a database from before them) has its label as it is now
+        "label": func.coalesce(le.c.label, lab.c.label, UNLABELLED),
+        "private": flag(o.c.repo_id.in_(_private())),
+        "over": flag(downloads > DOWNLOADS_TIER),
+        "top_public": flag(o.c.repo_id.in_(top_public)) if top_public else literal(0),
+        "top_all": flag(o.c.repo_id.in_(top_all)) if top_all else literal(0),
+    }
+    sums = {
+        "models": func.count(),
+        "downloads": func.sum(downloads),
+        "flagged": func.sum(flag(func.coalesce(le.c.open_washing, lab.c.open_washing) == true())),
+        **{f: func.sum(c) for f, c in facts.items()},
+    }
+    grouped = conn.execute(
+        select(*(c.label(k) for k, c in keys.items()), *(c.label(k) for k, c in sums.items()))
+        .select_from(
+            o.outerjoin(le, le.c.id == as_of)
+            .outerjoin(lab, lab.c.version_id == o.c.version_id)
+            .outerjoin(ev, ev.c.version_id == o.c.version_id)
+        )
+        .where(o.c.run_id == run_id)
+        .group_by(*(c for c in keys.values()))
+    ).all()
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for r in grouped:
+        for scope in SCOPES:
+            if scope == "public" and r.private:
+                continue
+            in_top = r.top_public if scope == "public" else r.top_all
+            for tier, member in zip(TIERS, (True, r.over, in_top)):
+                if member:
+                    into = totals.setdefault((scope, tier, r.label), [0] * (3 + len(FACTS)))
+                    for i, k in enumerate(("models", "downloads", "flagged", *FACTS)):
+                        into[i] += int(getattr(r, k) or 0)
+    return [
+        RollupRow(run_id, scope, tier, label or None, v[0], v[1], v[2], dict(zip(FACTS, v[3:])))
+        for (scope, tier, label), v in sorted(totals.items())
+    ]
 
 
 def write_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
