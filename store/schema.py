@@ -111,6 +111,8 @@ models = Table(
 )
 # The Hub finds "Org/Name" and "org/name" alike: lineage matches base ids case-insensitively.
 Index("ix_models_repo_key", func.lower(models.c.repo_id))
+# The few private models, found without reading every model (the public views and reports leave them out).
+Index("ix_models_private", models.c.repo_id, sqlite_where=models.c.private, postgresql_where=models.c.private)
 
 model_versions = Table(
     "model_versions",

@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("run_id", "scope", "tier", "label"),
     )
+    # the few private models, found without reading every model (the public views leave them out)
+    op.create_index("ix_models_private", "models", ["repo_id"], sqlite_where=sa.text("private"), postgresql_where=sa.text("private"))
     # Each model's newest observation, once; from now on the crawl keeps it up to date. The run
     # aggregates are written as reports ask for them (store/rollups.py), not here.
     op.execute(
@@ -51,5 +53,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     drop_views(op.get_bind())  # latest_labels reads model_latest; sync_views recreates the views on the next open
+    op.drop_index("ix_models_private", table_name="models")
     op.drop_table("run_rollups")
     op.drop_table("model_latest")
