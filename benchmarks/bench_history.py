@@ -219,7 +219,7 @@ def measure(db: Path, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "hi
         rows = sum(f.rows for f in files)
         out["parquet_export_s"], out["parquet_rows"] = round(seconds, 1), rows
         out["parquet_rows_per_s"] = int(rows / seconds) if seconds else None
-        out["parquet_files"] = {f.name: f.rows for f in files}
+        out["parquet_files"] = {f.name: {"rows": f.rows, "s": round(f.seconds, 1)} for f in files}
     if "trend" in parts:
         from reports import build_trend_report
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -154,6 +155,7 @@ class WrittenFile:
     name: str
     path: Path
     rows: int
+    seconds: float = 0.0  # how long it took to write
 
 
 # --- values ------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str
 def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[tuple]:
     """Rows of a statement as plain tuples, without loading them all (a server-side cursor on PostgreSQL)."""
     result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(statement)
-    for partition in result.tuples().partitions():
+    for partition in result.partitions():
         yield from map(tuple, partition)
 
 
@@ -315,7 +317,8 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
     for name in FILES:
         path = out_dir / f"{name}.parquet"
         # One connection per file: a server-side cursor lives in its own transaction.
+        started = time.perf_counter()
         with engine.connect() as conn:
             rows = write_parquet_file(path, SCHEMAS[name], sources[name](conn), batch_rows)
-        written.append(WrittenFile(name, path, rows))
+        written.append(WrittenFile(name, path, rows, time.perf_counter() - started))
     return written

@@ -14,7 +14,6 @@ import sqlite3
 import pytest
 from sqlalchemy import select
 
-from hubscan.cli import main
 from store import rollups
 from store import schema as s
 from store.db import open_engine
