@@ -5,16 +5,18 @@ A crawl adds one observation per model per run, so after a year of nightly crawl
 `observations` table holds a billion rows. Two things read "the latest" or "per run" over all of it:
 
 - `model_latest`: each model's newest observation (run, version, downloads, likes), written with the
-  observation itself (`note_latest`). Exports, `latest_labels` and scorecards join it instead of
+  observation itself (`note_latest`). Exports and the `latest_labels` view join it instead of
   grouping every observation by model.
 - `run_rollups`: per run, per scope (public: private repositories left out; all), per tier (all models,
   more than 1,000 downloads, the 1,000 most downloaded) and per label: models, downloads, flagged,
   and the evidence facts the trend report shows. Labels are as recorded at that run (the run's
-  `label_events`, as the `label_history` view reads them), so a run's row set never changes once its
-  analysis is done; facts are the versions' evidence when the row set was written. Written at the end of
-  a crawl's analysis (`write_run_rollup`), and on first use for runs from before (`run_rollup`);
-  labelling that records events on a run afterwards (a standalone `classify`) drops that run's rows,
-  which are then written again.
+  `label_events`, as the `label_history` view reads them); facts are the versions' evidence. Written
+  at the end of a crawl's analysis (`write_run_rollup`), and on first use for runs from before
+  (`ensure_run_rollups`). What would change a stored run's rows drops them, to be written again when
+  next needed: a label event recorded later for a version it saw (a standalone `classify`, the
+  analysis of a crawl stored with --no-analyse; `versions_changed`, from the run the event counts
+  for on), new evidence or dataset links for such a version (a standalone `extract`), and a model
+  turning private or public (`models_changed`).
 
 Both are caches of what `observations`, `label_events` and `evidence` say: `compute_run_rollup` and
 `latest_from_observations` recompute them from scratch (tests compare).
@@ -247,7 +249,9 @@ PRECISE_LIMIT = 2_000
 def versions_changed(conn: Connection, version_ids: Iterable[int], since: Mapping[int, int] | None = None) -> None:
     """The label, evidence or dataset links of these versions changed: drop the stored aggregates of
     the runs that counted them, from run `since[version]` on (default: the run that first stored the
-    version; a label event recorded at run R changes what runs from R on show)."""
+    version; a label event recorded at run R changes what runs from R on show). The default bound
+    assumes no run saw a version before the run that stored it, which holds unless an interrupted
+    partial crawl (--author/--search) is resumed after a later crawl stored a version it then sees."""
     ids = sorted(set(version_ids))
     if not ids or not _any_stored(conn):
         return

@@ -110,3 +110,24 @@ def test_the_weekly_summary_reads_the_aggregates_as_the_observations_give_them(h
         private = {r.repo_id for r in conn.execute(select(s.models.c.repo_id).where(s.models.c.private))}
         assert got.models == len([r for r in seen if scope == "all" or r.repo_id not in private])
     engine.dispose()
+
+
+def test_the_aggregates_count_what_the_label_history_view_shows(history):
+    """An independent recount: each run's labels, flags and downloads per tier, from `label_history`
+    (labels as recorded at that run), equal the stored aggregates."""
+    engine = open_engine(str(history))
+    rollups.ensure_run_rollups(engine, [1, 2, 3, 4])
+    engine.dispose()
+    with sqlite3.connect(history) as conn:
+        for scope, view in (("all", "label_history_all"), ("public", "label_history")):
+            for tier, where in (("all", ""), ("over-1000", "AND downloads > 1000"), ("top-1000", "")):
+                expected = conn.execute(
+                    f"SELECT run_id, COALESCE(label, ''), COUNT(*), SUM(COALESCE(downloads, 0)), SUM(CASE WHEN open_washing THEN 1 ELSE 0 END)"
+                    f" FROM {view} WHERE 1 = 1 {where} GROUP BY run_id, COALESCE(label, '') ORDER BY 1, 2"
+                ).fetchall()
+                stored = conn.execute(
+                    "SELECT run_id, label, models, downloads, flagged FROM run_rollups WHERE scope = ? AND tier = ? AND models > 0 ORDER BY 1, 2",
+                    (scope, tier),
+                ).fetchall()
+                assert stored == expected, (scope, tier)  # the dev hub has fewer than 1,000 models: top-1000 is all of them
+        assert conn.execute("SELECT COUNT(*) FROM run_rollups WHERE tier = 'over-1000'").fetchone()[0] > 0
