@@ -217,7 +217,10 @@ def storable(conn: Connection, run_id: int) -> bool:
 def ensure_run_rollups(engine: Engine, run_ids: Iterable[int]) -> None:
     """Write the missing aggregates of these runs that may be kept (a report calls this first). A
     database that cannot be written (read-only) is left as it is: the report computes them itself."""
-    for run_id in sorted(set(run_ids)):
+    wanted = sorted(set(run_ids))
+    with engine.connect() as conn:
+        have = {r for part in _chunks(wanted) for (r,) in conn.execute(select(s.run_rollups.c.run_id).distinct().where(s.run_rollups.c.run_id.in_(part)))}
+    for run_id in (r for r in wanted if r not in have):
         try:
             with engine.begin() as conn:
                 if stored_rollup(conn, run_id) is None and storable(conn, run_id):
