@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, literal, or
 from sqlalchemy.exc import DBAPIError
 
 from . import schema as s
+from .portable import upsert
 
 TOP_TIER = 1_000  # the N most downloaded models of a run
 DOWNLOADS_TIER = 1_000  # models with more than this many downloads
@@ -69,8 +70,6 @@ def note_latest(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     }
     fresh = [dict(r) for k, r in latest.items() if k not in known]
     newer = [dict(r) for k, r in latest.items() if k in known and r["run_id"] >= known[k]]
-    from .portable import upsert
-
     upsert(conn, ml, [{c: r[c] for c in ("repo_id", "run_id", "version_id", "downloads", "likes")} for r in fresh + newer])
 
 
