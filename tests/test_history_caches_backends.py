@@ -107,12 +107,17 @@ def test_the_caches_follow_crawls_late_labels_relabelling_and_reextraction(backe
         relicense(state, relicensed, snap.fields["cardData"].get("license"), "cc-by-nc-4.0")
         state.update(public[2], downloads=987_654_321)
         assert main(crawl) == 0
-        assert assert_fresh(url) == {1: False, 2: True}  # run 1 counted the model as public: dropped
+        assert assert_fresh(url)[2]  # run 1 is dropped too: its model turned private (and evidence was re-read)
         assert scalar_rows(url, "SELECT run_id, downloads FROM model_latest WHERE repo_id = :r", r=public[2]) == [(2, 987_654_321)]
 
-        # two crawls stored without analysis: the new version they saw waits for its first label
+        # two crawls stored without analysis: the new version they saw waits for its first label. In
+        # the first, another model turns private: nothing is re-read, and runs 1 and 2, which counted
+        # it as public, are dropped for that alone
+        write_all(url)
         relicense(state, relicensed, "cc-by-nc-4.0", "mit")
+        state.update(public[3], private=True)
         assert main([*crawl, "--no-analyse"]) == 0
+        assert assert_fresh(url) == {1: False, 2: False, 3: False}
         assert main([*crawl, "--no-analyse"]) == 0
         # as if an older rule set had labelled three versions every run saw No Weights
         seen_by_all = [r for (r,) in scalar_rows(url, "SELECT version_id FROM observations WHERE run_id = 1 INTERSECT SELECT version_id FROM observations WHERE run_id = 4 ORDER BY 1")]
@@ -121,22 +126,24 @@ def test_the_caches_follow_crawls_late_labels_relabelling_and_reextraction(backe
         execute(url, update(s.labels).where(s.labels.c.version_id.in_(relabelled)).values(inputs_digest="older rules", label="No Weights"))
         execute(url, update(s.label_events).where(s.label_events.c.version_id.in_(relabelled)).values(label="No Weights"))
         execute(url, s.run_rollups.delete())
-        write_all(url)  # a report: runs 3 and 4 counted the new version unlabelled
+        write_all(url)  # a report: runs 3 and 4 counted the new versions (relicensed; turned private) unlabelled
         for run_id in (3, 4):
-            assert scalar_rows(url, "SELECT models FROM run_rollups WHERE run_id = :r AND scope = 'all' AND tier = 'all' AND label = ''", r=run_id) == [(1,)]
-        # a standalone extract reads the new version: the runs that counted it without evidence are dropped
+            assert scalar_rows(url, "SELECT models FROM run_rollups WHERE run_id = :r AND scope = 'all' AND tier = 'all' AND label = ''", r=run_id) == [(2,)]
+        # a standalone extract reads the new versions: the runs that counted them without evidence are dropped
         assert main(["extract", "--db", url]) == 0
-        assert assert_fresh(url) == {1: True, 2: True, 3: False, 4: False}
+        # (and the model now private has its older version re-read too: runs 1 and 2 saw that one)
+        assert assert_fresh(url) == {1: False, 2: False, 3: False, 4: False}
         write_all(url)
-        # a standalone classify relabels them and gives the new version its first label, both recorded on run 4
+        # a standalone classify relabels them and gives the new versions their first labels, all recorded on run 4
         assert main(["classify", "--db", url]) == 0
-        assert scalar_rows(url, "SELECT COUNT(*) FROM label_events WHERE run_id = 4") == [(4,)]
+        # the three, the two new versions, and the older version of the model now private (re-read above)
+        assert scalar_rows(url, "SELECT COUNT(*) FROM label_events WHERE run_id = 4") == [(6,)]
         # runs 1 and 2 keep No Weights (labelled as then); run 3 shows the new version with its first label
         assert assert_fresh(url) == {1: True, 2: True, 3: False, 4: False}
         write_all(url)
         assert scalar_rows(url, "SELECT COUNT(*) FROM run_rollups WHERE label = '' AND models > 0") == [(0,)]
-        no_weights = dict(scalar_rows(url, "SELECT run_id, models FROM run_rollups WHERE scope = 'all' AND tier = 'all' AND label = 'No Weights'"))
-        assert no_weights[3] - no_weights[4] == 3  # run 3 shows them as labelled then, run 4 as relabelled
+        shown = scalar_rows(url, "SELECT run_id, label FROM label_history_all WHERE version_id = :v AND run_id IN (3, 4) ORDER BY run_id", v=relabelled[0])
+        assert shown[0] == (3, "No Weights") and shown[1][1] != "No Weights"  # as labelled then, as relabelled
         assert assert_fresh(url) == {1: True, 2: True, 3: True, 4: True}
 
         # evidence an older extractor wrote (a fact the aggregates counted), then a standalone extract
