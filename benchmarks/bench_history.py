@@ -2,7 +2,7 @@
 
     python benchmarks/bench_history.py build   --models 200000 --runs 50 --db /tmp/hubscan-history.db
     python benchmarks/bench_history.py measure --db /tmp/hubscan-history.db
-    python benchmarks/bench_history.py scaling --models 100000,300000,1000000 --runs 3   # weekly report per models/run
+    python benchmarks/bench_history.py scaling --models 100000,300000,1000000 --runs 8   # weekly report per models/run
     python benchmarks/bench_history.py length  --models 100000 --runs 5,50                # same models, longer history
 
 `build` writes a history straight into the tables (no crawl: 50 crawls of 200,000 models would take
@@ -15,7 +15,8 @@ Then every run's aggregates are written as a crawl's analysis writes them (store
 (rows per second over its four files), the trend report, `label_history` for one model, and the weekly
 report. `length` builds two databases with the same models and a short and a long history and
 measures both (what depends on history and what does not); `scaling` measures the weekly report at
-several numbers of models per run and extrapolates to 3M.
+several numbers of models per run (8 daily runs: the report compares the last run of the second
+ISO week with the last of the first) and extrapolates to 3M with a straight line through the points.
 """
 
 from __future__ import annotations
@@ -195,7 +196,9 @@ def measure(db: Path, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "hi
         out["observations"] = conn.execute(text("SELECT COUNT(*) FROM observations")).scalar()
         out["runs"] = conn.execute(text("SELECT COUNT(*) FROM runs")).scalar()
         out["models"] = conn.execute(text("SELECT COUNT(*) FROM models")).scalar()
-        one = conn.execute(text("SELECT repo_id FROM models ORDER BY repo_id LIMIT 1 OFFSET 12345")).scalar() or ""
+        # a public model from the middle of the id range, seen by every run
+        one = conn.execute(text("SELECT repo_id FROM models WHERE NOT private ORDER BY repo_id LIMIT 1 OFFSET :n"),
+                           {"n": out["models"] // 2}).scalar() or ""
     if "jsonl" in parts:
         from store.export import latest_records, public
 
@@ -217,7 +220,7 @@ def measure(db: Path, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "hi
         rows = sum(f.rows for f in files)
         out["parquet_export_s"], out["parquet_rows"] = round(seconds, 1), rows
         out["parquet_rows_per_s"] = int(rows / seconds) if seconds else None
-        out["parquet_files"] = {f.name: f.rows for f in files}
+        out["parquet_files"] = {f.name: {"rows": f.rows, "s": round(f.seconds, 1)} for f in files}
     if "trend" in parts:
         from reports import build_trend_report
 
@@ -267,11 +270,13 @@ def main() -> None:
             print(json.dumps({**built, **got}), flush=True)
             db.unlink(missing_ok=True)
         if len(points) >= 2:
-            (m1, t1), (m2, t2) = points[-2], points[-1]
-            per_model = (t2 - t1) / (m2 - m1)
-            print(json.dumps({"weekly_report_s_per_million_models": round(per_model * 1e6, 1),
-                              "weekly_report_at_3M_models_s": round(t2 + per_model * (3_000_000 - m2), 1)}))
-
+            # least squares through the points: seconds = fixed + per_model * models
+            n = len(points)
+            mx, my = sum(m for m, _ in points) / n, sum(t for _, t in points) / n
+            slope = sum((m - mx) * (t - my) for m, t in points) / sum((m - mx) ** 2 for m, _ in points)
+            fixed = my - slope * mx
+            print(json.dumps({"weekly_report_s_per_million_models": round(slope * 1e6, 2), "weekly_report_fixed_s": round(fixed, 2),
+                              "weekly_report_at_3M_models_s": round(fixed + slope * 3_000_000, 1)}))
 
 if __name__ == "__main__":
     main()

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from huggingface_hub import DatasetInfo
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from extract.datasets import hub_dataset_ids_in_text
 from store import crawl_writes as w
@@ -216,9 +217,13 @@ def _crawl_locked(engine: Engine, config: CrawlConfig, progress: ProgressFn, loc
         with engine.begin() as conn:
             w.bump(conn, run_id, **summary.stats.take())  # the analysis's own Hub calls (base models, dataset cards)
             rs.set_analysis(conn, [run_id], state, summary.analysis_error)
-            if state == "done":  # what the run saw, aggregated once for the reports (store/rollups.py)
-                write_run_rollup(conn, run_id)
             _read_counts(conn, summary)
+        if state == "done":  # what the run saw, aggregated once for the reports (store/rollups.py)
+            try:
+                with engine.begin() as conn:
+                    write_run_rollup(conn, run_id)
+            except DBAPIError:  # a cache: the next report writes it
+                pass
     return summary
 
 

@@ -19,7 +19,7 @@ from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
 from .scope import visible
-from .run_view import VersionFacts, facts_as_of, model_url
+from .run_view import FactsAsOf, VersionFacts, model_url
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"
@@ -91,10 +91,15 @@ def _label_detail(before: VersionFacts, after: VersionFacts, same_version: bool)
 def changes_between(conn: Connection, previous_run: int, current_run: int) -> Changes:
     o, m, le = s.observations, s.models, s.label_events
     now, prev = o.alias("now"), o.alias("prev")
+    # the facts of each side are as of its own run: an unchanged version may have been relabelled
+    after, before = FactsAsOf("after", now.c.version_id, current_run), FactsAsOf("before", prev.c.version_id, previous_run)
     changed = conn.execute(
-        select(now.c.repo_id, m.c.author, now.c.downloads, now.c.version_id.label("now_v"), prev.c.version_id.label("prev_v"))
+        select(now.c.repo_id, m.c.author, now.c.downloads, now.c.version_id.label("now_v"), prev.c.version_id.label("prev_v"),
+               *after.columns(), *before.columns())
         .select_from(
-            now.join(m, m.c.repo_id == now.c.repo_id).outerjoin(prev, and_(prev.c.repo_id == now.c.repo_id, prev.c.run_id == previous_run))
+            before.joins(after.joins(
+                now.join(m, m.c.repo_id == now.c.repo_id).outerjoin(prev, and_(prev.c.repo_id == now.c.repo_id, prev.c.run_id == previous_run))
+            ))
         )
         .where(
             now.c.run_id == current_run,
@@ -108,20 +113,20 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         .order_by(func.coalesce(now.c.downloads, 0).desc(), now.c.repo_id)
     ).all()
     gone = conn.execute(
-        select(prev.c.repo_id, m.c.author, prev.c.downloads, prev.c.version_id.label("prev_v"))
+        select(prev.c.repo_id, m.c.author, prev.c.downloads, prev.c.version_id.label("prev_v"), *before.columns())
         .select_from(
-            prev.join(m, m.c.repo_id == prev.c.repo_id).outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run))
+            before.joins(prev.join(m, m.c.repo_id == prev.c.repo_id).outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run)))
         )
         .where(prev.c.run_id == previous_run, now.c.repo_id.is_(None), visible(m))
         .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
     ).all()
-    # the facts of each side are as of its own run: an unchanged version may have been relabelled
-    facts = facts_as_of(
-        conn,
-        [(r.now_v, current_run) for r in changed]
-        + [(r.prev_v, previous_run) for r in changed if r.prev_v is not None]
-        + [(r.prev_v, previous_run) for r in gone],
-    )
+    facts = {}
+    for r in changed:  # repo, author, downloads, now_v, prev_v, then the five facts of each side
+        facts[(r[3], current_run)] = after.facts(r[3], r[5:10])
+        if r[4] is not None:
+            facts[(r[4], previous_run)] = before.facts(r[4], r[10:15])
+    for r in gone:
+        facts[(r[3], previous_run)] = before.facts(r[3], r[4:9])
 
     new_flags, cleared, labels, licences = [], [], [], []
     new_models = 0

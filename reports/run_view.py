@@ -8,11 +8,14 @@ models' evidence is read, to quote their claims.
 
 from __future__ import annotations
 
+import functools
+import json
+
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
-from sqlalchemy import Connection, and_, case, func, select, true
+from sqlalchemy import Connection, Text, and_, case, cast, func, select, true
 
 from classify.rules import LABELS
 from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason, reason_text
@@ -155,11 +158,18 @@ def _codes(reasons: Sequence[WashingReason]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.code for r in reasons))
 
 
-def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None, typed: Sequence[WashingReason] = ()) -> tuple[str, str]:
+def _quoted_claim(typed: Sequence[WashingReason]) -> tuple[str, str] | None:
     for reason in typed:  # a typed W-OS/W-OW reason carries the sentence it quotes
         if reason.code in ("W-OS", "W-OW") and reason.quote:
             where = reason.source or "card"
             return _bounded(reason.quote), f"{reason.claim_kind} claim, {where}" if reason.claim_kind else where
+    return None
+
+
+def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None, typed: Sequence[WashingReason] = ()) -> tuple[str, str]:
+    quoted = _quoted_claim(typed)
+    if quoted is not None:
+        return quoted
     claims = [c for c in (evidence.get("claims") or {}).get("claims", []) if c.get("about_self")]
     for code, kinds in (("W-OS", OPEN_SOURCE_CLAIMS), ("W-OW", OPEN_WEIGHTS_CLAIMS)):
         if code in codes:
@@ -182,7 +192,8 @@ def _falls_short(explanation: dict[str, Any], reasons: Sequence[WashingReason]) 
 def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     """Flagged models of a run, most downloaded first (ties by id)."""
     rows = conn.execute(
-        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation, ev.c.licence, ev.c.data)
+        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation, ev.c.licence,
+               cast(ev.c.data, Text).label("data"))  # read only for the models whose reasons quote no claim
         .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id).outerjoin(ev, ev.c.version_id == o.c.version_id))
         .where(o.c.run_id == run_id, lab.c.open_washing == true(), visible(m))
         .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
@@ -191,7 +202,7 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     for r in rows:
         typed = [WashingReason.from_stored(x) for x in (r.washing_reasons or ())]
         codes = _codes(typed)
-        claim, source = _claim(r.data or {}, codes, r.licence, typed)
+        claim, source = _quoted_claim(typed) or _claim(json.loads(r.data) if r.data else {}, codes, r.licence)
         out.append(
             FlaggedModel(
                 repo_id=r.repo_id,
@@ -333,6 +344,54 @@ def version_facts(conn: Connection, version_ids: Iterable[int]) -> dict[int, Ver
         ):
             out[r.id] = VersionFacts(r.id, r.label, bool(r.open_washing), tuple(reason_text(x) for x in (r.washing_reasons or ())), r.licence, r.licence_family)
     return out
+
+
+class FactsAsOf:
+    """A version's facts as of a run inside one query (the `facts_as_of` rule, as SQL): join `joins`
+    onto a query that has `version` (a version id column) and read `facts(row)`. Per row, a few index
+    seeks instead of fetching every changed version's label events and evidence afterwards."""
+
+    def __init__(self, name: str, version, run_id: int):
+        x = s.label_events.alias(f"{name}_x")
+        self.event, self.label, self.evidence = s.label_events.alias(f"{name}_le"), s.labels.alias(f"{name}_lab"), s.evidence.alias(f"{name}_ev")
+        self.version, self.name = version, name
+        self.as_of = func.coalesce(  # the newest event at or before the run, else the first
+            select(func.max(x.c.id)).where(x.c.version_id == version, x.c.run_id <= run_id).scalar_subquery(),
+            select(func.min(x.c.id)).where(x.c.version_id == version).scalar_subquery(),
+        )
+
+    def joins(self, joined):
+        return (
+            joined.outerjoin(self.event, self.event.c.id == self.as_of)
+            .outerjoin(self.label, self.label.c.version_id == self.version)
+            .outerjoin(self.evidence, self.evidence.c.version_id == self.version)
+        )
+
+    def columns(self) -> list:
+        """label, flag, washing reasons (JSON text), licence, licence family: five columns, in this order."""
+        le, lb, e = self.event, self.label, self.evidence
+        recorded = le.c.id.is_not(None)  # labelled as recorded at that run; else (no events yet) as it is now
+        return [
+            case((recorded, le.c.label), else_=lb.c.label),
+            case((recorded, le.c.open_washing), else_=lb.c.open_washing),
+            case((recorded, cast(le.c.washing_reasons, Text)), else_=cast(lb.c.washing_reasons, Text)),
+            e.c.licence,
+            e.c.licence_family,
+        ]
+
+    @staticmethod
+    def facts(version_id: int | None, values: Sequence[Any]) -> VersionFacts | None:
+        """The facts from the five `columns()` values of a row."""
+        if version_id is None:
+            return None
+        label, flag, reasons, licence, family = values
+        return VersionFacts(version_id, label, bool(flag), _reason_texts(reasons), licence, family)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason_texts(stored: str | None) -> tuple[str, ...]:
+    """Washing reasons as stored (JSON text) to their texts; the same few lists recur across versions."""
+    return tuple(reason_text(x) for x in (json.loads(stored) if stored else ()) or ())
 
 
 def facts_as_of(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], VersionFacts]:

@@ -246,12 +246,15 @@ def slices(conn: Connection, run_id: int, tier: Tier, by_creation_month: bool, k
     return [Slice(tier.key, k, run_id, g["models"], g["labels"], g["facts"]) for k, g in sorted(grouped.items())]
 
 
-def crawl_slices(conn: Connection, run_id: int, tier: Tier, key: str) -> list[Slice]:
+def crawl_slices(conn: Connection, run_id: int, tier: Tier, key: str, aggregates: list | None = None) -> list[Slice]:
     """One tier of what a run saw (its labelled models), from the run's stored aggregates for the
-    default tiers (store/rollups.py: labels as recorded at that run), else counted now."""
+    default tiers (store/rollups.py: labels as recorded at that run; `aggregates` when read
+    already), else counted now."""
     if tier.key not in rollups.TIERS:
         return slices(conn, run_id, tier, by_creation_month=False, key=key)
-    rows = [r for r in rollups.run_rollup(conn, run_id, rollup_scope()) if r.tier == tier.key and r.label is not None]
+    if aggregates is None:
+        aggregates = rollups.run_rollup(conn, run_id, rollup_scope())
+    rows = [r for r in aggregates if r.tier == tier.key and r.label is not None]
     if not rows:
         return []
     labels = {r.label: r.models for r in rows}
@@ -278,7 +281,9 @@ def build_trend_report(engine: Engine, since: str | date | None = None, tiers: t
             for x in slices(conn, latest.id, tier, by_creation_month=True):
                 if since_day is None or (x.key != NO_CREATION_DATE and x.key >= since_day.isoformat()[:7]):
                     by_month.append(x)
-        by_crawl = [x for day, run in daily.items() for tier in tiers for x in crawl_slices(conn, run.id, tier, day)]
+        stored = any(tier.key in rollups.TIERS for tier in tiers)
+        read = {run.id: rollups.run_rollup(conn, run.id, rollup_scope()) for run in daily.values()} if stored else {}  # once per run
+        by_crawl = [x for day, run in daily.items() for tier in tiers for x in crawl_slices(conn, run.id, tier, day, read.get(run.id))]
     return TrendReport(latest, since_day, tiers, tuple(by_month), tuple(by_crawl))
 
 

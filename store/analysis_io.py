@@ -25,7 +25,7 @@ from . import schema as s
 from .blobs import unpack
 from .crawl_writes import add_problems_once, utcnow
 from .portable import insert_ignore, upsert
-from .rollups import drop_run_rollups
+from .rollups import versions_changed
 
 BATCH = 500
 # Recorded in the evidence (the explanation says the card was not read) but normal on the Hub,
@@ -237,6 +237,7 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
     ]
     insert_ignore(conn, s.version_bases, bases)  # fitted ids may coincide; a concurrent writer may have them
     record_problems(conn, run_id, [(row, ev.problems) for row, ev in items], "extract")
+    versions_changed(conn, ids)  # runs that counted the old evidence (none for a run's new versions)
 
 
 def record_problems(conn: Connection, run_id: int | None, items: Sequence[tuple[Any, Sequence[Any]]], stage: str) -> int:
@@ -425,9 +426,11 @@ def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]], run_id
     if events:
         if run_id is None:
             run_id = conn.execute(select(func.max(s.runs.c.id))).scalar()
+        changed = [r["version_id"] for r in events]
+        since = label_event_bounds(conn, changed, run_id)
         # one event per version per run: a later lineage pass of the same run replaces an interim label
         same_run = s.label_events.c.run_id.is_(None) if run_id is None else s.label_events.c.run_id == run_id
-        conn.execute(delete(s.label_events).where(s.label_events.c.version_id.in_([r["version_id"] for r in events]), same_run))
+        conn.execute(delete(s.label_events).where(s.label_events.c.version_id.in_(changed), same_run))
         conn.execute(
             insert(s.label_events),
             [
@@ -436,30 +439,31 @@ def save_labels(conn: Connection, items: Sequence[tuple[LabelWork, Any]], run_id
                 for r in events
             ],
         )
-        # what these runs saw, as labelled then, has changed: their aggregates are written again when needed
-        first = [r["version_id"] for r in events if r["version_id"] not in previous]
-        drop_run_rollups(conn, [run_id, *runs_that_saw_unlabelled(conn, first, run_id)])
+        # what the runs that saw these versions show (labelled as then) has changed: their stored
+        # aggregates are dropped, and written again when a report needs them
+        versions_changed(conn, changed, since)
     return [work.repo_id for work, labelled in items if (previous.get(work.version_id) or (None,))[0] != labelled.label]
 
 
-def runs_that_saw_unlabelled(conn: Connection, version_ids: Sequence[int], run_id: int | None) -> set[int]:
-    """Earlier runs that saw these versions before their first label: a run shows a version it saw
-    unlabelled with its first label (the `label_history` rule), which has only now come."""
+def label_event_bounds(conn: Connection, version_ids: Sequence[int], run_id: int | None) -> dict[int, int]:
+    """From which run on a new label event at `run_id` changes what runs show for each version (the
+    `label_history` rule: a run shows the version's newest event at or before it, else its first).
+
+    From `run_id` on, when an earlier event stays (runs before it keep theirs); versions left out
+    (none yet, or their first event is the one replaced) change from the run that first stored them."""
     if run_id is None or not version_ids:
-        return set()
-    v, o = s.model_versions, s.observations
-    runs: set[int] = set()
+        return {}
+    le = s.label_events
+    events: dict[int, list] = {}
     for start in range(0, len(version_ids), BATCH):
-        part = version_ids[start : start + BATCH]
-        late = conn.execute(select(v.c.id, v.c.repo_id).where(v.c.id.in_(part), v.c.first_seen_run < run_id)).all()
-        if late:  # versions first seen in this run (nearly all) were seen by no earlier run
-            runs.update(
-                r.run_id
-                for r in conn.execute(
-                    select(o.c.run_id).distinct().where(o.c.repo_id.in_([x.repo_id for x in late]), o.c.version_id.in_([x.id for x in late]), o.c.run_id < run_id)
-                )
-            )
-    return runs
+        part = list(version_ids[start : start + BATCH])
+        for r in conn.execute(select(le.c.version_id, le.c.id, le.c.run_id).where(le.c.version_id.in_(part)).order_by(le.c.id)):
+            events.setdefault(r.version_id, []).append(r)
+    return {
+        version_id: run_id
+        for version_id, rows in events.items()
+        if rows[0].run_id != run_id and any(r.run_id is not None and r.run_id < run_id for r in rows)
+    }
 
 
 def count_problems(conn: Connection, run_id: int) -> int:

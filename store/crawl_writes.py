@@ -21,7 +21,7 @@ from .blobs import pack
 from .portable import fit, fit_value
 from .records import ItemProblem, PendingFetch, VersionDownload, linked_dataset_ids
 from .redact import redact, strip_credentials
-from .rollups import note_latest
+from .rollups import models_changed, note_latest
 
 # Counters that change every day without the model changing: kept per run, not per version.
 VOLATILE_FIELDS = frozenset({"downloads", "likes", "trendingScore", "downloadsAllTime", "_id"})
@@ -248,6 +248,8 @@ def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any
         by_columns.setdefault(tuple(sorted(change)), []).append(change)
     for group in by_columns.values():
         conn.execute(update(m).where(m.c.repo_id == bindparam("key")), group)
+    # a model that turned private or public was counted in the wrong scope by the runs that saw it
+    models_changed(conn, [c["key"] for c in changes if c["key"] in known and bool(known[c["key"]].private) != bool(c["private"])])
     return {i: versions[(i, keys[i])] for i in ids}, {item["id"] for item in fresh_versions}
 
 

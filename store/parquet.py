@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, Text, cast, false, func, select, text, true
 
@@ -153,6 +155,7 @@ class WrittenFile:
     name: str
     path: Path
     rows: int
+    seconds: float = 0.0  # how long it took to write
 
 
 # --- values ------------------------------------------------------------------------------
@@ -171,10 +174,29 @@ def _converter(field: pa.Field) -> Callable[[Any], Any]:
     return lambda v: None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
 
 
-def _rows_to_table(schema: pa.Schema, rows: list[Mapping[str, Any]]) -> pa.Table:
-    converters = [(f.name, _converter(f)) for f in schema]
-    columns = {name: [convert(row.get(name)) for row in rows] for name, convert in converters}
-    return pa.Table.from_pydict(columns, schema=schema)
+def _column(field: pa.Field, values: list[Any]) -> pa.Array:
+    """One column, converted by pyarrow in one call when the values already fit (ints, strings, None:
+    nearly always), else value by value (`_converter`)."""
+    try:
+        if pa.types.is_boolean(field.type):  # PostgreSQL's booleans, or SQLite's 0/1
+            try:
+                return pa.array(values, type=pa.bool_())
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return pc.not_equal(pa.array(values, type=pa.int64()), 0)
+        if not pa.types.is_list(field.type):
+            return pa.array(values, type=field.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        pass
+    convert = _converter(field)
+    return pa.array([convert(v) for v in values], type=field.type)
+
+
+def _rows_to_table(schema: pa.Schema, rows: list[Mapping[str, Any]] | list[tuple]) -> pa.Table:
+    if rows and isinstance(rows[0], tuple):  # values in the schema's order, as the SQL sources give them
+        columns = [list(column) for column in zip(*rows)]
+    else:
+        columns = [[row.get(f.name) for row in rows] for f in schema]
+    return pa.Table.from_arrays([_column(f, values) for f, values in zip(schema, columns)], schema=schema)
 
 
 def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
@@ -188,8 +210,9 @@ def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapp
         yield batch
 
 
-def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str, Any]], batch_rows: int = BATCH_ROWS) -> int:
-    """Stream rows (dicts keyed by the schema's names) into one Parquet file; returns the row count."""
+def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str, Any]] | Iterable[tuple], batch_rows: int = BATCH_ROWS) -> int:
+    """Stream rows (dicts keyed by the schema's names, or tuples in its order) into one Parquet file;
+    returns the row count."""
     schema = schema.with_metadata({b"hubscan.format_version": FORMAT_VERSION.encode()})
     tmp = path.with_name(path.name + ".tmp")
     count = 0
@@ -207,11 +230,11 @@ def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str
 # --- sources -----------------------------------------------------------------------------
 
 
-def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[Mapping[str, Any]]:
-    """Rows of a statement without loading them all (a server-side cursor on PostgreSQL)."""
+def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[tuple]:
+    """Rows of a statement as plain tuples, without loading them all (a server-side cursor on PostgreSQL)."""
     result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(statement)
-    for partition in result.mappings().partitions():
-        yield from partition
+    for partition in result.partitions():
+        yield from map(tuple, partition)
 
 
 def latest_label_rows(conn: Connection, include_private: bool = False) -> Iterator[dict[str, Any]]:
@@ -219,7 +242,7 @@ def latest_label_rows(conn: Connection, include_private: bool = False) -> Iterat
         yield public(record)
 
 
-def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[dict[str, Any]]:
+def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
     e, v, m = s.evidence, s.model_versions, s.models
     statement = (
         select(
@@ -233,19 +256,19 @@ def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_privat
         .join(m, m.c.repo_id == v.c.repo_id)
         .order_by(e.c.version_id)
     )
+    assert tuple(c.name for c in statement.selected_columns) == tuple(EVIDENCE.names)
     if not include_private:
         statement = statement.where(m.c.private == false())
-    for row in _streamed(conn, statement, batch_rows):
-        yield dict(row)
+    yield from _streamed(conn, statement, batch_rows)
 
 
-def _view_rows(conn: Connection, view: str, schema: pa.Schema, order_by: str, batch_rows: int) -> Iterator[dict[str, Any]]:
+def _view_rows(conn: Connection, view: str, schema: pa.Schema, order_by: str, batch_rows: int) -> Iterator[tuple]:
     # Named columns, not `*`: a later view may grow, the file's schema stays.
     columns = ", ".join(schema.names)
-    yield from (dict(r) for r in _streamed(conn, text(f"SELECT {columns} FROM {view} ORDER BY {order_by}"), batch_rows))
+    yield from _streamed(conn, text(f"SELECT {columns} FROM {view} ORDER BY {order_by}"), batch_rows)
 
 
-def label_history_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[dict[str, Any]]:
+def label_history_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
     """The `label_history` view's rows, ordered by run and repo, read run by run: each run's rows come
     in its observations' key order, so a history of ten million rows streams without a sort."""
     o, r, v, e, m, le = s.observations, s.runs, s.model_versions, s.evidence, s.models, s.label_events
@@ -271,11 +294,10 @@ def label_history_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_p
         )
         if not include_private:
             statement = statement.where(o.c.repo_id.not_in(private))
-        for row in _streamed(conn, statement, batch_rows):
-            yield dict(row)
+        yield from _streamed(conn, statement, batch_rows)
 
 
-def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[dict[str, Any]]:
+def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
     return _view_rows(conn, view_name("lineage", include_private), LINEAGE, "repo_id, base_id", batch_rows)
 
 
@@ -295,7 +317,8 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
     for name in FILES:
         path = out_dir / f"{name}.parquet"
         # One connection per file: a server-side cursor lives in its own transaction.
+        started = time.perf_counter()
         with engine.connect() as conn:
             rows = write_parquet_file(path, SCHEMAS[name], sources[name](conn), batch_rows)
-        written.append(WrittenFile(name, path, rows))
+        written.append(WrittenFile(name, path, rows, time.perf_counter() - started))
     return written

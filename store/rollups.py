@@ -5,16 +5,18 @@ A crawl adds one observation per model per run, so after a year of nightly crawl
 `observations` table holds a billion rows. Two things read "the latest" or "per run" over all of it:
 
 - `model_latest`: each model's newest observation (run, version, downloads, likes), written with the
-  observation itself (`note_latest`). Exports, `latest_labels` and scorecards join it instead of
+  observation itself (`note_latest`). Exports and the `latest_labels` view join it instead of
   grouping every observation by model.
 - `run_rollups`: per run, per scope (public: private repositories left out; all), per tier (all models,
   more than 1,000 downloads, the 1,000 most downloaded) and per label: models, downloads, flagged,
   and the evidence facts the trend report shows. Labels are as recorded at that run (the run's
-  `label_events`, as the `label_history` view reads them), so a run's row set never changes once its
-  analysis is done; facts are the versions' evidence when the row set was written. Written at the end of
-  a crawl's analysis (`write_run_rollup`), and on first use for runs from before (`run_rollup`);
-  labelling that records events on a run afterwards (a standalone `classify`) drops that run's rows,
-  which are then written again.
+  `label_events`, as the `label_history` view reads them); facts are the versions' evidence. Written
+  at the end of a crawl's analysis (`write_run_rollup`), and on first use for runs from before
+  (`ensure_run_rollups`). What would change a stored run's rows drops them, to be written again when
+  next needed: a label event recorded later for a version it saw (a standalone `classify`, the
+  analysis of a crawl stored with --no-analyse; `versions_changed`, from the run the event counts
+  for on), new evidence or dataset links for such a version (a standalone `extract`), and a model
+  turning private or public (`models_changed`).
 
 Both are caches of what `observations`, `label_events` and `evidence` say: `compute_run_rollup` and
 `latest_from_observations` recompute them from scratch (tests compare).
@@ -25,10 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, case, delete, false, func, or_, select, true
+from sqlalchemy import Connection, Engine, and_, case, delete, func, literal, or_, select, true
 from sqlalchemy.exc import DBAPIError
 
 from . import schema as s
+from .portable import upsert
 
 TOP_TIER = 1_000  # the N most downloaded models of a run
 DOWNLOADS_TIER = 1_000  # models with more than this many downloads
@@ -67,8 +70,6 @@ def note_latest(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     }
     fresh = [dict(r) for k, r in latest.items() if k not in known]
     newer = [dict(r) for k, r in latest.items() if k in known and r["run_id"] >= known[k]]
-    from .portable import upsert
-
     upsert(conn, ml, [{c: r[c] for c in ("repo_id", "run_id", "version_id", "downloads", "likes")} for r in fresh + newer])
 
 
@@ -89,85 +90,83 @@ def latest_from_observations(conn: Connection) -> list[tuple]:
 # --- what each run saw --------------------------------------------------------------------------
 
 
-def _seen(run_id: int, scope: str):
-    """One row per observation of the run: the version's label and flag as recorded at that run,
-    its downloads, and the evidence facts."""
-    o, m, ev, le, lab = s.observations, s.models, s.evidence, s.label_events, s.labels
-    x = s.label_events.alias("x")
-    as_of = func.coalesce(
-        select(func.max(x.c.id)).where(x.c.version_id == o.c.version_id, x.c.run_id <= run_id).scalar_subquery(),
-        select(func.min(x.c.id)).where(x.c.version_id == o.c.version_id).scalar_subquery(),
-    )
-    with_datasets = select(s.version_datasets.c.version_id).distinct().subquery("with_datasets")
-    with_bases = select(s.version_bases.c.version_id).distinct().subquery("with_bases")
-    query = (
-        select(
-            o.c.repo_id,
-            func.coalesce(o.c.downloads, 0).label("downloads"),
-            # a version without label events (a database from before them) has its label as it is now,
-            # as reports/snapshot.py `facts_as_of` reads it
-            func.coalesce(le.c.label, lab.c.label, UNLABELLED).label("label"),
-            case((func.coalesce(le.c.open_washing, lab.c.open_washing) == true(), 1), else_=0).label("flagged"),
-            case((or_(ev.c.licence.is_(None), ev.c.licence == "unknown"), 1), else_=0).label("no_licence"),
-            case((with_datasets.c.version_id.is_not(None), 1), else_=0).label("datasets"),
-            case((ev.c.training_code == true(), 1), else_=0).label("training_code"),
-            case((ev.c.data_information == true(), 1), else_=0).label("data_information"),
-            case((with_bases.c.version_id.is_not(None), 1), else_=0).label("base_model"),
-        )
-        .select_from(
-            o.join(m, m.c.repo_id == o.c.repo_id)
-            .outerjoin(le, le.c.id == as_of)
-            .outerjoin(lab, lab.c.version_id == o.c.version_id)
-            .outerjoin(ev, ev.c.version_id == o.c.version_id)
-            .outerjoin(with_datasets, with_datasets.c.version_id == o.c.version_id)
-            .outerjoin(with_bases, with_bases.c.version_id == o.c.version_id)
-        )
-        .where(o.c.run_id == run_id)
-    )
-    if scope == "public":
-        query = query.where(m.c.private == false())
-    return query.subquery("seen")
+def _private():
+    """The private models (a few): a set looked up once, not the models table joined for each observation."""
+    return select(s.models.c.repo_id).where(s.models.c.private)  # as ix_models_private is written
 
 
-def _top(run_id: int, scope: str, n: int):
-    o, m = s.observations, s.models
+def _top(conn: Connection, run_id: int, public_only: bool) -> list[str]:
+    """The run's TOP_TIER most downloaded models (ties by repo id), public ones only or all."""
+    o = s.observations
     query = select(o.c.repo_id).where(o.c.run_id == run_id)
-    if scope == "public":
-        query = query.join(m, m.c.repo_id == o.c.repo_id).where(m.c.private == false())
-    return query.order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id).limit(n)
+    if public_only:
+        query = query.where(o.c.repo_id.not_in(_private()))
+    return [r for (r,) in conn.execute(query.order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id).limit(TOP_TIER))]
 
 
 def compute_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
-    """The run's aggregates, computed from its observations, label events and evidence."""
-    out: list[RollupRow] = []
-    for scope in SCOPES:
-        seen = _seen(run_id, scope)
-        for tier in TIERS:
-            where = true()
-            if tier.startswith("over-"):
-                where = seen.c.downloads > DOWNLOADS_TIER
-            elif tier.startswith("top-"):
-                where = seen.c.repo_id.in_(_top(run_id, scope, TOP_TIER))
-            rows = conn.execute(
-                select(
-                    seen.c.label,
-                    func.count().label("models"),
-                    func.sum(seen.c.downloads).label("downloads"),
-                    func.sum(seen.c.flagged).label("flagged"),
-                    *(func.sum(seen.c[f]).label(f) for f in FACTS),
-                )
-                .where(where)
-                .group_by(seen.c.label)
-                .order_by(seen.c.label)
-            ).all()
-            out.extend(
-                RollupRow(
-                    run_id, scope, tier, r.label or None, int(r.models), int(r.downloads or 0), int(r.flagged or 0),
-                    {f: int(getattr(r, f) or 0) for f in FACTS},
-                )
-                for r in rows
-            )
-    return out
+    """The run's aggregates, computed from its observations, label events and evidence: one pass over
+    the run's observations, grouped by label and by what places a model in each scope and tier."""
+    o, ev, le, lab = s.observations, s.evidence, s.label_events, s.labels
+    x = s.label_events.alias("x")
+    as_of = func.coalesce(  # the label_history rule: the newest event at or before the run, else the first
+        select(func.max(x.c.id)).where(x.c.version_id == o.c.version_id, x.c.run_id <= run_id).scalar_subquery(),
+        select(func.min(x.c.id)).where(x.c.version_id == o.c.version_id).scalar_subquery(),
+    )
+    with_datasets = select(s.version_datasets.c.version_id).where(s.version_datasets.c.version_id == o.c.version_id).exists()
+    with_bases = select(s.version_bases.c.version_id).where(s.version_bases.c.version_id == o.c.version_id).exists()
+    top_public, top_all = _top(conn, run_id, True), _top(conn, run_id, False)
+
+    def flag(condition):
+        return case((condition, 1), else_=0)
+
+    downloads = func.coalesce(o.c.downloads, 0)
+    facts = {
+        "no_licence": flag(or_(ev.c.licence.is_(None), ev.c.licence == "unknown")),
+        "datasets": flag(with_datasets),
+        "training_code": flag(ev.c.training_code == true()),
+        "data_information": flag(ev.c.data_information == true()),
+        "base_model": flag(with_bases),
+    }
+    keys = {
+        # a version without label events (a database from before them) has its label as it is now
+        "label": func.coalesce(le.c.label, lab.c.label, UNLABELLED),
+        "private": flag(o.c.repo_id.in_(_private())),
+        "over": flag(downloads > DOWNLOADS_TIER),
+        "top_public": flag(o.c.repo_id.in_(top_public)) if top_public else literal(0),
+        "top_all": flag(o.c.repo_id.in_(top_all)) if top_all else literal(0),
+    }
+    sums = {
+        "models": func.count(),
+        "downloads": func.sum(downloads),
+        "flagged": func.sum(flag(func.coalesce(le.c.open_washing, lab.c.open_washing) == true())),
+        **{f: func.sum(c) for f, c in facts.items()},
+    }
+    grouped = conn.execute(
+        select(*(c.label(k) for k, c in keys.items()), *(c.label(k) for k, c in sums.items()))
+        .select_from(
+            o.outerjoin(le, le.c.id == as_of)
+            .outerjoin(lab, lab.c.version_id == o.c.version_id)
+            .outerjoin(ev, ev.c.version_id == o.c.version_id)
+        )
+        .where(o.c.run_id == run_id)
+        .group_by(*(c for c in keys.values()))
+    ).all()
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for r in grouped:
+        for scope in SCOPES:
+            if scope == "public" and r.private:
+                continue
+            in_top = r.top_public if scope == "public" else r.top_all
+            for tier, member in zip(TIERS, (True, r.over, in_top)):
+                if member:
+                    into = totals.setdefault((scope, tier, r.label), [0] * (3 + len(FACTS)))
+                    for i, k in enumerate(("models", "downloads", "flagged", *FACTS)):
+                        into[i] += int(getattr(r, k) or 0)
+    return [
+        RollupRow(run_id, scope, tier, label or None, v[0], v[1], v[2], dict(zip(FACTS, v[3:])))
+        for (scope, tier, label), v in sorted(totals.items())
+    ]
 
 
 def write_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
@@ -217,7 +216,10 @@ def storable(conn: Connection, run_id: int) -> bool:
 def ensure_run_rollups(engine: Engine, run_ids: Iterable[int]) -> None:
     """Write the missing aggregates of these runs that may be kept (a report calls this first). A
     database that cannot be written (read-only) is left as it is: the report computes them itself."""
-    for run_id in sorted(set(run_ids)):
+    wanted = sorted(set(run_ids))
+    with engine.connect() as conn:
+        have = {r for part in _chunks(wanted) for (r,) in conn.execute(select(s.run_rollups.c.run_id).distinct().where(s.run_rollups.c.run_id.in_(part)))}
+    for run_id in (r for r in wanted if r not in have):
         try:
             with engine.begin() as conn:
                 if stored_rollup(conn, run_id) is None and storable(conn, run_id):
@@ -235,18 +237,78 @@ def run_rollup(conn: Connection, run_id: int, scope: str) -> list[RollupRow]:
 
 
 def drop_run_rollups(conn: Connection, run_ids: Iterable[int | None]) -> None:
-    """Forget the aggregates of runs whose labels changed: they are written again when next needed."""
+    """Forget the aggregates of these runs: they are written again when next needed."""
     ids = sorted({r for r in run_ids if r is not None})
-    if ids:
-        conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(ids)))
+    for part in _chunks(ids):
+        conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(part)))
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+# Changes to more versions or models than this at once (a new extractor re-reading every card) drop
+# every stored run from the earliest one concerned on, instead of asking which runs saw each of them.
+PRECISE_LIMIT = 2_000
+
+
+def versions_changed(conn: Connection, version_ids: Iterable[int], since: Mapping[int, int] | None = None) -> None:
+    """The label, evidence or dataset links of these versions changed: drop the stored aggregates of
+    the runs that counted them, from run `since[version]` on (default: the run that first stored the
+    version; a label event recorded at run R changes what runs from R on show). The default bound
+    assumes no run saw a version before the run that stored it, which holds unless an interrupted
+    partial crawl (--author/--search) is resumed after a later crawl stored a version it then sees."""
+    ids = sorted(set(version_ids))
+    if not ids or not _any_stored(conn):
+        return
+    v = s.model_versions
+    wanted: list[tuple[str, int | None, int]] = []
+    for part in _chunks(ids):
+        for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.first_seen_run).where(v.c.id.in_(part))):
+            bound = (since or {}).get(r.id, r.first_seen_run)
+            wanted.append((r.repo_id, r.id, bound if bound is not None else 0))
+    _drop_runs_that_saw(conn, wanted)
+
+
+def models_changed(conn: Connection, repo_ids: Iterable[str]) -> None:
+    """These models turned private or public: every stored run that saw them counted them in one scope."""
+    ids = sorted(set(repo_ids))
+    if ids and _any_stored(conn):
+        _drop_runs_that_saw(conn, [(repo_id, None, 0) for repo_id in ids])
+
+
+def _any_stored(conn: Connection) -> bool:
+    return conn.execute(select(s.run_rollups.c.run_id).limit(1)).first() is not None
+
+
+def _drop_runs_that_saw(conn: Connection, wanted: Sequence[tuple[str, int | None, int]]) -> None:
+    """Drop the stored runs that observed (repo, version, or any version when None) at or after its bound."""
+    if not wanted:
+        return
+    rr, o = s.run_rollups, s.observations
+    lowest = min(bound for _, _, bound in wanted)
+    stored = [r for (r,) in conn.execute(select(rr.c.run_id).distinct().where(rr.c.run_id >= lowest).order_by(rr.c.run_id))]
+    if not stored:  # the usual case: the versions are this run's new ones, whose aggregates come later
+        return
+    wanted = [w for w in wanted if w[2] <= stored[-1]]
+    if len(wanted) > PRECISE_LIMIT:
+        floor = min(bound for _, _, bound in wanted)
+        drop_run_rollups(conn, [r for r in stored if r >= floor])
+        return
+    by_repo: dict[str, list[tuple[int | None, int]]] = {}
+    for repo_id, version_id, bound in wanted:
+        by_repo.setdefault(repo_id, []).append((version_id, bound))
+    hit: set[int] = set()
+    for part in _chunks(list(by_repo)):
+        for r in conn.execute(select(o.c.run_id, o.c.repo_id, o.c.version_id).where(o.c.repo_id.in_(part), o.c.run_id.in_(stored))):
+            if any((version_id is None or version_id == r.version_id) and r.run_id >= bound for version_id, bound in by_repo[r.repo_id]):
+                hit.add(r.run_id)
+    drop_run_rollups(conn, hit)
+
+
+def _chunks(items: list, size: int = 500) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 __all__ = [
     "DOWNLOADS_TIER", "FACTS", "SCOPES", "TIERS", "TOP_TIER", "RollupRow", "compute_run_rollup", "drop_run_rollups",
-    "ensure_run_rollups", "latest_from_observations", "note_latest", "run_rollup", "stored_rollup", "write_run_rollup",
+    "ensure_run_rollups", "latest_from_observations", "models_changed", "note_latest", "run_rollup", "stored_rollup",
+    "versions_changed", "write_run_rollup",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     func,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -110,6 +111,8 @@ models = Table(
 )
 # The Hub finds "Org/Name" and "org/name" alike: lineage matches base ids case-insensitively.
 Index("ix_models_repo_key", func.lower(models.c.repo_id))
+# The few private models, found without reading every model (the public views and reports leave them out).
+Index("ix_models_private", models.c.repo_id, sqlite_where=models.c.private, postgresql_where=models.c.private)
 
 model_versions = Table(
     "model_versions",
@@ -157,35 +160,33 @@ Index("ix_observations_repo", observations.c.repo_id)
 model_latest = Table(
     "model_latest",
     metadata,
-    # each model's newest observation (migration 0009), kept up to date as observations are written:
-    # exports and latest_labels read it instead of MAX(run_id) over every observation ever made
-    Column("repo_id", String(256), primary_key=True),
-    Column("run_id", ForeignKey("runs.id"), nullable=False),
-    Column("version_id", ForeignKey("model_versions.id"), nullable=False),
-    Column("downloads", Integer),
-    Column("likes", Integer),
+    Column("repo_id", String(256), primary_key=True, comment="The model."),
+    Column("run_id", ForeignKey("runs.id"), nullable=False, comment="The newest run that saw it."),
+    Column("version_id", ForeignKey("model_versions.id"), nullable=False, comment="The version that run saw."),
+    Column("downloads", Integer, comment="The Hub's download count that run."),
+    Column("likes", Integer, comment="The like count that run."),
+    comment="each model's newest observation (a copy of its `observations` row, kept as they are written)",
 )
 
+# Per run, scope, tier and label: what one finished run saw (store/rollups.py), so the trend and weekly
+# reports read a few rows per run instead of every observation of every run.
 run_rollups = Table(
     "run_rollups",
     metadata,
-    # what one finished run saw, aggregated (migration 0009; store/rollups.py): label counts, downloads,
-    # open-washing flags and evidence facts per tier, with each version's label as recorded at that run.
-    # Written when the run's analysis is done (recomputed if its labels change later): the trend and
-    # weekly reports read one small row set per run instead of every observation of every run.
-    Column("run_id", ForeignKey("runs.id"), primary_key=True),
-    Column("scope", String(8), primary_key=True),  # public (private repos left out) | all
-    Column("tier", String(32), primary_key=True),  # all | over-1000 | top-1000
-    Column("label", String(32), primary_key=True),  # "" for versions not labelled (yet)
-    Column("models", Integer, nullable=False),
-    Column("downloads", Integer, nullable=False),
-    Column("flagged", Integer, nullable=False),
-    Column("no_licence", Integer, nullable=False),
-    Column("datasets", Integer, nullable=False),
-    Column("training_code", Integer, nullable=False),
-    Column("data_information", Integer, nullable=False),
-    Column("base_model", Integer, nullable=False),
-    Column("computed_at", String(32), nullable=False),
+    Column("run_id", ForeignKey("runs.id"), primary_key=True, comment="The crawl run."),
+    Column("scope", String(8), primary_key=True, comment="`public` (private repositories left out) or `all`."),
+    Column("tier", String(32), primary_key=True, comment="`all`, `over-1000` (more than 1,000 downloads that run) or `top-1000` (the 1,000 most downloaded)."),
+    Column("label", String(32), primary_key=True, comment="The label as recorded at that run (`label_history`); empty for versions not labelled."),
+    Column("models", Integer, nullable=False, comment="Models the run saw with that label."),
+    Column("downloads", BigInteger, nullable=False, comment="Their downloads that run, summed."),
+    Column("flagged", Integer, nullable=False, comment="Of them, flagged for open-washing at that run."),
+    Column("no_licence", Integer, nullable=False, comment="Of them, versions with no licence or an unknown one."),
+    Column("datasets", Integer, nullable=False, comment="Of them, versions that name a dataset."),
+    Column("training_code", Integer, nullable=False, comment="Of them, versions with training code released."),
+    Column("data_information", Integer, nullable=False, comment="Of them, versions with sufficient data information."),
+    Column("base_model", Integer, nullable=False, comment="Of them, versions that name a base model."),
+    Column("computed_at", String(32), nullable=False, comment="When the row was written."),
+    comment="what each finished run saw, aggregated; dropped and written again when a label, evidence or privacy it counted changes",
 )
 
 datasets = Table(

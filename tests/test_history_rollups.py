@@ -12,9 +12,8 @@ import signal
 import sqlite3
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from hubscan.cli import main
 from store import rollups
 from store import schema as s
 from store.db import open_engine
@@ -77,27 +76,39 @@ def test_a_killed_and_resumed_crawl_leaves_the_caches_equal_to_their_recomputati
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
     assert stored_equals_recomputed(db) == [1, 2]
-    with sqlite3.connect(db) as conn:
-        top = conn.execute("SELECT downloads FROM model_latest ORDER BY downloads DESC LIMIT 1").fetchone()[0]
-    assert top == 123_456_789
+    with sqlite3.connect(db) as conn:  # the next night's count is the model's latest
+        assert conn.execute("SELECT run_id, downloads FROM model_latest WHERE repo_id = ?", (listed,)).fetchone() == (2, 123_456_789)
 
 
-def test_labels_recorded_on_a_run_later_drop_its_aggregates_until_they_are_written_again(history, tmp_path):
+def test_a_label_event_recorded_on_an_older_run_drops_that_run_and_the_later_ones(history, tmp_path):
+    """Runs show a version's newest event at or before them: an event recorded on run 2 for a version
+    labelled at run 1 changes runs 2, 3 and 4 (which saw it), not run 1."""
+    from store.analysis_io import label_event_bounds
+
     db = tmp_path / "copy.db"
     with sqlite3.connect(history) as source, sqlite3.connect(db) as target:
         source.backup(target)
     engine = open_engine(str(db))
-    rollups.ensure_run_rollups(engine, [4])
-    with engine.begin() as conn:  # a standalone classify under a new rule set records events on the newest run
-        vid = conn.execute(select(s.labels.c.version_id).limit(1)).scalar()
-        conn.execute(s.label_events.insert().values(version_id=vid, run_id=4, recorded_at="2026-12-31T00:00:00+00:00",
-                                                     label="No Weights", rule="W1", rule_version="x", open_washing=False,
-                                                     washing_reasons=[]))
-        assert rollups.stored_rollup(conn, 4) is not None
-        rollups.drop_run_rollups(conn, [4])  # what store.analysis_io.save_labels does when it writes events
-        assert rollups.stored_rollup(conn, 4) is None
-    stored_equals_recomputed(db)
+    rollups.ensure_run_rollups(engine, [1, 2, 3, 4])
+    with engine.begin() as conn:
+        seen = "SELECT version_id FROM observations WHERE run_id = {} AND repo_id NOT IN (SELECT repo_id FROM models WHERE private)"
+        vid = conn.execute(text(f"{seen.format(1)} INTERSECT {seen.format(4)} ORDER BY 1")).scalars().first()
+        events = conn.execute(select(s.label_events.c.run_id, s.label_events.c.label).where(s.label_events.c.version_id == vid)).all()
+        assert [e.run_id for e in events] == [1]
+        since = label_event_bounds(conn, [vid], 2)
+        assert since == {vid: 2}
+        relabel = "No Weights" if events[0].label != "No Weights" else "Weights Available"
+        conn.execute(s.label_events.insert().values(version_id=vid, run_id=2, recorded_at="2026-12-31T00:00:00+00:00", label=relabel,
+                                                     rule="W1", rule_version="x", open_washing=False, washing_reasons=[]))
+        rollups.versions_changed(conn, [vid], since)  # what store.analysis_io.save_labels does after writing events
+        assert {r: rollups.stored_rollup(conn, r) is not None for r in (1, 2, 3, 4)} == {1: True, 2: False, 3: False, 4: False}
+        assert label_event_bounds(conn, [vid], 1) == {}  # an event replacing run 1's first one: every run that saw it
     engine.dispose()
+    stored_equals_recomputed(db)
+    with sqlite3.connect(db) as conn:
+        counts = dict(conn.execute("SELECT run_id, models FROM run_rollups WHERE scope = 'public' AND tier = 'all' AND label = ?", (relabel,)))
+        before = dict(conn.execute("SELECT run_id, COUNT(*) FROM label_history WHERE label = ? GROUP BY run_id", (relabel,)))
+    assert counts == before and all(counts.get(r, 0) >= 1 for r in (2, 3, 4))
 
 
 @pytest.mark.parametrize("scope", rollups.SCOPES)
@@ -112,3 +123,24 @@ def test_the_weekly_summary_reads_the_aggregates_as_the_observations_give_them(h
         private = {r.repo_id for r in conn.execute(select(s.models.c.repo_id).where(s.models.c.private))}
         assert got.models == len([r for r in seen if scope == "all" or r.repo_id not in private])
     engine.dispose()
+
+
+def test_the_aggregates_count_what_the_label_history_view_shows(history):
+    """An independent recount: each run's labels, flags and downloads per tier, from `label_history`
+    (labels as recorded at that run), equal the stored aggregates."""
+    engine = open_engine(str(history))
+    rollups.ensure_run_rollups(engine, [1, 2, 3, 4])
+    engine.dispose()
+    with sqlite3.connect(history) as conn:
+        for scope, view in (("all", "label_history_all"), ("public", "label_history")):
+            for tier, where in (("all", ""), ("over-1000", "AND downloads > 1000"), ("top-1000", "")):
+                expected = conn.execute(
+                    f"SELECT run_id, COALESCE(label, ''), COUNT(*), SUM(COALESCE(downloads, 0)), SUM(CASE WHEN open_washing THEN 1 ELSE 0 END)"
+                    f" FROM {view} WHERE 1 = 1 {where} GROUP BY run_id, COALESCE(label, '') ORDER BY 1, 2"
+                ).fetchall()
+                stored = conn.execute(
+                    "SELECT run_id, label, models, downloads, flagged FROM run_rollups WHERE scope = ? AND tier = ? AND models > 0 ORDER BY 1, 2",
+                    (scope, tier),
+                ).fetchall()
+                assert stored == expected, (scope, tier)  # the dev hub has fewer than 1,000 models: top-1000 is all of them
+        assert conn.execute("SELECT COUNT(*) FROM run_rollups WHERE tier = 'over-1000'").fetchone()[0] > 0

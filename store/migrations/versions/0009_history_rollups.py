@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0007
-Create Date: 2026-12-12
+Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
@@ -32,11 +32,15 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=8), nullable=False),
         sa.Column("tier", sa.String(length=32), nullable=False),
         sa.Column("label", sa.String(length=32), nullable=False),
+        sa.Column("models", sa.Integer(), nullable=False),
+        sa.Column("downloads", sa.BigInteger(), nullable=False),  # summed over millions of models: beyond 32 bits
         *(sa.Column(name, sa.Integer(), nullable=False) for name in (
-            "models", "downloads", "flagged", "no_licence", "datasets", "training_code", "data_information", "base_model")),
+            "flagged", "no_licence", "datasets", "training_code", "data_information", "base_model")),
         sa.Column("computed_at", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("run_id", "scope", "tier", "label"),
     )
+    # the few private models, found without reading every model (the public views leave them out)
+    op.create_index("ix_models_private", "models", ["repo_id"], sqlite_where=sa.text("private"), postgresql_where=sa.text("private"))
     # Each model's newest observation, once; from now on the crawl keeps it up to date. The run
     # aggregates are written as reports ask for them (store/rollups.py), not here.
     op.execute(
@@ -49,5 +53,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     drop_views(op.get_bind())  # latest_labels reads model_latest; sync_views recreates the views on the next open
+    op.drop_index("ix_models_private", table_name="models")
     op.drop_table("run_rollups")
     op.drop_table("model_latest")
