@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import policy
 
-from .card import ParsedCard, sentence_spans
+from .card import ParsedCard, TextBlock, sentence_spans
 from .licence_catalog import restrictiveness
 from .types import Finding, LicenceFamily
 
@@ -57,10 +57,11 @@ def card_terms(card: ParsedCard) -> CardTerms | None:
     rules = _rules()
     budget = MAX_CHARS
     found: list[CardTerms] = []
-    for block in card.blocks:
+    # the segments, not `card.blocks`: table rows are not read here, so a lazy table stays unread
+    for block in card.segments:
         if budget <= 0 or len(found) >= 4:
             break
-        if block.kind not in _PROSE:
+        if not isinstance(block, TextBlock) or block.kind not in _PROSE:
             continue
         text = block.text[:budget]
         budget -= len(text)
