@@ -147,17 +147,22 @@ class Table:
         return "\x00".join(parts)
 
     def may_have_cell_of(self, words: int) -> bool:
-        """Could a cell hold `words` words or more? Plain rows are judged by their line (a run of that
-        many words between two pipes: their cells hold no pipe), the others by their cells."""
-        run = re.compile(r"[^|\s]+(?:\s+[^|\s]+){%d}" % (words - 1))
-        if any(len(cell.split()) >= words for cell in self.header):
+        """Could a cell hold `words` words or more? Plain rows are judged by their line (the parts
+        between its pipes: their cells hold no pipe), the others by their cells. A text of n words
+        has at least 2n - 1 characters: shorter ones (most cells: numbers) are not split."""
+        shortest = 2 * words - 1
+
+        def long_enough(text: str) -> bool:
+            return len(text) >= shortest and len(text.split()) >= words
+
+        if any(long_enough(cell) for cell in self.header):
             return True
         if self._lines is None or self._rows is not None:
-            return any(len(cell.split()) >= words for row in self.rows for cell in row)
+            return any(long_enough(cell) for row in self.rows for cell in row)
         plain = [line for line in self._lines if isinstance(line, str)]
-        if plain and run.search("|".join(plain)):  # '|' between lines: a run stays within one cell
+        if plain and any(long_enough(part) for part in "|".join(plain).split("|")):
             return True
-        return any(len(text.split()) >= words for line in self._lines if not isinstance(line, str) for text, _ in line)
+        return any(long_enough(text) for line in self._lines if not isinstance(line, str) for text, _ in line)
 
     @property
     def body_text(self) -> str:

@@ -23,3 +23,18 @@ def test_underscores() -> None:
     assert not plain_line("snake_")
     assert not plain_line("a__b")
     assert not plain_line("é_a")  # only ASCII letters and digits keep '_' from opening emphasis
+
+
+def test_may_have_cell_of_answers_as_the_word_run_pattern() -> None:
+    """A plain row holds a cell of n words exactly when n words in a row stand between two pipes."""
+    import re
+
+    from extract.card_structure import Table
+
+    rng = random.Random(6)
+    words = ["a", "bc", "45.2", "**9**", " ", "  ", "|", "é"]
+    for _ in range(3000):
+        lines = ["| " + "".join(rng.choice(words) for _ in range(rng.randint(0, 14))) + " |" for _ in range(rng.randint(1, 4))]
+        table = Table(("h1", "h2"), None, 0, list(lines), 2)
+        run = re.compile(r"[^|\s]+(?:\s+[^|\s]+){%d}" % (4 - 1))
+        assert table.may_have_cell_of(4) == bool(run.search("|".join(lines))), lines
