@@ -158,10 +158,11 @@ def _cells(line: str, plain: bool, references: bool) -> list[Cell | Pending] | N
 
 def _read_cells(columns: list[str], width: int, references: bool) -> list[Cell | Pending] | None:
     row: list[Cell | Pending] = []
+    markup, loose = _MARKUP.search, _LOOSE_UNDERSCORE.search  # `plain_line`, inlined: a call per cell adds up
     for column in columns[:width]:
         cell = column.strip(" ")
-        if plain_line(cell):
-            row.append(plain_text(cell))
+        if markup(cell) is None and ("_" not in cell or loose(cell) is None):
+            row.append(plain_text(cell) if "://" in cell else (cell, []))
             continue
         quick = _quick_cell(cell)
         if quick is not None:
