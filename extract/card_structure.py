@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Literal, NamedTuple, Sequence, Union
 
 from bs4 import BeautifulSoup
 
+from extract.literals import fold
 from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans, split_sentences
 
 MAX_BLOCK_CHARS = 50_000
@@ -163,6 +165,43 @@ class Table:
         if plain and any(long_enough(part) for part in "|".join(plain).split("|")):
             return True
         return any(long_enough(text) for line in self._lines if not isinstance(line, str) for text, _ in line)
+
+    def rows_holding(self, words: frozenset[str] | None, limit: int) -> list[tuple[str, ...]]:
+        """The first `limit` body rows, less the plain rows whose line holds none of `words` (lower-case
+        pieces without spaces or pipes, as `Guarded.words`): their cells, parts of the line, hold
+        none either. Those rows are never read; one search per word over the body finds the others."""
+        if words is None or self._rows is not None or self._lines is None:
+            return list(self.rows[:limit])
+        lines = self._lines[:limit]
+        parts = [line if isinstance(line, str) else " | ".join(text for text, _ in line) for line in lines]
+        body = "\x00".join(parts)
+        low = fold(body)
+        if len(low) != len(body):  # a letter that lower-cases to two: positions would not line up
+            return list(self.rows[:limit])
+        starts, at = [], 0
+        for part in parts:
+            starts.append(at)
+            at += len(part) + 1
+        wanted = {k for k, line in enumerate(lines) if not isinstance(line, str)}  # read cells: always
+        for word in words:
+            pos = low.find(word)
+            while pos >= 0:
+                wanted.add(bisect_right(starts, pos) - 1)
+                pos = low.find(word, pos + 1)
+        width = self._width
+        out: list[tuple[str, ...]] = []
+        for k in sorted(wanted):
+            line = lines[k]
+            if isinstance(line, str):
+                columns = line.strip(" ").split("|")
+                if columns and columns[0] == "":
+                    columns.pop(0)
+                if columns and columns[-1] == "":
+                    columns.pop()
+                out.append(tuple(c.strip(" ") for c in columns[:width]) + ("",) * (width - len(columns)))
+            else:
+                out.append(tuple(text for text, _ in line))
+        return out
 
     @property
     def body_text(self) -> str:

@@ -38,3 +38,34 @@ def test_may_have_cell_of_answers_as_the_word_run_pattern() -> None:
         table = Table(("h1", "h2"), None, 0, list(lines), 2)
         run = re.compile(r"[^|\s]+(?:\s+[^|\s]+){%d}" % (4 - 1))
         assert table.may_have_cell_of(4) == bool(run.search("|".join(lines))), lines
+
+
+def test_rows_holding_reads_only_the_rows_whose_line_holds_a_word() -> None:
+    from extract.card import parse_card
+
+    card = parse_card(
+        b"# Card\n\n| Feature | Acme-7B | Other |\n|---|---|---|\n| licence | Apache-2.0 | MIT |\n"
+        b"| weights | Open Source | closed |\n| data | **closed** | x |\n| code | fully OPEN | y |\n"
+    )
+    (table,) = card.tables
+    assert table.lazy
+    rows = table.rows_holding(frozenset({"open"}), 10)
+    # the plain rows without "open" are left out; the row with markup (read into cells) is kept
+    assert rows == [("weights", "Open Source", "closed"), ("data", "closed", "x"), ("code", "fully OPEN", "y")]
+    assert table.rows_holding(frozenset({"open"}), 1) == []
+    assert table.rows_holding(None, 2) == list(table.rows[:2])
+
+
+def test_a_model_column_marked_open_source_is_still_a_claim() -> None:
+    from extract.card import parse_card
+    from extract.claims import read_claims
+
+    card = parse_card(
+        (
+            "# Acme-7B\n\n| Feature | Acme-7B | Other |\n|---|---|---|\n"
+            + "".join(f"| row {i} | {i}.5 | {i} |\n" for i in range(30))
+            + "| licence | Open Source | closed |\n"
+        ).encode()
+    )
+    evidence, _ = read_claims(card, "acme/Acme-7B", ())
+    assert any(c.source == "table" and c.about_self for c in evidence.claims)
