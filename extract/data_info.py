@@ -291,7 +291,9 @@ def _sizes(region: _Region, card: ParsedCard) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if _SIZE.search(region.text.text) is None:
         return found
-    for block in region.blocks:
+    blocks = region.blocks
+    for k in region.text.candidates(_SIZE):  # the others hold no size in the 10,000 characters read
+        block = blocks[k]
         found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(block.text))
         if len(found) >= 50:
             break
@@ -361,7 +363,11 @@ def _data_percentages(region: _Region) -> list[str]:
     if _PERCENT.search(region.text.text) is None:
         return []
     for block in region.blocks:
+        if "%" not in block.text[:10_000]:
+            continue  # no sentence of it holds a percentage (its sentences are of these characters)
         for sentence in block.sentences:
+            if "%" not in sentence:
+                continue
             if not _DATA_WORD.search(sentence) and block.kind != "table_row":
                 continue
             if re.search(r"\b(steps|masked|accuracy|score|pass@|improv\w*|increase\w*|dropout)\b", sentence, re.I):
