@@ -302,9 +302,10 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
     if not (_TRAINING_EXPLICIT.search(prose.text) or _FILE_NAME.search(prose.text)):
         return urls, findings, mentioned  # no sentence of the card names training code
     sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
-    for block in card.segments:
-        if isinstance(block, Table) or block.kind == "table_row":
-            continue
+    blocks = card.prose_blocks
+    # only the blocks either pattern may match, in card order (the others are skipped below anyway)
+    candidates = sorted(set(prose.candidates(_TRAINING_EXPLICIT)) | set(prose.candidates(_FILE_NAME)))
+    for block in (blocks[k] for k in candidates):
         text = block.text[:10_000]
         if not (_TRAINING_EXPLICIT.search(text) or _FILE_NAME.search(text)):
             continue  # no sentence of it can name training code: skip splitting it
