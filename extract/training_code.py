@@ -92,7 +92,7 @@ _AVAILABLE = re.compile(
     r"|\bcan be found\b|\bwe (?:also )?(?:release|publish|open[- ]source|provide)\b|\bsee\b|\bavailable (?:at|in|on)\b",
     re.I,
 )
-_FILE_NAME = prefilter(re.compile(r"\b[\w\-]+\.(?:py|sh|ya?ml)\b"))
+_FILE_NAME = prefilter(re.compile(r"\b[\w\-]++\.(?:py|sh|ya?ml)\b"))  # possessive: "." is not in the class, so giving back never helps
 
 _TRAINING_TITLE = re.compile(r"train|software|implementation|framework", re.I)
 _CUSTOM_CODE = prefilter(re.compile(
