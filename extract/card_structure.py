@@ -154,17 +154,17 @@ class Table:
         has at least 2n - 1 characters: shorter ones (most cells: numbers) are not split."""
         shortest = 2 * words - 1
 
-        def long_enough(text: str) -> bool:
-            return len(text) >= shortest and len(text.split()) >= words
+        def any_long(texts) -> bool:  # type: ignore[no-untyped-def]
+            return any(len(text.split()) >= words for text in texts if len(text) >= shortest)
 
-        if any(long_enough(cell) for cell in self.header):
+        if any_long(self.header):
             return True
         if self._lines is None or self._rows is not None:
-            return any(long_enough(cell) for row in self.rows for cell in row)
+            return any_long(cell for row in self.rows for cell in row)
         plain = [line for line in self._lines if isinstance(line, str)]
-        if plain and any(long_enough(part) for part in "|".join(plain).split("|")):
+        if plain and any_long("|".join(plain).split("|")):
             return True
-        return any(long_enough(text) for line in self._lines if not isinstance(line, str) for text, _ in line)
+        return any_long(text for line in self._lines if not isinstance(line, str) for text, _ in line)
 
     def rows_holding(self, words: frozenset[str] | None, limit: int) -> list[tuple[str, ...]]:
         """The first `limit` body rows, less the plain rows whose line holds none of `words` (lower-case
