@@ -6,7 +6,10 @@ Builds a database of N model versions (synthetic Hub models: realistic licence m
 fine-tunes, dataset links; README bodies from benchmarks/cards.py: front matter, long paragraphs,
 big tables, links, 0.2-25 kB, about half of the bytes table rows) straight through the store
 writes a crawl uses, then runs extraction and labelling in a fresh process and reports versions/s
-and resident memory sampled along the way (flat memory = the samples do not grow with N).
+and resident memory sampled along the way (flat memory = the samples do not grow with N). On a
+machine shared with other work, wall-clock versions/s says how much of the machine the run got;
+the CPU milliseconds per version (this process and its pool workers) say what extraction costs,
+and `extract_per_s_on_2_idle_cores` is 2 cores divided by that cost.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def descendants_rss_mb() -> list[float]:
-    """RSS of every process below this one (the extraction pool's workers live under its forkserver)."""
+def descendants() -> list[int]:
+    """Every process below this one (the extraction pool's workers live under its forkserver)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -45,10 +48,31 @@ def descendants_rss_mb() -> list[float]:
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
+        found.append(pid)
+    return found
+
+
+def descendants_rss_mb() -> list[float]:
+    found = []
+    for pid in descendants():
         try:
             with open(f"/proc/{pid}/statm") as f:
                 found.append(int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
         except OSError:
+            continue
+    return found
+
+
+def descendants_cpu_s() -> dict[int, float]:
+    """CPU seconds (user + system) each process below this one has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in descendants():
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, ValueError, IndexError):
             continue
     return found
 
@@ -111,6 +135,7 @@ def run(db: Path) -> dict:
     engine = open_engine(str(db))
     samples: list[tuple[int, float]] = []
     workers: list[float] = []  # the largest worker's RSS at each batch
+    worker_cpu: dict[int, float] = {}  # CPU seconds of each worker, as last sampled
     done = {"extracted": 0}
 
     def progress(what: str, k: int) -> None:
@@ -118,10 +143,15 @@ def run(db: Path) -> dict:
             done["extracted"] += k
             samples.append((done["extracted"], round(rss_mb(), 1)))
             workers.append(max(descendants_rss_mb(), default=0.0))
+            worker_cpu.update(descendants_cpu_s())
 
-    start = time.perf_counter()
+    start, own_cpu = time.perf_counter(), time.process_time()
     extracted = extract_all(engine, progress)
-    extract_s = time.perf_counter() - start
+    extract_s, own_cpu = time.perf_counter() - start, time.process_time() - own_cpu
+    # On a machine shared with other work the wall clock says how much of it this run got; the CPU
+    # seconds (this process + its workers) say what extraction costs: versions per CPU-second, and
+    # what 2 idle cores would do (both figures include this process's reading and writing).
+    cpu_s = own_cpu + sum(worker_cpu.values())
     start = time.perf_counter()
     labelled, passes = classify_all(engine)
     classify_s = time.perf_counter() - start
@@ -131,6 +161,9 @@ def run(db: Path) -> dict:
         "extract_jobs": extract_jobs(),
         "extract_seconds": round(extract_s, 1),
         "extract_per_s": round(extracted / extract_s, 1) if extract_s else None,
+        "extract_cpu_ms_per_version": round(1000 * cpu_s / extracted, 2) if extracted else None,
+        "main_cpu_ms_per_version": round(1000 * own_cpu / extracted, 2) if extracted else None,
+        "extract_per_s_on_2_idle_cores": round(2 * extracted / cpu_s, 1) if cpu_s else None,
         "classify_seconds": round(classify_s, 1),
         "classify_per_s": round(labelled / classify_s, 1) if classify_s else None,
         "label_passes": passes,
@@ -163,9 +196,10 @@ def main() -> None:
     env = {**os.environ, **({"HUBSCAN_EXTRACT_JOBS": str(args.jobs)} if args.jobs else {})}
     out = subprocess.run([sys.executable, __file__, "--phase", "run", "--db", str(args.db)], check=True, capture_output=True, text=True, env=env)
     result = json.loads(out.stdout)
-    print(f"{'measure':<28} {'value':>12}")
-    for key in ("versions", "extract_jobs", "extract_seconds", "extract_per_s", "classify_seconds", "classify_per_s", "label_passes", "peak_rss_mb", "worker_peak_rss_mb"):
-        print(f"{key:<28} {result[key]!s:>12}")
+    print(f"{'measure':<32} {'value':>12}")
+    for key in ("versions", "extract_jobs", "extract_seconds", "extract_per_s", "extract_cpu_ms_per_version",
+                "main_cpu_ms_per_version", "extract_per_s_on_2_idle_cores", "classify_seconds", "classify_per_s", "label_passes", "peak_rss_mb", "worker_peak_rss_mb"):
+        print(f"{key:<32} {result[key]!s:>12}")
     print("RSS (MB) after N versions extracted: " + ", ".join(f"{n}: {mb}" for n, mb in result["rss_mb_samples"]))
 
 

@@ -93,10 +93,15 @@ class ParsedCard:
         return row_runs(self.segments)
 
     @functools.cached_property
+    def prose_blocks(self) -> tuple[TextBlock, ...]:
+        """The blocks that are not table rows, in card order (`prose` joins their texts)."""
+        return tuple(b for b in self.segments if isinstance(b, TextBlock) and b.kind != "table_row")
+
+    @functools.cached_property
     def prose(self) -> Joined:
         """The texts (first 10,000 characters) of the blocks that are not table rows, joined: a
-        pre-check for extractors that read prose only."""
-        return join([b.text[:10_000] for b in self.segments if isinstance(b, TextBlock) and b.kind != "table_row"])
+        pre-check for extractors that read prose only (part k is `prose_blocks[k]`)."""
+        return join([b.text[:10_000] for b in self.prose_blocks])
 
     def has_problem(self, code: str) -> bool:
         return any(p.code == code for p in self.problems)

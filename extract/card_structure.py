@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Literal, NamedTuple, Sequence, Union
 
 from bs4 import BeautifulSoup
 
+from extract.literals import fold
 from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans, split_sentences
 
 MAX_BLOCK_CHARS = 50_000
@@ -147,17 +149,59 @@ class Table:
         return "\x00".join(parts)
 
     def may_have_cell_of(self, words: int) -> bool:
-        """Could a cell hold `words` words or more? Plain rows are judged by their line (a run of that
-        many words between two pipes: their cells hold no pipe), the others by their cells."""
-        run = re.compile(r"[^|\s]+(?:\s+[^|\s]+){%d}" % (words - 1))
-        if any(len(cell.split()) >= words for cell in self.header):
+        """Could a cell hold `words` words or more? Plain rows are judged by their line (the parts
+        between its pipes: their cells hold no pipe), the others by their cells. A text of n words
+        has at least 2n - 1 characters: shorter ones (most cells: numbers) are not split."""
+        shortest = 2 * words - 1
+
+        def any_long(texts) -> bool:  # type: ignore[no-untyped-def]
+            return any(len(text.split()) >= words for text in texts if len(text) >= shortest)
+
+        if any_long(self.header):
             return True
         if self._lines is None or self._rows is not None:
-            return any(len(cell.split()) >= words for row in self.rows for cell in row)
+            return any_long(cell for row in self.rows for cell in row)
         plain = [line for line in self._lines if isinstance(line, str)]
-        if plain and run.search("|".join(plain)):  # '|' between lines: a run stays within one cell
+        if plain and any_long("|".join(plain).split("|")):
             return True
-        return any(len(text.split()) >= words for line in self._lines if not isinstance(line, str) for text, _ in line)
+        return any_long(text for line in self._lines if not isinstance(line, str) for text, _ in line)
+
+    def rows_holding(self, words: frozenset[str] | None, limit: int) -> list[tuple[str, ...]]:
+        """The first `limit` body rows, less the plain rows whose line holds none of `words` (lower-case
+        pieces without spaces or pipes, as `Guarded.words`): their cells, parts of the line, hold
+        none either. Those rows are never read; one search per word over the body finds the others."""
+        if words is None or self._rows is not None or self._lines is None:
+            return list(self.rows[:limit])
+        lines = self._lines[:limit]
+        parts = [line if isinstance(line, str) else " | ".join(text for text, _ in line) for line in lines]
+        body = "\x00".join(parts)
+        low = fold(body)
+        if len(low) != len(body):  # a letter that lower-cases to two: positions would not line up
+            return list(self.rows[:limit])
+        starts, at = [], 0
+        for part in parts:
+            starts.append(at)
+            at += len(part) + 1
+        wanted = {k for k, line in enumerate(lines) if not isinstance(line, str)}  # read cells: always
+        for word in words:
+            pos = low.find(word)
+            while pos >= 0:
+                wanted.add(bisect_right(starts, pos) - 1)
+                pos = low.find(word, pos + 1)
+        width = self._width
+        out: list[tuple[str, ...]] = []
+        for k in sorted(wanted):
+            line = lines[k]
+            if isinstance(line, str):
+                columns = line.strip(" ").split("|")
+                if columns and columns[0] == "":
+                    columns.pop(0)
+                if columns and columns[-1] == "":
+                    columns.pop()
+                out.append(tuple(c.strip(" ") for c in columns[:width]) + ("",) * (width - len(columns)))
+            else:
+                out.append(tuple(text for text, _ in line))
+        return out
 
     @property
     def body_text(self) -> str:

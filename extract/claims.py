@@ -320,12 +320,15 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
         title = card.section_title(table.section_index)
         where = f" under “{title}”" if title else ""
         columns = [i for i, head in enumerate(table.header) if mentions(head[:200], names)]
-        if columns and not _guarded(lex.trigger).may_match_row_source(table.body_text):
+        trigger = _guarded(lex.trigger)
+        if columns and not trigger.may_match_row_source(table.body_text):
             columns = []  # no cell of the model's column can hold a phrase
         named_rows = may_mention(table.body_text, names)
         if not columns and not named_rows:
             continue  # nothing in the table can mark the model
-        for row in table.rows[:MAX_TABLE_ROWS]:
+        # only the model's column to read: a row whose line holds no stem of a phrase gives nothing
+        rows = table.rows[:MAX_TABLE_ROWS] if named_rows else table.rows_holding(trigger.words, MAX_TABLE_ROWS)
+        for row in rows:
             if work.judged >= MAX_JUDGED:
                 return
             for i in columns:

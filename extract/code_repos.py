@@ -33,6 +33,8 @@ _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-_.]{0,99})$")
 
 def github_repo_name(url: str) -> str | None:
     """'owner/repo' (lower-case) for a link into a GitHub repository, else None."""
+    if "github.com" not in url.lower():
+        return None  # its host cannot be github.com: not worth parsing (most links of a card)
     try:
         parsed = urlparse(url.strip())
     except ValueError:

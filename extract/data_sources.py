@@ -24,7 +24,9 @@ from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from .card import ParsedCard, parse_card
-from .data_info import POINTS, _add_source, _Signals, document_signals, verdict
+from .data_info import document_signals, verdict
+from .data_names import _add_source
+from .data_patterns import POINTS, _Signals
 from .types import DataPoint, StoredDataset, Finding
 
 MAX_DATASET_CARDS = 8

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import policy
 
-from .card import ParsedCard, sentence_spans
+from .card import ParsedCard, TextBlock, sentence_spans
+from .first_chars import with_first_chars as fast
 from .licence_catalog import restrictiveness
 from .types import Finding, LicenceFamily
 
@@ -42,13 +43,14 @@ class _Rules:
 @functools.cache
 def _rules() -> _Rules:
     data = policy.load("licence_terms")
-    families = tuple((re.compile("|".join(f"(?:{p})" for p in t["phrases"]), re.I), t["family"], t["what"]) for t in data["terms"])
+    # each behind a lookahead for its first characters: the same matches, tried where one can start
+    families = tuple((fast(re.compile("|".join(f"(?:{p})" for p in t["phrases"]), re.I)), t["family"], t["what"]) for t in data["terms"])
     return _Rules(
-        any_phrase=re.compile("|".join(f"(?:{p})" for t in data["terms"] for p in t["phrases"]), re.I),
+        any_phrase=fast(re.compile("|".join(f"(?:{p})" for t in data["terms"] for p in t["phrases"]), re.I)),
         families=families,
-        about_model=re.compile(r"\b(?:" + "|".join(data["about_model"]) + r")\b", re.I),
-        about_licence=re.compile(r"\b(?:" + "|".join(data["about_licence"]) + r")\b", re.I),
-        only_data=re.compile(r"\b(?:" + "|".join(data["only_data"]) + r")\b", re.I),
+        about_model=fast(re.compile(r"\b(?:" + "|".join(data["about_model"]) + r")\b", re.I)),
+        about_licence=fast(re.compile(r"\b(?:" + "|".join(data["about_licence"]) + r")\b", re.I)),
+        only_data=fast(re.compile(r"\b(?:" + "|".join(data["only_data"]) + r")\b", re.I)),
     )
 
 
@@ -57,10 +59,11 @@ def card_terms(card: ParsedCard) -> CardTerms | None:
     rules = _rules()
     budget = MAX_CHARS
     found: list[CardTerms] = []
-    for block in card.blocks:
+    # the segments, not `card.blocks`: table rows are not read here, so a lazy table stays unread
+    for block in card.segments:
         if budget <= 0 or len(found) >= 4:
             break
-        if block.kind not in _PROSE:
+        if not isinstance(block, TextBlock) or block.kind not in _PROSE:
             continue
         text = block.text[:budget]
         budget -= len(text)

@@ -16,6 +16,7 @@ from typing import Iterable
 import policy
 
 from .card import ParsedCard, Table
+from .first_chars import with_first_chars as fast
 from .licence_catalog import hub_entry
 from .lineage_ids import normalise_base
 from .types import BaseRelation, LicenceFamily
@@ -64,11 +65,12 @@ def rules() -> _Rules:
         if f["names"]
     )
     names = tuple((re.compile(r"(?:" + "|".join(f["names"]) + r")(?![\w.])", re.I), f["family"]) for f in data["families"] if f["names"])
+    # the searched ones behind a lookahead for their first characters (extract/first_chars.py)
     return _Rules(
-        cue=re.compile(r"\b(?:" + cues + r")\b", re.I),
+        cue=fast(re.compile(r"\b(?:" + cues + r")\b", re.I)),
         relation_of=relation_of,
-        not_weights=re.compile(r"\b(?:" + "|".join(data["not_weights_words"]) + r")\b", re.I),
-        from_scratch=re.compile(r"\b(?:" + "|".join(data["from_scratch"]) + r")\b", re.I),
+        not_weights=fast(re.compile(r"\b(?:" + "|".join(data["not_weights_words"]) + r")\b", re.I)),
+        from_scratch=fast(re.compile(r"\b(?:" + "|".join(data["from_scratch"]) + r")\b", re.I)),
         families=families,
         names=names,
     )

@@ -18,6 +18,8 @@ import re
 import unicodedata
 from typing import Any, Iterator
 
+from extract.first_chars import with_first_chars
+
 try:  # Python 3.11+
     import re._constants as _c  # type: ignore[import-not-found]
     import re._parser as _parser  # type: ignore[import-not-found]
@@ -139,10 +141,11 @@ class Guarded:
     split, pattern, flags) is the pattern's own.
     """
 
-    __slots__ = ("_pattern", "literals", "words")
+    __slots__ = ("_pattern", "_fast", "literals", "words")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self._pattern = pattern
+        self._fast = with_first_chars(pattern)  # the same matches, tried only where one can start
         self.literals = required_literals(pattern)
         # the longest part of each literal without spaces or '|': what a table row's source line must
         # hold when its text (cells joined by " | ") holds the literal
@@ -163,19 +166,19 @@ class Guarded:
         return any(lit in low for lit in self.literals)
 
     def search(self, text: str, *args: int) -> re.Match[str] | None:
-        return self._pattern.search(text, *args) if self.may_match(text) else None
+        return self._fast.search(text, *args) if self.may_match(text) else None
 
     def match(self, text: str, *args: int) -> re.Match[str] | None:
-        return self._pattern.match(text, *args) if self.may_match(text) else None
+        return self._fast.match(text, *args) if self.may_match(text) else None
 
     def fullmatch(self, text: str, *args: int) -> re.Match[str] | None:
-        return self._pattern.fullmatch(text, *args) if self.may_match(text) else None
+        return self._fast.fullmatch(text, *args) if self.may_match(text) else None
 
     def finditer(self, text: str, *args: int) -> Iterator[re.Match[str]]:
-        return self._pattern.finditer(text, *args) if self.may_match(text) else iter(())
+        return self._fast.finditer(text, *args) if self.may_match(text) else iter(())
 
     def findall(self, text: str, *args: int) -> list[Any]:
-        return self._pattern.findall(text, *args) if self.may_match(text) else []
+        return self._fast.findall(text, *args) if self.may_match(text) else []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pattern, name)

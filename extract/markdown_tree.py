@@ -119,7 +119,9 @@ _LAST_LINE_OF_SPACES = re.compile(r"(?<![^\n])[ \t]+\Z")
 def _as_markdown_it_py_reads(body: str) -> str:
     """NUL becomes U+FFFD (CommonMark); a final line of only spaces/tabs without "\\n" does not
     exist for markdown-it-py's block parser, so it is dropped."""
-    return _LAST_LINE_OF_SPACES.sub("", body.replace("\0", "\ufffd"))
+    body = body.replace("\0", "\ufffd")
+    # the pattern ends at the very end: only a body ending in a space or tab is searched (a scan of it all otherwise)
+    return _LAST_LINE_OF_SPACES.sub("", body) if body.endswith((" ", "\t")) else body
 
 
 # --- the walk ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from extract.bounds import MAX_CARD_DATA_CHARS, shape
 from extract.types import ModelEvidence, StoredVersion, ParseProblem
 
 README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
+PRELOAD = "hubscan.extract_preload"  # imported by the pool's forkserver before it forks a worker
 MAX_POOL_RESTARTS = 8  # per batch: past this the pool itself is what fails, and the rest runs in-process
 
 Outcome = tuple[ModelEvidence | None, tuple[ParseProblem, ...]]
@@ -137,9 +138,12 @@ class GuardedExtractor:
         return chunks, self._submit(self._pool_or_new(), [[versions[i] for i in c] for c in chunks])
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        # forkserver: the crawl's threads make a plain fork unsafe
+        # forkserver: the crawl's threads make a plain fork unsafe. The server imports and warms up
+        # extraction once (hubscan/extract_preload.py), so each worker forked from it starts warm.
+        context = get_context("forkserver")
+        context.set_forkserver_preload([PRELOAD])
         initargs = (os.getpid(),) if self._initializer is not None else ()
-        return ProcessPoolExecutor(workers, mp_context=get_context("forkserver"), initializer=self._initializer, initargs=initargs)
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=self._initializer, initargs=initargs)
 
     def _collect(self, versions: list[StoredVersion], chunks: list[list[int]], futures: list[Future]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(versions)

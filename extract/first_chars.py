@@ -1,0 +1,148 @@
+"""A pattern's possible first characters, checked before the expression is tried at a position.
+
+Python's `re` skips ahead by itself only when a pattern starts with a literal or a plain alternation
+of literals. `\\b(?:pre-?training|training|fine-?tuning|...)` starts with a word boundary, so `re`
+tries every alternative at every position of the text. `with_first_chars(pattern)` prefixes the
+pattern with a lookahead for the characters a match can start with, in both cases when the pattern
+ignores case (`(?=(?-i:[pPtTfF...]))`): at most positions one character test fails, and the
+expression itself runs only where a match can start. Every match starts with one of those
+characters, so the prefixed pattern finds exactly the same matches (same spans, same groups).
+
+The set only has to hold every character a match may start with (more is harmless): under
+IGNORECASE an ASCII letter also stands for its other case and for the non-ASCII letters `re`
+pairs with it (tests/test_first_chars.py checks every code point). Patterns whose first character
+is not known this narrowly (a class like \\w, a negated class, a non-ASCII letter ignoring case,
+a match that may be empty, scoped flags, verbose mode) are returned as they are.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # Python 3.11+
+    import re._compiler as _compiler  # type: ignore[import-not-found]
+    import re._constants as _c  # type: ignore[import-not-found]
+    import re._parser as _parser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover
+    import sre_compile as _compiler  # type: ignore[no-redef]
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _parser  # type: ignore[no-redef]
+
+MAX_FIRST_CHARS = 40  # a set this wide passes most positions anyway: not worth the prefix
+_MAX_RANGE = 26
+# Non-ASCII characters that `re` matches with an ASCII letter when ignoring case (Unicode mode):
+# dotted capital I and dotless i (with i), the Kelvin sign (with k), long s (with s).
+NON_ASCII_PARTNERS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Characters every match of `pattern` starts with (in every case it may match), or None."""
+    if pattern.flags & re.VERBOSE or not isinstance(pattern.pattern, str):
+        return None
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        found = _sequence(parsed)
+    except (_Unknown, re.error, RecursionError):
+        return None
+    chars, nullable = found
+    if nullable or not chars:
+        return None
+    if pattern.flags & re.IGNORECASE:
+        chars = _both_cases(chars)
+        if chars is None:
+            return None
+    return frozenset(chars) if len(chars) <= MAX_FIRST_CHARS else None
+
+
+def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` behind a lookahead for its first characters (same matches), or `pattern` itself
+    when `re` skips ahead on its own (a literal or character-set prefix) or the set is not known."""
+    if _skips_ahead(pattern):
+        return pattern
+    chars = first_chars(pattern)
+    if chars is None:
+        return pattern
+    cls = "".join(re.escape(ch) for ch in sorted(chars))
+    try:
+        return re.compile(f"(?=(?-i:[{cls}]))(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. global inline flags, which must stay at the start
+        return pattern
+
+
+def _skips_ahead(pattern: re.Pattern[str]) -> bool:
+    """Does `re` itself scan for the pattern's first characters (its compiler's prefix search)?"""
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        return bool(_compiler._get_literal_prefix(parsed, pattern.flags)[0]) or _compiler._get_charset_prefix(parsed, pattern.flags) is not None
+    except Exception:  # noqa: BLE001 - private helpers of `re`: when they change, no prefix is added
+        return True
+
+
+class _Unknown(Exception):
+    """A node whose first character is not known narrowly."""
+
+
+def _sequence(items) -> tuple[set[str], bool]:
+    """(first characters, may it match the empty string) of a sequence of nodes."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            continue  # zero width: the next node gives the first character
+        first, nullable = _node(op, av)
+        chars |= first
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _node(op, av) -> tuple[set[str], bool]:
+    if op is _c.LITERAL:
+        return {chr(av)}, False
+    if op is _c.IN:
+        return _class(av), False
+    if op is _c.SUBPATTERN:
+        _group, add_flags, del_flags, body = av
+        if add_flags or del_flags:
+            raise _Unknown("scoped flags")
+        return _sequence(body)
+    if op is _c.BRANCH:
+        chars: set[str] = set()
+        nullable = False
+        for branch in av[1]:
+            first, empty = _sequence(branch)
+            chars |= first
+            nullable = nullable or empty
+        return chars, nullable
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
+        low, _high, body = av
+        first, empty = _sequence(body)
+        return first, empty or low == 0
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _sequence(av)
+    raise _Unknown(str(op))
+
+
+def _class(items) -> set[str]:
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _c.LITERAL:
+            chars.add(chr(av))
+        elif op is _c.RANGE and av[1] - av[0] < _MAX_RANGE:
+            chars.update(chr(code) for code in range(av[0], av[1] + 1))
+        else:  # NEGATE, CATEGORY, a wide range
+            raise _Unknown(str(op))
+    return chars
+
+
+def _both_cases(chars: set[str]) -> set[str] | None:
+    out: set[str] = set()
+    for ch in chars:
+        if not ch.isascii():
+            if ch.lower() == ch.upper():
+                out.add(ch)  # no case: matches itself only
+                continue
+            return None
+        low = ch.lower()
+        out |= {ch, low, ch.upper()}
+        out.update(NON_ASCII_PARTNERS.get(low, ""))
+    return out

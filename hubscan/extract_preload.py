@@ -1,0 +1,32 @@
+"""Imported by the extraction pool's forkserver before it forks any worker (hubscan/extract_guard.py).
+
+Importing extract/ and running it once on a small built-in version loads the policy files, builds
+the claim lexicons and compiles the patterns: about 1.5 CPU seconds that every worker would
+otherwise spend for itself, and every pool again (a crawl's analysis starts one per lineage round).
+Forked from a warmed server, each worker starts with all of it in place. Nothing here may fail the
+server: without the warm-up the workers warm up themselves, as before.
+"""
+
+from __future__ import annotations
+
+
+def _warm_up() -> None:
+    try:
+        from extract import extract_model
+        from extract.types import StoredVersion
+
+        card = (
+            b"---\nlicense: apache-2.0\ndatasets:\n- org/data\n---\n# Model\n\n"
+            b"An open-source model fine-tuned from [Base](https://huggingface.co/org/base) on C4 and The Pile "
+            b"(2T tokens), with the training code at https://github.com/org/train and PyTorch.\n\n"
+            b"## Training Data\n\n- Wikipedia: 10B tokens\n\n| Source | Tokens |\n|---|---|\n| C4 | 1B |\n"
+        )
+        extract_model(StoredVersion(
+            repo_id="org/model", sha="0" * 40, readme=card, readme_status="ok",
+            metadata={"tags": ["license:apache-2.0"], "siblings": [{"rfilename": "model.safetensors"}, {"rfilename": "train.py"}]},
+        ))
+    except Exception:  # noqa: BLE001 - a warm-up only
+        pass
+
+
+_warm_up()
