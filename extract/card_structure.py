@@ -77,6 +77,17 @@ class TextBlock:
 Cell = tuple[str, Spans]
 
 
+def plain_cells(line: str, width: int) -> tuple[str, ...]:
+    """A table row written without markup, as `width` cells: split at its pipes (the outer ones
+    dropped), each cell stripped of spaces, missing cells empty and extra ones cut."""
+    columns = line.strip(" ").split("|")
+    if columns and columns[0] == "":
+        columns.pop(0)
+    if columns and columns[-1] == "":
+        columns.pop()
+    return tuple(c.strip(" ") for c in columns[:width]) + ("",) * (width - len(columns))
+
+
 class Table:
     """A table: its header, its body rows (cell texts) and the section it sits in.
 
@@ -121,12 +132,7 @@ class Table:
         out: list[list[Cell]] = []
         for line in self._lines or ():
             if isinstance(line, str):
-                columns = line.strip(" ").split("|")
-                if columns and columns[0] == "":
-                    columns.pop(0)
-                if columns and columns[-1] == "":
-                    columns.pop()
-                out.append([(c.strip(" "), []) for c in columns[:width]] + [("", [])] * (width - len(columns)))
+                out.append([(c, []) for c in plain_cells(line, width)])
             else:
                 out.append(line)
         return out
@@ -193,12 +199,7 @@ class Table:
         for k in sorted(wanted):
             line = lines[k]
             if isinstance(line, str):
-                columns = line.strip(" ").split("|")
-                if columns and columns[0] == "":
-                    columns.pop(0)
-                if columns and columns[-1] == "":
-                    columns.pop()
-                out.append(tuple(c.strip(" ") for c in columns[:width]) + ("",) * (width - len(columns)))
+                out.append(plain_cells(line, width))
             else:
                 out.append(tuple(text for text, _ in line))
         return out
