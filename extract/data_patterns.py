@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import policy
+from policy import patterns
 from extract.card import Table, TextBlock
 from extract.card_scan import Joined, join, prefilter
 from extract.types import Finding
@@ -28,135 +29,47 @@ _NAMED_TWO: int = _POLICY["named_sources"]["two"]
 _MIXTURE_HINT: int = _POLICY["partial"]["mixture-hint"]
 _COLLECTION_VAGUE: int = _POLICY["partial"]["collection-vague"]
 
-# --- where data is described --------------------------------------------------------------
-
-_DATA_TITLE = re.compile(
-    r"\b(data|dataset|datasets|datasheet|corpus|corpora|data\s*mix(ture)?|pre-?training\s+mix)\b", re.I
-)
-_TRAIN_TITLE = re.compile(r"\b(train|training|pre-?training|pretrained|fine-?tuning|finetuning)\b", re.I)
-_IGNORED_TITLE = re.compile(
-    r"\b(eval\w*|benchmark\w*|results?|leaderboard|citation|cite|bibtex|licen[cs]\w*|terms|"
-    r"prompt\w*|quantiz\w*|quants?|download\w*|contact|acknowledg\w*|limitations?|bias|"
-    r"risks?|ethic\w*|usage|how to|inference|environmental|carbon|hardware|authors?|team)\b",
-    re.I,
-)
-# A sentence that says what the model was trained on.
-_ANCHOR = prefilter(re.compile(
-    r"\b(?:trained|pre-?trained|fine-?tuned|finetuned|trains|training)\s+(?:\w+\s+){0,3}?on\b"
-    r"|\b(?:training|pre-?training|fine-?tuning)\s+(?:data|dataset|datasets|corpus|corpora|set|mix|mixture)\b"
-    r"|\bdata\s+(?:mix|mixture|curation|collection|sources?)\b",
-    re.I,
-))
-_DATA_WORD = re.compile(
-    r"\b(data|dataset|datasets|corpus|corpora|tokens|documents|pairs|examples|samples|instructions|"
-    r"conversations|sources|texts?|training set|mix|mixture)\b",
-    re.I,
-)
-# What introduces a list of sources: "text pairs from A, B and C", "trained on A and B", "sources (A, B)".
-_INTRODUCER = prefilter(re.compile(
-    r"\b(?:data|dataset|datasets|corpus|corpora|sources?|tokens|documents|pairs|examples|samples|instructions|"
-    r"texts?|collection|mix|mixture)\b[^.;,()]{0,25}?(?:\bfrom\b|\bof\b|\bincluding\b|\bsuch as\b|\blike\b|:|\()"
-    r"|\b(?:trained|pre-?trained|fine-?tuned|finetuned|trains)\s+(?:\w+\s+){0,2}?on\b"
-    r"|\b(?:sourced|collected|gathered|scraped|crawled|drawn|compiled)\s+from\b|\bincludes?:?",
-    re.I,
-))
-
-# --- signals ------------------------------------------------------------------------------
-
-_NUM = r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_LOOSE_NUM = r"~?\s*\d[\d,.]*(?:\s?(?:[KMBT]|k|bn|thousand|million|billion|trillion)\b)?"
-_SCALE = r"(?:\s?(?:[KMBT]|k|bn|thousand|million|billion|trillion)\b)?"
-_UNIT = (
-    r"(?:tokens?|words?|documents?|docs|examples?|samples?|pairs|sentences|images|hours|books|articles|"
-    r"files|instructions|conversations|dialogues|entries|pages|utterances|videos|clips|records|rows|"
-    r"questions|prompts|GB|TB|PB|GiB|TiB|PiB)"
-)
-_SIZE = prefilter(re.compile(
-    _NUM + _SCALE + r"\+?\s?(?:-\s?)?(?:of\s+)?(?:[A-Za-z][\w\-]{0,30}\s+){0,2}?" + _UNIT + r"\b"
-    r"|\b(?:tokens|examples|samples|documents|pairs|dataset size)\s*[:=]\s*" + _LOOSE_NUM,
-))
-# Amounts that are not data sizes: context windows, sequence lengths, batch sizes.
-_NOT_DATA_SIZE = re.compile(r"context|window|sequence|seq\.? len|batch|max(imum)?\b|length|vocab", re.I)
-_PER_SOURCE_PHRASE = prefilter(re.compile(r"\b(token|document|example|sample|word)\s+counts?\b", re.I))
-_COMPOSITION_PHRASE = prefilter(re.compile(r"\b(?:breakdown|composition)\s+of\b", re.I))
-_PROCESSING_STEP = re.compile(
-    r"filter|dedup|duplicat|process|clean|tokeni[sz]|removal|quality|safety|identification|classification|"
-    r"mixing|sampling|decontamina",
-    re.I,
-)
-_PERCENT = prefilter(re.compile(r"\d+(?:\.\d+)?\s?%"))
-_PERCENT_OF_DATA = prefilter(re.compile(
-    r"\d+(?:\.\d+)?\s?%\s+of\s+(?:the\s+)?(?:total\s+|training\s+|pretraining\s+)?"
-    r"(?:data|dataset|datasets|mix|mixture|corpus|tokens)\b",
-    re.I,
-))
-_MIXTURE_PHRASE = prefilter(re.compile(
-    r"\bsampl\w+\s+(?:with|using|by|according to)\s+(?:\w+\s+)?weights?\b"
-    r"|\bsampling\s+(?:weights?|ratios?|proportions?|probabilit\w+|rates?)\b"
-    r"|\b(?:mixture|mixing|mix)\s+(?:weights?|proportions?|ratios?)\b"
-    r"|\bup-?sampl\w+|\bdown-?sampl\w+"
-    r"|\bepochs?\s+(?:over|on)\s+(?:each|every)\b",
-    re.I,
-))
-_MIXTURE_COLUMN = re.compile(r"\b(?:fraction|proportion|percent(?:age)?|share|(?:sampling |mixture )?weight|ratio|sampling|mix)\b|%", re.I)
-_SIZE_COLUMN = re.compile(
-    r"tokens?|size|#|count|docs|documents|\bGB\b|\bTB\b|examples|samples|hours|lines|rows|pairs|words", re.I
-)
-_SOURCE_COLUMN = re.compile(r"\b(?:sources?|datasets?|data\s+sources?|corpus|corpora|subsets?|components?|domains?)\b", re.I)
-_AMOUNT_COLUMN = re.compile(
-    r"\b(?:tokens?|size|documents|docs|examples|samples|hours|fraction|proportion|percent(?:age)?|share|"
-    r"sampling|mixture|epochs?)\b|%|#",
-    re.I,
-)
-_COLLECTION = prefilter(re.compile(
-    r"\bcrawl\w*|\bscrap(?:ed|ing)\b|\bcollected\b|\bcollection (?:process|method|pipeline|was|is)\b|"
-    r"\bgathered\b|\bharvest\w*|\bsnapshots?\b|\bdumps?\b|\bcommon ?crawl\b|\bsourced from\b|"
-    r"\bobtained from\b|\bdownloaded from\b|\bcurated by\b|\bcompiled from\b|\bextracted from\b|"
-    r"\b(?:knowledge|data|training data) cut-?off\b|\bcut-?off date\b",
-    re.I,
-))
-_YEAR_RANGE = prefilter(re.compile(r"\b(?:19|20)\d\d\s?[-–]\s?(?:19|20)?\d\d\b"))
-_COLLECTION_WEAK = prefilter(re.compile(r"\bpublicly available\b|\bpublic (?:web|internet|sources|data)\b|\bonline data\b", re.I))
-_FILTERING = prefilter(re.compile(
-    r"\bfilter\w*|\bquality classifier|\bclassifier-based\b|\btoxic\w*|\bnsfw\b|\bcsam\b|\bpii\b|"
-    r"\bpersonal(?:ly identifiable)? (?:information|data)\b|\blanguage (?:id|identification|detection|classifier)\b|"
-    r"\bfasttext\b|\bperplexity\b|\bheuristic\w*|\bblock-?list\w*|\bdecontaminat\w*|\bmasked (?:out|with)\b|"
-    r"\banonymi[sz]\w*|\bredact\w*|\bopt-?outs?\b|\brobots\.txt\b",
-    re.I,
-))
-_DEDUP = prefilter(re.compile(
-    r"\bde-?duplicat\w*|\bdedup\w*|\bnear[- ]duplicates?\b|\bminhash\b|"
-    r"\bduplicates? (?:were |was |are |is )?removed\b|\bremov\w+ (?:of )?duplicates?\b",
-    re.I,
-))
-_PROCESSING = prefilter(re.compile(
-    r"\btokeni[sz](?:ed|ation)\b|\bpre-?process\w*|\bpost-?process\w*|\bnormali[sz]\w*|\blower-?cas\w*|"
-    r"\bclean(?:ed|ing)\b|\bformat conversion\b|\bconver(?:ted|sion) (?:to|into)\b|\bchunk\w*|"
-    r"\b(?:sequence )?packing\b|\b(?:before|after) processing\b|\bocr\b|\btranscri\w*|"
-    r"\btext extraction\b|\bnegative mining\b|\bmined\b|\bdeidentif\w*",
-    re.I,
-))
-_SELECTION = prefilter(re.compile(
-    r"\bselect(?:ed|ion)\b|\bcurat\w+|\bchosen\b|\bhand-?picked\b|\bexclud\w+|\binclusion criteria\b|"
-    r"\bhigh(?:er)?[- ]quality\b",
-    re.I,
-))
-_DOC_PHRASE = prefilter(re.compile(
-    r"\bdataset cards?\b|\bdata cards?\b|\bdatasheets?\b|\btechnical report\b|\bdata statement\b", re.I
-))
-_RELEASED = prefilter(re.compile(
-    r"\b(?:data|dataset|datasets|corpus|corpora|mix|mixture|training set)\b[^.;]{0,80}?"
-    r"\b(?:is|are|was|were|be|has been|have been)\s+(?:\w+\s+)?(?:released|published|open[- ]sourced|"
-    r"made (?:publicly |openly |freely )?available|(?:publicly |openly |freely )?available)\b"
-    r"|\bwe\s+(?:\w+\s+)?(?:release|publish|open[- ]source)\b[^.;]{0,80}?\b(?:data|dataset|datasets|corpus|corpora|mix|mixture)\b"
-    r"|\b(?:data|dataset|datasets|corpus|corpora|mix|mixture|training set)\b[^.;]{0,80}?\bthat we (?:release|publish|open[- ]source)",
-    re.I,
-))
-_NEGATION = re.compile(
-    r"\b(?:not|never|no longer|won't|cannot|can't|isn't|aren't|unpublished|proprietary|internal|private)\b", re.I
-)
-_DATA_LINK_TEXT = re.compile(r"^(?:the\s+)?(?:training\s+|pretraining\s+)?(?:data|dataset|datasets|corpus|mix|mixture)$", re.I)
-_TRAIN_WORD = re.compile(r"\b(?:pre-?train\w*|train\w*|fine-?tun\w*|sft)\b", re.I)
+# --- patterns ---------------------------------------------------------------------------------
+# The wording is policy: `card_patterns` in policy/data_information.yaml (each entry says what it
+# recognises). Those searched over a region's joined text are `prefilter`ed (extract/card_scan.py).
+_P = patterns.compiled("data_information")
+_DATA_TITLE = _P["data-title"]
+_TRAIN_TITLE = _P["train-title"]
+_IGNORED_TITLE = _P["ignored-title"]
+_ANCHOR = prefilter(_P["anchor"])
+_DATA_WORD = _P["data-word"]
+_INTRODUCER = prefilter(_P["introducer"])
+_SIZE = prefilter(_P["size"])
+_NOT_DATA_SIZE = _P["not-data-size"]
+_PER_SOURCE_PHRASE = prefilter(_P["per-source-phrase"])
+_COMPOSITION_PHRASE = prefilter(_P["composition-phrase"])
+_PROCESSING_STEP = _P["processing-step"]
+_PERCENT = prefilter(_P["percent"])
+_PERCENT_OF_DATA = prefilter(_P["percent-of-data"])
+_MIXTURE_PHRASE = prefilter(_P["mixture-phrase"])
+_MIXTURE_COLUMN = _P["mixture-column"]
+_SIZE_COLUMN = _P["size-column"]
+_SOURCE_COLUMN = _P["source-column"]
+_AMOUNT_COLUMN = _P["amount-column"]
+_COLLECTION = prefilter(_P["collection"])
+_YEAR_RANGE = prefilter(_P["year-range"])
+_COLLECTION_WEAK = prefilter(_P["collection-weak"])
+_FILTERING = prefilter(_P["filtering"])
+_DEDUP = prefilter(_P["dedup"])
+_PROCESSING = prefilter(_P["processing"])
+_SELECTION = prefilter(_P["selection"])
+_DOC_PHRASE = prefilter(_P["doc-phrase"])
+_RELEASED = prefilter(_P["released"])
+_NEGATION = _P["negation"]
+_DATA_LINK_TEXT = _P["data-link-text"]
+_TRAIN_WORD = _P["train-word"]
+_COMPUTE = _P["compute"]
+_HARDWARE = _P["hardware"]
+_FRAGMENT_SPLIT = _P["fragment-split"]
+_LAST_PREP = _P["last-prep"]
+_DATA_LABEL_WORDS = prefilter(_P["data-label-words"])
+# Shape only, not wording (so not policy): a "Label: value" or "Label - value" line.
+_LABEL = re.compile(r"^\s*([^:]{1,60}?)\s*(?::|\s[-–—]\s)\s*\S")
 
 # Words that describe kinds of data rather than name a source ("Web documents", "Books", "Code").
 _GENERIC = frozenset(
@@ -186,15 +99,6 @@ _NOT_SOURCE = frozenset(
     ai ml nlp llm llms cv api gpt bf16 fp16 bfloat16 float16 sft rlhf dpo ppo mlm clm nsp moe
     """.split()
 )
-# A fragment mentioning compute is about hardware ("trained on 4 cloud TPUs in Pod configuration").
-_COMPUTE = re.compile(r"\b(?:[AHV]\d{2,3}\w*|TPU\w*|GPU\w*|CPU\w*|clusters?|nodes|chips|pods?|supercomputer)\b", re.I)
-_HARDWARE = re.compile(r"^(?:[AHVLT]\d{2,3}\w*|TPU\w*|GPU\w*|CPU\w*)$", re.I)
-_FRAGMENT_SPLIT = re.compile(r"[,;:()\[\]]|\band\b|\bor\b|\bplus\b|\bas well as\b|\s[-–—]\s", re.I)
-_LAST_PREP = re.compile(r".*\b(?:from|on|of|including|like|as|in|with)\s+", re.I | re.S)
-_DATA_LABEL_WORDS = prefilter(re.compile(r"\b(training|pre-?training|fine-?tuning)\s+(data|datasets?|corpus)\b", re.I))
-_LABEL = re.compile(r"^\s*([^:]{1,60}?)\s*(?::|\s[-–—]\s)\s*\S")
-
-
 @dataclass
 class _Region:
     """The parts of the card that describe data."""

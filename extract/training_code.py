@@ -40,6 +40,7 @@ from extract.card_scan import prefilter, skipping_rows
 from extract.code_repos import github_repo_name, model_repo_kind
 from extract.training_frameworks import _FRAMEWORK_CORES, _FRAMEWORKS
 from extract.types import Finding, TrainingCodeEvidence
+from policy import patterns
 
 MAX_SIBLINGS = 20_000
 CUSTOM_MARK = "(custom)"  # suffix of a frameworks_mentioned entry naming an in-house, unreleased codebase
@@ -49,71 +50,30 @@ LinkKind = Literal["training", "example", "inference", "framework", "repository"
 
 _CODE_HOSTS = ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org", "sr.ht", "gitee.com", "gist.github.com")
 _HUB_HOSTS = ("huggingface.co", "hf.co")
+
+# The card wording is policy: `card_patterns` in policy/training_code.yaml (each entry says what it
+# recognises); those searched over joined block texts are `prefilter`ed (extract/card_scan.py).
+_P = patterns.compiled("training_code")
+_TRAINING_EXPLICIT = prefilter(_P["training-explicit"])  # "training code", "fine-tuning recipe"
+_TRAINING_WORD = prefilter(_P["training-word"])  # not "training data", "training logs"
+_CODE_WORD = _P["code-word"]
+_EXAMPLE = _P["example"]
+_INFERENCE = _P["inference"]
+_LICENCE = _P["licence"]
+_FRAMEWORK_WORD = _P["framework-word"]
+_NEGATED = _P["negated"]
+_AVAILABLE = _P["available"]
+_TRAINING_TITLE = _P["training-title"]
+_CUSTOM_CODE = prefilter(_P["custom-code"])
+_CUSTOM_NAME = _P["custom-name"]
+_TRAINING_CONTEXT_LABEL = prefilter(_P["training-context-label"])
+_REPOSITORY_WORD = _P["repository-word"]
+# Repository files: the path signals are policy too (`signals`, read by extract/code_repos.py).
+_TRAINING_CONTENT = _P["training-content"]
+
+# Shapes, not wording (so not policy): a code file's extension, and a file name in a sentence.
 _CODE_EXT = re.compile(r"\.(?:py|sh|ipynb|ya?ml|toml|cfg)$", re.I)
-
-# "training code", "pre-training scripts", "fine-tuning recipe", "training configs"
-_TRAINING_EXPLICIT = prefilter(re.compile(
-    r"\b(?:pre-?training|training|fine-?tuning|finetuning|train|sft|rlhf|dpo)\s+(?:and\s+\w+\s+)?"
-    r"(?:code|codebase|code-base|scripts?|recipes?|configs?|configurations?|config files|pipeline|source code)\b"
-    r"|\b(?:code|codebase|scripts?|recipes?|configs?|configurations?|config files)\s+(?:\w+\s+){0,3}?"
-    r"(?:for|to|used (?:for|to)|that)\s+(?:\w+\s+){0,2}?(?:pre-?train|train|fine-?tun|reproduc)\w*"
-    r"|\breproduc\w+\s+(?:code|scripts?|recipes?)\b"
-    r"|\breproduc\w+\b[^.;]{0,60}\btraining\b|\btraining\b[^.;]{0,60}\breproduc\w+",
-    re.I,
-))
-# A training word that is not about data, logs or hardware ("training data" is not training code).
-_TRAINING_WORD = prefilter(re.compile(
-    r"\b(?:pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*)\b"
-    r"(?!\s+(?:data|dataset|datasets|set|corpus|corpora|mix|mixture|logs?|tokens|steps|hardware|loss|curves?|metrics))",
-    re.I,
-))
-_CODE_WORD = re.compile(r"\b(?:code|codebase|source|repo|repos|repository|repositories|scripts?|recipes?|configs?)\b", re.I)
-_EXAMPLE = re.compile(
-    r"\b(?:samples?|examples?|demos?|tutorials?|cookbooks?|notebooks?|colab|quick-?start|playground|"
-    r"getting started)\b|sample_|_sample|example_|_example|demo_|_demo",
-    re.I,
-)
-_INFERENCE = re.compile(
-    r"\b(?:inference|serving|serve|deploy\w*|quanti[sz]\w*|conver(?:t|sion)\w*|evaluation|eval|benchmark\w*|"
-    r"chat|api|app|ui|gguf|onnx|mlx|demo)\b",
-    re.I,
-)
-_LICENCE = re.compile(r"licen[cs]e|\bterms\b|\bpolicy\b", re.I)
-_FRAMEWORK_WORD = re.compile(
-    r"\b(?:framework|library|libraries|toolkit|orchestration|optimizer|parallelism|neural networks|software)\b", re.I
-)
-_NEGATED = re.compile(
-    r"\b(?:not|never|no)\b[^.;]{0,40}\b(?:release\w*|publish\w*|available|open[- ]sourced?|share\w*)\b"
-    r"|\b(?:will be|to be|coming soon|upon request|on request|planned|in the future)\b",
-    re.I,
-)
-_AVAILABLE = re.compile(
-    r"\b(?:is|are)\s+(?:in|at|on|available|released|published|open[- ]sourced|provided|included|hosted)\b"
-    r"|\bcan be found\b|\bwe (?:also )?(?:release|publish|open[- ]source|provide)\b|\bsee\b|\bavailable (?:at|in|on)\b",
-    re.I,
-)
 _FILE_NAME = prefilter(re.compile(r"\b[\w\-]++\.(?:py|sh|ya?ml)\b"))  # possessive: "." is not in the class, so giving back never helps
-
-_TRAINING_TITLE = re.compile(r"train|software|implementation|framework", re.I)
-_CUSTOM_CODE = prefilter(re.compile(
-    r"\b(?:custom|proprietary|internal|in-house|own)\s+(?:distributed\s+)?(?:training\s+)?"
-    r"(?:code-?base|framework|librar(?:y|ies)|stack|infrastructure|software|tooling)\b",
-    re.I,
-))
-_CUSTOM_NAME = re.compile(
-    r"\b(?:using|with|on|via|in)\s+(?:the\s+)?([A-Z][\w\-]{2,30})\s*,\s*(?:[\w'’]+\s+){0,3}?(?:custom|proprietary|internal|in-house)"
-    r"|\b(?:custom|proprietary|internal|in-house)\s+[\w\s]{0,40}?\b(?:called|named)\s+([A-Z][\w\-]{2,30})",
-)
-_TRAINING_CONTEXT_LABEL = prefilter(re.compile(
-    r"\b(?:software|framework|orchestration|codebase|libraries|library|training|implementation|optimizer|neural networks)\b",
-    re.I,
-))
-
-# Repository files: the path signals are policy (policy/training_code.yaml, read by extract/code_repos.py).
-_TRAINING_CONTENT = re.compile(
-    r"\bTrainer\(|\boptimi[sz]er\b|\.backward\(|\blearning_rate\b|\blr_scheduler\b|\bnum_train_epochs\b|\bmax_steps\b|"
-    r"\boptax\b|\bglobal_batch_size\b|\bmicro_batch_size\b|\bwarmup",
-)
 
 
 @dataclass(frozen=True)
@@ -330,7 +290,7 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
                 continue
             if any(link.context and link.context in sentence for link in card.links if _is_code_location(link.url)):
                 continue  # the link itself was judged above
-            targets = [link for link in repositories if re.search(r"repo|repository|github|code", sentence, re.I)]
+            targets = [link for link in repositories if _REPOSITORY_WORD.search(sentence)]
             if targets:
                 for link in targets:
                     if link.url not in urls:

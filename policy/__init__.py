@@ -51,6 +51,10 @@ def load(name: str) -> Any:
     except yaml.YAMLError as exc:
         raise PolicyError(f"{where}: not valid YAML: {exc}") from exc
     validate(name, data, where)
+    if isinstance(data, dict) and "card_patterns" in data:
+        from policy.patterns import expand  # named regular expressions must expand and compile
+
+        expand(data, where)
     return data
 
 
