@@ -26,6 +26,7 @@ from sqlalchemy import Connection, and_, func, select
 from classify.rules import LABELS
 from store import schema as s
 from store.reviews import has_reviews, published_reviews
+from store.textfiles import read_bounded_text
 
 from .crosswalk import CrosswalkError, resolve
 from .render import csv_cell
@@ -67,14 +68,7 @@ def read_judge_file(path: Path) -> list[Judgement]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise JudgeFileError(f"{path.name}: a judge file is .csv (repo_id,label[,judge,source,reason]) or .json (a list of objects with repo_id and label or expected)")
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise JudgeFileError(f"{path.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB")
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise JudgeFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise JudgeFileError(f"{path.name}: not UTF-8 text") from exc
+    text = read_bounded_text(path, MAX_FILE_BYTES, JudgeFileError)
     rows = _csv_rows(path.name, text) if suffix == ".csv" else _json_rows(path.name, text)
     judgements: list[Judgement] = []
     seen: dict[tuple[str, str], int] = {}

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from . import schema as s
+from .textfiles import read_bounded_text
 
 SET, CLEAR = "set", "clear"
 ACTIONS = (SET, CLEAR)
@@ -335,15 +336,7 @@ def read_review_file(path: Path) -> list[dict[str, Any]]:
     """The rows of a review file (not yet validated), or a ReviewError saying what is wrong."""
     path = Path(path)
     kind = _file_kind(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ReviewError(f"{path.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB")
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ReviewError(f"{path.name}: not UTF-8 text") from exc
+    text = read_bounded_text(path, MAX_FILE_BYTES, ReviewError)
     if kind == "csv":
         reader = csv.DictReader(io.StringIO(text))
         missing = {"repo_id"} - set(reader.fieldnames or ())

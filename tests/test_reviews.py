@@ -347,3 +347,15 @@ def test_a_review_imported_before_its_model_is_crawled_waits(db, tmp_path, capsy
     assert "newcomer/not-crawled-yet" in out and "absent" in out and "1 absent (model not in the database)" in out
     assert main(["review", "list", "--state", "stale", "--db", str(db)]) == 0
     assert "no reviews in state stale" in capsys.readouterr().out
+
+
+def test_a_review_file_saved_with_a_byte_order_mark_reads_its_first_column(tmp_path):
+    # spreadsheets save CSV with a BOM; without dropping it the first header is "\ufeffrepo_id"
+    from store.reviews import ReviewError, read_review_file
+
+    path = tmp_path / "from-a-spreadsheet.csv"
+    path.write_text("repo_id,label,reason,reviewed_by\norg/m,Open Weights,checked the LICENSE,alice\n", encoding="utf-8-sig")
+    assert [r["repo_id"] for r in read_review_file(path)] == ["org/m"]
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ReviewError, match="not UTF-8 text"):
+        read_review_file(path)
