@@ -17,7 +17,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,15 +27,10 @@ sys.path.insert(0, str(ROOT))
 from replayhub import ReplayHub  # noqa: E402
 from replayhub.synthetic import synthetic_state  # noqa: E402
 
-TMP = Path(tempfile.mkdtemp(prefix="hubscan-bench-"))
-ENV = {
-    **os.environ,
-    "HF_HOME": str(TMP / "hf"),
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "PYTHONPATH": str(ROOT),
-}
-ENV.pop("HF_TOKEN", None)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from crawl_env import scratch_and_env  # noqa: E402
+
+TMP, ENV = scratch_and_env("hubscan-bench-", ROOT)
 
 
 @dataclass

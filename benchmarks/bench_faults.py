@@ -26,7 +26,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -38,16 +37,10 @@ from hubscan.cli import main  # noqa: E402
 from replayhub import FaultPlan, ReplayHub  # noqa: E402
 from replayhub.synthetic import synthetic_state  # noqa: E402
 
-TMP = Path(tempfile.mkdtemp(prefix="hubscan-faults-"))
-ENV = {
-    **os.environ,
-    "HF_HOME": str(TMP / "hf"),
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "PYTHONPATH": str(ROOT),
-    "HUBSCAN_RETRY_BASE_SECONDS": "0.05",
-}
-ENV.pop("HF_TOKEN", None)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from crawl_env import scratch_and_env  # noqa: E402
+
+TMP, ENV = scratch_and_env("hubscan-faults-", ROOT, HUBSCAN_RETRY_BASE_SECONDS="0.05")
 
 # Everything a crawl and its analysis store, by natural keys: row ids, timestamps and run-local
 # counters differ between two databases that hold the same facts.
