@@ -32,6 +32,8 @@ from sqlalchemy import Connection, Engine, Text, cast, false, func, select, text
 
 from . import schema as s
 from .export import EXPORT_KEYS, latest_records, public
+from .parquet_history import COLUMNS as LABEL_HISTORY_COLUMNS
+from .parquet_history import label_history_columns
 from .views import view_name
 
 FORMAT_VERSION = "1"
@@ -142,6 +144,8 @@ LINEAGE = pa.schema(
     ]
 )
 
+assert LABEL_HISTORY_COLUMNS == tuple(LABEL_HISTORY.names), "label_history rows must come in the file's column order"
+
 SCHEMAS: dict[str, pa.Schema] = {
     "latest_labels": LATEST_LABELS,
     "evidence": EVIDENCE,
@@ -213,14 +217,39 @@ def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapp
 def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str, Any]] | Iterable[tuple], batch_rows: int = BATCH_ROWS) -> int:
     """Stream rows (dicts keyed by the schema's names, or tuples in its order) into one Parquet file;
     returns the row count."""
+    return write_parquet_tables(path, schema, (_rows_to_table(schema, batch) for batch in _batched(rows, batch_rows)), batch_rows)
+
+
+def columns_to_table(schema: pa.Schema, columns: list[list[Any]]) -> pa.Table:
+    """A batch given as columns (lists in the schema's order) as a table of the schema."""
+    return pa.Table.from_arrays([_column(f, values) for f, values in zip(schema, columns)], schema=schema)
+
+
+def write_parquet_tables(path: Path, schema: pa.Schema, tables: Iterable[pa.Table], batch_rows: int = BATCH_ROWS) -> int:
+    """Write tables of the schema into one Parquet file in row groups of `batch_rows` rows, whatever
+    sizes the tables come in; returns the row count. Written under a temporary name, then renamed."""
     schema = schema.with_metadata({b"hubscan.format_version": FORMAT_VERSION.encode()})
     tmp = path.with_name(path.name + ".tmp")
     count = 0
     try:
         with pq.ParquetWriter(tmp, schema) as writer:
-            for batch in _batched(rows, batch_rows):
-                writer.write_table(_rows_to_table(schema, batch))
-                count += len(batch)
+            pending: list[pa.Table] = []
+            held = 0
+            for table in tables:
+                if not table.num_rows:
+                    continue
+                pending.append(table)
+                held += table.num_rows
+                if held >= batch_rows:
+                    whole = pa.concat_tables(pending).cast(schema)
+                    full = held - held % batch_rows
+                    writer.write_table(whole.slice(0, full), row_group_size=batch_rows)
+                    count += full
+                    pending = [whole.slice(full)] if held > full else []
+                    held -= full
+            if held:
+                writer.write_table(pa.concat_tables(pending).cast(schema), row_group_size=batch_rows)
+                count += held
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -268,35 +297,6 @@ def _view_rows(conn: Connection, view: str, schema: pa.Schema, order_by: str, ba
     yield from _streamed(conn, text(f"SELECT {columns} FROM {view} ORDER BY {order_by}"), batch_rows)
 
 
-def label_history_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
-    """The `label_history` view's rows, ordered by run and repo, read run by run: each run's rows come
-    in its observations' key order, so a history of ten million rows streams without a sort."""
-    o, r, v, e, m, le = s.observations, s.runs, s.model_versions, s.evidence, s.models, s.label_events
-    x = s.label_events.alias("x")
-    as_of = func.coalesce(  # as the view: the newest event at or before the run, else the first
-        select(func.max(x.c.id)).where(x.c.version_id == o.c.version_id, x.c.run_id <= o.c.run_id).scalar_subquery(),
-        select(func.min(x.c.id)).where(x.c.version_id == o.c.version_id).scalar_subquery(),
-    )
-    columns = {
-        "repo_id": o.c.repo_id, "run_id": o.c.run_id, "run_started_at": r.c.started_at, "run_date": func.substr(r.c.started_at, 1, 10),
-        "version_id": o.c.version_id, "sha": v.c.sha, "label": le.c.label, "rule": le.c.rule, "open_washing": le.c.open_washing,
-        "licence": e.c.licence, "licence_family": e.c.licence_family, "downloads": o.c.downloads, "likes": o.c.likes,
-    }
-    assert tuple(columns) == tuple(LABEL_HISTORY.names)
-    private = select(m.c.repo_id).where(m.c.private == true())
-    for run_id in [row.id for row in conn.execute(select(r.c.id).order_by(r.c.id))]:
-        statement = (
-            select(*(column.label(name) for name, column in columns.items()))
-            .select_from(o.join(r, r.c.id == o.c.run_id).join(v, v.c.id == o.c.version_id).outerjoin(le, le.c.id == as_of)
-                         .outerjoin(e, e.c.version_id == o.c.version_id))
-            .where(o.c.run_id == run_id)
-            .order_by(o.c.repo_id)
-        )
-        if not include_private:
-            statement = statement.where(o.c.repo_id.not_in(private))
-        yield from _streamed(conn, statement, batch_rows)
-
-
 def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
     return _view_rows(conn, view_name("lineage", include_private), LINEAGE, "repo_id, base_id", batch_rows)
 
@@ -307,11 +307,14 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
     Private repositories are left out unless `include_private` (see store/views.py)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sources: dict[str, Callable[[Connection], Iterable[Mapping[str, Any]]]] = {
-        "latest_labels": lambda conn: latest_label_rows(conn, include_private),
-        "evidence": lambda conn: evidence_rows(conn, batch_rows, include_private),
-        "label_history": lambda conn: label_history_rows(conn, batch_rows, include_private),
-        "lineage": lambda conn: lineage_rows(conn, batch_rows, include_private),
+    def batches(schema: pa.Schema, rows: Iterable[Mapping[str, Any]] | Iterable[tuple]) -> Iterator[pa.Table]:
+        return (_rows_to_table(schema, batch) for batch in _batched(rows, batch_rows))
+
+    sources: dict[str, Callable[[Connection], Iterable[pa.Table]]] = {
+        "latest_labels": lambda conn: batches(LATEST_LABELS, latest_label_rows(conn, include_private)),
+        "evidence": lambda conn: batches(EVIDENCE, evidence_rows(conn, batch_rows, include_private)),
+        "label_history": lambda conn: (columns_to_table(LABEL_HISTORY, columns) for columns in label_history_columns(conn, batch_rows, include_private)),
+        "lineage": lambda conn: batches(LINEAGE, lineage_rows(conn, batch_rows, include_private)),
     }
     written = []
     for name in FILES:
@@ -319,6 +322,6 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
         # One connection per file: a server-side cursor lives in its own transaction.
         started = time.perf_counter()
         with engine.connect() as conn:
-            rows = write_parquet_file(path, SCHEMAS[name], sources[name](conn), batch_rows)
+            rows = write_parquet_tables(path, SCHEMAS[name], sources[name](conn), batch_rows)
         written.append(WrittenFile(name, path, rows, time.perf_counter() - started))
     return written
