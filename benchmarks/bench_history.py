@@ -51,6 +51,22 @@ def _evidence_template() -> str:
     return json.dumps(extract_model(snap).to_dict())
 
 
+def _label_templates() -> tuple[str, str]:
+    """A real explanation (about 700 bytes, as stored) and the washing reasons of a real flagged card."""
+    from classify import label_version
+    from extract import extract_model
+    from extract.types import StoredVersion
+
+    def labelled(card: bytes, licence: str):
+        snap = StoredVersion("org/m", "0" * 40, {"siblings": [{"rfilename": "model.safetensors"}], "tags": [f"license:{licence}"]}, card)
+        return label_version(extract_model(snap))
+
+    plain = labelled(b"---\nlicense: apache-2.0\ndatasets:\n- org/data\n---\n# M\n\nTrained on org/data. Fully open-source.\n", "apache-2.0")
+    washed = labelled(b"---\nlicense: cc-by-nc-4.0\n---\n# M\n\nThis model is fully open source.\n", "cc-by-nc-4.0")
+    assert washed.washing_reasons, "the washing template must be flagged"
+    return json.dumps(plain.explanation()), json.dumps([reason.to_dict() for reason in washed.washing_reasons])
+
+
 def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
     """The history, written with SQLite's own bulk inserts; returns what was written."""
     from store.db import open_engine
@@ -61,6 +77,7 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
     open_engine(str(db)).dispose()  # the schema, migrations and views
     rng = random.Random(seed)
     template = _evidence_template()
+    explanation, reasons = _label_templates()
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=OFF")
@@ -95,7 +112,7 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
         version_rows.append((version_id, _repo(i), f"{version_id:040x}", run, "{}", "ok"))
         evidence_rows.append((version_id, 3, "d", iso(run_days[run - 1]), licence, family, 1, 1, int(rng.random() < 0.1),
                               None, int(rng.random() < 0.2), rng.randrange(100), template))
-        label_rows.append((version_id, "2026.12.2", 3, "d", iso(run_days[run - 1]), label, "L1", flagged))
+        label_rows.append((version_id, "2026.12.2", 3, "d", iso(run_days[run - 1]), label, "L1", flagged, reasons if flagged else "[]", explanation))
         event_id += 1
         event_rows.append((event_id, version_id, run, iso(run_days[run - 1]), label, "L1", "2026.12.2", flagged))
         label_of[version_id] = (label, flagged)
@@ -166,7 +183,7 @@ def _flush(con, versions, evidence, labels, events, datasets) -> None:
     )
     con.executemany(
         "INSERT INTO labels (version_id, rule_version, extractor_version, inputs_digest, classified_at, label, rule, open_washing,"
-        " washing_reasons, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', '{\"gates\": []}')",
+        " washing_reasons, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         labels,
     )
     con.executemany(
@@ -200,13 +217,14 @@ def measure(db: Path, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "hi
         one = conn.execute(text("SELECT repo_id FROM models WHERE NOT private ORDER BY repo_id LIMIT 1 OFFSET :n"),
                            {"n": out["models"] // 2}).scalar() or ""
     if "jsonl" in parts:
-        from store.export import latest_records, public
+        from store.export import EXPORT_KEYS
+        from store.export_rows import latest_rows
 
-        def jsonl() -> int:
+        def jsonl() -> int:  # as `hubscan export --format jsonl` writes it
             n = 0
             with engine.connect() as conn, open(os.devnull, "w") as sink:
-                for record in latest_records(conn):
-                    sink.write(json.dumps(public(record)) + "\n")
+                for row in latest_rows(conn):
+                    sink.write(json.dumps(dict(zip(EXPORT_KEYS, row)), ensure_ascii=False) + "\n")
                     n += 1
             return n
 

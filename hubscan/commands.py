@@ -296,10 +296,11 @@ def _write_records(engine, fmt: str, out, include_private: bool = False) -> None
     import csv
     import json
 
-    from store.export import EXPORT_KEYS, latest_records, public
+    from store.export import EXPORT_KEYS
+    from store.export_rows import latest_rows
 
     with engine.connect() as conn:
-        records = (public(r) for r in latest_records(conn, include_private=include_private))
+        records = (dict(zip(EXPORT_KEYS, row)) for row in latest_rows(conn, include_private=include_private))
         if fmt == "jsonl":
             for record in records:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")

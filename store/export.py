@@ -61,7 +61,7 @@ EXPORT_KEYS = (
 )
 
 
-def _latest_popularity(conn: Connection):
+def latest_popularity():
     """Each model's downloads and likes as last crawled (`model_latest`, kept as observations are written)."""
     ml = s.model_latest
     return select(ml.c.repo_id, ml.c.downloads, ml.c.likes).subquery()
@@ -76,7 +76,7 @@ def latest_records(
     export is meant to be shared; their owner asks for them explicitly.
     """
     m, v, e, lab = s.models, s.model_versions, s.evidence, s.labels
-    pop = _latest_popularity(conn)
+    pop = latest_popularity()
     rv = published_reviews()
     last = ""
     while True:

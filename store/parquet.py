@@ -31,7 +31,8 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, Text, cast, false, func, select, text, true
 
 from . import schema as s
-from .export import EXPORT_KEYS, latest_records, public
+from .export import EXPORT_KEYS
+from .export_rows import latest_rows
 from .parquet_history import COLUMNS as LABEL_HISTORY_COLUMNS
 from .parquet_history import label_history_columns
 from .views import view_name
@@ -266,11 +267,6 @@ def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[tuple]:
         yield from map(tuple, partition)
 
 
-def latest_label_rows(conn: Connection, include_private: bool = False) -> Iterator[dict[str, Any]]:
-    for record in latest_records(conn, include_private=include_private):
-        yield public(record)
-
-
 def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
     e, v, m = s.evidence, s.model_versions, s.models
     statement = (
@@ -311,7 +307,7 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
         return (_rows_to_table(schema, batch) for batch in _batched(rows, batch_rows))
 
     sources: dict[str, Callable[[Connection], Iterable[pa.Table]]] = {
-        "latest_labels": lambda conn: batches(LATEST_LABELS, latest_label_rows(conn, include_private)),
+        "latest_labels": lambda conn: batches(LATEST_LABELS, latest_rows(conn, include_private, batch_rows)),
         "evidence": lambda conn: batches(EVIDENCE, evidence_rows(conn, batch_rows, include_private)),
         "label_history": lambda conn: (columns_to_table(LABEL_HISTORY, columns) for columns in label_history_columns(conn, batch_rows, include_private)),
         "lineage": lambda conn: batches(LINEAGE, lineage_rows(conn, batch_rows, include_private)),
