@@ -154,6 +154,8 @@ observations = Table(
     Column("downloads", Integer, comment="The Hub's download count that day."),
     Column("likes", Integer, comment="The like count that day."),
     comment="one row per model per crawl",
+    # On SQLite the rows are stored in key order (migration 0011): a run's rows are read as one range.
+    sqlite_with_rowid=False,
 )
 Index("ix_observations_repo", observations.c.repo_id)
 
