@@ -34,7 +34,8 @@ from . import schema as s
 from .export import EXPORT_KEYS
 from .export_rows import latest_rows
 from .parquet_history import COLUMNS as LABEL_HISTORY_COLUMNS
-from .parquet_history import label_history_columns
+from .arrow_columns import column as _column
+from .parquet_history import label_history_tables
 from .views import view_name
 
 FORMAT_VERSION = "1"
@@ -166,36 +167,6 @@ class WrittenFile:
 # --- values ------------------------------------------------------------------------------
 
 
-def _converter(field: pa.Field) -> Callable[[Any], Any]:
-    """Python value -> what pyarrow accepts for the field: SQLite's 0/1 become booleans, and so on."""
-    if pa.types.is_boolean(field.type):
-        return lambda v: None if v is None else bool(v)
-    if pa.types.is_integer(field.type):
-        return lambda v: None if v is None else int(v)
-    if pa.types.is_floating(field.type):
-        return lambda v: None if v is None else float(v)
-    if pa.types.is_list(field.type):
-        return lambda v: None if v is None else [None if x is None else str(x) for x in v]
-    return lambda v: None if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
-
-
-def _column(field: pa.Field, values: list[Any]) -> pa.Array:
-    """One column, converted by pyarrow in one call when the values already fit (ints, strings, None:
-    nearly always), else value by value (`_converter`)."""
-    try:
-        if pa.types.is_boolean(field.type):  # PostgreSQL's booleans, or SQLite's 0/1
-            try:
-                return pa.array(values, type=pa.bool_())
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                return pc.not_equal(pa.array(values, type=pa.int64()), 0)
-        if not pa.types.is_list(field.type):
-            return pa.array(values, type=field.type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        pass
-    convert = _converter(field)
-    return pa.array([convert(v) for v in values], type=field.type)
-
-
 def _rows_to_table(schema: pa.Schema, rows: list[Mapping[str, Any]] | list[tuple]) -> pa.Table:
     if rows and isinstance(rows[0], tuple):  # values in the schema's order, as the SQL sources give them
         columns = [list(column) for column in zip(*rows)]
@@ -219,11 +190,6 @@ def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str
     """Stream rows (dicts keyed by the schema's names, or tuples in its order) into one Parquet file;
     returns the row count."""
     return write_parquet_tables(path, schema, (_rows_to_table(schema, batch) for batch in _batched(rows, batch_rows)), batch_rows)
-
-
-def columns_to_table(schema: pa.Schema, columns: list[list[Any]]) -> pa.Table:
-    """A batch given as columns (lists in the schema's order) as a table of the schema."""
-    return pa.Table.from_arrays([_column(f, values) for f, values in zip(schema, columns)], schema=schema)
 
 
 def write_parquet_tables(path: Path, schema: pa.Schema, tables: Iterable[pa.Table], batch_rows: int = BATCH_ROWS) -> int:
@@ -309,7 +275,7 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
     sources: dict[str, Callable[[Connection], Iterable[pa.Table]]] = {
         "latest_labels": lambda conn: batches(LATEST_LABELS, latest_rows(conn, include_private, batch_rows)),
         "evidence": lambda conn: batches(EVIDENCE, evidence_rows(conn, batch_rows, include_private)),
-        "label_history": lambda conn: (columns_to_table(LABEL_HISTORY, columns) for columns in label_history_columns(conn, batch_rows, include_private)),
+        "label_history": lambda conn: label_history_tables(conn, LABEL_HISTORY, batch_rows, include_private),
         "lineage": lambda conn: batches(LINEAGE, lineage_rows(conn, batch_rows, include_private)),
     }
     written = []

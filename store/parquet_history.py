@@ -19,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
+import pyarrow as pa
 from sqlalchemy import Connection
+
+from .arrow_columns import column
 
 IN_BATCH = 900  # ids per IN (...) list: below SQLite's old 999-parameter limit
 COLUMNS = ("repo_id", "run_id", "run_started_at", "run_date", "version_id", "sha", "label", "rule", "open_washing", "licence",
-           "licence_family", "downloads", "likes")  # the order of the columns below
+           "licence_family", "downloads", "likes")  # the file's columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +83,10 @@ class _Cursor:
         return ", ".join(["?"] * n)
 
 
-def version_facts(cursor: _Cursor, version_ids: Sequence[int]) -> dict[int, tuple[VersionFacts, tuple | None]]:
-    """Each version's facts and fixed tail, read in batches."""
-    out: dict[int, tuple[VersionFacts, tuple | None]] = {}
+def version_facts(cursor: _Cursor, version_ids: Sequence[int]) -> dict[int, tuple | VersionFacts]:
+    """What a run shows of each version: its row tail when every run shows the same one (at most one
+    label event), else its facts, to pick the label as of each run. Read in batches."""
+    out: dict[int, tuple | VersionFacts] = {}
     for start in range(0, len(version_ids), IN_BATCH):
         part = list(version_ids[start : start + IN_BATCH])
         marks = cursor.marks(len(part))
@@ -93,50 +97,61 @@ def version_facts(cursor: _Cursor, version_ids: Sequence[int]) -> dict[int, tupl
                f" WHERE v.id IN ({marks})")
         for r in cursor.rows(sql, part):
             facts = VersionFacts(r[1], r[2], r[3], tuple(events.get(r[0], ())))
-            out[r[0]] = (facts, facts.fixed_tail)
+            out[r[0]] = facts.fixed_tail or facts
     return out
 
 
-def label_history_columns(conn: Connection, batch_rows: int, include_private: bool = False) -> Iterator[list[list[Any]]]:
-    """The rows, ordered by run and repo id, a batch at a time as columns (lists in COLUMNS' order):
-    the Parquet writer takes columns, and building them directly saves a tuple per row."""
+def label_history_tables(conn: Connection, schema: pa.Schema, batch_rows: int, include_private: bool = False) -> Iterator[pa.Table]:
+    """The rows, ordered by run and repo id, a batch at a time as tables of `schema` (COLUMNS)."""
+    assert tuple(schema.names) == COLUMNS
+    field = schema.field
     cursor = _Cursor(conn)
     private: frozenset[str] = frozenset()
     if not include_private:
         private = frozenset(r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,)))
     runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
-    known: dict[int, tuple[VersionFacts, tuple | None]] = {}
+    # The versions the previous run showed, then this one's: nearly all carry over from day to day.
+    shown: dict[int, tuple | VersionFacts] = {}
     first = f"SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = ? ORDER BY repo_id LIMIT {int(batch_rows)}"
     after = f"SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = ? AND repo_id > ? ORDER BY repo_id LIMIT {int(batch_rows)}"
     for run_id, started_at in runs:
         run_date = None if started_at is None else started_at[:10]
-        seen: dict[int, tuple[VersionFacts, tuple | None]] = {}  # this run's versions: the next run starts from these
+        this_run: set[int] = set()
         # Each batch is read whole (a keyset range of the primary key) before its versions are
         # looked up on the same connection.
         batch = cursor.rows(first, (run_id,))
         while batch:
-            last = batch[-1][0]
-            ids = {r[1] for r in batch}
-            missing = [vid for vid in ids if vid not in seen and vid not in known]
+            repo_ids, version_ids, downloads, likes = zip(*batch)
+            this_run.update(version_ids)
+            missing = {v for v in version_ids if v not in shown}
             if missing:
-                seen.update(version_facts(cursor, sorted(missing)))
-            absent = False
-            for vid in ids:
-                if vid not in seen:
-                    if vid in known:
-                        seen[vid] = known[vid]
-                    else:
-                        absent = True
-            # no such version: the view's inner join drops the row, and so does this
-            rows = [r for r in batch if r[0] not in private and r[1] in seen] if private or absent else batch
-            batch = cursor.rows(after, (run_id, last)) if len(batch) == batch_rows else []
-            if not rows:
-                continue
-            entries = [seen[r[1]] for r in rows]
-            tails = [tail if tail is not None else facts.tail_at(run_id) for facts, tail in entries]
-            repo_ids, version_ids, downloads, likes = (list(c) for c in zip(*rows))
-            shas, labels, rules, flags, licences, families = (list(c) for c in zip(*tails))
-            n = len(rows)
-            yield [repo_ids, [run_id] * n, [started_at] * n, [run_date] * n, version_ids, shas, labels, rules, flags, licences, families,
-                   downloads, likes]
-        known = seen
+                shown.update(version_facts(cursor, sorted(missing)))
+            batch = cursor.rows(after, (run_id, repo_ids[-1])) if len(batch) == batch_rows else []
+            entries = list(map(shown.get, version_ids))
+            if None in entries:  # no such version: the view's inner join drops the row, and so does this
+                keep = [i for i, e in enumerate(entries) if e is not None]
+                repo_ids, version_ids, downloads, likes = ([c[i] for i in keep] for c in (repo_ids, version_ids, downloads, likes))
+                entries = [entries[i] for i in keep]
+                if not entries:
+                    continue
+            tails = [e if e.__class__ is tuple else e.tail_at(run_id) for e in entries]
+            shas, labels, rules, flags, licences, families = zip(*tails)
+            n = len(entries)
+            table = pa.Table.from_arrays(
+                [
+                    column(field("repo_id"), repo_ids),
+                    pa.repeat(pa.scalar(run_id, pa.int64()), n),
+                    pa.repeat(pa.scalar(started_at, pa.string()), n),
+                    pa.repeat(pa.scalar(run_date, pa.string()), n),
+                    *(column(field(name), values) for name, values in (
+                        ("version_id", version_ids), ("sha", shas), ("label", labels), ("rule", rules), ("open_washing", flags),
+                        ("licence", licences), ("licence_family", families), ("downloads", downloads), ("likes", likes))),
+                ],
+                schema=schema,
+            )
+            if not private.isdisjoint(repo_ids):
+                table = table.filter(pa.array([repo_id not in private for repo_id in repo_ids], pa.bool_()))
+            if table.num_rows:
+                yield table
+        # forget the versions this run did not show (memory follows the models of one run)
+        shown = {v: shown[v] for v in this_run if v in shown}
