@@ -35,6 +35,8 @@ from .export import EXPORT_KEYS
 from .export_rows import latest_rows
 from .parquet_history import COLUMNS as LABEL_HISTORY_COLUMNS
 from .arrow_columns import column as _column
+from . import parquet_history_arrow
+from .db import sqlite_path
 from .parquet_history import label_history_tables
 from .views import view_name
 
@@ -263,6 +265,15 @@ def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private
     return _view_rows(conn, view_name("lineage", include_private), LINEAGE, "repo_id, base_id", batch_rows)
 
 
+def _label_history(conn: Connection, batch_rows: int, include_private: bool) -> Iterator[pa.Table]:
+    """In Arrow for a SQLite file when the ADBC driver is there (store/parquet_history_arrow.py), else
+    through Python objects: the same rows."""
+    path = sqlite_path(conn.engine.url.render_as_string(hide_password=True)) if conn.dialect.name == "sqlite" else None
+    if path and path != ":memory:" and parquet_history_arrow.available():
+        return parquet_history_arrow.label_history_tables_arrow(conn, path, LABEL_HISTORY, batch_rows, include_private)
+    return label_history_tables(conn, LABEL_HISTORY, batch_rows, include_private)
+
+
 def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> list[WrittenFile]:
     """Write the four Parquet files into `out_dir` (created if needed); returns them with their row counts.
 
@@ -275,7 +286,7 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
     sources: dict[str, Callable[[Connection], Iterable[pa.Table]]] = {
         "latest_labels": lambda conn: batches(LATEST_LABELS, latest_rows(conn, include_private, batch_rows)),
         "evidence": lambda conn: batches(EVIDENCE, evidence_rows(conn, batch_rows, include_private)),
-        "label_history": lambda conn: label_history_tables(conn, LABEL_HISTORY, batch_rows, include_private),
+        "label_history": lambda conn: _label_history(conn, batch_rows, include_private),
         "lineage": lambda conn: batches(LINEAGE, lineage_rows(conn, batch_rows, include_private)),
     }
     written = []

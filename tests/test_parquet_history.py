@@ -15,6 +15,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from backends import db_url, postgres_server, sql_rows  # noqa: E402,F401 (fixtures)
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
+from store import parquet_history_arrow  # noqa: E402
 from store.parquet import LABEL_HISTORY, write_parquet  # noqa: E402
 from store.parquet_history import LabelEvent, VersionFacts  # noqa: E402
 
@@ -56,6 +57,9 @@ def _history(url: str) -> None:
     model("c/private", private=True); version(4, "c/private"); event(6, 4, 1, "Open Weights"); seen("c/private", 4, range(1, RUNS + 1))
     # never extracted nor labelled: no licence, no label
     model("d/unread"); version(5, "d/unread", licence=None); seen("d/unread", 5, range(1, RUNS + 1))
+    for row in observations:  # and its counts unknown
+        if row["repo_id"] == "d/unread":
+            row["downloads"] = row["likes"] = None
     # missing from runs 3 and 4 (a listing gap), then back with the same version
     model("e/gap"); version(6, "e/gap"); event(7, 6, 2, "Open Weights"); seen("e/gap", 6, (1, 2, 5, 6))
     # back at run 5 with the version it had before a newer one (a revert)
@@ -73,7 +77,25 @@ def _history(url: str) -> None:
 
 @pytest.mark.parametrize("batch_rows", [3, 5000])
 @pytest.mark.parametrize("include_private", [False, True])
-def test_label_history_file_holds_the_views_rows(db_url, tmp_path, batch_rows, include_private):
+def test_label_history_file_holds_the_views_rows(db_url, tmp_path, batch_rows, include_private, monkeypatch):
+    """Through Python objects: PostgreSQL always, SQLite without the ADBC driver."""
+    monkeypatch.setattr(parquet_history_arrow, "available", lambda: False)
+    _check(db_url, tmp_path, batch_rows, include_private)
+
+
+@pytest.mark.parametrize("batch_rows", [3, 5000])
+@pytest.mark.parametrize("include_private", [False, True])
+def test_a_sqlite_file_read_as_arrow_gives_the_views_rows(tmp_path, batch_rows, include_private, monkeypatch):
+    assert parquet_history_arrow.available()  # a test dependency: the export uses it for SQLite files
+    calls = []
+    reader = parquet_history_arrow.label_history_tables_arrow
+    monkeypatch.setattr(parquet_history_arrow, "label_history_tables_arrow", lambda *a, **k: calls.append(a[1]) or reader(*a, **k))
+    (tmp_path / "dir with space").mkdir()  # the file is opened by URI: its path is quoted
+    _check(f"sqlite:///{tmp_path / 'dir with space' / 'h.db'}", tmp_path, batch_rows, include_private)
+    assert calls == [str(tmp_path / "dir with space" / "h.db")]
+
+
+def _check(db_url: str, tmp_path, batch_rows: int, include_private: bool) -> None:
     _history(db_url)
     engine = open_engine(db_url)
     try:
@@ -95,6 +117,7 @@ def test_label_history_file_holds_the_views_rows(db_url, tmp_path, batch_rows, i
     assert [shown[("a/relabelled", r)][0] for r in range(1, 7)] == ["Weights Available"] * 4 + ["Open Weights"] * 2
     assert [shown[("b/new-version", r)][:2] for r in (2, 3, 6)] == [("Open Weights", False), ("Weights Available", True), ("Weights Available", False)]
     assert shown[("d/unread", 4)] == (None, None, None)
+    assert {(r["downloads"], r["likes"]) for r in got if r["repo_id"] == "d/unread"} == {(None, None)}
     assert ("e/gap", 3) not in shown and shown[("e/gap", 5)][0] == "Open Weights"
     assert [shown[("f/revert", r)][0] for r in (2, 3, 5)] == ["Open Weights", "Weights Available", "Open Weights"]
     assert (("c/private", 1) in shown) is include_private
