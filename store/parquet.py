@@ -35,7 +35,7 @@ from .export import EXPORT_KEYS
 from .export_rows import latest_rows
 from .parquet_history import COLUMNS as LABEL_HISTORY_COLUMNS
 from .arrow_columns import column as _column
-from . import parquet_history_arrow
+from . import parquet_history_arrow, sqlite_arrow
 from .db import sqlite_path
 from .parquet_history import label_history_tables
 from .views import view_name
@@ -236,6 +236,10 @@ def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[tuple]:
 
 
 def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
+    yield from _streamed(conn, _evidence_statement(include_private), batch_rows)
+
+
+def _evidence_statement(include_private: bool):
     e, v, m = s.evidence, s.model_versions, s.models
     statement = (
         select(
@@ -252,7 +256,7 @@ def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_privat
     assert tuple(c.name for c in statement.selected_columns) == tuple(EVIDENCE.names)
     if not include_private:
         statement = statement.where(m.c.private == false())
-    yield from _streamed(conn, statement, batch_rows)
+    return statement
 
 
 def _view_rows(conn: Connection, view: str, schema: pa.Schema, order_by: str, batch_rows: int) -> Iterator[tuple]:
@@ -265,11 +269,17 @@ def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private
     return _view_rows(conn, view_name("lineage", include_private), LINEAGE, "repo_id, base_id", batch_rows)
 
 
+def _sqlite_file(conn: Connection) -> str | None:
+    """The SQLite file behind the connection when ADBC can read it as Arrow (store/sqlite_arrow.py)."""
+    if conn.dialect.name != "sqlite" or not sqlite_arrow.available():
+        return None
+    path = sqlite_path(conn.engine.url.render_as_string(hide_password=True))
+    return path if path and path != ":memory:" else None
+
+
 def _label_history(conn: Connection, batch_rows: int, include_private: bool) -> Iterator[pa.Table]:
-    """In Arrow for a SQLite file when the ADBC driver is there (store/parquet_history_arrow.py), else
-    through Python objects: the same rows."""
-    path = sqlite_path(conn.engine.url.render_as_string(hide_password=True)) if conn.dialect.name == "sqlite" else None
-    if path and path != ":memory:" and parquet_history_arrow.available():
+    path = _sqlite_file(conn)
+    if path:
         return parquet_history_arrow.label_history_tables_arrow(conn, path, LABEL_HISTORY, batch_rows, include_private)
     return label_history_tables(conn, LABEL_HISTORY, batch_rows, include_private)
 

@@ -14,26 +14,17 @@ file; otherwise store/parquet_history.py gives the same rows (tests/test_parquet
 
 from __future__ import annotations
 
-from contextlib import closing
-from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection
 
+from . import sqlite_arrow
 from .arrow_columns import column
 from .parquet_history import COLUMNS, VersionFacts, _Cursor, version_facts
 
 TAIL = ("sha", "label", "rule", "open_washing", "licence", "licence_family")
-
-
-def available() -> bool:
-    try:
-        import adbc_driver_sqlite.dbapi  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _tails(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
@@ -46,16 +37,13 @@ def _tails(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
 def label_history_tables_arrow(conn: Connection, path: str, schema: pa.Schema, batch_rows: int, include_private: bool = False) -> Iterator[pa.Table]:
     """The rows of `label_history.parquet` for the SQLite file at `path`, ordered by run and repo id,
     in tables of at most `batch_rows` rows."""
-    import adbc_driver_sqlite.dbapi as adbc
-
     assert tuple(schema.names) == COLUMNS
     cursor = _Cursor(conn)  # version facts and run list through the caller's connection
     private = pa.array([] if include_private else [r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,))], pa.string())
     runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
     fixed = _tails(schema, [])  # versions whose every run shows the same tail (at most one label event)
     several: dict[int, VersionFacts] = {}  # versions relabelled at some run: their tail depends on the run
-    uri = Path(path).resolve().as_uri() + "?mode=ro"  # a URI: any character in the path is quoted
-    with closing(adbc.connect(uri)) as arrow_conn, closing(arrow_conn.cursor()) as arrow:
+    with sqlite_arrow.connect(path) as arrow:
         for run_id, started_at in runs:
             arrow.execute("SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = ? ORDER BY repo_id", (run_id,))
             observed = arrow.fetch_arrow_table()

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from backends import db_url, postgres_server, sql_rows  # noqa: E402,F401 (fixtures)
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
-from store import parquet_history_arrow  # noqa: E402
+from store import parquet_history_arrow, sqlite_arrow  # noqa: E402
 from store.parquet import LABEL_HISTORY, write_parquet  # noqa: E402
 from store.parquet_history import LabelEvent, VersionFacts  # noqa: E402
 
@@ -79,14 +79,14 @@ def _history(url: str) -> None:
 @pytest.mark.parametrize("include_private", [False, True])
 def test_label_history_file_holds_the_views_rows(db_url, tmp_path, batch_rows, include_private, monkeypatch):
     """Through Python objects: PostgreSQL always, SQLite without the ADBC driver."""
-    monkeypatch.setattr(parquet_history_arrow, "available", lambda: False)
+    monkeypatch.setattr(sqlite_arrow, "available", lambda: False)
     _check(db_url, tmp_path, batch_rows, include_private)
 
 
 @pytest.mark.parametrize("batch_rows", [3, 5000])
 @pytest.mark.parametrize("include_private", [False, True])
 def test_a_sqlite_file_read_as_arrow_gives_the_views_rows(tmp_path, batch_rows, include_private, monkeypatch):
-    assert parquet_history_arrow.available()  # a test dependency: the export uses it for SQLite files
+    assert sqlite_arrow.available()  # a test dependency: the export uses it for SQLite files
     calls = []
     reader = parquet_history_arrow.label_history_tables_arrow
     monkeypatch.setattr(parquet_history_arrow, "label_history_tables_arrow", lambda *a, **k: calls.append(a[1]) or reader(*a, **k))

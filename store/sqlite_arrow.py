@@ -1,0 +1,37 @@
+"""Rows of a SQLite file straight into Arrow, without a Python object per value.
+
+The ADBC SQLite driver (Apache Arrow's database connectivity) reads a query's rows into Arrow record
+batches in compiled code. The Parquet export uses it for `label_history.parquet` when the database is
+a SQLite file and the driver is installed (`pip install 'hubscan[parquet]'`); it opens its own
+read-only connection to the file. Anything else (PostgreSQL, an in-memory database, no driver) is read
+through SQLAlchemy, with the same rows (the tests compare both).
+
+The driver infers each column's type from the first rows it reads (a column of NULLs there reads as
+integers), so it is given only queries whose columns have one type whatever the data: integers, and
+text that is never NULL.
+"""
+
+from __future__ import annotations
+
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+
+def available() -> bool:
+    try:
+        import adbc_driver_sqlite.dbapi  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def connect(path: str) -> Iterator[Any]:
+    """A read-only ADBC cursor on the SQLite file at `path`."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    uri = Path(path).resolve().as_uri() + "?mode=ro"  # a URI: any character in the path is quoted
+    with closing(adbc.connect(uri)) as conn, closing(conn.cursor()) as cursor:
+        yield cursor
+
