@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-from sqlalchemy import false, select, true
+from sqlalchemy import false, select, text, true
 
 from store import schema as s
 
@@ -40,8 +40,14 @@ def visible(models):
     return true() if _INCLUDE_PRIVATE.get() else models.c.private == false()
 
 
+def private_models():
+    """The private models, a set the database builds once: a bare `WHERE models.private`, as the partial
+    index ix_models_private is written, so SQLite reads that index instead of every model."""
+    return select(s.models.c.repo_id).where(text("models.private"))
+
+
 def observed_visible(observations):
     """Predicate on an `observations` table (or alias) in a query that does not join `models`."""
     if _INCLUDE_PRIVATE.get():
         return true()
-    return observations.c.repo_id.not_in(select(s.models.c.repo_id).where(s.models.c.private == true()))
+    return observations.c.repo_id.not_in(private_models())

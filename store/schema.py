@@ -113,6 +113,8 @@ models = Table(
 Index("ix_models_repo_key", func.lower(models.c.repo_id))
 # The few private models, found without reading every model (the public views and reports leave them out).
 Index("ix_models_private", models.c.repo_id, sqlite_where=models.c.private, postgresql_where=models.c.private)
+# The models of the leading organisations (the weekly report's organisation table and scorecards).
+Index("ix_models_author", models.c.author)
 
 model_versions = Table(
     "model_versions",
@@ -332,6 +334,9 @@ labels = Table(
     comment="the label of a version",
 )
 Index("ix_labels_label", labels.c.label)
+# The flagged versions (a few percent of them): the weekly report probes this set in memory instead of
+# reading a label per model (migration 0010).
+Index("ix_labels_flagged", labels.c.version_id, sqlite_where=labels.c.open_washing, postgresql_where=labels.c.open_washing)
 
 code_repos = Table(
     "code_repos",
@@ -392,6 +397,8 @@ label_events = Table(
     comment="every label a version had",
 )
 Index("ix_label_events_version_run", label_events.c.version_id, label_events.c.run_id)
+# The versions (re)labelled between two runs, for the weekly changes (migration 0010).
+Index("ix_label_events_run", label_events.c.run_id, label_events.c.version_id)
 
 reviews = Table(
     "reviews",
