@@ -21,6 +21,7 @@ from store import schema as s
 from .run_view import model_url
 from .scope import observed_visible
 from .version_facts import FactsAsOf, reason_texts
+from .version_facts import licences as version_licences
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"
@@ -91,7 +92,8 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     One pass over the current run's models finds the changed ones: the previous run's row of each
     (a primary-key seek), and the versions relabelled in between as a set read from
     ix_label_events_run and probed in memory. Only the changed models then have their author and
-    each side's facts read, so the cost beyond that pass follows what the report lists."""
+    each side's label read, and their licences from a covering index, so the cost beyond that pass
+    follows what the report lists."""
     o, le = s.observations, s.label_events
     now, prev = o.alias("now"), o.alias("prev")
     # the facts of each side are as of its own run: an unchanged version may have been relabelled
@@ -114,18 +116,22 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
     ).all()
 
+    # the licences of both sides of the models that had one last week (a new model's is not shown)
+    licence_of = version_licences(conn, [v for r in changed if r[4] is not None for v in (r[3], r[4])])
+    unknown = (None, None)
     new_flags, cleared, labels, licences = [], [], [], []
     new_models = 0
     for repo_id, author, downloads, now_v, prev_v, *sides in changed:
-        # each side: label, flag, washing reasons (JSON text), licence, licence family
-        a_label, a_flag, a_reasons, a_licence, a_family = sides[:5]
+        # each side: label, flag, washing reasons (JSON text)
+        a_label, a_flag, a_reasons = sides[:3]
         dl = int(downloads or 0)
         if prev_v is None:
             new_models += 1
             if a_flag:
                 new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new model", _first(a_reasons)))
             continue
-        b_label, b_flag, b_reasons, b_licence, b_family = sides[5:]
+        b_label, b_flag, b_reasons = sides[3:]
+        (a_licence, a_family), (b_licence, b_family) = licence_of.get(now_v, unknown), licence_of.get(prev_v, unknown)
         if a_flag and not b_flag:
             new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new version" if prev_v != now_v else "relabelled", _first(a_reasons)))
         if b_flag and not a_flag:
@@ -136,7 +142,7 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         if b_licence != a_licence:
             direction = _licence_direction(b_family, a_family)
             licences.append(Change(LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, direction, f"{b_family or 'unknown'} → {a_family or 'unknown'}; label {b_label} → {a_label}"))
-    for repo_id, author, downloads, _prev_v, _label, flag, reasons, _licence, _family in gone:
+    for repo_id, author, downloads, _prev_v, _label, flag, reasons in gone:
         if flag:
             cleared.append(Change(CLEARED_FLAG, repo_id, author, int(downloads or 0), _label, None, "no longer listed", _first(reasons)))
     licences.sort(key=lambda c: (c.direction != "tighter", -c.downloads, c.repo_id))

@@ -198,14 +198,17 @@ def _falls_short(explanation: dict[str, Any], reasons: Sequence[WashingReason]) 
     return _bounded("; ".join(r.detail for r in reasons), 600)
 
 
-def _claim_evidence(conn: Connection, version_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The part of these versions' evidence a claim is quoted from (its claims and declared licence),
-    picked out by the database: not every flagged model's whole evidence document parsed here."""
+def _claim_evidence(conn: Connection, version_ids: Sequence[int], with_claims: bool) -> dict[int, dict[str, Any]]:
+    """The part of these versions' evidence a claim is quoted from, picked out by the database (not
+    every flagged model's whole evidence document parsed here): the declared licence's name and Hub
+    id, and the claims only `with_claims` (a W-OS or W-OW reason quotes one; the others quote the licence)."""
     out: dict[int, dict[str, Any]] = {}
+    name, hub_id = ev.c.data[("licence", "name")].as_string(), ev.c.data[("licence", "hub_id")].as_string()
     for part in chunks(sorted(set(version_ids))):
-        for r in conn.execute(select(ev.c.version_id, ev.c.data["claims"].label("claims"), ev.c.data["licence"].label("licence"))
+        for r in conn.execute(select(ev.c.version_id, name.label("name"), hub_id.label("hub_id"),
+                                     *([ev.c.data["claims"].label("claims")] if with_claims else []))
                               .where(ev.c.version_id.in_(list(part)))):
-            out[r.version_id] = {"claims": r.claims, "licence": r.licence}
+            out[r.version_id] = {"claims": r.claims if with_claims else None, "licence": {"name": r.name, "hub_id": r.hub_id}}
     return out
 
 
@@ -220,7 +223,9 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     ).all()
     typed_of = [[WashingReason.from_stored(x) for x in (r.washing_reasons or ())] for r in rows]
     # evidence is read only for the models whose typed reasons quote no claim (stored before they did)
-    unquoted = _claim_evidence(conn, [r.version_id for r, typed in zip(rows, typed_of) if _quoted_claim(typed) is None])
+    unquoted = [(r.version_id, bool({"W-OS", "W-OW"} & set(_codes(typed)))) for r, typed in zip(rows, typed_of) if _quoted_claim(typed) is None]
+    unquoted = {**_claim_evidence(conn, [v for v, claims in unquoted if not claims], False),
+                **_claim_evidence(conn, [v for v, claims in unquoted if claims], True)}
     out = []
     for r, typed in zip(rows, typed_of):
         codes = _codes(typed)
@@ -275,19 +280,26 @@ def leaders(conn: Connection, run_id: int, top: int, public_only: bool = False) 
 
 
 def label_counts(conn: Connection, run_id: int, authors: Sequence[str], public_only: bool = False) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """These organisations' labelled models per label in a run, and their flagged models: read from
-    their own models (ix_models_author), not from a pass over every observation of the run."""
+    """These organisations' labelled models per label in a run, and their flagged models: their own
+    models first (ix_models_author), then those models' rows of the run by primary key, so the cost
+    follows these organisations' models, not the run's (and no planner statistics are needed)."""
+    owner: dict[str, str] = {}
+    for part in chunks(sorted(set(authors))):
+        owner.update(conn.execute(
+            select(m.c.repo_id, m.c.author).where(m.c.author.in_(list(part)), m.c.private == false() if public_only else visible(m))
+        ).tuples().all())
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, int] = {}
-    for part in chunks(sorted(set(authors))):
-        for r in conn.execute(
-            select(m.c.author, lab.c.label, func.count().label("n"), func.sum(flagged_int()).label("flagged"))
-            .select_from(m.join(o, and_(o.c.repo_id == m.c.repo_id, o.c.run_id == run_id)).join(lab, lab.c.version_id == o.c.version_id))
-            .where(m.c.author.in_(list(part)), m.c.private == false() if public_only else visible(m))
-            .group_by(m.c.author, lab.c.label)
+    for part in chunks(sorted(owner)):
+        for repo_id, label, flag in conn.execute(
+            select(o.c.repo_id, lab.c.label, lab.c.open_washing)
+            .select_from(o.join(lab, lab.c.version_id == o.c.version_id))
+            .where(o.c.run_id == run_id, o.c.repo_id.in_(list(part)))
         ):
-            counts.setdefault(r.author, {})[r.label] = int(r.n)
-            flagged[r.author] = flagged.get(r.author, 0) + int(r.flagged or 0)
+            author = owner[repo_id]
+            into = counts.setdefault(author, {})
+            into[label] = into.get(label, 0) + 1
+            flagged[author] = flagged.get(author, 0) + bool(flag)
     return counts, flagged
 
 

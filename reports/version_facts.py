@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 from sqlalchemy import Connection, Text, case, cast, func, select
 
@@ -48,15 +48,15 @@ def version_facts(conn: Connection, version_ids: Iterable[int]) -> dict[int, Ver
 
 
 class FactsAsOf:
-    """A version's facts as of a run inside one query (the `facts_as_of` rule, as SQL): join `joins`
-    onto a query that has `version` (a version id column) and read `facts(row)`. Per row, a few index
-    seeks instead of fetching every changed version's label events and evidence afterwards; the
-    version's current label is read only when no event was recorded for it (a database from before
-    label events), so most rows never touch `labels`."""
+    """A version's label as of a run inside one query (the `facts_as_of` rule, as SQL): join `joins`
+    onto a query that has `version` (a version id column) and read `columns()`. Per row, a few seeks
+    into the label events; the version's current label is read only when no event was recorded for
+    it (a database from before label events), so most rows never touch `labels`. Its licence comes
+    from `licences` (a compact index, not the evidence rows)."""
 
     def __init__(self, name: str, version, run_id: int):
         x = s.label_events.alias(f"{name}_x")
-        self.event, self.label, self.evidence = s.label_events.alias(f"{name}_le"), s.labels.alias(f"{name}_lab"), s.evidence.alias(f"{name}_ev")
+        self.event, self.label = s.label_events.alias(f"{name}_le"), s.labels.alias(f"{name}_lab")
         self.version, self.name = version, name
         self.as_of = func.coalesce(  # the newest event at or before the run, else the first
             select(func.max(x.c.id)).where(x.c.version_id == version, x.c.run_id <= run_id).scalar_subquery(),
@@ -64,31 +64,38 @@ class FactsAsOf:
         )
 
     def joins(self, joined):
-        return joined.outerjoin(self.event, self.event.c.id == self.as_of).outerjoin(self.evidence, self.evidence.c.version_id == self.version)
+        return joined.outerjoin(self.event, self.event.c.id == self.as_of)
 
     def _current(self, column):
         """The version's current label column, as a subquery evaluated only in the branch that needs it."""
         return select(column).where(self.label.c.version_id == self.version).scalar_subquery()
 
     def columns(self) -> list:
-        """label, flag, washing reasons (JSON text), licence, licence family: five columns, in this order."""
-        le, lb, e = self.event, self.label, self.evidence
+        """label, flag, washing reasons (JSON text): three columns, in this order."""
+        le, lb = self.event, self.label
         recorded = le.c.id.is_not(None)  # labelled as recorded at that run; else (no events yet) as it is now
         return [
             case((recorded, le.c.label), else_=self._current(lb.c.label)),
             case((recorded, le.c.open_washing), else_=self._current(lb.c.open_washing)),
             case((recorded, cast(le.c.washing_reasons, Text)), else_=self._current(cast(lb.c.washing_reasons, Text))),
-            e.c.licence,
-            e.c.licence_family,
         ]
 
-    @staticmethod
-    def facts(version_id: int | None, values: Sequence[Any]) -> VersionFacts | None:
-        """The facts from the five `columns()` values of a row."""
-        if version_id is None:
-            return None
-        label, flag, reasons, licence, family = values
-        return VersionFacts(version_id, label, bool(flag), reason_texts(reasons), licence, family)
+
+def licences(conn: Connection, version_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Each version's licence and licence family (versions without evidence are left out), from the
+    covering index ix_evidence_licence: the evidence rows carry each version's whole evidence
+    document (a few KB), so reading them for a licence costs a page per version. PostgreSQL picks the
+    index by itself; SQLite prefers the rowid and is told (`INDEXED BY`)."""
+    sqlite = conn.dialect.name == "sqlite"
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for part in chunks(sorted(set(version_ids))):
+        if sqlite:  # the driver's own placeholders: a text() of 500 named ones costs more to compile than to run
+            rows = conn.exec_driver_sql("SELECT version_id, licence, licence_family FROM evidence INDEXED BY ix_evidence_licence "
+                                        f"WHERE version_id IN ({', '.join('?' * len(part))})", tuple(part))
+        else:
+            rows = conn.execute(select(ev.c.version_id, ev.c.licence, ev.c.licence_family).where(ev.c.version_id.in_(list(part))))
+        out.update((v, (licence, family)) for v, licence, family in rows)
+    return out
 
 
 @functools.lru_cache(maxsize=4096)

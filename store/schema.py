@@ -268,6 +268,9 @@ evidence = Table(
     Column("training_code_licence", String(64), comment="The key facts, as in `latest_labels`."),
     comment="what extraction found in a version",
 )
+# A version's licence without its evidence document (a few KB a row): the weekly changes read the
+# licences of every changed model's two versions (migration 0010).
+Index("ix_evidence_licence", evidence.c.version_id, evidence.c.licence, evidence.c.licence_family)
 
 version_bases = Table(
     "version_bases",

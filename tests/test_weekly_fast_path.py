@@ -267,7 +267,8 @@ def test_the_weekly_report_equals_its_recomputation_from_the_tables(backend, inc
     assert changes.new_models and changes.gone_models
 
     assert [(f.repo_id, f.label, f.licence, f.downloads, f.codes, f.claim, f.claim_source) for f in report.flagged] == want["flagged"]
-    assert {f.claim_source for f in report.flagged} >= {"card", "open-source claim, card"}  # quoted from evidence and from the reason
+    # quoted from the reason, from the evidence's claims, and its declared licence when it quotes none
+    assert {f.claim_source for f in report.flagged} >= {"open-source claim, card", "card", "licence"}
 
     shown = want["organisations"](5, public_only=False)
     ranked = sorted(shown.items(), key=lambda kv: (-kv[1]["downloads"], kv[0] or ""))[:20]

@@ -21,9 +21,12 @@ def upgrade() -> None:
     op.create_index("ix_labels_flagged", "labels", ["version_id"], sqlite_where=sa.text("open_washing"), postgresql_where=sa.text("open_washing"))
     # the models of the leading organisations, for their label counts and weekly trend
     op.create_index("ix_models_author", "models", ["author"])
+    # a version's licence without its evidence document (a few KB a row), for the changed models
+    op.create_index("ix_evidence_licence", "evidence", ["version_id", "licence", "licence_family"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_evidence_licence", table_name="evidence")
     op.drop_index("ix_models_author", table_name="models")
     op.drop_index("ix_labels_flagged", table_name="labels")
     op.drop_index("ix_label_events_run", table_name="label_events")
