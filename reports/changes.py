@@ -18,7 +18,7 @@ from classify.rules import RANK
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
-from .run_view import model_url
+from .run_view import model_url, observed
 from .scope import observed_visible
 from .version_facts import FactsAsOf, reason_texts
 from .version_facts import licences as version_licences
@@ -94,8 +94,8 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     ix_label_events_run and probed in memory. Only the changed models then have their author and
     each side's label read, and their licences from a covering index, so the cost beyond that pass
     follows what the report lists."""
-    o, le = s.observations, s.label_events
-    now, prev = o.alias("now"), o.alias("prev")
+    le = s.label_events
+    now, prev = observed(conn, current_run).alias("now"), s.observations.alias("prev")
     # the facts of each side are as of its own run: an unchanged version may have been relabelled
     after, before = FactsAsOf("after", now.c.version_id, current_run), FactsAsOf("before", prev.c.version_id, previous_run)
     relabelled = select(le.c.version_id).where(le.c.run_id > previous_run, le.c.run_id <= current_run)

@@ -45,6 +45,16 @@ def flagged_int():
     return case((lab.c.open_washing == true(), 1), else_=0)
 
 
+def observed(conn: Connection, run_id: int):
+    """Where run `run_id`'s observations are read cheapest, with the same columns (run_id, repo_id,
+    version_id, downloads). When no later run observed anything (a weekly report of the newest crawl),
+    they are exactly the models whose newest observation is that run: `model_latest`, one compact row
+    per model read in one sequential pass (store/rollups.py keeps it exact), instead of the run's slice
+    of `observations` through its primary key, a seek per model. Otherwise `observations`."""
+    later = conn.execute(select(o.c.run_id).where(o.c.run_id > run_id).limit(1)).first()
+    return o if later is not None else s.model_latest
+
+
 def flagged_versions():
     """The flagged versions (a few percent of them): a set the database builds once from the partial
     index ix_labels_flagged (a bare `WHERE ... open_washing`, as the index is written) and probes in
@@ -119,7 +129,7 @@ def summary(conn: Connection, run_id: int, lineage: bool = True) -> Summary:
     )
     unverified = None
     if lineage:  # the versions with an unverified base: a set probed per model, not a seek per model
-        vb = s.version_bases
+        vb, o = s.version_bases, observed(conn, run_id)
         unverified = int(conn.execute(
             select(func.count(func.distinct(o.c.version_id)))
             .where(o.c.run_id == run_id, observed_visible(o),
@@ -214,6 +224,7 @@ def _claim_evidence(conn: Connection, version_ids: Sequence[int], with_claims: b
 
 def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     """Flagged models of a run, most downloaded first (ties by id)."""
+    o = observed(conn, run_id)
     rows = conn.execute(
         select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation, ev.c.licence)
         .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id).outerjoin(ev, ev.c.version_id == o.c.version_id))
@@ -267,6 +278,7 @@ def leaders(conn: Connection, run_id: int, top: int, public_only: bool = False) 
     """The `top` organisations (authors; None: models without one) by downloads in a run, most first,
     ties by name: (author, models, downloads, flagged). One pass over the run's observations, each
     model's flag probed in the flagged set; public models only, or those the report may show."""
+    o = observed(conn, run_id)
     total_dl = func.sum(func.coalesce(o.c.downloads, 0))
     flagged = func.sum(case((o.c.version_id.in_(flagged_versions()), 1), else_=0))
     return conn.execute(
@@ -290,6 +302,7 @@ def label_counts(conn: Connection, run_id: int, authors: Sequence[str], public_o
         ).tuples().all())
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, int] = {}
+    o = observed(conn, run_id)
     for part in chunks(sorted(owner)):
         for repo_id, label, flag in conn.execute(
             select(o.c.repo_id, lab.c.label, lab.c.open_washing)
@@ -340,6 +353,7 @@ def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
 
     The base is read as the same run saw it, or as last stored when that run did not list it.
     """
+    o = observed(conn, run_id)
     base_obs = o.alias("base_obs")
     base_model = m.alias("base_model")
     base_ev = ev.alias("base_ev")
