@@ -18,10 +18,10 @@ from classify.rules import RANK
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
+from .run_view import licences as version_licences
 from .run_view import model_url, observed
 from .scope import observed_visible
 from .version_facts import FactsAsOf, reason_texts
-from .version_facts import licences as version_licences
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"

@@ -73,6 +73,24 @@ def share(part: float, whole: float) -> float:
     return 100.0 * part / whole if whole else 0.0
 
 
+def licences(conn: Connection, version_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Each version's licence and licence family (versions without evidence are left out), from the
+    covering index ix_evidence_licence: the evidence rows carry each version's whole evidence
+    document (a few KB), so reading them for a licence costs a page per version. PostgreSQL picks the
+    index by itself; SQLite prefers the rowid and is told (`INDEXED BY`)."""
+    sqlite = conn.dialect.name == "sqlite"
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for part in chunks(sorted(set(version_ids))):
+        if sqlite:  # the driver's own cursor and placeholders: compiling and wrapping 500 ids costs more than the seeks
+            rows = conn.connection.dbapi_connection.execute(
+                f"SELECT version_id, licence, licence_family FROM evidence INDEXED BY ix_evidence_licence WHERE version_id IN ({', '.join('?' * len(part))})",
+                tuple(part)).fetchall()
+        else:
+            rows = conn.execute(select(ev.c.version_id, ev.c.licence, ev.c.licence_family).where(ev.c.version_id.in_(list(part))))
+        out.update((v, (licence, family)) for v, licence, family in rows)
+    return out
+
+
 # --- headline ---------------------------------------------------------------------------
 
 
@@ -226,9 +244,9 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     """Flagged models of a run, most downloaded first (ties by id)."""
     o = observed(conn, run_id)
     rows = conn.execute(
-        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation, ev.c.licence)
-        .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id).outerjoin(ev, ev.c.version_id == o.c.version_id))
-        # the flagged set first: the label, model and evidence of the other models are never read
+        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation)
+        .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id))
+        # the flagged set first: the label and model of the others are never read
         .where(o.c.run_id == run_id, o.c.version_id.in_(flagged_versions()), lab.c.open_washing == true(), visible(m))
         .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
     ).all()
@@ -237,16 +255,18 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     unquoted = [(r.version_id, bool({"W-OS", "W-OW"} & set(_codes(typed)))) for r, typed in zip(rows, typed_of) if _quoted_claim(typed) is None]
     unquoted = {**_claim_evidence(conn, [v for v, claims in unquoted if not claims], False),
                 **_claim_evidence(conn, [v for v, claims in unquoted if claims], True)}
+    licence_of = licences(conn, [r.version_id for r in rows])
     out = []
     for r, typed in zip(rows, typed_of):
         codes = _codes(typed)
-        claim, source = _quoted_claim(typed) or _claim(unquoted.get(r.version_id) or {}, codes, r.licence)
+        licence = licence_of.get(r.version_id, (None, None))[0]
+        claim, source = _quoted_claim(typed) or _claim(unquoted.get(r.version_id) or {}, codes, licence)
         out.append(
             FlaggedModel(
                 repo_id=r.repo_id,
                 organisation=r.author,
                 label=r.label,
-                licence=r.licence,
+                licence=licence,
                 downloads=int(r.downloads or 0),
                 codes=codes,
                 claim=claim,

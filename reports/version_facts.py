@@ -81,23 +81,6 @@ class FactsAsOf:
         ]
 
 
-def licences(conn: Connection, version_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
-    """Each version's licence and licence family (versions without evidence are left out), from the
-    covering index ix_evidence_licence: the evidence rows carry each version's whole evidence
-    document (a few KB), so reading them for a licence costs a page per version. PostgreSQL picks the
-    index by itself; SQLite prefers the rowid and is told (`INDEXED BY`)."""
-    sqlite = conn.dialect.name == "sqlite"
-    out: dict[int, tuple[str | None, str | None]] = {}
-    for part in chunks(sorted(set(version_ids))):
-        if sqlite:  # the driver's own placeholders: a text() of 500 named ones costs more to compile than to run
-            rows = conn.exec_driver_sql("SELECT version_id, licence, licence_family FROM evidence INDEXED BY ix_evidence_licence "
-                                        f"WHERE version_id IN ({', '.join('?' * len(part))})", tuple(part))
-        else:
-            rows = conn.execute(select(ev.c.version_id, ev.c.licence, ev.c.licence_family).where(ev.c.version_id.in_(list(part))))
-        out.update((v, (licence, family)) for v, licence, family in rows)
-    return out
-
-
 @functools.lru_cache(maxsize=4096)
 def reason_texts(stored: str | None) -> tuple[str, ...]:
     """Washing reasons as stored (JSON text) to their texts; the same few lists recur across versions."""
