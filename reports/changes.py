@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, text, union
 
 from classify.rules import RANK
 from extract.licence_catalog import OPENNESS_RANK
@@ -109,10 +109,12 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         )
         .order_by(func.coalesce(now.c.downloads, 0).desc(), now.c.repo_id)
     ).all()
+    # the models gone since: only those whose version was ever flagged can clear a flag by going, so
+    # only they are looked for in the current run; the others are counted, not listed
     gone = conn.execute(
         select(prev.c.repo_id, _author(prev), prev.c.downloads, prev.c.version_id, *before.columns())
         .select_from(before.joins(prev.outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run))))
-        .where(prev.c.run_id == previous_run, now.c.repo_id.is_(None), observed_visible(prev))
+        .where(prev.c.run_id == previous_run, prev.c.version_id.in_(_ever_flagged()), now.c.repo_id.is_(None), observed_visible(prev))
         .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
     ).all()
 
@@ -146,7 +148,21 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         if flag:
             cleared.append(Change(CLEARED_FLAG, repo_id, author, int(downloads or 0), _label, None, "no longer listed", _first(reasons)))
     licences.sort(key=lambda c: (c.direction != "tighter", -c.downloads, c.repo_id))
-    return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, len(gone))
+    # gone = last week's models - the ones seen again (this week's models that are not new)
+    gone_models = _count(conn, s.observations, previous_run) - (_count(conn, observed(conn, current_run), current_run) - new_models)
+    return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, gone_models)
+
+
+def _count(conn: Connection, observations, run_id: int) -> int:
+    """The run's models the report may show (its primary key alone is read)."""
+    return int(conn.execute(select(func.count()).select_from(observations).where(observations.c.run_id == run_id, observed_visible(observations))).scalar_one())
+
+
+def _ever_flagged():
+    """Versions flagged at some point: by a label event (the partial index ix_label_events_flagged,
+    as it is written) or, without events, by their label. A superset of those flagged as of any run."""
+    events, labels = s.label_events.alias("flagged_events"), s.labels.alias("flagged_now")
+    return union(select(events.c.version_id).where(text("flagged_events.open_washing")), select(labels.c.version_id).where(text("flagged_now.open_washing")))
 
 
 def _author(observed):

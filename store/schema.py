@@ -402,6 +402,8 @@ label_events = Table(
 Index("ix_label_events_version_run", label_events.c.version_id, label_events.c.run_id)
 # The versions (re)labelled between two runs, for the weekly changes (migration 0010).
 Index("ix_label_events_run", label_events.c.run_id, label_events.c.version_id)
+# The versions ever flagged by an event (a few percent): the models gone since last week that may clear a flag.
+Index("ix_label_events_flagged", label_events.c.version_id, sqlite_where=label_events.c.open_washing, postgresql_where=label_events.c.open_washing)
 
 reviews = Table(
     "reviews",

@@ -17,6 +17,8 @@ depends_on = None
 def upgrade() -> None:
     # the versions (re)labelled between two runs: the weekly changes read this range, not every event
     op.create_index("ix_label_events_run", "label_events", ["run_id", "version_id"])
+    # the versions ever flagged by an event: the models gone since last week that may clear a flag
+    op.create_index("ix_label_events_flagged", "label_events", ["version_id"], sqlite_where=sa.text("open_washing"), postgresql_where=sa.text("open_washing"))
     # the flagged versions (a few percent): one set probed in memory instead of a label read per model
     op.create_index("ix_labels_flagged", "labels", ["version_id"], sqlite_where=sa.text("open_washing"), postgresql_where=sa.text("open_washing"))
     # the models of the leading organisations, for their label counts and weekly trend
@@ -29,4 +31,5 @@ def downgrade() -> None:
     op.drop_index("ix_evidence_licence", table_name="evidence")
     op.drop_index("ix_models_author", table_name="models")
     op.drop_index("ix_labels_flagged", table_name="labels")
+    op.drop_index("ix_label_events_flagged", table_name="label_events")
     op.drop_index("ix_label_events_run", table_name="label_events")
