@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
-from sqlalchemy import Connection, and_, case, false, func, select, text, true
+from sqlalchemy import Connection, and_, case, func, select, text, true
 
 from classify.rules import LABELS
 from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason
@@ -21,7 +21,7 @@ from store import schema as s
 
 from store.rollups import run_rollup
 
-from .scope import observed_visible, rollup_scope, visible
+from .scope import hidden, observed_visible, private_models, rollup_scope, visible
 
 HUB_URL = "https://huggingface.co"
 MAX_QUOTE = 300  # characters of a claim sentence quoted in a report
@@ -304,7 +304,8 @@ def leaders(conn: Connection, run_id: int, top: int, public_only: bool = False) 
     return conn.execute(
         select(m.c.author, func.count().label("models"), total_dl.label("downloads"), flagged.label("flagged"))
         .select_from(o.join(m, m.c.repo_id == o.c.repo_id))
-        .where(o.c.run_id == run_id, m.c.private == false() if public_only else visible(m))
+        # the private models as a set (not `models.private`): ix_models_author then holds all it reads
+        .where(o.c.run_id == run_id, m.c.repo_id.not_in(private_models()) if hidden(public_only) else true())
         .group_by(m.c.author)
         .order_by(total_dl.desc(), m.c.author)
         .limit(top)
@@ -318,7 +319,7 @@ def label_counts(conn: Connection, run_id: int, authors: Sequence[str], public_o
     owner: dict[str, str] = {}
     for part in chunks(sorted(set(authors))):
         owner.update(conn.execute(
-            select(m.c.repo_id, m.c.author).where(m.c.author.in_(list(part)), m.c.private == false() if public_only else visible(m))
+            select(m.c.repo_id, m.c.author).where(m.c.author.in_(list(part)), m.c.repo_id.not_in(private_models()) if hidden(public_only) else true())
         ).tuples().all())
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, int] = {}

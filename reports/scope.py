@@ -41,9 +41,16 @@ def visible(models):
 
 
 def private_models():
-    """The private models, a set the database builds once: a bare `WHERE models.private`, as the partial
-    index ix_models_private is written, so SQLite reads that index instead of every model."""
-    return select(s.models.c.repo_id).where(text("models.private"))
+    """The private models, a set the database builds once: a bare `WHERE ... private`, as the partial
+    index ix_models_private is written, so SQLite reads that index instead of every model. An alias,
+    so a query that joins `models` does not correlate it."""
+    private = s.models.alias("private_models")
+    return select(private.c.repo_id).where(text("private_models.private"))
+
+
+def hidden(public_only: bool = False) -> bool:
+    """Are private repositories left out (always when `public_only`)?"""
+    return public_only or not _INCLUDE_PRIVATE.get()
 
 
 def observed_visible(observations):

@@ -21,9 +21,9 @@ def upgrade() -> None:
     op.create_index("ix_label_events_flagged", "label_events", ["version_id"], sqlite_where=sa.text("open_washing"), postgresql_where=sa.text("open_washing"))
     # the flagged versions (a few percent): one set probed in memory instead of a label read per model
     op.create_index("ix_labels_flagged", "labels", ["version_id"], sqlite_where=sa.text("open_washing"), postgresql_where=sa.text("open_washing"))
-    # models by organisation, with their privacy and id (the weekly report never reads the table row):
-    # the leading organisations in one pass, then their own models
-    op.create_index("ix_models_author", "models", ["author", "private", "repo_id"])
+    # models by organisation, with their ids (the weekly report reads no model row; the private ones
+    # are the small set ix_models_private): the leading organisations in one pass, then their own models
+    op.create_index("ix_models_author", "models", ["author", "repo_id"])
     # a version's licence without its evidence document (a few KB a row), for the changed models
     op.create_index("ix_evidence_licence", "evidence", ["version_id", "licence", "licence_family"])
 
