@@ -17,10 +17,11 @@ from sqlalchemy import Connection, and_, func, or_, select, text, union
 from classify.rules import RANK
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
+from store.rollups import stored_rollup
 
 from .run_view import licences as version_licences
 from .run_view import model_url, observed
-from .scope import observed_visible
+from .scope import observed_visible, rollup_scope
 from .version_facts import FactsAsOf, reason_texts
 
 NEW_FLAG = "new flag"
@@ -154,7 +155,11 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
 
 
 def _count(conn: Connection, observations, run_id: int) -> int:
-    """The run's models the report may show (its primary key alone is read)."""
+    """The run's models the report may show: from its stored aggregates when they are there (the
+    weekly report writes them first), else counted from its primary key."""
+    stored = stored_rollup(conn, run_id)
+    if stored is not None:
+        return sum(r.models for r in stored if r.scope == rollup_scope() and r.tier == "all")
     return int(conn.execute(select(func.count()).select_from(observations).where(observations.c.run_id == run_id, observed_visible(observations))).scalar_one())
 
 

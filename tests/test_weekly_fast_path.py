@@ -29,6 +29,7 @@ from reports import changes as ch  # noqa: E402
 from reports import run_view as rv  # noqa: E402
 from reports.scope import private_repos  # noqa: E402
 from reports.washing_report import build_washing_report  # noqa: E402
+from store import rollups  # noqa: E402
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
 
@@ -266,6 +267,10 @@ def test_the_weekly_report_equals_its_recomputation_from_the_tables(backend, inc
             assert report.week == week and report.run.id == current and report.previous[1].id == previous
             with engine.connect() as conn:
                 want = recompute(conn, current, previous, include_private)
+                # two runs no report read before: no stored aggregates to count their models from
+                assert rollups.stored_rollup(conn, 2) is None and rollups.stored_rollup(conn, 4) is None
+                with private_repos(include_private):
+                    assert ch.changes_between(conn, 2, 4) == recompute(conn, 4, 2, include_private)["changes"]
         finally:
             engine.dispose()
     changes = report.changes
