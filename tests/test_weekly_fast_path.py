@@ -211,7 +211,8 @@ def recompute(conn, current: int, previous: int, include_private: bool) -> dict:
         typed = [WashingReason.from_stored(x) for x in lab["washing_reasons"] or ()]
         ev = evidence.get(o["version_id"]) or {}
         claim, source = rv._quoted_claim(typed) or rv._claim(ev.get("data") or {}, rv._codes(typed), ev.get("licence"))
-        flagged.append((o["repo_id"], lab["label"], ev.get("licence"), o["downloads"] or 0, rv._codes(typed), claim, source))
+        flagged.append((o["repo_id"], models[o["repo_id"]]["author"], lab["label"], ev.get("licence"), o["downloads"] or 0, rv._codes(typed), claim,
+                        source, rv._falls_short(lab["explanation"], typed), tuple(rv._bounded(str(x), 600) for x in typed)))
 
     def organisations(run: int, public_only: bool) -> dict:
         out: dict = {}
@@ -283,7 +284,8 @@ def test_the_weekly_report_equals_its_recomputation_from_the_tables(backend, inc
         assert any("relabelled, same version" in c.detail for c in changes.label_changes)
         assert changes.new_models and changes.gone_models
 
-    assert [(f.repo_id, f.label, f.licence, f.downloads, f.codes, f.claim, f.claim_source) for f in report.flagged] == want["flagged"]
+    assert [(f.repo_id, f.organisation, f.label, f.licence, f.downloads, f.codes, f.claim, f.claim_source, f.falls_short, f.reasons)
+            for f in report.flagged] == want["flagged"]
     # quoted from the reason, from the evidence's claims, and its declared licence when it quotes none
     assert {f.claim_source for f in report.flagged} >= {"open-source claim, card", "card", "licence"}
 
