@@ -13,7 +13,7 @@ Then every run's aggregates are written as a crawl's analysis writes them (store
 
 `measure` times, on the database as it is: the JSONL export (one record per model), the Parquet export
 (rows per second over its four files), the trend report, `label_history` for one model, and the weekly
-report. `length` builds two databases with the same models and a short and a long history and
+report (`--parts weekly_parts`: its parts one by one). `length` builds two databases with the same models and a short and a long history and
 measures both (what depends on history and what does not); `scaling` measures the weekly report at
 several numbers of models per run (8 daily runs: the report compares the last run of the second
 ISO week with the last of the first) and extrapolates to 3M with a straight line through the points.
@@ -256,8 +256,37 @@ def measure(db: Path, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "hi
 
         seconds, _ = _timed(lambda: build_washing_report(engine))
         out["weekly_report_s"] = round(seconds, 1)
+    if "weekly_parts" in parts:
+        out["weekly_parts_s"] = weekly_parts(engine)
     engine.dispose()
     return out
+
+
+def weekly_parts(engine) -> dict:
+    """The weekly report's parts timed one by one, as `build_washing_report` calls them."""
+    from reports import changes, run_view, scorecards
+    from reports.runs import latest_per, report_runs, week_and_previous
+
+    times: dict = {}
+
+    def part(name, fn):
+        seconds, got = _timed(fn)
+        times[name] = round(seconds, 2)
+        return got
+
+    with engine.connect() as conn:
+        runs = report_runs(conn)
+        week, run, previous = week_and_previous(runs, None)
+        weeks = [(w, r) for w, r in latest_per(runs, "week").items() if w <= week]
+        part("timeline", lambda: [run_view.summary(conn, r.id, lineage=w == week) for w, r in weeks])
+        found = part("changes", lambda: changes.changes_between(conn, previous[1].id, run.id))
+        part("flagged", lambda: run_view.flagged_models(conn, run.id))
+        leaders = part("leaders", lambda: run_view.leaders(conn, run.id, scorecards.TOP + 1, public_only=True))
+        part("organisations", lambda: run_view.organisations(conn, run.id, 20, leaders))
+        part("laundering", lambda: run_view.laundering(conn, run.id))
+        part("scorecards", lambda: scorecards.build_scorecards(conn, run, weeks, found, public_leaders=leaders))
+    times["changes_listed"] = len(found.all())
+    return times
 
 
 def main() -> None:
@@ -283,7 +312,7 @@ def main() -> None:
         for models in (int(m) for m in args.models.split(",")):
             db = args.db.with_name(f"{args.db.stem}-{models}.db")
             built = build(db, models, int(args.runs))
-            got = measure(db, ("weekly",))
+            got = measure(db, ("weekly", "weekly_parts"))
             points.append((models, got["weekly_report_s"]))
             print(json.dumps({**built, **got}), flush=True)
             db.unlink(missing_ok=True)

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, text, union
 
 from classify.rules import RANK
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
+from store.rollups import stored_rollup
 
-from .scope import visible
-from .run_view import FactsAsOf, VersionFacts, model_url
+from .run_view import licences as version_licences
+from .run_view import model_url, observed
+from .scope import observed_visible, rollup_scope
+from .version_facts import FactsAsOf, reason_texts
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"
@@ -76,87 +79,102 @@ def _label_direction(before: str | None, after: str | None) -> str:
     return "up" if RANK[after] > RANK[before] else "down"
 
 
-def _first_reason(facts: VersionFacts) -> str:
-    return facts.reasons[0] if facts.reasons else ""
-
-
-def _label_detail(before: VersionFacts, after: VersionFacts, same_version: bool) -> str:
-    if before.licence != after.licence:
-        return f"licence {before.licence or 'none'} → {after.licence or 'none'}"
+def _label_detail(before_licence: str | None, after_licence: str | None, same_version: bool) -> str:
+    if before_licence != after_licence:
+        return f"licence {before_licence or 'none'} → {after_licence or 'none'}"
     if same_version:  # the repo did not change: its base, a linked dataset or the rule set did
-        return f"relabelled, same version and licence ({after.licence or 'none'}): its base, a linked dataset or the rules changed"
-    return f"new version, same licence ({after.licence or 'none'})"
+        return f"relabelled, same version and licence ({after_licence or 'none'}): its base, a linked dataset or the rules changed"
+    return f"new version, same licence ({after_licence or 'none'})"
 
 
 def changes_between(conn: Connection, previous_run: int, current_run: int) -> Changes:
-    o, m, le = s.observations, s.models, s.label_events
-    now, prev = o.alias("now"), o.alias("prev")
+    """What changed from `previous_run` to `current_run`, for the models the report may show.
+
+    One pass over the current run's models finds the changed ones: the previous run's row of each
+    (a primary-key seek), and the versions relabelled in between as a set read from
+    ix_label_events_run and probed in memory. Only the changed models then have their author and
+    each side's label read, and their licences from a covering index, so the cost beyond that pass
+    follows what the report lists."""
+    le = s.label_events
+    now, prev = observed(conn, current_run).alias("now"), s.observations.alias("prev")
     # the facts of each side are as of its own run: an unchanged version may have been relabelled
     after, before = FactsAsOf("after", now.c.version_id, current_run), FactsAsOf("before", prev.c.version_id, previous_run)
+    relabelled = select(le.c.version_id).where(le.c.run_id > previous_run, le.c.run_id <= current_run)
     changed = conn.execute(
-        select(now.c.repo_id, m.c.author, now.c.downloads, now.c.version_id.label("now_v"), prev.c.version_id.label("prev_v"),
-               *after.columns(), *before.columns())
-        .select_from(
-            before.joins(after.joins(
-                now.join(m, m.c.repo_id == now.c.repo_id).outerjoin(prev, and_(prev.c.repo_id == now.c.repo_id, prev.c.run_id == previous_run))
-            ))
-        )
+        select(now.c.repo_id, _author(now), now.c.downloads, now.c.version_id, prev.c.version_id, *after.columns(), *before.columns())
+        .select_from(before.joins(after.joins(now.outerjoin(prev, and_(prev.c.repo_id == now.c.repo_id, prev.c.run_id == previous_run)))))
         .where(
             now.c.run_id == current_run,
-            visible(m),
-            or_(
-                prev.c.version_id.is_(None),
-                prev.c.version_id != now.c.version_id,
-                exists().where(le.c.version_id == now.c.version_id, le.c.run_id > previous_run, le.c.run_id <= current_run),
-            ),
+            observed_visible(now),
+            or_(prev.c.version_id.is_(None), prev.c.version_id != now.c.version_id, now.c.version_id.in_(relabelled)),
         )
         .order_by(func.coalesce(now.c.downloads, 0).desc(), now.c.repo_id)
     ).all()
+    # the models gone since: only those whose version was ever flagged can clear a flag by going, so
+    # only they are looked for in the current run; the others are counted, not listed
     gone = conn.execute(
-        select(prev.c.repo_id, m.c.author, prev.c.downloads, prev.c.version_id.label("prev_v"), *before.columns())
-        .select_from(
-            before.joins(prev.join(m, m.c.repo_id == prev.c.repo_id).outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run)))
-        )
-        .where(prev.c.run_id == previous_run, now.c.repo_id.is_(None), visible(m))
+        select(prev.c.repo_id, _author(prev), prev.c.downloads, prev.c.version_id, *before.columns())
+        .select_from(before.joins(prev.outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run))))
+        .where(prev.c.run_id == previous_run, prev.c.version_id.in_(_ever_flagged()), now.c.repo_id.is_(None), observed_visible(prev))
         .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
     ).all()
-    facts = {}
-    for r in changed:  # repo, author, downloads, now_v, prev_v, then the five facts of each side
-        facts[(r[3], current_run)] = after.facts(r[3], r[5:10])
-        if r[4] is not None:
-            facts[(r[4], previous_run)] = before.facts(r[4], r[10:15])
-    for r in gone:
-        facts[(r[3], previous_run)] = before.facts(r[3], r[4:9])
 
+    # the licences of both sides of the models that had one last week (a new model's is not shown)
+    licence_of = version_licences(conn, [v for r in changed if r[4] is not None for v in (r[3], r[4])])
+    unknown = (None, None)
     new_flags, cleared, labels, licences = [], [], [], []
     new_models = 0
-    for r in changed:
-        after = facts.get((r.now_v, current_run))
-        before = facts.get((r.prev_v, previous_run)) if r.prev_v is not None else None
-        dl = int(r.downloads or 0)
-        if before is None:
+    for repo_id, author, downloads, now_v, prev_v, *sides in changed:
+        # each side: label, flag, washing reasons (JSON text)
+        a_label, a_flag, a_reasons = sides[:3]
+        dl = int(downloads or 0)
+        if prev_v is None:
             new_models += 1
-        if after is None:
+            if a_flag:
+                new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new model", _first(a_reasons)))
             continue
-        if after.open_washing and not (before and before.open_washing):
-            how = "new model" if before is None else "new version" if r.prev_v != r.now_v else "relabelled"
-            new_flags.append(Change(NEW_FLAG, r.repo_id, r.author, dl, None, after.label, how, _first_reason(after)))
-        if before is None:
-            continue
-        if before.open_washing and not after.open_washing:
-            cleared.append(Change(CLEARED_FLAG, r.repo_id, r.author, dl, before.label, after.label, "flag cleared", _first_reason(before)))
-        if before.label != after.label and after.label is not None and before.label is not None:
-            direction = _label_direction(before.label, after.label)
-            labels.append(Change(LABEL_CHANGE, r.repo_id, r.author, dl, before.label, after.label, direction, _label_detail(before, after, r.prev_v == r.now_v)))
-        if before.licence != after.licence:
-            direction = _licence_direction(before.licence_family, after.licence_family)
-            licences.append(
-                Change(LICENCE_CHANGE, r.repo_id, r.author, dl, before.licence, after.licence, direction,
-                       f"{before.licence_family or 'unknown'} → {after.licence_family or 'unknown'}; label {before.label} → {after.label}")
-            )
-    for r in gone:
-        before = facts.get((r.prev_v, previous_run))
-        if before is not None and before.open_washing:
-            cleared.append(Change(CLEARED_FLAG, r.repo_id, r.author, int(r.downloads or 0), before.label, None, "no longer listed", _first_reason(before)))
+        b_label, b_flag, b_reasons = sides[3:]
+        (a_licence, a_family), (b_licence, b_family) = licence_of.get(now_v, unknown), licence_of.get(prev_v, unknown)
+        if a_flag and not b_flag:
+            new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new version" if prev_v != now_v else "relabelled", _first(a_reasons)))
+        if b_flag and not a_flag:
+            cleared.append(Change(CLEARED_FLAG, repo_id, author, dl, b_label, a_label, "flag cleared", _first(b_reasons)))
+        if b_label != a_label and a_label is not None and b_label is not None:
+            labels.append(Change(LABEL_CHANGE, repo_id, author, dl, b_label, a_label, _label_direction(b_label, a_label),
+                                 _label_detail(b_licence, a_licence, prev_v == now_v)))
+        if b_licence != a_licence:
+            direction = _licence_direction(b_family, a_family)
+            licences.append(Change(LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, direction, f"{b_family or 'unknown'} → {a_family or 'unknown'}; label {b_label} → {a_label}"))
+    for repo_id, author, downloads, _prev_v, _label, flag, reasons in gone:
+        if flag:
+            cleared.append(Change(CLEARED_FLAG, repo_id, author, int(downloads or 0), _label, None, "no longer listed", _first(reasons)))
     licences.sort(key=lambda c: (c.direction != "tighter", -c.downloads, c.repo_id))
-    return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, len(gone))
+    # gone = last week's models - the ones seen again (this week's models that are not new)
+    gone_models = _count(conn, s.observations, previous_run) - (_count(conn, observed(conn, current_run), current_run) - new_models)
+    return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, gone_models)
+
+
+def _count(conn: Connection, observations, run_id: int) -> int:
+    """The run's models the report may show: from its stored aggregates when they are there (the
+    weekly report writes them first), else counted from its primary key."""
+    stored = stored_rollup(conn, run_id)
+    if stored is not None:
+        return sum(r.models for r in stored if r.scope == rollup_scope() and r.tier == "all")
+    return int(conn.execute(select(func.count()).select_from(observations).where(observations.c.run_id == run_id, observed_visible(observations))).scalar_one())
+
+
+def _ever_flagged():
+    """Versions flagged at some point: by a label event (the partial index ix_label_events_flagged,
+    as it is written) or, without events, by their label. A superset of those flagged as of any run."""
+    events, labels = s.label_events.alias("flagged_events"), s.labels.alias("flagged_now")
+    return union(select(events.c.version_id).where(text("flagged_events.open_washing")), select(labels.c.version_id).where(text("flagged_now.open_washing")))
+
+
+def _author(observed):
+    """The model's organisation, read for the rows a query returns only (not joined for every model)."""
+    return select(s.models.c.author).where(s.models.c.repo_id == observed.c.repo_id).scalar_subquery().label("author")
+
+
+def _first(stored_reasons: str | None) -> str:
+    reasons = reason_texts(stored_reasons)
+    return reasons[0] if reasons else ""

@@ -8,23 +8,20 @@ models' evidence is read, to quote their claims.
 
 from __future__ import annotations
 
-import functools
-import json
-
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Text, and_, case, cast, func, select, true
+from sqlalchemy import Connection, and_, case, func, select, text, true
 
 from classify.rules import LABELS
-from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason, reason_text
+from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
 from store.rollups import run_rollup
 
-from .scope import observed_visible, rollup_scope, visible
+from .scope import hidden, observed_visible, private_models, rollup_scope, visible
 
 HUB_URL = "https://huggingface.co"
 MAX_QUOTE = 300  # characters of a claim sentence quoted in a report
@@ -48,6 +45,24 @@ def flagged_int():
     return case((lab.c.open_washing == true(), 1), else_=0)
 
 
+def observed(conn: Connection, run_id: int):
+    """Where run `run_id`'s observations are read cheapest, with the same columns (run_id, repo_id,
+    version_id, downloads). When no later run observed anything (a weekly report of the newest crawl),
+    they are exactly the models whose newest observation is that run: `model_latest`, one compact row
+    per model read in one sequential pass (store/rollups.py keeps it exact), instead of the run's slice
+    of `observations` through its primary key, a seek per model. Otherwise `observations`."""
+    later = conn.execute(select(o.c.run_id).where(o.c.run_id > run_id).limit(1)).first()
+    return o if later is not None else s.model_latest
+
+
+def flagged_versions():
+    """The flagged versions (a few percent of them): a set the database builds once from the partial
+    index ix_labels_flagged (a bare `WHERE ... open_washing`, as the index is written) and probes in
+    memory, instead of reading a label per model. An alias, so no outer `labels` correlates it."""
+    flagged = s.labels.alias("flagged_labels")
+    return select(flagged.c.version_id).where(text("flagged_labels.open_washing"))
+
+
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -56,6 +71,24 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 def share(part: float, whole: float) -> float:
     """Percentage, 0 when there is nothing to share."""
     return 100.0 * part / whole if whole else 0.0
+
+
+def licences(conn: Connection, version_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Each version's licence and licence family (versions without evidence are left out), from the
+    covering index ix_evidence_licence: the evidence rows carry each version's whole evidence
+    document (a few KB), so reading them for a licence costs a page per version. PostgreSQL picks the
+    index by itself; SQLite prefers the rowid and is told (`INDEXED BY`)."""
+    sqlite = conn.dialect.name == "sqlite"
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for part in chunks(sorted(set(version_ids))):
+        if sqlite:  # the driver's own cursor and placeholders: compiling and wrapping 500 ids costs more than the seeks
+            rows = conn.connection.dbapi_connection.execute(
+                f"SELECT version_id, licence, licence_family FROM evidence INDEXED BY ix_evidence_licence WHERE version_id IN ({', '.join('?' * len(part))})",
+                tuple(part)).fetchall()
+        else:
+            rows = conn.execute(select(ev.c.version_id, ev.c.licence, ev.c.licence_family).where(ev.c.version_id.in_(list(part))))
+        out.update((v, (licence, family)) for v, licence, family in rows)
+    return out
 
 
 # --- headline ---------------------------------------------------------------------------
@@ -79,7 +112,9 @@ class Summary:
     flagged: int
     downloads: int
     labels: tuple[LabelShare, ...]
-    unverified_lineage: int = 0  # models with a base no one could verify (deleted, private, a local path, ...)
+    # models with a base no one could verify (deleted, private, a local path, ...); None: not counted
+    # (the report shows it for its own week only, so the timeline's earlier weeks skip that pass)
+    unverified_lineage: int | None = 0
 
     @property
     def flagged_share(self) -> float:
@@ -89,7 +124,7 @@ class Summary:
         return next((x.models for x in self.labels if x.label == label), 0)
 
 
-def summary(conn: Connection, run_id: int) -> Summary:
+def summary(conn: Connection, run_id: int, lineage: bool = True) -> Summary:
     """Label counts, downloads and flags of what the run saw, each version labelled as recorded at
     that run: read from the run's stored aggregates (store/rollups.py), so a timeline of a year of
     weekly crawls costs a few rows per week, not every observation."""
@@ -110,14 +145,16 @@ def summary(conn: Connection, run_id: int) -> Summary:
         )
         for label in order
     )
-    vb = s.version_bases
-    unverified = conn.execute(
-        select(func.count(func.distinct(o.c.version_id)))
-        .select_from(o.join(vb, vb.c.version_id == o.c.version_id))
-        .where(o.c.run_id == run_id, observed_visible(o), func.coalesce(vb.c.status, "pending") != "ok")
-    ).scalar_one()
+    unverified = None
+    if lineage:  # the versions with an unverified base: a set probed per model, not a seek per model
+        vb, o = s.version_bases, observed(conn, run_id)
+        unverified = int(conn.execute(
+            select(func.count(func.distinct(o.c.version_id)))
+            .where(o.c.run_id == run_id, observed_visible(o),
+                   o.c.version_id.in_(select(vb.c.version_id).where(func.coalesce(vb.c.status, "pending") != "ok")))
+        ).scalar_one())
     return Summary(
-        unverified_lineage=int(unverified),
+        unverified_lineage=unverified,
         run_id=run_id,
         models=sum(int(r.models) for r in rows),
         labelled=n,
@@ -189,26 +226,47 @@ def _falls_short(explanation: dict[str, Any], reasons: Sequence[WashingReason]) 
     return _bounded("; ".join(r.detail for r in reasons), 600)
 
 
+def _claim_evidence(conn: Connection, version_ids: Sequence[int], with_claims: bool) -> dict[int, dict[str, Any]]:
+    """The part of these versions' evidence a claim is quoted from, picked out by the database (not
+    every flagged model's whole evidence document parsed here): the declared licence's name and Hub
+    id, and the claims only `with_claims` (a W-OS or W-OW reason quotes one; the others quote the licence)."""
+    out: dict[int, dict[str, Any]] = {}
+    name, hub_id = ev.c.data[("licence", "name")].as_string(), ev.c.data[("licence", "hub_id")].as_string()
+    for part in chunks(sorted(set(version_ids))):
+        for r in conn.execute(select(ev.c.version_id, name.label("name"), hub_id.label("hub_id"),
+                                     *([ev.c.data["claims"].label("claims")] if with_claims else []))
+                              .where(ev.c.version_id.in_(list(part)))):
+            out[r.version_id] = {"claims": r.claims if with_claims else None, "licence": {"name": r.name, "hub_id": r.hub_id}}
+    return out
+
+
 def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     """Flagged models of a run, most downloaded first (ties by id)."""
+    o = observed(conn, run_id)
     rows = conn.execute(
-        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation, ev.c.licence,
-               cast(ev.c.data, Text).label("data"))  # read only for the models whose reasons quote no claim
-        .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id).outerjoin(ev, ev.c.version_id == o.c.version_id))
-        .where(o.c.run_id == run_id, lab.c.open_washing == true(), visible(m))
+        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation)
+        .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id))
+        # the flagged set first: the label and model of the others are never read
+        .where(o.c.run_id == run_id, o.c.version_id.in_(flagged_versions()), lab.c.open_washing == true(), visible(m))
         .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
     ).all()
+    typed_of = [[WashingReason.from_stored(x) for x in (r.washing_reasons or ())] for r in rows]
+    # evidence is read only for the models whose typed reasons quote no claim (stored before they did)
+    unquoted = [(r.version_id, bool({"W-OS", "W-OW"} & set(_codes(typed)))) for r, typed in zip(rows, typed_of) if _quoted_claim(typed) is None]
+    unquoted = {**_claim_evidence(conn, [v for v, claims in unquoted if not claims], False),
+                **_claim_evidence(conn, [v for v, claims in unquoted if claims], True)}
+    licence_of = licences(conn, [r.version_id for r in rows])
     out = []
-    for r in rows:
-        typed = [WashingReason.from_stored(x) for x in (r.washing_reasons or ())]
+    for r, typed in zip(rows, typed_of):
         codes = _codes(typed)
-        claim, source = _quoted_claim(typed) or _claim(json.loads(r.data) if r.data else {}, codes, r.licence)
+        licence = licence_of.get(r.version_id, (None, None))[0]
+        claim, source = _quoted_claim(typed) or _claim(unquoted.get(r.version_id) or {}, codes, licence)
         out.append(
             FlaggedModel(
                 repo_id=r.repo_id,
                 organisation=r.author,
                 label=r.label,
-                licence=r.licence,
+                licence=licence,
                 downloads=int(r.downloads or 0),
                 codes=codes,
                 claim=claim,
@@ -236,28 +294,55 @@ class OrganisationRow:
         return share(self.label_counts.get(label, 0), self.models)
 
 
-def organisations(conn: Connection, run_id: int, top: int = 20) -> list[OrganisationRow]:
-    """The `top` organisations by downloads in a run, with their models per label and flagged count."""
+def leaders(conn: Connection, run_id: int, top: int, public_only: bool = False) -> list:
+    """The `top` organisations (authors; None: models without one) by downloads in a run, most first,
+    ties by name: (author, models, downloads, flagged). One pass over the run's observations, each
+    model's flag probed in the flagged set; public models only, or those the report may show."""
+    o = observed(conn, run_id)
     total_dl = func.sum(func.coalesce(o.c.downloads, 0))
-    leaders = conn.execute(
-        select(m.c.author, func.count().label("models"), total_dl.label("downloads"), func.sum(flagged_int()).label("flagged"))
-        .select_from(o.join(m, m.c.repo_id == o.c.repo_id).outerjoin(lab, lab.c.version_id == o.c.version_id))
-        .where(o.c.run_id == run_id, visible(m))
+    flagged = func.sum(case((o.c.version_id.in_(flagged_versions()), 1), else_=0))
+    return conn.execute(
+        select(m.c.author, func.count().label("models"), total_dl.label("downloads"), flagged.label("flagged"))
+        .select_from(o.join(m, m.c.repo_id == o.c.repo_id))
+        # the private models as a set (not `models.private`): ix_models_author then holds all it reads
+        .where(o.c.run_id == run_id, m.c.repo_id.not_in(private_models()) if hidden(public_only) else true())
         .group_by(m.c.author)
         .order_by(total_dl.desc(), m.c.author)
         .limit(top)
     ).all()
-    authors = [r.author for r in leaders if r.author is not None]
-    counts: dict[str | None, dict[str, int]] = {}
-    for part in chunks(authors):
-        for r in conn.execute(
-            select(m.c.author, lab.c.label, func.count().label("n"))
-            .select_from(o.join(m, m.c.repo_id == o.c.repo_id).join(lab, lab.c.version_id == o.c.version_id))
-            .where(o.c.run_id == run_id, m.c.author.in_(list(part)), visible(m))
-            .group_by(m.c.author, lab.c.label)
+
+
+def label_counts(conn: Connection, run_id: int, authors: Sequence[str], public_only: bool = False) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """These organisations' labelled models per label in a run, and their flagged models: their own
+    models first (ix_models_author), then those models' rows of the run by primary key, so the cost
+    follows these organisations' models, not the run's (and no planner statistics are needed)."""
+    owner: dict[str, str] = {}
+    for part in chunks(sorted(set(authors))):
+        owner.update(conn.execute(
+            select(m.c.repo_id, m.c.author).where(m.c.author.in_(list(part)), m.c.repo_id.not_in(private_models()) if hidden(public_only) else true())
+        ).tuples().all())
+    counts: dict[str, dict[str, int]] = {}
+    flagged: dict[str, int] = {}
+    o = observed(conn, run_id)
+    for part in chunks(sorted(owner)):
+        for repo_id, label, flag in conn.execute(
+            select(o.c.repo_id, lab.c.label, lab.c.open_washing)
+            .select_from(o.join(lab, lab.c.version_id == o.c.version_id))
+            .where(o.c.run_id == run_id, o.c.repo_id.in_(list(part)))
         ):
-            counts.setdefault(r.author, {})[r.label] = int(r.n)
-    return [OrganisationRow(r.author, int(r.models), int(r.downloads or 0), int(r.flagged or 0), counts.get(r.author, {})) for r in leaders]
+            author = owner[repo_id]
+            into = counts.setdefault(author, {})
+            into[label] = into.get(label, 0) + 1
+            flagged[author] = flagged.get(author, 0) + bool(flag)
+    return counts, flagged
+
+
+def organisations(conn: Connection, run_id: int, top: int = 20, leading: Sequence | None = None) -> list[OrganisationRow]:
+    """The `top` organisations by downloads in a run, with their models per label and flagged count.
+    `leading`: `leaders(...)` already read for this run and scope (the weekly report shares one pass)."""
+    rows = list(leaders(conn, run_id, top) if leading is None else leading)[:top]
+    counts, _ = label_counts(conn, run_id, [r.author for r in rows if r.author is not None])
+    return [OrganisationRow(r.author, int(r.models), int(r.downloads or 0), int(r.flagged or 0), counts.get(r.author, {})) for r in rows]
 
 
 # --- licence laundering along lineage ---------------------------------------------------
@@ -289,9 +374,11 @@ def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
 
     The base is read as the same run saw it, or as last stored when that run did not list it.
     """
+    o = observed(conn, run_id)
     base_obs = o.alias("base_obs")
     base_model = m.alias("base_model")
     base_ev = ev.alias("base_ev")
+    declared = vb.alias("declared")
     base_version = func.coalesce(base_obs.c.version_id, base_model.c.current_version_id)
     rows = conn.execute(
         select(
@@ -308,6 +395,8 @@ def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
         )
         .where(
             o.c.run_id == run_id,
+            # the derivatives first (a set probed per model): no other model's evidence is read
+            o.c.version_id.in_(select(declared.c.version_id)),
             openness_rank(ev.c.licence_family) > openness_rank(base_ev.c.licence_family),
             observed_visible(o),
             visible(base_model),  # a private base's licence is not shown either
@@ -318,110 +407,3 @@ def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
         LaunderingPair(r.base_id, r.base_licence, r.base_family, r.repo_id, r.licence, r.licence_family, r.relation, r.label, int(r.downloads or 0))
         for r in rows
     ]
-
-
-# --- per-version facts, for comparing two runs ------------------------------------------
-
-
-@dataclass(frozen=True)
-class VersionFacts:
-    version_id: int
-    label: str | None
-    open_washing: bool
-    reasons: tuple[str, ...]
-    licence: str | None
-    licence_family: str | None
-
-
-def version_facts(conn: Connection, version_ids: Iterable[int]) -> dict[int, VersionFacts]:
-    ids = sorted(set(version_ids))
-    out: dict[int, VersionFacts] = {}
-    for part in chunks(ids):
-        for r in conn.execute(
-            select(s.model_versions.c.id, lab.c.label, lab.c.open_washing, lab.c.washing_reasons, ev.c.licence, ev.c.licence_family)
-            .select_from(s.model_versions.outerjoin(lab, lab.c.version_id == s.model_versions.c.id).outerjoin(ev, ev.c.version_id == s.model_versions.c.id))
-            .where(s.model_versions.c.id.in_(list(part)))
-        ):
-            out[r.id] = VersionFacts(r.id, r.label, bool(r.open_washing), tuple(reason_text(x) for x in (r.washing_reasons or ())), r.licence, r.licence_family)
-    return out
-
-
-class FactsAsOf:
-    """A version's facts as of a run inside one query (the `facts_as_of` rule, as SQL): join `joins`
-    onto a query that has `version` (a version id column) and read `facts(row)`. Per row, a few index
-    seeks instead of fetching every changed version's label events and evidence afterwards."""
-
-    def __init__(self, name: str, version, run_id: int):
-        x = s.label_events.alias(f"{name}_x")
-        self.event, self.label, self.evidence = s.label_events.alias(f"{name}_le"), s.labels.alias(f"{name}_lab"), s.evidence.alias(f"{name}_ev")
-        self.version, self.name = version, name
-        self.as_of = func.coalesce(  # the newest event at or before the run, else the first
-            select(func.max(x.c.id)).where(x.c.version_id == version, x.c.run_id <= run_id).scalar_subquery(),
-            select(func.min(x.c.id)).where(x.c.version_id == version).scalar_subquery(),
-        )
-
-    def joins(self, joined):
-        return (
-            joined.outerjoin(self.event, self.event.c.id == self.as_of)
-            .outerjoin(self.label, self.label.c.version_id == self.version)
-            .outerjoin(self.evidence, self.evidence.c.version_id == self.version)
-        )
-
-    def columns(self) -> list:
-        """label, flag, washing reasons (JSON text), licence, licence family: five columns, in this order."""
-        le, lb, e = self.event, self.label, self.evidence
-        recorded = le.c.id.is_not(None)  # labelled as recorded at that run; else (no events yet) as it is now
-        return [
-            case((recorded, le.c.label), else_=lb.c.label),
-            case((recorded, le.c.open_washing), else_=lb.c.open_washing),
-            case((recorded, cast(le.c.washing_reasons, Text)), else_=cast(lb.c.washing_reasons, Text)),
-            e.c.licence,
-            e.c.licence_family,
-        ]
-
-    @staticmethod
-    def facts(version_id: int | None, values: Sequence[Any]) -> VersionFacts | None:
-        """The facts from the five `columns()` values of a row."""
-        if version_id is None:
-            return None
-        label, flag, reasons, licence, family = values
-        return VersionFacts(version_id, label, bool(flag), _reason_texts(reasons), licence, family)
-
-
-@functools.lru_cache(maxsize=4096)
-def _reason_texts(stored: str | None) -> tuple[str, ...]:
-    """Washing reasons as stored (JSON text) to their texts; the same few lists recur across versions."""
-    return tuple(reason_text(x) for x in (json.loads(stored) if stored else ()) or ())
-
-
-def facts_as_of(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], VersionFacts]:
-    """Each (version, run)'s facts with the label and flag the version had at that run (label events).
-
-    A version keeps its sha but not always its label: its base, a dataset or the rule set can change.
-    The newest event recorded at or before the run counts; a version first labelled later takes its first.
-    """
-    wanted = sorted(set(pairs))
-    current = version_facts(conn, [v for v, _ in wanted])
-    events: dict[int, list[Any]] = {}
-    le = s.label_events
-    for part in chunks(sorted({v for v, _ in wanted})):
-        for r in conn.execute(
-            select(le.c.id, le.c.version_id, le.c.run_id, le.c.label, le.c.open_washing, le.c.washing_reasons)
-            .where(le.c.version_id.in_(list(part)))
-            .order_by(le.c.id)
-        ):
-            events.setdefault(r.version_id, []).append(r)
-    out: dict[tuple[int, int], VersionFacts] = {}
-    for version_id, run_id in wanted:
-        base = current.get(version_id)
-        if base is None:
-            continue
-        history = events.get(version_id)
-        if not history:
-            out[(version_id, run_id)] = base
-            continue
-        upto = [e for e in history if e.run_id is not None and e.run_id <= run_id]
-        event = upto[-1] if upto else history[0]
-        reasons = tuple(reason_text(x) for x in (event.washing_reasons or ()))
-        out[(version_id, run_id)] = VersionFacts(version_id, event.label, bool(event.open_washing), reasons, base.licence, base.licence_family)
-    return out

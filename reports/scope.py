@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-from sqlalchemy import false, select, true
+from sqlalchemy import false, select, text, true
 
 from store import schema as s
 
@@ -40,8 +40,21 @@ def visible(models):
     return true() if _INCLUDE_PRIVATE.get() else models.c.private == false()
 
 
+def private_models():
+    """The private models, a set the database builds once: a bare `WHERE ... private`, as the partial
+    index ix_models_private is written, so SQLite reads that index instead of every model. An alias,
+    so a query that joins `models` does not correlate it."""
+    private = s.models.alias("private_models")
+    return select(private.c.repo_id).where(text("private_models.private"))
+
+
+def hidden(public_only: bool = False) -> bool:
+    """Are private repositories left out (always when `public_only`)?"""
+    return public_only or not _INCLUDE_PRIVATE.get()
+
+
 def observed_visible(observations):
     """Predicate on an `observations` table (or alias) in a query that does not join `models`."""
     if _INCLUDE_PRIVATE.get():
         return true()
-    return observations.c.repo_id.not_in(select(s.models.c.repo_id).where(s.models.c.private == true()))
+    return observations.c.repo_id.not_in(private_models())

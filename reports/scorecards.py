@@ -13,19 +13,20 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, false, func, select
+from sqlalchemy import Connection, select
 
 from classify.rules import LABELS
 from store import schema as s
 
 from .changes import Changes
 from .runs import RunInfo
-from .run_view import chunks, flagged_int, share
+from .run_view import chunks, label_counts, share
+from .run_view import leaders as run_leaders
 
 TOP = 50
 TREND_WEEKS = 8
 
-o, m, lab = s.observations, s.models, s.labels
+m = s.models
 
 
 @dataclass(frozen=True)
@@ -63,35 +64,8 @@ class Scorecard:
         return sparkline(self.trend, f"{self.organisation}: share flagged per week")
 
 
-def _public():
-    return m.c.private == false()
-
-
-def _leaders(conn: Connection, run_id: int, top: int) -> list:
-    total = func.sum(func.coalesce(o.c.downloads, 0))
-    return conn.execute(
-        select(m.c.author, func.count().label("models"), total.label("downloads"))
-        .select_from(o.join(m, m.c.repo_id == o.c.repo_id))
-        .where(o.c.run_id == run_id, _public(), m.c.author.is_not(None))
-        .group_by(m.c.author)
-        .order_by(total.desc(), m.c.author)
-        .limit(top)
-    ).all()
-
-
 def _labels_and_flags(conn: Connection, run_id: int, authors: Sequence[str]) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    flagged: dict[str, int] = {}
-    for part in chunks(list(authors)):
-        for r in conn.execute(
-            select(m.c.author, lab.c.label, func.count().label("n"), func.sum(flagged_int()).label("flagged"))
-            .select_from(o.join(m, m.c.repo_id == o.c.repo_id).join(lab, lab.c.version_id == o.c.version_id))
-            .where(o.c.run_id == run_id, _public(), m.c.author.in_(list(part)))
-            .group_by(m.c.author, lab.c.label)
-        ):
-            counts.setdefault(r.author, {})[r.label] = int(r.n)
-            flagged[r.author] = flagged.get(r.author, 0) + int(r.flagged or 0)
-    return counts, flagged
+    return label_counts(conn, run_id, authors, public_only=True)
 
 
 def _private_ids(conn: Connection, repo_ids: Iterable[str]) -> set[str]:
@@ -108,9 +82,14 @@ def build_scorecards(
     changes: Changes | None,
     top: int = TOP,
     trend_weeks: int = TREND_WEEKS,
+    public_leaders: Sequence | None = None,
 ) -> list[Scorecard]:
-    """Scorecards for `run`; `weekly_runs` are (week, run) up to and including the report's week, oldest first."""
-    leaders = _leaders(conn, run.id, top)
+    """Scorecards for `run`; `weekly_runs` are (week, run) up to and including the report's week, oldest first.
+    `public_leaders`: `run_view.leaders(conn, run.id, n, public_only=True)` with n > `top`, already read."""
+    if public_leaders is None:
+        public_leaders = run_leaders(conn, run.id, top + 1, public_only=True)
+    # at most one row has no author, so `top` + 1 public leaders hold the `top` organisations
+    leaders = [r for r in public_leaders if r.author is not None][:top]
     authors = [r.author for r in leaders]
     counts, flagged = _labels_and_flags(conn, run.id, authors)
     relabelled: dict[str, int] | None = None

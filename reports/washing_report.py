@@ -19,6 +19,7 @@ from store.rollups import ensure_run_rollups
 from . import charts, render, scorecards
 from .changes import Changes, changes_between
 from .runs import RunInfo, latest_per, report_runs, week_and_previous
+from .scope import rollup_scope
 from .run_view import (
     FlaggedModel,
     LaunderingPair,
@@ -26,6 +27,7 @@ from .run_view import (
     Summary,
     flagged_models,
     laundering,
+    leaders,
     organisations,
     summary,
 )
@@ -71,11 +73,18 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
     with engine.connect() as conn:
         runs = report_runs(conn)
         week, run, previous = week_and_previous(runs, week)
+        # the unverified lineage is shown for the report's week only: the earlier weeks read their
+        # stored aggregates alone
         timeline = tuple(
-            WeekPoint(w, r, summary(conn, r.id)) for w, r in latest_per(runs, "week").items() if w <= week
+            WeekPoint(w, r, summary(conn, r.id, lineage=w == week)) for w, r in latest_per(runs, "week").items() if w <= week
         )
         changes = changes_between(conn, previous[1].id, run.id) if previous else None
         from store.reviews import stale_reviews
+
+        # one pass over the run's models for both lists of leading organisations (public ones; the
+        # organisation table shows private ones too when asked)
+        public_leaders = leaders(conn, run.id, max(top_organisations, scorecards.TOP + 1), public_only=True)
+        shown_leaders = public_leaders if rollup_scope() == "public" else None
 
         return WashingReport(
             week=week,
@@ -84,10 +93,10 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
             summary=timeline[-1].summary,
             flagged=tuple(flagged_models(conn, run.id)),
             changes=changes,
-            organisations=tuple(organisations(conn, run.id, top_organisations)),
+            organisations=tuple(organisations(conn, run.id, top_organisations, shown_leaders)),
             laundering=tuple(laundering(conn, run.id)),
             timeline=timeline,
-            scorecards=tuple(scorecards.build_scorecards(conn, run, [(p.week, p.run) for p in timeline], changes)),
+            scorecards=tuple(scorecards.build_scorecards(conn, run, [(p.week, p.run) for p in timeline], changes, public_leaders=public_leaders)),
             stale_reviews=tuple(stale_reviews(conn)),
         )
 

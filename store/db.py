@@ -96,6 +96,7 @@ def _create_db_engine(url: str, *, read_only: bool) -> Engine:
 
 
 SQLITE_MMAP_BYTES = 8 << 30  # address space only: pages are read as touched
+SQLITE_CACHE_KIB = 256 << 10  # page cache per connection, filled only as pages are read
 
 
 def _sqlite_pragmas(engine: Engine, *, read_only: bool) -> None:
@@ -111,6 +112,9 @@ def _sqlite_pragmas(engine: Engine, *, read_only: bool) -> None:
         # Exports and reports seek all over a database of many GB (a version's evidence and label
         # events for each observation): read through a memory map, not one read() call per page.
         cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        # SQLite maps at most 2 GB (its compiled-in limit) and caches 2 MB of pages by default: past
+        # that, every seek into a big index re-reads its inner pages. A bound, not an allocation.
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
 
 

@@ -113,6 +113,9 @@ models = Table(
 Index("ix_models_repo_key", func.lower(models.c.repo_id))
 # The few private models, found without reading every model (the public views and reports leave them out).
 Index("ix_models_private", models.c.repo_id, sqlite_where=models.c.private, postgresql_where=models.c.private)
+# Models by organisation, with their ids (the weekly report reads no model row; the private ones are
+# the small set ix_models_private): the leading organisations in one pass, then their own models (migration 0010).
+Index("ix_models_author", models.c.author, models.c.repo_id)
 
 model_versions = Table(
     "model_versions",
@@ -268,6 +271,9 @@ evidence = Table(
     Column("training_code_licence", String(64), comment="The key facts, as in `latest_labels`."),
     comment="what extraction found in a version",
 )
+# A version's licence without its evidence document (a few KB a row): the weekly changes read the
+# licences of every changed model's two versions (migration 0010).
+Index("ix_evidence_licence", evidence.c.version_id, evidence.c.licence, evidence.c.licence_family)
 
 version_bases = Table(
     "version_bases",
@@ -334,6 +340,9 @@ labels = Table(
     comment="the label of a version",
 )
 Index("ix_labels_label", labels.c.label)
+# The flagged versions (a few percent of them): the weekly report probes this set in memory instead of
+# reading a label per model (migration 0010).
+Index("ix_labels_flagged", labels.c.version_id, sqlite_where=labels.c.open_washing, postgresql_where=labels.c.open_washing)
 
 code_repos = Table(
     "code_repos",
@@ -394,6 +403,10 @@ label_events = Table(
     comment="every label a version had",
 )
 Index("ix_label_events_version_run", label_events.c.version_id, label_events.c.run_id)
+# The versions (re)labelled between two runs, for the weekly changes (migration 0010).
+Index("ix_label_events_run", label_events.c.run_id, label_events.c.version_id)
+# The versions ever flagged by an event (a few percent): the models gone since last week that may clear a flag.
+Index("ix_label_events_flagged", label_events.c.version_id, sqlite_where=label_events.c.open_washing, postgresql_where=label_events.c.open_washing)
 
 reviews = Table(
     "reviews",
