@@ -7,7 +7,7 @@ against 1.6 µs when the rows are stored in key order. The table is rebuilt once
 million rows). PostgreSQL keeps its table and primary-key index: nothing to do there.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from store.views import drop_views
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
