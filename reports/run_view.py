@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
-from sqlalchemy import Connection, and_, case, func, select, text, true
+import msgspec
+from sqlalchemy import Connection, Text, and_, case, cast, func, select, text, true
 
 from classify.rules import LABELS
 from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason
@@ -244,20 +245,24 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     """Flagged models of a run, most downloaded first (ties by id)."""
     o = observed(conn, run_id)
     rows = conn.execute(
-        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label, lab.c.washing_reasons, lab.c.explanation)
+        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label,
+               # as text, decoded below by msgspec: about twice as fast as the JSON type's json.loads
+               cast(lab.c.washing_reasons, Text).label("washing_reasons"), cast(lab.c.explanation, Text).label("explanation"))
         .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id))
         # the flagged set first: the label and model of the others are never read
         .where(o.c.run_id == run_id, o.c.version_id.in_(flagged_versions()), lab.c.open_washing == true(), visible(m))
         .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
     ).all()
-    typed_of = [[WashingReason.from_stored(x) for x in (r.washing_reasons or ())] for r in rows]
+    decode = msgspec.json.decode
+    explanations = [None if r.explanation is None else decode(r.explanation) for r in rows]
+    typed_of = [[WashingReason.from_stored(x) for x in (decode(r.washing_reasons) if r.washing_reasons is not None else None) or ()] for r in rows]
     # evidence is read only for the models whose typed reasons quote no claim (stored before they did)
     unquoted = [(r.version_id, bool({"W-OS", "W-OW"} & set(_codes(typed)))) for r, typed in zip(rows, typed_of) if _quoted_claim(typed) is None]
     unquoted = {**_claim_evidence(conn, [v for v, claims in unquoted if not claims], False),
                 **_claim_evidence(conn, [v for v, claims in unquoted if claims], True)}
     licence_of = licences(conn, [r.version_id for r in rows])
     out = []
-    for r, typed in zip(rows, typed_of):
+    for r, typed, explanation in zip(rows, typed_of, explanations):
         codes = _codes(typed)
         licence = licence_of.get(r.version_id, (None, None))[0]
         claim, source = _quoted_claim(typed) or _claim(unquoted.get(r.version_id) or {}, codes, licence)
@@ -271,9 +276,9 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
                 codes=codes,
                 claim=claim,
                 claim_source=source,
-                falls_short=_falls_short(r.explanation or {}, typed),
+                falls_short=_falls_short(explanation or {}, typed),
                 reasons=tuple(_bounded(str(x), 600) for x in typed),
-                confidence=str(((r.explanation or {}).get("confidence") or {}).get("level") or "high"),
+                confidence=str(((explanation or {}).get("confidence") or {}).get("level") or "high"),
             )
         )
     return out
@@ -320,7 +325,7 @@ def label_counts(conn: Connection, run_id: int, authors: Sequence[str], public_o
     for part in chunks(sorted(set(authors))):
         owner.update(conn.execute(
             select(m.c.repo_id, m.c.author).where(m.c.author.in_(list(part)), m.c.repo_id.not_in(private_models()) if hidden(public_only) else true())
-        ).tuples().all())
+        ).all())
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, int] = {}
     o = observed(conn, run_id)
