@@ -108,7 +108,7 @@ def name_tokens(repo_id: str) -> tuple[str, ...]:
 
 
 def without_gaps(low: str) -> str:
-    """`low` without whitespace, '_', '.' and '-': what `re.sub(r"[\s_.-]+", "", low)` gives (str.split
+    r"""`low` without whitespace, '_', '.' and '-': what `re.sub(r"[\s_.-]+", "", low)` gives (str.split
     and `re`'s \s agree on every code point: tests/test_claims_text_squeeze.py), about 4x faster."""
     return "".join(low.split()).replace("_", "").replace(".", "").replace("-", "")
 
