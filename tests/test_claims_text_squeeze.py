@@ -1,6 +1,7 @@
-"""`without_gaps` stands in for `re.sub(r"[\\s_.-]+", "", text)` in the claim checks (a whole table's
-text at a time): it must give the same string for every text, so it relies on str.split and `re`'s
-\\s agreeing on what whitespace is."""
+"""Two regular expressions replaced by plain string methods on hot paths: `without_gaps` for
+`re.sub(r"[\\s_.-]+", "", text)` in the claim checks (a whole table's text at a time) and `one_line`
+for `WS.sub(" ", text).strip()` in link contexts. Each must give the same string for every text, so
+they rely on str.split and `re`'s \\s agreeing on what whitespace is."""
 
 from __future__ import annotations
 
@@ -34,3 +35,14 @@ def test_may_mention_finds_a_name_written_with_or_without_gaps_and_nothing_else(
     assert may_mention("| Model |\n| Yi-34B |", ("yi",))
     assert may_mention("a row with llama_3 in it", ("llama3",))
     assert not may_mention("| Model | Score |\n| Mistral | 61 |", ("baichuan2", "yi34b"))
+
+
+def test_one_line_is_the_collapse_and_strip_it_replaces():
+    from extract.sentences import WS, one_line
+
+    rng = random.Random(16)
+    alphabet = "ab.  \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2000\u2028\u3000\u200b"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+        assert one_line(text) == WS.sub(" ", text).strip(), repr(text)
+    assert one_line("  Trained\n with\u00a0 PyTorch.  ") == "Trained with PyTorch."
