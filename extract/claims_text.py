@@ -107,8 +107,14 @@ def name_tokens(repo_id: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tokens))
 
 
+def without_gaps(low: str) -> str:
+    r"""`low` without whitespace, '_', '.' and '-': what `re.sub(r"[\s_.-]+", "", low)` gives (str.split
+    and `re`'s \s agree on every code point: tests/test_claims_text_squeeze.py), about 4x faster."""
+    return "".join(low.split()).replace("_", "").replace(".", "").replace("-", "")
+
+
 def _squeeze(text: str) -> str:
-    return re.sub(r"[\s_.-]+", "", fold(text))
+    return without_gaps(fold(text))
 
 
 def mentions(text: str, names: Sequence[str]) -> bool:
@@ -131,8 +137,10 @@ def may_mention(text: str, names: Sequence[str]) -> bool:
     """False only when no part of `text` can name the model (`mentions`): a pre-check for a whole
     table, whose cells are parts of `text`."""
     low = fold(text)
-    squeezed = re.sub(r"[\s_.-]+", "", low)
-    return any(name in low or name in squeezed for name in names)
+    if any(name in low for name in names):
+        return True
+    glued = without_gaps(low)  # only when needed: a whole table's text
+    return any(name in glued for name in names)
 
 
 def foreign_model(text: str, names: Sequence[str]) -> str | None:

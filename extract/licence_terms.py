@@ -18,6 +18,7 @@ import policy
 from .card import ParsedCard, TextBlock, sentence_spans
 from .first_chars import with_first_chars as fast
 from .licence_catalog import restrictiveness
+from .literals import guarded
 from .types import Finding, LicenceFamily
 
 MAX_CHARS = 200_000
@@ -46,7 +47,8 @@ def _rules() -> _Rules:
     # each behind a lookahead for its first characters: the same matches, tried where one can start
     families = tuple((fast(re.compile("|".join(f"(?:{p})" for p in t["phrases"]), re.I)), t["family"], t["what"]) for t in data["terms"])
     return _Rules(
-        any_phrase=fast(re.compile("|".join(f"(?:{p})" for t in data["terms"] for p in t["phrases"]), re.I)),
+        # guarded: a block without any word every phrase needs ("research", "commercial ", ...) is passed over
+        any_phrase=guarded(re.compile("|".join(f"(?:{p})" for t in data["terms"] for p in t["phrases"]), re.I)),
         families=families,
         about_model=fast(re.compile(r"\b(?:" + "|".join(data["about_model"]) + r")\b", re.I)),
         about_licence=fast(re.compile(r"\b(?:" + "|".join(data["about_licence"]) + r")\b", re.I)),

@@ -33,6 +33,10 @@ MAX_POOL_RESTARTS = 8  # per batch: past this the pool itself is what fails, and
 
 Outcome = tuple[ModelEvidence | None, tuple[ParseProblem, ...]]
 Extract = Callable[[StoredVersion], ModelEvidence]
+# What becomes of each outcome once its bounding problems are merged in, where it was extracted (a
+# module-level function, sent to the workers by reference): e.g. extract.evidence_record.record_outcome,
+# so a worker sends back what the store writes rather than the evidence's dataclasses.
+Finish = Callable[[Outcome], Any]
 
 
 def bound_version(version: StoredVersion) -> tuple[StoredVersion, tuple[ParseProblem, ...]]:
@@ -89,9 +93,16 @@ def _metadata_only(version: StoredVersion, code: str, message: str) -> Outcome:
     return dataclasses.replace(evidence, problems=(problem,)), (problem,)
 
 
-def _extract_chunk(versions: Sequence[StoredVersion], extract: Extract = extract_model) -> list[Outcome]:
-    """In a pool worker: each version on its own."""
-    return [extract_one(snap, extract) for snap in versions]
+def _extract_chunk(
+    items: Sequence[tuple[StoredVersion, tuple[ParseProblem, ...]]], extract: Extract = extract_model, finish: Finish | None = None
+) -> list[Any]:
+    """In a pool worker: each version on its own, its bounding problems merged in, finished."""
+    return [_finished(extract_one(snap, extract), extra, finish) for snap, extra in items]
+
+
+def _finished(outcome: Outcome, extra: tuple[ParseProblem, ...], finish: Finish | None) -> Any:
+    outcome = _with_problems(outcome, extra)
+    return finish(outcome) if finish is not None else outcome
 
 
 def _with_problems(outcome: Outcome, extra: tuple[ParseProblem, ...]) -> Outcome:
@@ -105,15 +116,20 @@ def _with_problems(outcome: Outcome, extra: tuple[ParseProblem, ...]) -> Outcome
 class GuardedExtractor:
     """Extract a batch in-process or on a process pool, version by version (see the module docstring).
 
-    `extract` must be a module-level function (it is sent to the workers by reference).
+    `extract` and `finish` must be module-level functions (they are sent to the workers by reference).
+    Each outcome is (evidence or None, problems), the bounding problems first; `finish`, when given,
+    turns it into what the caller wants, in the worker that extracted it.
     """
 
-    def __init__(self, jobs: int, min_parallel: int, initializer: Callable[..., None] | None = None, extract: Extract = extract_model) -> None:
-        self.jobs, self.min_parallel, self.extract = jobs, min_parallel, extract
+    def __init__(
+        self, jobs: int, min_parallel: int, initializer: Callable[..., None] | None = None, extract: Extract = extract_model,
+        finish: Finish | None = None,
+    ) -> None:
+        self.jobs, self.min_parallel, self.extract, self.finish = jobs, min_parallel, extract, finish
         self._initializer = initializer
         self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, versions: Sequence[StoredVersion]) -> list[Outcome]:
+    def __call__(self, versions: Sequence[StoredVersion]) -> list[Any]:
         return self.submit(versions).result()
 
     def submit(self, versions: Sequence[StoredVersion]) -> "Batch":
@@ -126,16 +142,20 @@ class GuardedExtractor:
         extras = [extra for _, extra in bounded]
         if self.jobs > 1 and len(plain) >= self.min_parallel:
             try:
-                return Batch(self, plain, extras, self._start(plain))
+                return Batch(self, plain, extras, self._start(plain, extras))
             except (OSError, RuntimeError):  # no pool to be had (no processes, no memory): this process does it
                 self.close()
                 self.jobs = 1
         return Batch(self, plain, extras, None)
 
-    def _start(self, versions: list[StoredVersion]) -> tuple[list[list[int]], list[Future]]:
+    def _start(self, versions: list[StoredVersion], extras: list[tuple[ParseProblem, ...]]) -> tuple[list[list[int]], list[Future]]:
         size = max(1, len(versions) // (self.jobs * 4))
         chunks = [list(range(i, min(i + size, len(versions)))) for i in range(0, len(versions), size)]
-        return chunks, self._submit(self._pool_or_new(), [[versions[i] for i in c] for c in chunks])
+        return chunks, self._submit(self._pool_or_new(), [[(versions[i], extras[i]) for i in c] for c in chunks])
+
+    def _here(self, version: StoredVersion, extra: tuple[ParseProblem, ...]) -> Any:
+        """One version extracted and finished in this process."""
+        return _finished(extract_one(version, self.extract), extra, self.finish)
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         # forkserver: the crawl's threads make a plain fork unsafe. The server imports and warms up
@@ -145,8 +165,10 @@ class GuardedExtractor:
         initargs = (os.getpid(),) if self._initializer is not None else ()
         return ProcessPoolExecutor(workers, mp_context=context, initializer=self._initializer, initargs=initargs)
 
-    def _collect(self, versions: list[StoredVersion], chunks: list[list[int]], futures: list[Future]) -> list[Outcome]:
-        outcomes: list[Outcome | None] = [None] * len(versions)
+    def _collect(
+        self, versions: list[StoredVersion], extras: list[tuple[ParseProblem, ...]], chunks: list[list[int]], futures: list[Future]
+    ) -> list[Any]:
+        outcomes: list[Any] = [None] * len(versions)
         crashed: list[int] = []  # versions of chunks whose worker died (a crash breaks every chunk in flight)
         for chunk, future in zip(chunks, futures):
             try:
@@ -156,29 +178,30 @@ class GuardedExtractor:
                 crashed += chunk
             except Exception:  # noqa: BLE001 - could not be sent or returned (pickling): in-process instead
                 for i in chunk:
-                    outcomes[i] = extract_one(versions[i], self.extract)
+                    outcomes[i] = self._here(versions[i], extras[i])
         if crashed:
             self.close()
-            self._isolate(versions, crashed, outcomes)
-        return [o if o is not None else extract_one(versions[i], self.extract) for i, o in enumerate(outcomes)]
+            self._isolate(versions, extras, crashed, outcomes)
+        return [o if o is not None else self._here(versions[i], extras[i]) for i, o in enumerate(outcomes)]
 
-    def _isolate(self, versions: list[StoredVersion], suspects: list[int], outcomes: list) -> None:
+    def _isolate(self, versions: list[StoredVersion], extras: list[tuple[ParseProblem, ...]], suspects: list[int], outcomes: list) -> None:
         """One version at a time on a one-worker pool: the version that kills its worker is known
         exactly, gets metadata-only evidence, and a fresh worker goes on with the next."""
         pool, restarts = self._new_pool(1), 0
         try:
             for i in suspects:
                 if restarts > MAX_POOL_RESTARTS:  # the pool itself is what fails (no memory, no processes)
-                    outcomes[i] = extract_one(versions[i], self.extract)
+                    outcomes[i] = self._here(versions[i], extras[i])
                     continue
                 try:
-                    outcomes[i] = pool.submit(_extract_chunk, [versions[i]], self.extract).result()[0]
+                    outcomes[i] = pool.submit(_extract_chunk, [(versions[i], extras[i])], self.extract, self.finish).result()[0]
                 except BrokenProcessPool:
-                    outcomes[i] = _metadata_only(versions[i], "extract-crashed", "its extraction killed the worker process; evidence from the listing metadata alone")
+                    crashed = _metadata_only(versions[i], "extract-crashed", "its extraction killed the worker process; evidence from the listing metadata alone")
+                    outcomes[i] = _finished(crashed, extras[i], self.finish)
                     pool.shutdown(wait=True, cancel_futures=True)
                     pool, restarts = self._new_pool(1), restarts + 1
                 except Exception:  # noqa: BLE001
-                    outcomes[i] = extract_one(versions[i], self.extract)
+                    outcomes[i] = self._here(versions[i], extras[i])
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -187,11 +210,11 @@ class GuardedExtractor:
             self._pool = self._new_pool(self.jobs)
         return self._pool
 
-    def _submit(self, pool: ProcessPoolExecutor, chunks: list[list[StoredVersion]]) -> list[Future]:
+    def _submit(self, pool: ProcessPoolExecutor, chunks: list[list[tuple[StoredVersion, tuple[ParseProblem, ...]]]]) -> list[Future]:
         futures = []
         for chunk in chunks:
             try:
-                futures.append(pool.submit(_extract_chunk, chunk, self.extract))
+                futures.append(pool.submit(_extract_chunk, chunk, self.extract, self.finish))
             except BrokenProcessPool as exc:
                 failed: Future[Any] = Future()
                 failed.set_exception(exc)
@@ -213,16 +236,14 @@ class Batch:
     ) -> None:
         self.owner, self.versions, self.extras, self.started = owner, versions, extras, started
 
-    def result(self) -> list[Outcome]:
+    def result(self) -> list[Any]:
+        """Each version's outcome (evidence or None, problems), finished by the owner's `finish`."""
         owner = self.owner
-        if self.started is None:
-            outcomes = [extract_one(snap, owner.extract) for snap in self.versions]
-        else:
+        if self.started is not None:
             try:
-                outcomes = owner._collect(self.versions, *self.started)
+                return owner._collect(self.versions, self.extras, *self.started)
             except (OSError, RuntimeError):  # the pool went away (no processes, no memory): this process does it
                 owner.close()
                 owner.jobs = 1
-                outcomes = [extract_one(snap, owner.extract) for snap in self.versions]
-        return [_with_problems(outcome, extra) for outcome, extra in zip(outcomes, self.extras)]
+        return [owner._here(snap, extra) for snap, extra in zip(self.versions, self.extras)]
 

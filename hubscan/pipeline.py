@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from classify import RULE_VERSION, label_version
 from classify.lineage_order import lineage_order
 from extract import EXTRACTOR_VERSION
+from extract.evidence_record import record_outcome
 from store import analysis_io as a
 from store import lineage_graph as lineage_store
 
@@ -84,7 +85,8 @@ def _extractor(jobs: int) -> GuardedExtractor:
     with the first big batch, by forkserver (the crawl's threads make a plain fork unsafe). Each
     version is bounded and isolated (hubscan/extract_guard.py): one card never takes a batch down.
     """
-    return GuardedExtractor(jobs, MIN_PARALLEL, initializer=_exit_with)
+    # each worker sends back what the store writes (extract/evidence_record.py), not the evidence itself
+    return GuardedExtractor(jobs, MIN_PARALLEL, initializer=_exit_with, finish=record_outcome)
 
 
 def newest_run(engine: Engine) -> int | None:

@@ -17,14 +17,15 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from classify import BaseLabel
-from extract.lineage_ids import base_key
+from extract.evidence_record import EvidenceRecord
 from extract.types import StoredDataset, ModelEvidence, StoredVersion
 
 from . import code_repo_rows as code_repos
 from . import schema as s
 from .blobs import unpack
 from .crawl_writes import add_problems_once, utcnow
-from .portable import insert_ignore, upsert
+from .evidence_writes import record_of, write_evidence
+from .portable import upsert
 from .rollups import versions_changed
 
 BATCH = 500
@@ -194,50 +195,15 @@ def _load_datasets(conn: Connection, ids: Iterable[str]) -> dict[str, StoredData
     return out
 
 
-def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvidence]], run_id: int | None = None) -> None:
-    """Replace the evidence of these versions; with a run, their parse problems are logged on it too."""
-    ids = [row.version_id for row, _ in items]
-    # Upserted, not deleted and re-inserted: two analysers sharing a PostgreSQL database may write
-    # the same version at once, and both compute the same evidence.
-    conn.execute(delete(s.version_bases).where(s.version_bases.c.version_id.in_(ids)))
-    now = utcnow()
-    upsert(
-        conn,
-        s.evidence,
-        [
-            {
-                "version_id": row.version_id,
-                "extractor_version": ev.extractor_version,
-                "inputs_digest": row.digest,
-                "extracted_at": now,
-                "licence": ev.licence.spdx_id or ev.licence.hub_id,
-                "licence_family": ev.licence.family,
-                "weights": ev.weights.present,
-                "inference_code": ev.inference_code.present,
-                "training_code": ev.training_code.released,
-                "datasets_open": ev.datasets.all_open,
-                "data_information": ev.data_information.sufficient,
-                "data_information_score": ev.data_information.score,
-                "data": ev.to_dict(),
-                "inference_code_licence": ev.inference_code.licence,
-                "training_code_licence": ev.training_code.licence,
-            }
-            for row, ev in items
-        ],
-    )
-    code_repos.link_code_repos(conn, [(row.version_id, ev) for row, ev in items])
-    bases = [
-        {
-            "version_id": row.version_id, "base_id": b.id, "relation": b.relation,
-            "base_key": base_key(b.id) if b.kind == "hub-id" else b.id, "kind": b.kind, "source": b.source,
-            "confidence": b.confidence,
-        }
-        for row, ev in items
-        for b in {b.id: b for b in ev.base_model.bases}.values()
-    ]
-    insert_ignore(conn, s.version_bases, bases)  # fitted ids may coincide; a concurrent writer may have them
-    record_problems(conn, run_id, [(row, ev.problems) for row, ev in items], "extract")
-    versions_changed(conn, ids)  # runs that counted the old evidence (none for a run's new versions)
+def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvidence | EvidenceRecord]], run_id: int | None = None) -> None:
+    """Replace the evidence of these versions; with a run, their parse problems are logged on it too.
+
+    Each version's evidence comes as it was extracted or as its record (extract/evidence_record.py,
+    what an extraction worker sends back); both are stored the same."""
+    records = [(row, record_of(ev)) for row, ev in items]
+    write_evidence(conn, records)
+    record_problems(conn, run_id, [(row, rec.problems) for row, rec in records], "extract")
+    versions_changed(conn, [row.version_id for row, _ in records])  # runs that counted the old evidence (none for a run's new versions)
 
 
 def record_problems(conn: Connection, run_id: int | None, items: Sequence[tuple[Any, Sequence[Any]]], stage: str) -> int:

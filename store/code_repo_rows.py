@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from extract.licence_catalog import OPEN_FAMILIES
-from extract.types import StoredCodeRepo, ModelEvidence
+from extract.types import StoredCodeRepo
 
 from . import schema as s
 from .blobs import pack, unpack
@@ -70,18 +70,16 @@ class LastCheck:
 # --- links from evidence --------------------------------------------------------------------------
 
 
-def link_code_repos(conn: Connection, items: Sequence[tuple[int, ModelEvidence]]) -> None:
-    """Replace the versions' links to the repositories their cards give as their code."""
-    ids = [version_id for version_id, _ in items]
+def link_code_repos(conn: Connection, ids: Sequence[int], links: Sequence[tuple[int, str, str]]) -> None:
+    """Replace the links of versions `ids` to the repositories their cards give as their code: `links`
+    are (version id, repository name, role) of the references in CHECKED_ROLES that were looked at."""
     if not ids:
         return
     conn.execute(delete(s.version_code_repos).where(s.version_code_repos.c.version_id.in_(ids)))
     rows: dict[tuple[int, str], dict[str, Any]] = {}
-    for version_id, ev in items:
-        for ref in ev.code_repos:
-            if ref.role in CHECKED_ROLES and ref.status != "not-fetched":
-                name = fit_value(s.version_code_repos.c.repo_name, ref.name)
-                rows.setdefault((version_id, name), {"version_id": version_id, "repo_name": name, "role": ref.role})
+    for version_id, repo_name, role in links:
+        name = fit_value(s.version_code_repos.c.repo_name, repo_name)
+        rows.setdefault((version_id, name), {"version_id": version_id, "repo_name": name, "role": role})
     insert_ignore(conn, s.version_code_repos, list(rows.values()))
 
 

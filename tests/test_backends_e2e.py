@@ -16,11 +16,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import Text, cast, inspect, select
 
 from backends import BACKENDS, db_url, fresh_database, postgres_server, sql_rows  # noqa: F401 (fixtures)
 from classify import RULE_VERSION
 from classify.washing import reason_text
+from extract.types import ModelEvidence
 from hubscan.cli import build_parser, main
 from replayhub import ReplayHub
 from replayhub.state import HubState
@@ -140,6 +141,21 @@ def test_extract_and_classify_again_are_no_ops_and_explain_shows_the_gates(crawl
     out = capsys.readouterr().out
     assert "label: Open Source and Open Data" in out and out.count("[PASS]") == 4
     assert main(["explain", "no/such-model", "--db", crawled.url]) == 2
+
+
+def test_evidence_is_stored_as_the_json_of_the_evidence_on_both_backends(crawled):
+    """Workers send evidence as JSON text (extract/evidence_record.py), written through a pass-through
+    JSON type: stored as a JSON object, byte for byte what json.dumps of the evidence gives."""
+    engine = open_engine(crawled.url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(s.evidence.c.data, cast(s.evidence.c.data, Text), s.evidence.c.licence_family)).all()
+    finally:
+        engine.dispose()
+    assert rows
+    for data, stored, family in rows:
+        assert isinstance(data, dict) and stored == json.dumps(data)
+        assert json.dumps(ModelEvidence.from_dict(data).to_dict()) == stored and data["licence"]["family"] == family
 
 
 def test_reports_are_written_from_the_database(crawled, tmp_path, capsys):
