@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from sqlalchemy import Connection, and_, false, select
+from sqlalchemy import Connection, Text, and_, cast, false, select
 
 from classify.washing import reason_text
 
@@ -67,38 +67,46 @@ def latest_popularity():
     return select(ml.c.repo_id, ml.c.downloads, ml.c.likes).subquery()
 
 
-def latest_records(
-    conn: Connection, repo_id: str | None = None, batch: int = 1000, include_private: bool = False
-) -> Iterator[dict[str, Any]]:
-    """Stream one record per labelled model, ordered by repo id.
+def latest_query(include_private: bool = False, json_as_text: bool = False):
+    """One row per labelled model's current version, ordered by repo id: the columns `to_record`
+    reads, the JSON ones decoded, or as stored text (`json_as_text`, for store/export_rows.py).
 
     Private repositories (listed to a member's token) are left out unless `include_private`: an
-    export is meant to be shared; their owner asks for them explicitly.
-    """
+    export is meant to be shared; their owner asks for them explicitly."""
     m, v, e, lab = s.models, s.model_versions, s.evidence, s.labels
     pop = latest_popularity()
     rv = published_reviews()
+
+    def document(column, name: str):
+        return (cast(column, Text) if json_as_text else column).label(name)
+
+    query = (
+        select(
+            m.c.repo_id, m.c.status, m.c.origin, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
+            lab.c.open_washing, document(lab.c.washing_reasons, "washing_reasons"), document(lab.c.explanation, "explanation"),
+            lab.c.confidence, document(e.c.data, "data"), pop.c.downloads, pop.c.likes,
+            rv.c.label.label("review_label"), rv.c.reason.label("review_reason"), rv.c.reviewed_by, rv.c.reviewed_at,
+        )
+        .join(v, v.c.id == m.c.current_version_id)
+        .join(lab, lab.c.version_id == v.c.id)
+        .join(e, e.c.version_id == v.c.id)
+        .outerjoin(pop, pop.c.repo_id == m.c.repo_id)
+        .outerjoin(rv, and_(rv.c.repo_id == m.c.repo_id, rv.c.sha == v.c.sha))
+        .order_by(m.c.repo_id)
+    )
+    return query if include_private else query.where(m.c.private == false())
+
+
+def latest_records(
+    conn: Connection, repo_id: str | None = None, batch: int = 1000, include_private: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Stream one record per labelled model, ordered by repo id (see `latest_query`)."""
+    m = s.models
     last = ""
     while True:
-        query = (
-            select(
-                m.c.repo_id, m.c.status, m.c.origin, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
-                lab.c.open_washing, lab.c.washing_reasons, lab.c.explanation, lab.c.confidence, e.c.data, pop.c.downloads, pop.c.likes,
-                rv.c.label.label("review_label"), rv.c.reason.label("review_reason"), rv.c.reviewed_by, rv.c.reviewed_at,
-            )
-            .join(v, v.c.id == m.c.current_version_id)
-            .join(lab, lab.c.version_id == v.c.id)
-            .join(e, e.c.version_id == v.c.id)
-            .outerjoin(pop, pop.c.repo_id == m.c.repo_id)
-            .outerjoin(rv, and_(rv.c.repo_id == m.c.repo_id, rv.c.sha == v.c.sha))
-            .where(m.c.repo_id > last)
-            .order_by(m.c.repo_id)
-            .limit(batch)
-        )
+        query = latest_query(include_private).where(m.c.repo_id > last).limit(batch)
         if repo_id is not None:
             query = query.where(m.c.repo_id == repo_id)
-        if not include_private:
-            query = query.where(m.c.private == false())
         rows = conn.execute(query).all()
         if not rows:
             return

@@ -15,13 +15,11 @@ import json
 from typing import Any, Iterator
 
 import msgspec
-from sqlalchemy import Connection, Text, and_, cast, false, select
+from sqlalchemy import Connection
 
 from classify.washing import reason_text
 
-from . import schema as s
-from .export import CODE_ROLES, EXPORT_KEYS, latest_popularity, public, to_record
-from .reviews import published_reviews
+from .export import CODE_ROLES, EXPORT_KEYS, latest_query, public, to_record
 
 _UNSET: Any = msgspec.UNSET  # a key absent from the document: to_record reads some keys only when needed
 
@@ -202,28 +200,9 @@ def _fast_row(r) -> tuple:
 
 
 def latest_rows(conn: Connection, include_private: bool = False, batch_rows: int = 5_000) -> Iterator[tuple]:
-    """One export row per labelled model (EXPORT_KEYS order), ordered by repo id, streamed.
-
-    The same models and joins as `export.latest_records`, with the JSON columns read as text."""
-    m, v, e, lab = s.models, s.model_versions, s.evidence, s.labels
-    pop = latest_popularity()
-    rv = published_reviews()
-    query = (
-        select(
-            m.c.repo_id, m.c.status, m.c.origin, v.c.sha, lab.c.label, lab.c.rule_version, lab.c.rule, lab.c.open_basis,
-            lab.c.open_washing, cast(lab.c.washing_reasons, Text).label("washing_reasons"), cast(lab.c.explanation, Text).label("explanation"),
-            lab.c.confidence, cast(e.c.data, Text).label("data"), pop.c.downloads, pop.c.likes,
-            rv.c.label.label("review_label"), rv.c.reason.label("review_reason"), rv.c.reviewed_by, rv.c.reviewed_at,
-        )
-        .join(v, v.c.id == m.c.current_version_id)
-        .join(lab, lab.c.version_id == v.c.id)
-        .join(e, e.c.version_id == v.c.id)
-        .outerjoin(pop, pop.c.repo_id == m.c.repo_id)
-        .outerjoin(rv, and_(rv.c.repo_id == m.c.repo_id, rv.c.sha == v.c.sha))
-        .order_by(m.c.repo_id)
-    )
-    if not include_private:
-        query = query.where(m.c.private == false())
+    """One export row per labelled model (EXPORT_KEYS order), ordered by repo id, streamed: the
+    models and columns of `export.latest_query`, with the JSON columns read as text."""
+    query = latest_query(include_private, json_as_text=True)
     result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
     for partition in result.partitions():
         for row in partition:
