@@ -18,7 +18,6 @@ never sees half of one.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -26,17 +25,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, Engine, Text, cast, false, func, select, text, true
+from sqlalchemy import Connection, Engine, Text, cast, false, select, text
 
+from . import parquet_history_arrow, sqlite_arrow
 from . import schema as s
+from .arrow_columns import column as _column
+from .db import sqlite_path
 from .export import EXPORT_KEYS
 from .export_rows import latest_rows
 from .parquet_history import COLUMNS as LABEL_HISTORY_COLUMNS
-from .arrow_columns import column as _column
-from . import parquet_history_arrow, sqlite_arrow
-from .db import sqlite_path
 from .parquet_history import label_history_tables
 from .views import view_name
 
@@ -186,12 +184,6 @@ def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapp
             batch = []
     if batch:
         yield batch
-
-
-def write_parquet_file(path: Path, schema: pa.Schema, rows: Iterable[Mapping[str, Any]] | Iterable[tuple], batch_rows: int = BATCH_ROWS) -> int:
-    """Stream rows (dicts keyed by the schema's names, or tuples in its order) into one Parquet file;
-    returns the row count."""
-    return write_parquet_tables(path, schema, (_rows_to_table(schema, batch) for batch in _batched(rows, batch_rows)), batch_rows)
 
 
 def write_parquet_tables(path: Path, schema: pa.Schema, tables: Iterable[pa.Table], batch_rows: int = BATCH_ROWS) -> int:

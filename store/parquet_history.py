@@ -68,7 +68,7 @@ class VersionFacts:
         return self.tail_at(0) if len(self.events) <= 1 else None
 
 
-class _Cursor:
+class DriverCursor:
     """Plain SQL on the driver's cursor of a SQLAlchemy connection, whatever its parameter style."""
 
     def __init__(self, conn: Connection) -> None:
@@ -84,7 +84,7 @@ class _Cursor:
         return ", ".join(["?"] * n)
 
 
-def version_facts(cursor: _Cursor, version_ids: Sequence[int]) -> dict[int, tuple | VersionFacts]:
+def version_facts(cursor: DriverCursor, version_ids: Sequence[int]) -> dict[int, tuple | VersionFacts]:
     """What a run shows of each version: its row tail when every run shows the same one (at most one
     label event), else its facts, to pick the label as of each run. Read in batches."""
     out: dict[int, tuple | VersionFacts] = {}
@@ -108,7 +108,7 @@ def label_history_tables(conn: Connection, schema: pa.Schema, batch_rows: int, i
     """The rows, ordered by run and repo id, a batch at a time as tables of `schema` (COLUMNS)."""
     assert tuple(schema.names) == COLUMNS
     field = schema.field
-    cursor = _Cursor(conn)
+    cursor = DriverCursor(conn)
     private: frozenset[str] = frozenset()
     if not include_private:
         private = frozenset(r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,)))

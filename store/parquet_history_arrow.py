@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from . import sqlite_arrow
 from .arrow_columns import column
-from .parquet_history import COLUMNS, VersionFacts, _Cursor, version_facts
+from .parquet_history import COLUMNS, DriverCursor, VersionFacts, version_facts
 
 TAIL = ("sha", "label", "rule", "open_washing", "licence", "licence_family")
 
@@ -38,7 +38,7 @@ def label_history_tables_arrow(conn: Connection, path: str, schema: pa.Schema, b
     """The rows of `label_history.parquet` for the SQLite file at `path`, ordered by run and repo id,
     in tables of at most `batch_rows` rows."""
     assert tuple(schema.names) == COLUMNS
-    cursor = _Cursor(conn)  # version facts and run list through the caller's connection
+    cursor = DriverCursor(conn)  # version facts and run list through the caller's connection
     private = pa.array([] if include_private else [r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,))], pa.string())
     runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
     fixed = _tails(schema, [])  # versions whose every run shows the same tail (at most one label event)

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 sys.path.insert(0, str(Path(__file__).parent))
-from backends import BACKENDS, fresh_database, postgres_server  # noqa: E402,F401 (fixtures)
+from backends import BACKENDS, fresh_database, postgres_server, sql_rows  # noqa: E402,F401 (fixtures)
 
 from hubscan.cli import main  # noqa: E402
 from replayhub import ReplayHub  # noqa: E402
@@ -76,15 +76,6 @@ def execute(url: str, statement) -> None:
         engine.dispose()
 
 
-def scalar_rows(url: str, query: str, **params) -> list:
-    engine = open_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(query), params)]
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_caches_follow_crawls_late_labels_relabelling_and_reextraction(backend, request, tmp_path, _dev_hub_text, monkeypatch):
     data = json.loads(_dev_hub_text)
@@ -108,7 +99,7 @@ def test_the_caches_follow_crawls_late_labels_relabelling_and_reextraction(backe
         state.update(public[2], downloads=987_654_321)
         assert main(crawl) == 0
         assert assert_fresh(url)[2]  # run 1 is dropped too: its model turned private (and evidence was re-read)
-        assert scalar_rows(url, "SELECT run_id, downloads FROM model_latest WHERE repo_id = :r", r=public[2]) == [(2, 987_654_321)]
+        assert sql_rows(url, "SELECT run_id, downloads FROM model_latest WHERE repo_id = :r", r=public[2]) == [(2, 987_654_321)]
 
         # two crawls stored without analysis: the new version they saw waits for its first label. In
         # the first, another model turns private: nothing is re-read, and runs 1 and 2, which counted
@@ -120,15 +111,15 @@ def test_the_caches_follow_crawls_late_labels_relabelling_and_reextraction(backe
         assert assert_fresh(url) == {1: False, 2: False, 3: False}
         assert main([*crawl, "--no-analyse"]) == 0
         # as if an older rule set had labelled three versions every run saw No Weights
-        seen_by_all = [r for (r,) in scalar_rows(url, "SELECT version_id FROM observations WHERE run_id = 1 INTERSECT SELECT version_id FROM observations WHERE run_id = 4 ORDER BY 1")]
-        relabelled = [v for (v,) in scalar_rows(url, "SELECT version_id FROM labels WHERE label <> 'No Weights' ORDER BY version_id") if v in seen_by_all][:3]
+        seen_by_all = [r for (r,) in sql_rows(url, "SELECT version_id FROM observations WHERE run_id = 1 INTERSECT SELECT version_id FROM observations WHERE run_id = 4 ORDER BY 1")]
+        relabelled = [v for (v,) in sql_rows(url, "SELECT version_id FROM labels WHERE label <> 'No Weights' ORDER BY version_id") if v in seen_by_all][:3]
         assert len(relabelled) == 3
         execute(url, update(s.labels).where(s.labels.c.version_id.in_(relabelled)).values(inputs_digest="older rules", label="No Weights"))
         execute(url, update(s.label_events).where(s.label_events.c.version_id.in_(relabelled)).values(label="No Weights"))
         execute(url, s.run_rollups.delete())
         write_all(url)  # a report: runs 3 and 4 counted the new versions (relicensed; turned private) unlabelled
         for run_id in (3, 4):
-            assert scalar_rows(url, "SELECT models FROM run_rollups WHERE run_id = :r AND scope = 'all' AND tier = 'all' AND label = ''", r=run_id) == [(2,)]
+            assert sql_rows(url, "SELECT models FROM run_rollups WHERE run_id = :r AND scope = 'all' AND tier = 'all' AND label = ''", r=run_id) == [(2,)]
         # a standalone extract reads the new versions: the runs that counted them without evidence are dropped
         assert main(["extract", "--db", url]) == 0
         # (and the model now private has its older version re-read too: runs 1 and 2 saw that one)
@@ -137,23 +128,23 @@ def test_the_caches_follow_crawls_late_labels_relabelling_and_reextraction(backe
         # a standalone classify relabels them and gives the new versions their first labels, all recorded on run 4
         assert main(["classify", "--db", url]) == 0
         # the three, the two new versions, and the older version of the model now private (re-read above)
-        assert scalar_rows(url, "SELECT COUNT(*) FROM label_events WHERE run_id = 4") == [(6,)]
+        assert sql_rows(url, "SELECT COUNT(*) FROM label_events WHERE run_id = 4") == [(6,)]
         # runs 1 and 2 keep No Weights (labelled as then); run 3 shows the new version with its first label
         assert assert_fresh(url) == {1: True, 2: True, 3: False, 4: False}
         write_all(url)
-        assert scalar_rows(url, "SELECT COUNT(*) FROM run_rollups WHERE label = '' AND models > 0") == [(0,)]
-        shown = scalar_rows(url, "SELECT run_id, label FROM label_history_all WHERE version_id = :v AND run_id IN (3, 4) ORDER BY run_id", v=relabelled[0])
+        assert sql_rows(url, "SELECT COUNT(*) FROM run_rollups WHERE label = '' AND models > 0") == [(0,)]
+        shown = sql_rows(url, "SELECT run_id, label FROM label_history_all WHERE version_id = :v AND run_id IN (3, 4) ORDER BY run_id", v=relabelled[0])
         assert shown[0] == (3, "No Weights") and shown[1][1] != "No Weights"  # as labelled then, as relabelled
         assert assert_fresh(url) == {1: True, 2: True, 3: True, 4: True}
 
         # evidence an older extractor wrote (a fact the aggregates counted), then a standalone extract
         victim = seen_by_all[0]
-        before = scalar_rows(url, "SELECT licence FROM evidence WHERE version_id = :v", v=victim)[0][0]
+        before = sql_rows(url, "SELECT licence FROM evidence WHERE version_id = :v", v=victim)[0][0]
         execute(url, update(s.evidence).where(s.evidence.c.version_id == victim).values(inputs_digest="older extractor", licence="unknown"))
         execute(url, s.run_rollups.delete())
         write_all(url)
         assert main(["extract", "--db", url]) == 0
-        assert scalar_rows(url, "SELECT licence FROM evidence WHERE version_id = :v", v=victim)[0][0] == before
+        assert sql_rows(url, "SELECT licence FROM evidence WHERE version_id = :v", v=victim)[0][0] == before
         assert assert_fresh(url) == {1: False, 2: False, 3: False, 4: False}  # every run saw the version
         write_all(url)
         assert_fresh(url)
