@@ -22,6 +22,7 @@ from store import schema as s
 
 from store.rollups import run_rollup
 
+from .explanation_gist import failed_gates_and_level
 from .scope import hidden, observed_visible, private_models, rollup_scope, visible
 
 HUB_URL = "https://huggingface.co"
@@ -219,10 +220,9 @@ def _claim(evidence: dict[str, Any], codes: Sequence[str], licence: str | None, 
     return _bounded(f"declares the licence {declared}"), "licence"
 
 
-def _falls_short(explanation: dict[str, Any], reasons: Sequence[WashingReason]) -> str:
-    failed = [g for g in (explanation or {}).get("gates", []) if not g.get("passed")]
-    if failed:
-        return _bounded("; ".join(f"{g.get('name')} gate ({g.get('rule')}): {g.get('reason')}" for g in failed), 600)
+def _falls_short(failed_gates: Sequence[str], reasons: Sequence[WashingReason]) -> str:
+    if failed_gates:
+        return _bounded("; ".join(failed_gates), 600)
     # Flagged with every gate passed (a licence conflict, say): the reasons say what is wrong.
     return _bounded("; ".join(r.detail for r in reasons), 600)
 
@@ -254,7 +254,7 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
         .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
     ).all()
     decode = msgspec.json.decode
-    explanations = [None if r.explanation is None else decode(r.explanation) for r in rows]
+    gists = [failed_gates_and_level(r.explanation) for r in rows]
     typed_of = [[WashingReason.from_stored(x) for x in (decode(r.washing_reasons) if r.washing_reasons is not None else None) or ()] for r in rows]
     # evidence is read only for the models whose typed reasons quote no claim (stored before they did)
     unquoted = [(r.version_id, bool({"W-OS", "W-OW"} & set(_codes(typed)))) for r, typed in zip(rows, typed_of) if _quoted_claim(typed) is None]
@@ -262,7 +262,7 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
                 **_claim_evidence(conn, [v for v, claims in unquoted if claims], True)}
     licence_of = licences(conn, [r.version_id for r in rows])
     out = []
-    for r, typed, explanation in zip(rows, typed_of, explanations):
+    for r, typed, (failed_gates, level) in zip(rows, typed_of, gists):
         codes = _codes(typed)
         licence = licence_of.get(r.version_id, (None, None))[0]
         claim, source = _quoted_claim(typed) or _claim(unquoted.get(r.version_id) or {}, codes, licence)
@@ -276,9 +276,9 @@ def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
                 codes=codes,
                 claim=claim,
                 claim_source=source,
-                falls_short=_falls_short(explanation or {}, typed),
+                falls_short=_falls_short(failed_gates, typed),
                 reasons=tuple(_bounded(str(x), 600) for x in typed),
-                confidence=str(((explanation or {}).get("confidence") or {}).get("level") or "high"),
+                confidence=level,
             )
         )
     return out

@@ -212,7 +212,7 @@ def recompute(conn, current: int, previous: int, include_private: bool) -> dict:
         ev = evidence.get(o["version_id"]) or {}
         claim, source = rv._quoted_claim(typed) or rv._claim(ev.get("data") or {}, rv._codes(typed), ev.get("licence"))
         flagged.append((o["repo_id"], models[o["repo_id"]]["author"], lab["label"], ev.get("licence"), o["downloads"] or 0, rv._codes(typed), claim,
-                        source, rv._falls_short(lab["explanation"], typed), tuple(rv._bounded(str(x), 600) for x in typed)))
+                        source, rv._falls_short(_failed_gates(lab["explanation"]), typed), tuple(rv._bounded(str(x), 600) for x in typed)))
 
     def organisations(run: int, public_only: bool) -> dict:
         out: dict = {}
@@ -250,6 +250,12 @@ def recompute(conn, current: int, previous: int, include_private: bool) -> dict:
 
 # the newest week (its run read from `model_latest`) and the one before (from `observations`)
 WEEKS = {"2026-W49": (5, 3, (("2026-W47", 1), ("2026-W48", 3), ("2026-W49", 5))), "2026-W48": (3, 1, (("2026-W47", 1), ("2026-W48", 3)))}
+
+
+def _failed_gates(explanation) -> list[str]:
+    """The reference's reading of an explanation's failed gates (as the flagged list did before it
+    decoded only the gist: tests/test_explanation_gist.py pins the two together)."""
+    return [f"{g.get('name')} gate ({g.get('rule')}): {g.get('reason')}" for g in (explanation or {}).get("gates", []) if not g.get("passed")]
 
 
 @pytest.mark.parametrize("week", WEEKS)
