@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, or_, select, text, union
+from sqlalchemy import Connection, func, select
 
 from classify.rules import RANK
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
+from store.driver_cursor import DriverCursor
 from store.rollups import stored_rollup
 
-from .run_view import licences as version_licences
+from .changes_sql import changed_rows, gone_flag_rows
 from .run_view import model_url, observed
-from .scope import observed_visible, rollup_scope
-from .version_facts import FactsAsOf, reason_texts
+from .scope import hidden, observed_visible, rollup_scope
+from .version_facts import reason_texts
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"
@@ -92,59 +93,36 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
 
     One pass over the current run's models finds the changed ones: the previous run's row of each
     (a primary-key seek), and the versions relabelled in between as a set read from
-    ix_label_events_run and probed in memory. Only the changed models then have their author and
-    each side's label read, and their licences from a covering index, so the cost beyond that pass
-    follows what the report lists."""
-    le = s.label_events
-    now, prev = observed(conn, current_run).alias("now"), s.observations.alias("prev")
-    # the facts of each side are as of its own run: an unchanged version may have been relabelled
-    after, before = FactsAsOf("after", now.c.version_id, current_run), FactsAsOf("before", prev.c.version_id, previous_run)
-    relabelled = select(le.c.version_id).where(le.c.run_id > previous_run, le.c.run_id <= current_run)
-    changed = conn.execute(
-        select(now.c.repo_id, _author(now), now.c.downloads, now.c.version_id, prev.c.version_id, *after.columns(), *before.columns())
-        .select_from(before.joins(after.joins(now.outerjoin(prev, and_(prev.c.repo_id == now.c.repo_id, prev.c.run_id == previous_run)))))
-        .where(
-            now.c.run_id == current_run,
-            observed_visible(now),
-            or_(prev.c.version_id.is_(None), prev.c.version_id != now.c.version_id, now.c.version_id.in_(relabelled)),
-        )
-        .order_by(func.coalesce(now.c.downloads, 0).desc(), now.c.repo_id)
-    ).all()
+    ix_label_events_run and probed in memory. Only the changed models then have their author, each
+    side's label as of its run and each side's licence (from a covering index) read, in the same
+    query (changes_sql.py), so the cost beyond that pass follows what the report lists."""
+    cursor = DriverCursor(conn)
+    now_table = observed(conn, current_run).name
+    changed = changed_rows(cursor, now_table, previous_run, current_run, hidden())
     # the models gone since: only those whose version was ever flagged can clear a flag by going, so
     # only they are looked for in the current run; the others are counted, not listed
-    gone = conn.execute(
-        select(prev.c.repo_id, _author(prev), prev.c.downloads, prev.c.version_id, *before.columns())
-        .select_from(before.joins(prev.outerjoin(now, and_(now.c.repo_id == prev.c.repo_id, now.c.run_id == current_run))))
-        .where(prev.c.run_id == previous_run, prev.c.version_id.in_(_ever_flagged()), now.c.repo_id.is_(None), observed_visible(prev))
-        .order_by(func.coalesce(prev.c.downloads, 0).desc(), prev.c.repo_id)
-    ).all()
+    gone = gone_flag_rows(cursor, now_table, previous_run, current_run, hidden())
 
-    # the licences of both sides of the models that had one last week (a new model's is not shown)
-    licence_of = version_licences(conn, [v for r in changed if r[4] is not None for v in (r[3], r[4])])
-    unknown = (None, None)
     new_flags, cleared, labels, licences = [], [], [], []
     new_models = 0
-    for repo_id, author, downloads, now_v, prev_v, *sides in changed:
-        # each side: label, flag, washing reasons (JSON text)
-        a_label, a_flag, a_reasons = sides[:3]
+    direction = _Directions()
+    for repo_id, author, downloads, now_v, prev_v, a_label, a_flag, a_reasons, a_licence, a_family, b_label, b_flag, b_reasons, b_licence, b_family in changed:
         dl = int(downloads or 0)
         if prev_v is None:
             new_models += 1
             if a_flag:
                 new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new model", _first(a_reasons)))
             continue
-        b_label, b_flag, b_reasons = sides[3:]
-        (a_licence, a_family), (b_licence, b_family) = licence_of.get(now_v, unknown), licence_of.get(prev_v, unknown)
         if a_flag and not b_flag:
             new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new version" if prev_v != now_v else "relabelled", _first(a_reasons)))
         if b_flag and not a_flag:
             cleared.append(Change(CLEARED_FLAG, repo_id, author, dl, b_label, a_label, "flag cleared", _first(b_reasons)))
         if b_label != a_label and a_label is not None and b_label is not None:
-            labels.append(Change(LABEL_CHANGE, repo_id, author, dl, b_label, a_label, _label_direction(b_label, a_label),
+            labels.append(Change(LABEL_CHANGE, repo_id, author, dl, b_label, a_label, direction.label(b_label, a_label),
                                  _label_detail(b_licence, a_licence, prev_v == now_v)))
         if b_licence != a_licence:
-            direction = _licence_direction(b_family, a_family)
-            licences.append(Change(LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, direction, f"{b_family or 'unknown'} → {a_family or 'unknown'}; label {b_label} → {a_label}"))
+            licences.append(Change(LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, direction.licence(b_family, a_family),
+                                   f"{b_family or 'unknown'} → {a_family or 'unknown'}; label {b_label} → {a_label}"))
     for repo_id, author, downloads, _prev_v, _label, flag, reasons in gone:
         if flag:
             cleared.append(Change(CLEARED_FLAG, repo_id, author, int(downloads or 0), _label, None, "no longer listed", _first(reasons)))
@@ -154,6 +132,29 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, gone_models)
 
 
+class _Directions:
+    """`_label_direction` and `_licence_direction`, remembered per pair: a report of a million models
+    asks about a few dozen distinct pairs hundreds of thousands of times."""
+
+    def __init__(self) -> None:
+        self._labels: dict[tuple, str] = {}
+        self._licences: dict[tuple, str] = {}
+
+    def label(self, before: str | None, after: str | None) -> str:
+        key = (before, after)
+        got = self._labels.get(key)
+        if got is None:
+            got = self._labels[key] = _label_direction(before, after)
+        return got
+
+    def licence(self, before: str | None, after: str | None) -> str:
+        key = (before, after)
+        got = self._licences.get(key)
+        if got is None:
+            got = self._licences[key] = _licence_direction(before, after)
+        return got
+
+
 def _count(conn: Connection, observations, run_id: int) -> int:
     """The run's models the report may show: from its stored aggregates when they are there (the
     weekly report writes them first), else counted from its primary key."""
@@ -161,18 +162,6 @@ def _count(conn: Connection, observations, run_id: int) -> int:
     if stored is not None:
         return sum(r.models for r in stored if r.scope == rollup_scope() and r.tier == "all")
     return int(conn.execute(select(func.count()).select_from(observations).where(observations.c.run_id == run_id, observed_visible(observations))).scalar_one())
-
-
-def _ever_flagged():
-    """Versions flagged at some point: by a label event (the partial index ix_label_events_flagged,
-    as it is written) or, without events, by their label. A superset of those flagged as of any run."""
-    events, labels = s.label_events.alias("flagged_events"), s.labels.alias("flagged_now")
-    return union(select(events.c.version_id).where(text("flagged_events.open_washing")), select(labels.c.version_id).where(text("flagged_now.open_washing")))
-
-
-def _author(observed):
-    """The model's organisation, read for the rows a query returns only (not joined for every model)."""
-    return select(s.models.c.author).where(s.models.c.repo_id == observed.c.repo_id).scalar_subquery().label("author")
 
 
 def _first(stored_reasons: str | None) -> str:

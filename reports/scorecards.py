@@ -10,23 +10,21 @@ the weekly report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from classify.rules import LABELS
-from store import schema as s
 
 from .changes import Changes
 from .runs import RunInfo
-from .run_view import chunks, label_counts, share
+from .run_view import label_counts, share
+from .scope import private_models
 from .run_view import leaders as run_leaders
 
 TOP = 50
 TREND_WEEKS = 8
-
-m = s.models
 
 
 @dataclass(frozen=True)
@@ -68,11 +66,10 @@ def _labels_and_flags(conn: Connection, run_id: int, authors: Sequence[str]) -> 
     return label_counts(conn, run_id, authors, public_only=True)
 
 
-def _private_ids(conn: Connection, repo_ids: Iterable[str]) -> set[str]:
-    out: set[str] = set()
-    for part in chunks(sorted(set(repo_ids))):
-        out.update(r.repo_id for r in conn.execute(select(m.c.repo_id).where(m.c.repo_id.in_(list(part)), m.c.private)))
-    return out
+def _private_ids(conn: Connection) -> set[str]:
+    """The private models: a few, read once from the partial index ix_models_private (a report's
+    label changes can be hundreds of thousands of models, too many to look up in chunks)."""
+    return {r for (r,) in conn.execute(private_models())}
 
 
 def build_scorecards(
@@ -94,7 +91,7 @@ def build_scorecards(
     counts, flagged = _labels_and_flags(conn, run.id, authors)
     relabelled: dict[str, int] | None = None
     if changes is not None:
-        hidden = _private_ids(conn, [c.repo_id for c in changes.label_changes])
+        hidden = _private_ids(conn)
         relabelled = {}
         for c in changes.label_changes:
             if c.repo_id not in hidden and c.organisation is not None:

@@ -3,8 +3,9 @@
 A version keeps its sha but not always its label: its base, a dataset or the rule set can change, and
 each label it had is a label event recorded at a run. As of run R, the newest event at or before R
 counts; a version first labelled later takes its first; one with no events (a database from before
-them) has its label as it is now. `FactsAsOf` is that rule as SQL, for a query over many models (the
-weekly changes); `facts_as_of` is the same rule in Python, for a few (and tests compare the two).
+them) has its label as it is now. reports/changes_sql.py states that rule in SQL, for a query over
+many models (the weekly changes); `facts_as_of` is the same rule in Python, for a few (and tests
+compare the two).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Text, case, cast, func, select
+from sqlalchemy import Connection, select
 
 from classify.washing import reason_text
 from store import schema as s
@@ -45,40 +46,6 @@ def version_facts(conn: Connection, version_ids: Iterable[int]) -> dict[int, Ver
         ):
             out[r.id] = VersionFacts(r.id, r.label, bool(r.open_washing), tuple(reason_text(x) for x in (r.washing_reasons or ())), r.licence, r.licence_family)
     return out
-
-
-class FactsAsOf:
-    """A version's label as of a run inside one query (the `facts_as_of` rule, as SQL): join `joins`
-    onto a query that has `version` (a version id column) and read `columns()`. Per row, a few seeks
-    into the label events; the version's current label is read only when no event was recorded for
-    it (a database from before label events), so most rows never touch `labels`. Its licence comes
-    from `licences` (a compact index, not the evidence rows)."""
-
-    def __init__(self, name: str, version, run_id: int):
-        x = s.label_events.alias(f"{name}_x")
-        self.event, self.label = s.label_events.alias(f"{name}_le"), s.labels.alias(f"{name}_lab")
-        self.version, self.name = version, name
-        self.as_of = func.coalesce(  # the newest event at or before the run, else the first
-            select(func.max(x.c.id)).where(x.c.version_id == version, x.c.run_id <= run_id).scalar_subquery(),
-            select(func.min(x.c.id)).where(x.c.version_id == version).scalar_subquery(),
-        )
-
-    def joins(self, joined):
-        return joined.outerjoin(self.event, self.event.c.id == self.as_of)
-
-    def _current(self, column):
-        """The version's current label column, as a subquery evaluated only in the branch that needs it."""
-        return select(column).where(self.label.c.version_id == self.version).scalar_subquery()
-
-    def columns(self) -> list:
-        """label, flag, washing reasons (JSON text): three columns, in this order."""
-        le, lb = self.event, self.label
-        recorded = le.c.id.is_not(None)  # labelled as recorded at that run; else (no events yet) as it is now
-        return [
-            case((recorded, le.c.label), else_=self._current(lb.c.label)),
-            case((recorded, le.c.open_washing), else_=self._current(lb.c.open_washing)),
-            case((recorded, cast(le.c.washing_reasons, Text)), else_=self._current(cast(lb.c.washing_reasons, Text))),
-        ]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -23,6 +23,7 @@ import pyarrow as pa
 from sqlalchemy import Connection
 
 from .arrow_columns import column
+from .driver_cursor import DriverCursor
 
 IN_BATCH = 900  # ids per IN (...) list: below SQLite's old 999-parameter limit
 COLUMNS = ("repo_id", "run_id", "run_started_at", "run_date", "version_id", "sha", "label", "rule", "open_washing", "licence",
@@ -66,22 +67,6 @@ class VersionFacts:
     def fixed_tail(self) -> tuple | None:
         """The tail every run shows, when the version has at most one label event; else None."""
         return self.tail_at(0) if len(self.events) <= 1 else None
-
-
-class DriverCursor:
-    """Plain SQL on the driver's cursor of a SQLAlchemy connection, whatever its parameter style."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._cursor = conn.connection.cursor()
-        self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self.sqlite = conn.dialect.name == "sqlite"
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        self._cursor.execute(sql.replace("?", self._mark), tuple(params))
-        return self._cursor.fetchall()
-
-    def marks(self, n: int) -> str:
-        return ", ".join(["?"] * n)
 
 
 def version_facts(cursor: DriverCursor, version_ids: Sequence[int]) -> dict[int, tuple | VersionFacts]:

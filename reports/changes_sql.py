@@ -1,0 +1,96 @@
+"""The two queries behind the week's changes, as plain SQL run on the driver's own cursor.
+
+Written out rather than built with SQLAlchemy Core for two reasons measured at a million models per
+run: the licence of each side comes from the covering index ix_evidence_licence, which SQLite uses
+only when told (`INDEXED BY`, which Core cannot say), instead of 800 follow-up queries of 500 ids;
+and the rows, a fifth of the run in the benchmark, come back as plain tuples rather than `Row`s.
+
+Each side's label is the one its version had as of that side's run (`facts_as_of` in
+version_facts.py states the rule in Python, and tests compare): the newest label event at or before
+the run, else the version's first event, else (a database from before label events) its current
+label. Standard SQL, the same text on SQLite and PostgreSQL; `?` marks the parameters.
+"""
+
+from __future__ import annotations
+
+from store.driver_cursor import DriverCursor
+
+
+def _as_of(side: str, version: str) -> str:
+    """Join the label event that counts for `version` as of the run in the next parameter."""
+    return (
+        f"LEFT OUTER JOIN label_events AS {side}_le ON {side}_le.id = COALESCE("
+        f"(SELECT MAX(x.id) FROM label_events AS x WHERE x.version_id = {version} AND x.run_id <= ?), "
+        f"(SELECT MIN(x.id) FROM label_events AS x WHERE x.version_id = {version}))"
+    )
+
+
+def _facts(side: str, version: str) -> str:
+    """label, flag, washing reasons (JSON text) of `version` as of its side's run: the event's, or
+    (no event recorded) the current label's, read only in that branch."""
+    current = f"(SELECT {{}} FROM labels AS {side}_lab WHERE {side}_lab.version_id = {version})"
+    return ", ".join(
+        f"CASE WHEN {side}_le.id IS NOT NULL THEN {event} ELSE {current.format(now)} END"
+        for event, now in (
+            (f"{side}_le.label", f"{side}_lab.label"),
+            (f"{side}_le.open_washing", f"{side}_lab.open_washing"),
+            (f"CAST({side}_le.washing_reasons AS TEXT)", f"CAST({side}_lab.washing_reasons AS TEXT)"),
+        )
+    )
+
+
+def _licence(cursor: DriverCursor, side: str, version: str) -> str:
+    index = " INDEXED BY ix_evidence_licence" if cursor.sqlite else ""
+    return f"LEFT OUTER JOIN evidence AS {side}_ev{index} ON {side}_ev.version_id = {version}"
+
+
+def _author(alias: str) -> str:
+    """The model's organisation, read for the rows the query returns only."""
+    return f"(SELECT models.author FROM models WHERE models.repo_id = {alias}.repo_id)"
+
+
+def _shown(alias: str, hidden: bool) -> str:
+    """Leave the private models out (a set read from the partial index ix_models_private)."""
+    return f" AND {alias}.repo_id NOT IN (SELECT pm.repo_id FROM models AS pm WHERE pm.private)" if hidden else ""
+
+
+def changed_rows(cursor: DriverCursor, now_table: str, previous_run: int, current_run: int, hidden: bool) -> list[tuple]:
+    """The current run's models that are new, have another version than in the previous run, or
+    whose version was relabelled in between, most downloaded first (ties by id):
+    (repo_id, author, downloads, version, previous version,
+     label, flag, reasons, licence, licence family   as of the current run,
+     label, flag, reasons, licence, licence family   as of the previous run; None for a new model).
+
+    `now_table` holds the current run's rows: `observations`, or `model_latest` when it is the newest."""
+    assert now_table in ("observations", "model_latest")
+    sql = (
+        f"SELECT now.repo_id, {_author('now')}, now.downloads, now.version_id, prev.version_id, "
+        f"{_facts('a', 'now.version_id')}, a_ev.licence, a_ev.licence_family, "
+        f"{_facts('b', 'prev.version_id')}, b_ev.licence, b_ev.licence_family "
+        f"FROM {now_table} AS now "
+        "LEFT OUTER JOIN observations AS prev ON prev.repo_id = now.repo_id AND prev.run_id = ? "
+        f"{_as_of('a', 'now.version_id')} {_as_of('b', 'prev.version_id')} "
+        f"{_licence(cursor, 'a', 'now.version_id')} {_licence(cursor, 'b', 'prev.version_id')} "
+        f"WHERE now.run_id = ?{_shown('now', hidden)} AND (prev.version_id IS NULL OR prev.version_id <> now.version_id "
+        "OR now.version_id IN (SELECT r.version_id FROM label_events AS r WHERE r.run_id > ? AND r.run_id <= ?)) "
+        "ORDER BY COALESCE(now.downloads, 0) DESC, now.repo_id"
+    )
+    return cursor.rows(sql, (previous_run, current_run, previous_run, current_run, previous_run, current_run))
+
+
+def gone_flag_rows(cursor: DriverCursor, now_table: str, previous_run: int, current_run: int, hidden: bool) -> list[tuple]:
+    """The previous run's models the current run no longer lists, of those whose version was ever
+    flagged (only they can clear a flag by going), most downloaded first:
+    (repo_id, author, downloads, version, label, flag, reasons as of the previous run)."""
+    assert now_table in ("observations", "model_latest")
+    # flagged by some label event (ix_label_events_flagged) or, without events, by its label (ix_labels_flagged)
+    ever_flagged = "SELECT fe.version_id FROM label_events AS fe WHERE fe.open_washing UNION SELECT fl.version_id FROM labels AS fl WHERE fl.open_washing"
+    sql = (
+        f"SELECT prev.repo_id, {_author('prev')}, prev.downloads, prev.version_id, {_facts('b', 'prev.version_id')} "
+        "FROM observations AS prev "
+        f"LEFT OUTER JOIN {now_table} AS now ON now.repo_id = prev.repo_id AND now.run_id = ? "
+        f"{_as_of('b', 'prev.version_id')} "
+        f"WHERE prev.run_id = ? AND prev.version_id IN ({ever_flagged}) AND now.repo_id IS NULL{_shown('prev', hidden)} "
+        "ORDER BY COALESCE(prev.downloads, 0) DESC, prev.repo_id"
+    )
+    return cursor.rows(sql, (current_run, previous_run, previous_run))

@@ -1,0 +1,25 @@
+"""Plain SQL on the driver's own cursor: for the few queries whose rows are too many to wrap one by
+one in SQLAlchemy `Row`s (the Parquet history export, the week's changes) or that say what Core
+cannot (SQLite's `INDEXED BY`)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from sqlalchemy import Connection
+
+
+class DriverCursor:
+    """Plain SQL on the driver's cursor of a SQLAlchemy connection, whatever its parameter style."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._cursor = conn.connection.cursor()
+        self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.sqlite = conn.dialect.name == "sqlite"
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        self._cursor.execute(sql.replace("?", self._mark), tuple(params))
+        return self._cursor.fetchall()
+
+    def marks(self, n: int) -> str:
+        return ", ".join(["?"] * n)
