@@ -20,6 +20,7 @@ from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingRea
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
+from store.organisation_rollups import compute_run_organisations, stored_run_organisations
 from store.rollups import run_rollup
 
 from .explanation_gist import failed_gates_and_level
@@ -299,33 +300,38 @@ class OrganisationRow:
         return share(self.label_counts.get(label, 0), self.models)
 
 
-def leaders(conn: Connection, run_id: int, top: int, public_only: bool = False) -> list:
+@dataclass(frozen=True)
+class Leader:
+    author: str | None  # None: the models without an organisation
+    models: int
+    downloads: int
+    flagged: int
+
+
+def leaders(conn: Connection, run_id: int, top: int, public_only: bool = False) -> list[Leader]:
     """The `top` organisations (authors; None: models without one) by downloads in a run, most first,
-    ties by name: (author, models, downloads, flagged). One pass over the run's observations, each
-    model's flag probed in the flagged set; public models only, or those the report may show."""
-    o = observed(conn, run_id)
-    total_dl = func.sum(func.coalesce(o.c.downloads, 0))
-    flagged = func.sum(case((o.c.version_id.in_(flagged_versions()), 1), else_=0))
-    return conn.execute(
-        select(m.c.author, func.count().label("models"), total_dl.label("downloads"), flagged.label("flagged"))
-        .select_from(o.join(m, m.c.repo_id == o.c.repo_id))
-        # the private models as a set (not `models.private`): ix_models_author then holds all it reads
-        .where(o.c.run_id == run_id, m.c.repo_id.not_in(private_models()) if hidden(public_only) else true())
-        .group_by(m.c.author)
-        .order_by(total_dl.desc(), m.c.author)
-        .limit(top)
-    ).all()
+    ties by name, with their flagged models; public models only, or those the report may show. Read
+    from the run's stored organisations (store/organisation_rollups.py) when its aggregates are
+    stored, else grouped from the run's models in one pass; the flags are then counted for these
+    organisations' models alone (`label_counts`)."""
+    scope = "public" if hidden(public_only) else "all"
+    found = stored_run_organisations(conn, run_id, scope, top)
+    if found is None:
+        found = compute_run_organisations(conn, observed(conn, run_id), run_id, scope, top)
+    _, flagged = label_counts(conn, run_id, [r.author for r in found], public_only)
+    return [Leader(r.author, r.models, r.downloads, flagged.get(r.author, 0)) for r in found]
 
 
-def label_counts(conn: Connection, run_id: int, authors: Sequence[str], public_only: bool = False) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+def label_counts(conn: Connection, run_id: int, authors: Sequence[str | None], public_only: bool = False) -> tuple[dict, dict]:
     """These organisations' labelled models per label in a run, and their flagged models: their own
     models first (ix_models_author), then those models' rows of the run by primary key, so the cost
     follows these organisations' models, not the run's (and no planner statistics are needed)."""
-    owner: dict[str, str] = {}
-    for part in chunks(sorted(set(authors))):
-        owner.update(conn.execute(
-            select(m.c.repo_id, m.c.author).where(m.c.author.in_(list(part)), m.c.repo_id.not_in(private_models()) if hidden(public_only) else true())
-        ).all())
+    owner: dict[str, str | None] = {}
+    shown = m.c.repo_id.not_in(private_models()) if hidden(public_only) else true()
+    for part in chunks(sorted({a for a in authors if a is not None})):
+        owner.update(conn.execute(select(m.c.repo_id, m.c.author).where(m.c.author.in_(list(part)), shown)).all())
+    if None in authors:  # the models without an organisation count as one row of the leaders
+        owner.update(conn.execute(select(m.c.repo_id, m.c.author).where(m.c.author.is_(None), shown)).all())
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, int] = {}
     o = observed(conn, run_id)

@@ -248,8 +248,10 @@ def store_models(conn: Connection, run_id: int, items: Sequence[Mapping[str, Any
         by_columns.setdefault(tuple(sorted(change)), []).append(change)
     for group in by_columns.values():
         conn.execute(update(m).where(m.c.repo_id == bindparam("key")), group)
-    # a model that turned private or public was counted in the wrong scope by the runs that saw it
-    models_changed(conn, [c["key"] for c in changes if c["key"] in known and bool(known[c["key"]].private) != bool(c["private"])])
+    # a model that turned private or public was counted in the wrong scope by the runs that saw it,
+    # one that changed organisation for the wrong organisation
+    models_changed(conn, [c["key"] for c in changes if c["key"] in known and (
+        bool(known[c["key"]].private) != bool(c["private"]) or known[c["key"]].author != c["author"])])
     return {i: versions[(i, keys[i])] for i in ids}, {item["id"] for item in fresh_versions}
 
 

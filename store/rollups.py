@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, literal, or
 from sqlalchemy.exc import DBAPIError
 
 from . import schema as s
+from .organisation_rollups import drop_run_organisations, write_run_organisations
 from .portable import upsert
 
 TOP_TIER = 1_000  # the N most downloaded models of a run
@@ -189,6 +190,7 @@ def write_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
     else:  # a run that saw nothing: one empty row, so it is not computed again
         conn.execute(rr.insert().values(run_id=run_id, scope="all", tier="all", label=UNLABELLED, models=0, downloads=0,
                                         flagged=0, **dict.fromkeys(FACTS, 0), computed_at=now))
+    write_run_organisations(conn, run_id)  # stored and dropped together: one's presence vouches for the other
     return rows
 
 
@@ -241,6 +243,7 @@ def drop_run_rollups(conn: Connection, run_ids: Iterable[int | None]) -> None:
     ids = sorted({r for r in run_ids if r is not None})
     for part in _chunks(ids):
         conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(part)))
+        drop_run_organisations(conn, part)
 
 
 # Changes to more versions or models than this at once (a new extractor re-reading every card) drop
@@ -267,7 +270,8 @@ def versions_changed(conn: Connection, version_ids: Iterable[int], since: Mappin
 
 
 def models_changed(conn: Connection, repo_ids: Iterable[str]) -> None:
-    """These models turned private or public: every stored run that saw them counted them in one scope."""
+    """These models turned private or public, or changed organisation: every stored run that saw them
+    counted them in one scope, or for another organisation (run_organisations)."""
     ids = sorted(set(repo_ids))
     if ids and _any_stored(conn):
         _drop_runs_that_saw(conn, [(repo_id, None, 0) for repo_id in ids])

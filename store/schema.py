@@ -194,6 +194,20 @@ run_rollups = Table(
     comment="what each finished run saw, aggregated; dropped and written again when a label, evidence or privacy it counted changes",
 )
 
+# Per run and scope: the organisations with the most downloads in it, written with `run_rollups` (and
+# dropped with them), so the weekly report's leading organisations are read, not grouped from every model.
+run_organisations = Table(
+    "run_organisations",
+    metadata,
+    Column("run_id", ForeignKey("runs.id"), primary_key=True, comment="The crawl run."),
+    Column("scope", String(8), primary_key=True, comment="`public` (private repositories left out) or `all`."),
+    Column("rank", Integer, primary_key=True, comment="1 for the organisation with the most downloads that run (ties by name); only the first 1,000 are kept."),
+    Column("author", String(256), comment="The organisation (the models' `author`); empty (NULL) for models without one."),
+    Column("models", Integer, nullable=False, comment="Its models the run saw."),
+    Column("downloads", BigInteger, nullable=False, comment="Their downloads that run, summed."),
+    comment="the leading organisations of each finished run by downloads; written and dropped with `run_rollups`",
+)
+
 datasets = Table(
     "datasets",
     metadata,

@@ -23,7 +23,7 @@ from backends import BACKENDS, fresh_database, postgres_server, sql_rows  # noqa
 from hubscan.cli import main  # noqa: E402
 from replayhub import ReplayHub  # noqa: E402
 from replayhub.state import HubState  # noqa: E402
-from store import rollups  # noqa: E402
+from store import organisation_rollups, rollups  # noqa: E402
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
 from test_backends_e2e import FULL_SWEEP, TOKEN  # noqa: E402
@@ -62,9 +62,18 @@ def assert_fresh(url: str) -> dict[int, bool]:
                 kept[run_id] = stored is not None
                 if stored is not None:
                     assert sorted(stored, key=repr) == sorted(rollups.compute_run_rollup(conn, run_id), key=repr), run_id
+                    assert_organisations_fresh(conn, run_id)
         return kept
     finally:
         engine.dispose()
+
+
+def assert_organisations_fresh(conn, run_id: int) -> None:
+    """The run's stored leading organisations equal their grouping from its observations, both scopes."""
+    for scope in organisation_rollups.SCOPES:
+        kept = organisation_rollups.ORGANISATIONS_KEPT
+        stored = organisation_rollups.stored_run_organisations(conn, run_id, scope, kept)
+        assert stored == organisation_rollups.compute_run_organisations(conn, s.observations, run_id, scope, kept), (run_id, scope)
 
 
 def execute(url: str, statement) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from store import rollups
 from store import schema as s
 from store.db import open_engine
+from test_history_caches_backends import assert_organisations_fresh
 from test_nightly import PAGE, hub_state, run_crawl_process
 
 
@@ -32,6 +33,7 @@ def stored_equals_recomputed(db) -> list[int]:
             stored = rollups.stored_rollup(conn, run_id)
             assert stored is not None, run_id
             assert sorted(stored, key=repr) == sorted(rollups.compute_run_rollup(conn, run_id), key=repr), run_id
+            assert_organisations_fresh(conn, run_id)
     engine.dispose()
     return runs
 

@@ -18,6 +18,7 @@ from hubscan.cli import main
 from reports import build_washing_report, write_washing_report
 from reports.scorecards import build_scorecards, sparkline
 from store.db import create_db_engine, open_engine
+from store.rollups import models_changed
 from test_reports import PHI, QWEN
 
 WEEK_RUNS = {"2026-W45": 1, "2026-W46": 3, "2026-W48": 4}  # the latest crawl of each week
@@ -104,6 +105,8 @@ def test_private_models_never_count_and_top_limits_the_list(history, tmp_path):
     copy = backup(history, tmp_path / "private.db")
     with sqlite3.connect(copy) as conn:
         conn.execute("UPDATE models SET private = 1 WHERE repo_id = ?", (PHI,))
+    with create_db_engine(str(copy)).begin() as conn:  # what the crawl does when it sees a model turn private
+        models_changed(conn, [PHI])
     engine = create_db_engine(str(copy), read_only=True)
     report = build_washing_report(engine, "2026-W48")
     microsoft = [c for c in report.scorecards if c.organisation == "microsoft"]
