@@ -1,9 +1,9 @@
-"""The two queries behind the week's changes, as plain SQL run on the driver's own cursor.
+"""The queries behind the week's changes and flagged models, as plain SQL run on the driver's own cursor.
 
 Written out rather than built with SQLAlchemy Core for two reasons measured at a million models per
-run: the licence of each side comes from the covering index ix_evidence_licence, which SQLite uses
-only when told (`INDEXED BY`, which Core cannot say), instead of 800 follow-up queries of 500 ids;
-and the rows, a fifth of the run in the benchmark, come back as plain tuples rather than `Row`s.
+run: the licences come from the covering index ix_evidence_licence, which SQLite uses only when told
+(`INDEXED BY`, which Core cannot say), instead of hundreds of follow-up queries of 500 ids; and the
+rows, a fifth of the run in the benchmark, come back as plain tuples rather than `Row`s.
 
 Each side's label is the one its version had as of that side's run (`facts_as_of` in
 version_facts.py states the rule in Python, and tests compare): the newest label event at or before
@@ -39,9 +39,10 @@ def _facts(side: str, version: str) -> str:
     )
 
 
-def _licence(cursor: DriverCursor, side: str, version: str) -> str:
+def _licence(cursor: DriverCursor, alias: str, version: str) -> str:
+    """Join `version`'s licence columns as `alias`, from the covering index rather than the evidence row."""
     index = " INDEXED BY ix_evidence_licence" if cursor.sqlite else ""
-    return f"LEFT OUTER JOIN evidence AS {side}_ev{index} ON {side}_ev.version_id = {version}"
+    return f"LEFT OUTER JOIN evidence AS {alias}{index} ON {alias}.version_id = {version}"
 
 
 def _author(alias: str) -> str:
@@ -70,7 +71,7 @@ def changed_rows(cursor: DriverCursor, now_table: str, previous_run: int, curren
         f"FROM {now_table} AS now "
         "LEFT OUTER JOIN observations AS prev ON prev.repo_id = now.repo_id AND prev.run_id = ? "
         f"{_as_of('a', 'now.version_id')} {_as_of('b', 'prev.version_id')} "
-        f"{_licence(cursor, 'a', 'now.version_id')} {_licence(cursor, 'b', 'prev.version_id')} "
+        f"{_licence(cursor, 'a_ev', 'now.version_id')} {_licence(cursor, 'b_ev', 'prev.version_id')} "
         f"WHERE now.run_id = ?{_shown('now', hidden)} AND (prev.version_id IS NULL OR prev.version_id <> now.version_id "
         "OR now.version_id IN (SELECT r.version_id FROM label_events AS r WHERE r.run_id > ? AND r.run_id <= ?)) "
         "ORDER BY COALESCE(now.downloads, 0) DESC, now.repo_id"
@@ -94,3 +95,20 @@ def gone_flag_rows(cursor: DriverCursor, now_table: str, previous_run: int, curr
         "ORDER BY COALESCE(prev.downloads, 0) DESC, prev.repo_id"
     )
     return cursor.rows(sql, (current_run, previous_run, previous_run))
+
+
+def flagged_rows(cursor: DriverCursor, now_table: str, run_id: int, hidden: bool) -> list[tuple]:
+    """The run's flagged models, most downloaded first (ties by id): (repo_id, version, downloads,
+    author, label, washing reasons and explanation as JSON text, licence). The flagged versions (a
+    few percent) are a set read from the partial index ix_labels_flagged, so no other model's label,
+    model row or licence is read."""
+    assert now_table in ("observations", "model_latest")
+    sql = (
+        "SELECT o.repo_id, o.version_id, o.downloads, m.author, l.label, CAST(l.washing_reasons AS TEXT), CAST(l.explanation AS TEXT), e.licence "
+        f"FROM {now_table} AS o JOIN labels AS l ON l.version_id = o.version_id JOIN models AS m ON m.repo_id = o.repo_id "
+        f"{_licence(cursor, 'e', 'o.version_id')} "
+        "WHERE o.run_id = ? AND o.version_id IN (SELECT fl.version_id FROM labels AS fl WHERE fl.open_washing) AND l.open_washing"
+        f"{' AND NOT m.private' if hidden else ''} "
+        "ORDER BY COALESCE(o.downloads, 0) DESC, o.repo_id"
+    )
+    return cursor.rows(sql, (run_id,))

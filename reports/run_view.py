@@ -13,16 +13,18 @@ from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 import msgspec
-from sqlalchemy import Connection, Text, and_, case, cast, func, select, text, true
+from sqlalchemy import Connection, and_, case, func, select, true
 
 from classify.rules import LABELS
 from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 
+from store.driver_cursor import DriverCursor
 from store.organisation_rollups import compute_run_organisations, stored_run_organisations
 from store.rollups import run_rollup
 
+from .changes_sql import flagged_rows
 from .explanation_gist import failed_gates_and_level
 from .scope import hidden, observed_visible, private_models, rollup_scope, visible
 
@@ -43,11 +45,6 @@ def openness_rank(column):
     return case(*((column == family, rank) for family, rank in OPENNESS_RANK.items()), else_=None)
 
 
-def flagged_int():
-    """1 for a flagged version, else 0: summed to count flags."""
-    return case((lab.c.open_washing == true(), 1), else_=0)
-
-
 def observed(conn: Connection, run_id: int):
     """Where run `run_id`'s observations are read cheapest, with the same columns (run_id, repo_id,
     version_id, downloads). When no later run observed anything (a weekly report of the newest crawl),
@@ -58,14 +55,6 @@ def observed(conn: Connection, run_id: int):
     return o if later is not None else s.model_latest
 
 
-def flagged_versions():
-    """The flagged versions (a few percent of them): a set the database builds once from the partial
-    index ix_labels_flagged (a bare `WHERE ... open_washing`, as the index is written) and probes in
-    memory, instead of reading a label per model. An alias, so no outer `labels` correlates it."""
-    flagged = s.labels.alias("flagged_labels")
-    return select(flagged.c.version_id).where(text("flagged_labels.open_washing"))
-
-
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -74,24 +63,6 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 def share(part: float, whole: float) -> float:
     """Percentage, 0 when there is nothing to share."""
     return 100.0 * part / whole if whole else 0.0
-
-
-def licences(conn: Connection, version_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
-    """Each version's licence and licence family (versions without evidence are left out), from the
-    covering index ix_evidence_licence: the evidence rows carry each version's whole evidence
-    document (a few KB), so reading them for a licence costs a page per version. PostgreSQL picks the
-    index by itself; SQLite prefers the rowid and is told (`INDEXED BY`)."""
-    sqlite = conn.dialect.name == "sqlite"
-    out: dict[int, tuple[str | None, str | None]] = {}
-    for part in chunks(sorted(set(version_ids))):
-        if sqlite:  # the driver's own cursor and placeholders: compiling and wrapping 500 ids costs more than the seeks
-            rows = conn.connection.dbapi_connection.execute(
-                f"SELECT version_id, licence, licence_family FROM evidence INDEXED BY ix_evidence_licence WHERE version_id IN ({', '.join('?' * len(part))})",
-                tuple(part)).fetchall()
-        else:
-            rows = conn.execute(select(ev.c.version_id, ev.c.licence, ev.c.licence_family).where(ev.c.version_id.in_(list(part))))
-        out.update((v, (licence, family)) for v, licence, family in rows)
-    return out
 
 
 # --- headline ---------------------------------------------------------------------------
@@ -244,36 +215,28 @@ def _claim_evidence(conn: Connection, version_ids: Sequence[int], with_claims: b
 
 def flagged_models(conn: Connection, run_id: int) -> list[FlaggedModel]:
     """Flagged models of a run, most downloaded first (ties by id)."""
-    o = observed(conn, run_id)
-    rows = conn.execute(
-        select(o.c.repo_id, o.c.version_id, o.c.downloads, m.c.author, lab.c.label,
-               # as text, decoded below by msgspec: about twice as fast as the JSON type's json.loads
-               cast(lab.c.washing_reasons, Text).label("washing_reasons"), cast(lab.c.explanation, Text).label("explanation"))
-        .select_from(o.join(lab, lab.c.version_id == o.c.version_id).join(m, m.c.repo_id == o.c.repo_id))
-        # the flagged set first: the label and model of the others are never read
-        .where(o.c.run_id == run_id, o.c.version_id.in_(flagged_versions()), lab.c.open_washing == true(), visible(m))
-        .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id)
-    ).all()
-    decode = msgspec.json.decode
-    gists = [failed_gates_and_level(r.explanation) for r in rows]
-    typed_of = [[WashingReason.from_stored(x) for x in (decode(r.washing_reasons) if r.washing_reasons is not None else None) or ()] for r in rows]
+    rows = flagged_rows(DriverCursor(conn), observed(conn, run_id).name, run_id, hidden())
+    decode = msgspec.json.decode  # about twice as fast as the JSON type's json.loads
+    # each row: its typed reasons, their codes and the claim they quote (None: evidence is read for it)
+    read = []
+    for row in rows:
+        typed = [WashingReason.from_stored(x) for x in (decode(row[5]) if row[5] is not None else None) or ()]
+        read.append((typed, _codes(typed), _quoted_claim(typed)))
     # evidence is read only for the models whose typed reasons quote no claim (stored before they did)
-    unquoted = [(r.version_id, bool({"W-OS", "W-OW"} & set(_codes(typed)))) for r, typed in zip(rows, typed_of) if _quoted_claim(typed) is None]
+    unquoted = [(row[1], bool({"W-OS", "W-OW"} & set(codes))) for row, (_, codes, quoted) in zip(rows, read) if quoted is None]
     unquoted = {**_claim_evidence(conn, [v for v, claims in unquoted if not claims], False),
                 **_claim_evidence(conn, [v for v, claims in unquoted if claims], True)}
-    licence_of = licences(conn, [r.version_id for r in rows])
     out = []
-    for r, typed, (failed_gates, level) in zip(rows, typed_of, gists):
-        codes = _codes(typed)
-        licence = licence_of.get(r.version_id, (None, None))[0]
-        claim, source = _quoted_claim(typed) or _claim(unquoted.get(r.version_id) or {}, codes, licence)
+    for (repo_id, version_id, downloads, author, label, _reasons, explanation, licence), (typed, codes, quoted) in zip(rows, read):
+        failed_gates, level = failed_gates_and_level(explanation)
+        claim, source = quoted or _claim(unquoted.get(version_id) or {}, codes, licence)
         out.append(
             FlaggedModel(
-                repo_id=r.repo_id,
-                organisation=r.author,
-                label=r.label,
+                repo_id=repo_id,
+                organisation=author,
+                label=label,
                 licence=licence,
-                downloads=int(r.downloads or 0),
+                downloads=int(downloads or 0),
                 codes=codes,
                 claim=claim,
                 claim_source=source,
