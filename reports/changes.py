@@ -22,7 +22,7 @@ from store.rollups import stored_rollup
 
 from .changes_sql import changed_rows, gone_flag_rows
 from .run_view import model_url, observed
-from .scope import hidden, observed_visible, rollup_scope
+from .scope import hidden, observed_visible, private_models, rollup_scope
 from .version_facts import reason_texts
 
 NEW_FLAG = "new flag"
@@ -98,10 +98,13 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     query (changes_sql.py), so the cost beyond that pass follows what the report lists."""
     cursor = DriverCursor(conn)
     now_table = observed(conn, current_run).name
-    changed = changed_rows(cursor, now_table, previous_run, current_run, hidden())
+    # The private models are left out here, after the query, rather than probed in it for each of
+    # the run's models: they are a few, and only the changed models need the test.
+    private = {r for (r,) in conn.execute(private_models())} if hidden() else set()
+    changed = [r for r in changed_rows(cursor, now_table, previous_run, current_run) if r[0] not in private]
     # the models gone since: only those whose version was ever flagged can clear a flag by going, so
     # only they are looked for in the current run; the others are counted, not listed
-    gone = gone_flag_rows(cursor, now_table, previous_run, current_run, hidden())
+    gone = [r for r in gone_flag_rows(cursor, now_table, previous_run, current_run) if r[0] not in private]
 
     new_flags, cleared, labels, licences = [], [], [], []
     new_models = 0

@@ -50,19 +50,15 @@ def _author(alias: str) -> str:
     return f"(SELECT models.author FROM models WHERE models.repo_id = {alias}.repo_id)"
 
 
-def _shown(alias: str, hidden: bool) -> str:
-    """Leave the private models out (a set read from the partial index ix_models_private)."""
-    return f" AND {alias}.repo_id NOT IN (SELECT pm.repo_id FROM models AS pm WHERE pm.private)" if hidden else ""
-
-
-def changed_rows(cursor: DriverCursor, now_table: str, previous_run: int, current_run: int, hidden: bool) -> list[tuple]:
+def changed_rows(cursor: DriverCursor, now_table: str, previous_run: int, current_run: int) -> list[tuple]:
     """The current run's models that are new, have another version than in the previous run, or
     whose version was relabelled in between, most downloaded first (ties by id):
     (repo_id, author, downloads, version, previous version,
      label, flag, reasons, licence, licence family   as of the current run,
      label, flag, reasons, licence, licence family   as of the previous run; None for a new model).
 
-    `now_table` holds the current run's rows: `observations`, or `model_latest` when it is the newest."""
+    `now_table` holds the current run's rows: `observations`, or `model_latest` when it is the newest.
+    Private models are included: the caller leaves them out."""
     assert now_table in ("observations", "model_latest")
     sql = (
         f"SELECT now.repo_id, {_author('now')}, now.downloads, now.version_id, prev.version_id, "
@@ -72,17 +68,18 @@ def changed_rows(cursor: DriverCursor, now_table: str, previous_run: int, curren
         "LEFT OUTER JOIN observations AS prev ON prev.repo_id = now.repo_id AND prev.run_id = ? "
         f"{_as_of('a', 'now.version_id')} {_as_of('b', 'prev.version_id')} "
         f"{_licence(cursor, 'a_ev', 'now.version_id')} {_licence(cursor, 'b_ev', 'prev.version_id')} "
-        f"WHERE now.run_id = ?{_shown('now', hidden)} AND (prev.version_id IS NULL OR prev.version_id <> now.version_id "
+        "WHERE now.run_id = ? AND (prev.version_id IS NULL OR prev.version_id <> now.version_id "
         "OR now.version_id IN (SELECT r.version_id FROM label_events AS r WHERE r.run_id > ? AND r.run_id <= ?)) "
         "ORDER BY COALESCE(now.downloads, 0) DESC, now.repo_id"
     )
     return cursor.rows(sql, (previous_run, current_run, previous_run, current_run, previous_run, current_run))
 
 
-def gone_flag_rows(cursor: DriverCursor, now_table: str, previous_run: int, current_run: int, hidden: bool) -> list[tuple]:
+def gone_flag_rows(cursor: DriverCursor, now_table: str, previous_run: int, current_run: int) -> list[tuple]:
     """The previous run's models the current run no longer lists, of those whose version was ever
     flagged (only they can clear a flag by going), most downloaded first:
-    (repo_id, author, downloads, version, label, flag, reasons as of the previous run)."""
+    (repo_id, author, downloads, version, label, flag, reasons as of the previous run). Private
+    models are included: the caller leaves them out."""
     assert now_table in ("observations", "model_latest")
     # flagged by some label event (ix_label_events_flagged) or, without events, by its label (ix_labels_flagged)
     ever_flagged = "SELECT fe.version_id FROM label_events AS fe WHERE fe.open_washing UNION SELECT fl.version_id FROM labels AS fl WHERE fl.open_washing"
@@ -91,7 +88,7 @@ def gone_flag_rows(cursor: DriverCursor, now_table: str, previous_run: int, curr
         "FROM observations AS prev "
         f"LEFT OUTER JOIN {now_table} AS now ON now.repo_id = prev.repo_id AND now.run_id = ? "
         f"{_as_of('b', 'prev.version_id')} "
-        f"WHERE prev.run_id = ? AND prev.version_id IN ({ever_flagged}) AND now.repo_id IS NULL{_shown('prev', hidden)} "
+        f"WHERE prev.run_id = ? AND prev.version_id IN ({ever_flagged}) AND now.repo_id IS NULL "
         "ORDER BY COALESCE(prev.downloads, 0) DESC, prev.repo_id"
     )
     return cursor.rows(sql, (current_run, previous_run, previous_run))
