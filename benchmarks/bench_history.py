@@ -39,6 +39,11 @@ LICENCES = (("apache-2.0", "osi-permissive"), ("mit", "osi-permissive"), ("llama
             ("cc-by-nc-4.0", "non-commercial"), ("openrail", "use-restricted"), (None, "unknown"))
 CHANGE_RATE = 0.04  # share of models with a new version at each run
 RELABEL_RATE = 0.005  # share of unchanged versions relabelled at a run (a base or dataset changed)
+# share of versions that declare a base model (fine-tunes, adapters, quantisations, merges: on the Hub
+# about 40% of models name one in their card's `base_model`), and how their lookups came out
+LINEAGE_RATE = 0.4
+BASE_STATUSES = (("ok", 85), ("missing", 5), ("pending", 5), ("private", 3), ("local-path", 2))
+RELATIONS = ("finetune", "adapter", "quantized", "merge")
 
 
 def _evidence_template() -> str:
@@ -99,7 +104,8 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
     weights = [w for _, w in LABELS]
     version_id = 0
     current: list[int] = [0] * models
-    version_rows, evidence_rows, label_rows, event_rows, dataset_rows = [], [], [], [], []
+    version_rows, evidence_rows, label_rows, event_rows, dataset_rows, base_rows = [], [], [], [], [], []
+    statuses, status_weights = zip(*BASE_STATUSES)
     event_id = 0
     label_of: dict[int, tuple[str, int]] = {}
 
@@ -118,6 +124,12 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
         label_of[version_id] = (label, flagged)
         if rng.random() < 0.15:
             dataset_rows.append((version_id, f"org/data-{rng.randrange(1000)}"))
+        if rng.random() < LINEAGE_RATE:  # bases are mostly popular models: the first 1% of the ids
+            base = _repo(rng.randrange(max(1, models // 100)))
+            if base != _repo(i):
+                status = rng.choices(statuses, status_weights)[0]
+                base_rows.append((version_id, base, rng.choice(RELATIONS), base.lower(), "hub-id", "cardData.base_model", 0.9,
+                                  base if status == "ok" else None, status))
         return version_id
 
     model_rows = []
@@ -140,7 +152,7 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
                 event_id += 1
                 label = rng.choices([l for l, _ in LABELS], weights)[0]
                 event_rows.append((event_id, current[i], run, iso(run_days[run - 1]), label, "L1", "2026.12.2", 0))
-        _flush(con, version_rows, evidence_rows, label_rows, event_rows, dataset_rows)
+        _flush(con, version_rows, evidence_rows, label_rows, event_rows, dataset_rows, base_rows)
         con.executemany(
             "INSERT INTO observations (run_id, repo_id, version_id, downloads, likes) VALUES (?, ?, ?, ?, ?)",
             ((run, _repo(i), current[i], downloads[i] + rng.randrange(100), downloads[i] // 1000) for i in range(models)),
@@ -174,7 +186,7 @@ def _repo(i: int) -> str:
     return f"org{i % 4000:04d}/model-{i:07d}"
 
 
-def _flush(con, versions, evidence, labels, events, datasets) -> None:
+def _flush(con, versions, evidence, labels, events, datasets, bases) -> None:
     con.executemany("INSERT INTO model_versions (id, repo_id, sha, first_seen_run, metadata, readme_status) VALUES (?, ?, ?, ?, ?, ?)", versions)
     con.executemany(
         "INSERT INTO evidence (version_id, extractor_version, inputs_digest, extracted_at, licence, licence_family, weights, inference_code,"
@@ -192,7 +204,9 @@ def _flush(con, versions, evidence, labels, events, datasets) -> None:
         events,
     )
     con.executemany("INSERT OR IGNORE INTO version_datasets (version_id, dataset_id) VALUES (?, ?)", datasets)
-    for rows in (versions, evidence, labels, events, datasets):
+    con.executemany("INSERT INTO version_bases (version_id, base_id, relation, base_key, kind, source, confidence, resolved_id, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", bases)
+    for rows in (versions, evidence, labels, events, datasets, bases):
         rows.clear()
 
 
