@@ -20,7 +20,7 @@ from store import schema as s
 from store.driver_cursor import DriverCursor
 from store.rollups import stored_rollup
 
-from .changes_sql import changed_rows, gone_flag_rows
+from .report_sql import changed_rows, gone_flag_rows
 from .run_view import model_url, observed
 from .scope import hidden, observed_visible, private_models, rollup_scope
 from .version_facts import reason_texts
@@ -95,7 +95,7 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     (a primary-key seek), and the versions relabelled in between as a set read from
     ix_label_events_run and probed in memory. Only the changed models then have their author, each
     side's label as of its run and each side's licence (from a covering index) read, in the same
-    query (changes_sql.py), so the cost beyond that pass follows what the report lists."""
+    query (report_sql.py), so the cost beyond that pass follows what the report lists."""
     cursor = DriverCursor(conn)
     now_table = observed(conn, current_run).name
     # The private models are left out here, after the query, rather than probed in it for each of

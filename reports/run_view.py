@@ -24,7 +24,7 @@ from store.driver_cursor import DriverCursor
 from store.organisation_rollups import compute_run_organisations, stored_run_organisations
 from store.rollups import run_rollup
 
-from .changes_sql import flagged_rows
+from .report_sql import flagged_rows
 from .explanation_gist import failed_gates_and_level
 from .scope import hidden, observed_visible, private_models, rollup_scope, visible
 

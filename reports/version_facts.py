@@ -3,7 +3,7 @@
 A version keeps its sha but not always its label: its base, a dataset or the rule set can change, and
 each label it had is a label event recorded at a run. As of run R, the newest event at or before R
 counts; a version first labelled later takes its first; one with no events (a database from before
-them) has its label as it is now. reports/changes_sql.py states that rule in SQL, for a query over
+them) has its label as it is now. reports/report_sql.py states that rule in SQL, for a query over
 many models (the weekly changes); `facts_as_of` is the same rule in Python, for a few (and tests
 compare the two).
 """

@@ -1,4 +1,4 @@
-"""The queries behind the week's changes and flagged models, as plain SQL run on the driver's own cursor.
+"""The weekly report's heaviest queries (the changes, the flagged models), as plain SQL on the driver's cursor.
 
 Written out rather than built with SQLAlchemy Core for two reasons measured at a million models per
 run: the licences come from the covering index ix_evidence_licence, which SQLite uses only when told
