@@ -42,6 +42,9 @@ RELABEL_RATE = 0.005  # share of unchanged versions relabelled at a run (a base 
 # share of versions that declare a base model (fine-tunes, adapters, quantisations, merges: on the Hub
 # about 40% of models name one in their card's `base_model`), and how their lookups came out
 LINEAGE_RATE = 0.4
+# share of derivatives that keep their base's licence (the rest declare any licence: some of them
+# looser than the base's, the licence laundering the report lists); an assumption, not a measurement
+INHERIT_RATE = 0.8
 BASE_STATUSES = (("ok", 85), ("missing", 5), ("pending", 5), ("private", 3), ("local-path", 2))
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 
@@ -108,12 +111,21 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
     statuses, status_weights = zip(*BASE_STATUSES)
     event_id = 0
     label_of: dict[int, tuple[str, int]] = {}
+    licence_of: dict[int, int] = {}  # version -> index in LICENCES
 
     def new_version(i: int, run: int) -> int:
         nonlocal version_id, event_id
         version_id += 1
         label = rng.choices([l for l, _ in LABELS], weights)[0]
-        licence, family = LICENCES[rng.randrange(len(LICENCES))]
+        # bases are mostly popular models: the first 1% of the ids
+        base_index = rng.randrange(max(1, models // 100)) if rng.random() < LINEAGE_RATE else None
+        base_version = current[base_index] if base_index is not None and base_index != i else 0
+        if base_version and rng.random() < INHERIT_RATE:
+            licence_index = licence_of[base_version]
+        else:
+            licence_index = rng.randrange(len(LICENCES))
+        licence, family = LICENCES[licence_index]
+        licence_of[version_id] = licence_index
         flagged = int(rng.random() < 0.05)
         version_rows.append((version_id, _repo(i), f"{version_id:040x}", run, "{}", "ok"))
         evidence_rows.append((version_id, 3, "d", iso(run_days[run - 1]), licence, family, 1, 1, int(rng.random() < 0.1),
@@ -124,12 +136,11 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
         label_of[version_id] = (label, flagged)
         if rng.random() < 0.15:
             dataset_rows.append((version_id, f"org/data-{rng.randrange(1000)}"))
-        if rng.random() < LINEAGE_RATE:  # bases are mostly popular models: the first 1% of the ids
-            base = _repo(rng.randrange(max(1, models // 100)))
-            if base != _repo(i):
-                status = rng.choices(statuses, status_weights)[0]
-                base_rows.append((version_id, base, rng.choice(RELATIONS), base.lower(), "hub-id", "cardData.base_model", 0.9,
-                                  base if status == "ok" else None, status))
+        if base_index is not None and base_index != i:
+            base = _repo(base_index)
+            status = rng.choices(statuses, status_weights)[0]
+            base_rows.append((version_id, base, rng.choice(RELATIONS), base.lower(), "hub-id", "cardData.base_model", 0.9,
+                              base if status == "ok" else None, status))
         return version_id
 
     model_rows = []

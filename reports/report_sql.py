@@ -39,10 +39,10 @@ def _facts(side: str, version: str) -> str:
     )
 
 
-def _licence(cursor: DriverCursor, alias: str, version: str) -> str:
+def _licence(cursor: DriverCursor, alias: str, version: str, join: str = "LEFT OUTER JOIN") -> str:
     """Join `version`'s licence columns as `alias`, from the covering index rather than the evidence row."""
     index = " INDEXED BY ix_evidence_licence" if cursor.sqlite else ""
-    return f"LEFT OUTER JOIN evidence AS {alias}{index} ON {alias}.version_id = {version}"
+    return f"{join} evidence AS {alias}{index} ON {alias}.version_id = {version}"
 
 
 def _author(alias: str) -> str:
@@ -109,3 +109,44 @@ def flagged_rows(cursor: DriverCursor, now_table: str, run_id: int, hidden: bool
         "ORDER BY COALESCE(o.downloads, 0) DESC, o.repo_id"
     )
     return cursor.rows(sql, (run_id,))
+
+
+def derivative_rows(cursor: DriverCursor, now_table: str, run_id: int) -> list[tuple]:
+    """The run's models that declare a base, one row per declared base: (repo_id, downloads, version,
+    base_id, relation, licence, licence family). The derivatives are a set read from version_bases,
+    so no other model is read; the licence comes from the covering index ix_evidence_licence, and a
+    version without evidence is left out."""
+    assert now_table in ("observations", "model_latest")
+    sql = (
+        "SELECT o.repo_id, o.downloads, o.version_id, vb.base_id, vb.relation, e.licence, e.licence_family "
+        f"FROM {now_table} AS o JOIN version_bases AS vb ON vb.version_id = o.version_id "
+        f"{_licence(cursor, 'e', 'o.version_id', 'JOIN')} "
+        "WHERE o.run_id = ? AND o.version_id IN (SELECT d.version_id FROM version_bases AS d)"
+    )
+    return cursor.rows(sql, (run_id,))
+
+
+def base_rows(cursor: DriverCursor, now_table: str, run_id: int, base_ids: list[str]) -> list[tuple]:
+    """These stored base models as the run saw them (else as last stored): (repo_id, private,
+    licence, licence family); a base whose version has no evidence is left out."""
+    assert now_table in ("observations", "model_latest")
+    sql = (
+        "SELECT bm.repo_id, bm.private, be.licence, be.licence_family FROM models AS bm "
+        f"LEFT OUTER JOIN {now_table} AS bo ON bo.repo_id = bm.repo_id AND bo.run_id = ? "
+        f"{_licence(cursor, 'be', 'COALESCE(bo.version_id, bm.current_version_id)', 'JOIN')} "
+        "WHERE bm.repo_id IN ({})"
+    )
+    out: list[tuple] = []
+    for start in range(0, len(base_ids), 500):
+        part = base_ids[start : start + 500]
+        out += cursor.rows(sql.format(cursor.marks(len(part))), (run_id, *part))
+    return out
+
+
+def version_labels(cursor: DriverCursor, version_ids: list[int]) -> dict[int, str]:
+    """The current label of each of these versions (those labelled)."""
+    out: dict[int, str] = {}
+    for start in range(0, len(version_ids), 500):
+        part = version_ids[start : start + 500]
+        out.update(cursor.rows(f"SELECT version_id, label FROM labels WHERE version_id IN ({cursor.marks(len(part))})", part))
+    return out

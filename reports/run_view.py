@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 import msgspec
-from sqlalchemy import Connection, and_, case, func, select, true
+from sqlalchemy import Connection, func, select, true
 
 from classify.rules import LABELS
 from classify.washing import OPEN_SOURCE_CLAIMS, OPEN_WEIGHTS_CLAIMS, WashingReason
@@ -24,9 +24,9 @@ from store.driver_cursor import DriverCursor
 from store.organisation_rollups import compute_run_organisations, stored_run_organisations
 from store.rollups import run_rollup
 
-from .report_sql import flagged_rows
+from .report_sql import base_rows, derivative_rows, flagged_rows, version_labels
 from .explanation_gist import failed_gates_and_level
-from .scope import hidden, observed_visible, private_models, rollup_scope, visible
+from .scope import hidden, observed_visible, private_models, rollup_scope
 
 HUB_URL = "https://huggingface.co"
 MAX_QUOTE = 300  # characters of a claim sentence quoted in a report
@@ -38,11 +38,6 @@ o, m, lab, ev, vb = s.observations, s.models, s.labels, s.evidence, s.version_ba
 def model_url(repo_id: str) -> str:
     """The model's page on the Hub; the id is percent-encoded so it can only ever be a path."""
     return f"{HUB_URL}/{quote(repo_id, safe='/-_.')}"
-
-
-def openness_rank(column):
-    """SQL CASE ranking a licence-family column (policy/licences.yaml `rank`); NULL when unknown."""
-    return case(*((column == family, rank) for family, rank in OPENNESS_RANK.items()), else_=None)
 
 
 def observed(conn: Connection, run_id: int):
@@ -124,8 +119,9 @@ def summary(conn: Connection, run_id: int, lineage: bool = True) -> Summary:
         vb, o = s.version_bases, observed(conn, run_id)
         unverified = int(conn.execute(
             select(func.count(func.distinct(o.c.version_id)))
-            .where(o.c.run_id == run_id, observed_visible(o),
-                   o.c.version_id.in_(select(vb.c.version_id).where(func.coalesce(vb.c.status, "pending") != "ok")))
+            # the version set first: SQLite tests the terms in this order, and few models fall in it
+            .where(o.c.run_id == run_id, o.c.version_id.in_(select(vb.c.version_id).where(func.coalesce(vb.c.status, "pending") != "ok")),
+                   observed_visible(o))
         ).scalar_one())
     return Summary(
         unverified_lineage=unverified,
@@ -346,38 +342,28 @@ class LaunderingPair:
 def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
     """Derivative -> base pairs (as run R saw the derivative) whose declared licence is looser than the base's.
 
-    The base is read as the same run saw it, or as last stored when that run did not list it.
-    """
-    o = observed(conn, run_id)
-    base_obs = o.alias("base_obs")
-    base_model = m.alias("base_model")
-    base_ev = ev.alias("base_ev")
-    declared = vb.alias("declared")
-    base_version = func.coalesce(base_obs.c.version_id, base_model.c.current_version_id)
-    rows = conn.execute(
-        select(
-            o.c.repo_id, o.c.downloads, vb.c.base_id, vb.c.relation, ev.c.licence, ev.c.licence_family,
-            lab.c.label, base_ev.c.licence.label("base_licence"), base_ev.c.licence_family.label("base_family"),
-        )
-        .select_from(
-            o.join(vb, vb.c.version_id == o.c.version_id)
-            .join(ev, ev.c.version_id == o.c.version_id)
-            .outerjoin(lab, lab.c.version_id == o.c.version_id)
-            .outerjoin(base_obs, and_(base_obs.c.repo_id == vb.c.base_id, base_obs.c.run_id == run_id))
-            .outerjoin(base_model, base_model.c.repo_id == vb.c.base_id)
-            .join(base_ev, base_ev.c.version_id == base_version)
-        )
-        .where(
-            o.c.run_id == run_id,
-            # the derivatives first (a set probed per model): no other model's evidence is read
-            o.c.version_id.in_(select(declared.c.version_id)),
-            openness_rank(ev.c.licence_family) > openness_rank(base_ev.c.licence_family),
-            observed_visible(o),
-            visible(base_model),  # a private base's licence is not shown either
-        )
-        .order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id, vb.c.base_id)
-    ).all()
+    The base is read as the same run saw it, or as last stored when that run did not list it. A
+    private derivative is not listed, nor a private base's licence shown, unless the report includes
+    private models. Each distinct base is read once (there are far fewer bases than derivatives), the
+    licences compared here by their rank (policy/licences.yaml), and the label read for the pairs
+    listed alone. Ordered by the derivative's downloads, most first, then its id and the base's id
+    (by code point)."""
+    cursor, now_table = DriverCursor(conn), observed(conn, run_id).name
+    derivatives = derivative_rows(cursor, now_table, run_id)
+    bases = {b[0]: b for b in base_rows(cursor, now_table, run_id, sorted({d[3] for d in derivatives}))}
+    private = {r for (r,) in conn.execute(private_models())} if hidden() else None
+    rank = OPENNESS_RANK.get
+    pairs = []
+    for repo_id, downloads, version_id, base_id, relation, licence, family in derivatives:
+        base = bases.get(base_id)
+        if base is None or (private is not None and (base[1] or repo_id in private)):
+            continue
+        mine, theirs = rank(family) if family is not None else None, rank(base[3]) if base[3] is not None else None
+        if mine is not None and theirs is not None and mine > theirs:
+            pairs.append((repo_id, int(downloads or 0), version_id, base_id, relation, licence, family, base[2], base[3]))
+    pairs.sort(key=lambda p: (-p[1], p[0], p[3]))
+    label_of = version_labels(cursor, sorted({p[2] for p in pairs}))
     return [
-        LaunderingPair(r.base_id, r.base_licence, r.base_family, r.repo_id, r.licence, r.licence_family, r.relation, r.label, int(r.downloads or 0))
-        for r in rows
+        LaunderingPair(base_id, base_licence, base_family, repo_id, licence, family, relation, label_of.get(version_id), downloads)
+        for repo_id, downloads, version_id, base_id, relation, licence, family, base_licence, base_family in pairs
     ]
