@@ -7,6 +7,8 @@ self-contained HTML page, Markdown with SVG charts beside it, and CSV files.
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,32 +75,53 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
     with engine.connect() as conn:
         runs = report_runs(conn)
         week, run, previous = week_and_previous(runs, week)
-        # the unverified lineage is shown for the report's week only: the earlier weeks read their
-        # stored aggregates alone
-        timeline = tuple(
-            WeekPoint(w, r, summary(conn, r.id, lineage=w == week)) for w, r in latest_per(runs, "week").items() if w <= week
-        )
-        changes = changes_between(conn, previous[1].id, run.id) if previous else None
         from store.reviews import stale_reviews
 
-        # one pass over the run's models for both lists of leading organisations (public ones; the
-        # organisation table shows private ones too when asked)
-        public_leaders = leaders(conn, run.id, max(top_organisations, scorecards.TOP + 1), public_only=True)
-        shown_leaders = public_leaders if rollup_scope() == "public" else None
+        # The week's changes, the report's largest part, are read on a second connection in a second
+        # thread while this one reads the rest: the database works outside Python's global lock, so
+        # on two cores the two overlap. The thread runs in this context (the private-repos choice).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubscan-report") as pool:
+            pending = None
+            if previous and _own_connections(engine):
+                pending = pool.submit(contextvars.copy_context().run, _changes, engine, previous[1].id, run.id)
+            # the unverified lineage is shown for the report's week only: the earlier weeks read their
+            # stored aggregates alone
+            timeline = tuple(
+                WeekPoint(w, r, summary(conn, r.id, lineage=w == week)) for w, r in latest_per(runs, "week").items() if w <= week
+            )
+            # one pass over the run's models for both lists of leading organisations (public ones; the
+            # organisation table shows private ones too when asked)
+            public_leaders = leaders(conn, run.id, max(top_organisations, scorecards.TOP + 1), public_only=True)
+            shown_leaders = public_leaders if rollup_scope() == "public" else None
+            flagged = tuple(flagged_models(conn, run.id))
+            shown_organisations = tuple(organisations(conn, run.id, top_organisations, shown_leaders))
+            laundered = tuple(laundering(conn, run.id))
+            changes = pending.result() if pending is not None else changes_between(conn, previous[1].id, run.id) if previous else None
 
         return WashingReport(
             week=week,
             run=run,
             previous=previous,
             summary=timeline[-1].summary,
-            flagged=tuple(flagged_models(conn, run.id)),
+            flagged=flagged,
             changes=changes,
-            organisations=tuple(organisations(conn, run.id, top_organisations, shown_leaders)),
-            laundering=tuple(laundering(conn, run.id)),
+            organisations=shown_organisations,
+            laundering=laundered,
             timeline=timeline,
             scorecards=tuple(scorecards.build_scorecards(conn, run, [(p.week, p.run) for p in timeline], changes, public_leaders=public_leaders)),
             stale_reviews=tuple(stale_reviews(conn)),
         )
+
+
+def _own_connections(engine: Engine) -> bool:
+    """Can a second thread open its own connection to the same data? Not to an in-memory SQLite
+    database: each connection to one is a database of its own."""
+    return not (engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"))
+
+
+def _changes(engine: Engine, previous_run: int, current_run: int) -> Changes:
+    with engine.connect() as conn:
+        return changes_between(conn, previous_run, current_run)
 
 
 # --- charts -----------------------------------------------------------------------------
