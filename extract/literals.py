@@ -19,6 +19,7 @@ import unicodedata
 from typing import Any, Iterator
 
 from extract.first_chars import with_first_chars
+from extract.pattern_scan import SCAN
 
 try:  # Python 3.11+
     import re._constants as _c  # type: ignore[import-not-found]
@@ -28,6 +29,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as _parser  # type: ignore[no-redef]
 
 _SHORT = 300  # characters: below this the expression runs as it is
+_TINY = 16  # characters: below this the expression runs as it is, without the shared scan
 MIN_LITERAL = 2  # a required literal shorter than this is no filter worth having
 MAX_LITERALS = 80
 _MAX_CLASS = 4  # a character class of up to this many characters still gives literals
@@ -141,7 +143,7 @@ class Guarded:
     split, pattern, flags) is the pattern's own.
     """
 
-    __slots__ = ("_pattern", "_fast", "literals", "words")
+    __slots__ = ("_pattern", "_fast", "literals", "words", "slot")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self._pattern = pattern
@@ -151,6 +153,9 @@ class Guarded:
         # hold when its text (cells joined by " | ") holds the literal
         words = {max(re.split(r"[ |]+", lit), key=len) for lit in self.literals} if self.literals else None
         self.words = _minimal(words) if words and all(words) else None
+        # its place in the one Hyperscan scan for all guarded patterns (extract/pattern_scan.py), or
+        # None when it keeps the literal guard alone
+        self.slot = SCAN.route(pattern)
 
     def may_match_row_source(self, text: str) -> bool:
         """Could the pattern match the text of a table row whose cells are parts of `text`?"""
@@ -160,6 +165,10 @@ class Guarded:
         return any(word in low for word in self.words)
 
     def may_match(self, text: str) -> bool:
+        if self.slot is not None and len(text) >= _TINY:
+            verdict = SCAN.may_match(self.slot, text)
+            if verdict is not None:
+                return verdict
         if self.literals is None or len(text) < _SHORT:
             return True  # a short text is searched faster than its literals are looked for
         low = _folded(text)

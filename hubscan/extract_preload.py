@@ -1,7 +1,7 @@
 """Imported by the extraction pool's forkserver before it forks any worker (hubscan/extract_guard.py).
 
 Importing extract/ and running it once on a small built-in version loads the policy files, builds
-the claim lexicons and compiles the patterns: about 1.5 CPU seconds that every worker would
+the claim lexicons and compiles the patterns (and the guarded patterns' Hyperscan database): about 1.5 CPU seconds that every worker would
 otherwise spend for itself, and every pool again (a crawl's analysis starts one per lineage round).
 Forked from a warmed server, each worker starts with all of it in place. Nothing here may fail the
 server: without the warm-up the workers warm up themselves, as before.
@@ -35,6 +35,12 @@ def _warm_up() -> None:
             metadata={"tags": ["license:apache-2.0"], "siblings": [{"rfilename": "model.safetensors"}, {"rfilename": "train.py"}]},
         ))
     except Exception:  # noqa: BLE001 - a warm-up only
+        pass
+    try:  # the guarded patterns' one Hyperscan database, whole (extract/pattern_scan.py)
+        from extract.pattern_scan import SCAN
+
+        SCAN.compile()
+    except Exception:  # noqa: BLE001 - a warm-up only: the workers compile what they lack
         pass
 
 

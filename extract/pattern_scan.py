@@ -1,0 +1,200 @@
+"""One Hyperscan pass over a text tells which of many patterns may match it.
+
+The extractors run some thirty guarded patterns (extract/literals.py) over the same blocks of a
+card, each on its own: about 140 searches a card, most on texts that hold a common word of the
+pattern ("train", "data", "open") and do not match. Here every guarded pattern that can be
+rewritten safely (extract/hs_translate.py: a Hyperscan expression matching at least what Python's
+pattern matches) is compiled into one Hyperscan database in prefilter mode, once per process
+(the extraction pool's forkserver compiles it before forking: hubscan/extract_preload.py). A
+text is scanned once for all of them; a pattern the scan does not report cannot match the text,
+and one it reports is searched by `re` as before, so every answer is still `re`'s.
+
+Which pattern goes which way is decided per pattern and recorded (`routes()`): a pattern the
+rewrite refuses, or Hyperscan will not compile, keeps its literal guard, and the reason is kept
+beside it. A text that is not valid UTF-8 once encoded (a lone surrogate) is not scanned: every
+pattern then runs as it would without this module.
+
+Bounds: at most MAX_PATTERNS patterns in the set; the answers for the last CACHE_TEXTS texts
+(at most CACHE_CHARS characters of them) are kept, so the patterns run over one block share one
+scan.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import hyperscan
+
+from extract.hs_translate import Untranslatable, translate
+
+MAX_PATTERNS = 256
+CACHE_TEXTS = 128
+CACHE_CHARS = 2_000_000
+_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a pattern is searched: through the scan ("scan") or on its literal guard alone
+    ("literals"), and why not through the scan."""
+
+    pattern: str
+    flags: int
+    way: str
+    reason: str = ""
+    expression: str = ""
+
+
+class PatternSet:
+    """Patterns compiled together; `may_match(slot, text)` says whether one may match `text`."""
+
+    def __init__(self, max_patterns: int = MAX_PATTERNS) -> None:
+        self._max = max_patterns
+        self._slots: dict[tuple[str, int], int] = {}
+        self._expressions: list[str] = []  # by slot
+        self._keys: list[tuple[str, int]] = []  # by slot
+        self._routes: dict[tuple[str, int], Route] = {}
+        self._dbs: list[hyperscan.Database] = []
+        self._live: frozenset[int] = frozenset()  # slots the databases hold
+        self._compiled = 0  # how many slots have been offered to Hyperscan
+        self._cache: dict[str, frozenset[int]] = {}
+        self._cached_chars = 0
+        self._lock = threading.Lock()  # one scratch space per database: one scan at a time
+
+    def route(self, pattern: re.Pattern[str]) -> int | None:
+        """The pattern's slot in the set, or None when it keeps the guarded path (`routes()` says why).
+        A slot's pattern is compiled with the others at the first scan; should Hyperscan refuse it
+        then, `may_match` answers None for it (run `re`) and `routes()` says why."""
+        key = (pattern.pattern, pattern.flags)
+        if key in self._slots:
+            return self._slots[key]
+        if key in self._routes:
+            return None
+        if not isinstance(pattern.pattern, str):
+            return self._refuse(key, "a bytes pattern")
+        try:
+            expression = translate(pattern)
+        except Untranslatable as why:
+            return self._refuse(key, f"not rewritten: {why}")
+        if len(self._expressions) >= self._max:
+            return self._refuse(key, f"the set is full ({self._max} patterns)")
+        slot = len(self._expressions)
+        self._expressions.append(expression)
+        self._keys.append(key)
+        self._slots[key] = slot
+        self._routes[key] = Route(key[0], key[1], "scan", expression=expression)
+        return slot
+
+    def _refuse(self, key: tuple[str, int], reason: str, expression: str = "") -> None:
+        self._routes[key] = Route(key[0], key[1], "literals", reason, expression)
+        return None
+
+    def routes(self) -> list[Route]:
+        """How each pattern offered so far is searched (after `compile()`, final)."""
+        return list(self._routes.values())
+
+    def may_match(self, slot: int, text: str) -> bool | None:
+        """False when the pattern in `slot` cannot match `text`; True when it may; None when the
+        scan cannot say (the text is not UTF-8, or Hyperscan refused the pattern): run `re`."""
+        flagged = self.flagged(text)
+        if flagged is None or slot not in self._live:
+            return None
+        return slot in flagged
+
+    def flagged(self, text: str) -> frozenset[int] | None:
+        """Slots of the patterns that may match `text`; None when the text cannot be scanned."""
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None  # a lone surrogate: not UTF-8, and Hyperscan reads UTF-8 only
+        with self._lock:
+            if self._compiled != len(self._expressions):
+                self._compile_new()
+            found: list[int] = []
+            try:
+                for db in self._dbs:
+                    db.scan(data, match_event_handler=_on_match, context=found)
+            except hyperscan.error:  # pragma: no cover - an engine fault: `re` answers alone
+                return None
+            flagged = frozenset(found)
+            self._remember(text, flagged)
+        return flagged
+
+    def compile(self) -> None:
+        """Every slot in one database, built now: the forkserver calls this after its warm-up, so
+        the workers inherit one database to scan instead of one per batch of patterns offered."""
+        with self._lock:
+            self._compile_new()
+            if len(self._dbs) > 1:
+                self._dbs = [db for db in [_database({s: self._expressions[s] for s in sorted(self._live)})] if db]
+
+    def _compile_new(self) -> None:
+        """The slots offered since the last compile, in a database of their own (patterns made on
+        first use arrive after the first scan; recompiling every pattern each time costs more); if
+        Hyperscan refuses them together, each is tried alone and those it refuses leave the set
+        (routes() records why)."""
+        self._cache.clear()
+        self._cached_chars = 0
+        new = list(range(self._compiled, len(self._expressions)))
+        self._compiled = len(self._expressions)
+        if not new:
+            return
+        try:
+            db = _database({slot: self._expressions[slot] for slot in new})
+        except hyperscan.error:
+            kept = []
+            for slot in new:
+                refused = compile_error(self._expressions[slot])
+                if refused:
+                    self._refuse(self._keys[slot], f"Hyperscan refused the rewrite: {refused}", self._expressions[slot])
+                else:
+                    kept.append(slot)
+            new = kept
+            db = _database({slot: self._expressions[slot] for slot in new})
+        if db is not None:
+            self._dbs.append(db)
+            self._live = self._live | frozenset(new)
+
+    def _remember(self, text: str, flagged: frozenset[int]) -> None:
+        if len(text) > CACHE_CHARS // 4:
+            return
+        while self._cache and (len(self._cache) >= CACHE_TEXTS or self._cached_chars + len(text) > CACHE_CHARS):
+            oldest = next(iter(self._cache))
+            self._cached_chars -= len(oldest)
+            del self._cache[oldest]
+        self._cache[text] = flagged
+        self._cached_chars += len(text)
+
+
+def _database(expressions: dict[int, str]) -> hyperscan.Database | None:
+    if not expressions:
+        return None
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[e.encode("utf-8") for e in expressions.values()],
+        ids=list(expressions),
+        elements=len(expressions),
+        flags=[_FLAGS] * len(expressions),
+    )
+    return db
+
+
+def _on_match(slot: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    found.append(slot)
+
+
+def compile_error(expression: str) -> str | None:
+    """Why Hyperscan will not compile `expression` on its own (in the set's mode), or None."""
+    try:
+        _database({0: expression})
+    except hyperscan.error as why:
+        return str(why) or type(why).__name__
+    return None
+
+
+SCAN = PatternSet()  # the process's set: every guarded pattern offers itself here
