@@ -14,6 +14,10 @@ rewrite refuses, or Hyperscan will not compile, keeps its literal guard, and the
 beside it. A text that is not valid UTF-8 once encoded (a lone surrogate) is not scanned: every
 pattern then runs as it would without this module.
 
+Patterns made on first use (the claim lexicons' triggers, the use-restriction phrases) arrive
+after the first scan and are compiled in a database of their own; once no pattern has arrived
+for MERGE_AFTER scans (or when the forkserver asks, `compile()`), the databases become one.
+
 Bounds: at most MAX_PATTERNS patterns in the set; the answers for the last CACHE_TEXTS texts
 (at most CACHE_CHARS characters of them) are kept, so the patterns run over one block share one
 scan.
@@ -32,6 +36,7 @@ from extract.hs_translate import Untranslatable, translate
 MAX_PATTERNS = 256
 CACHE_TEXTS = 128
 CACHE_CHARS = 2_000_000
+MERGE_AFTER = 2_000  # scans with no new pattern, after which the databases are merged into one
 _FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
 
 
@@ -59,6 +64,7 @@ class PatternSet:
         self._dbs: list[hyperscan.Database] = []
         self._live: frozenset[int] = frozenset()  # slots the databases hold
         self._compiled = 0  # how many slots have been offered to Hyperscan
+        self._scans = 0  # scans since a pattern last arrived, while there is more than one database
         self._cache: dict[str, frozenset[int]] = {}
         self._cached_chars = 0
         self._lock = threading.Lock()  # one scratch space per database: one scan at a time
@@ -115,6 +121,10 @@ class PatternSet:
         with self._lock:
             if self._compiled != len(self._expressions):
                 self._compile_new()
+            elif len(self._dbs) > 1:
+                self._scans += 1
+                if self._scans >= MERGE_AFTER:
+                    self._merge()
             found: list[int] = []
             try:
                 for db in self._dbs:
@@ -130,8 +140,12 @@ class PatternSet:
         the workers inherit one database to scan instead of one per batch of patterns offered."""
         with self._lock:
             self._compile_new()
-            if len(self._dbs) > 1:
-                self._dbs = [db for db in [_database({s: self._expressions[s] for s in sorted(self._live)})] if db]
+            self._merge()
+
+    def _merge(self) -> None:
+        if len(self._dbs) > 1:
+            self._dbs = [db for db in [_database({s: self._expressions[s] for s in sorted(self._live)})] if db]
+        self._scans = 0
 
     def _compile_new(self) -> None:
         """The slots offered since the last compile, in a database of their own (patterns made on
@@ -142,6 +156,7 @@ class PatternSet:
         self._cached_chars = 0
         new = list(range(self._compiled, len(self._expressions)))
         self._compiled = len(self._expressions)
+        self._scans = 0
         if not new:
             return
         try:
