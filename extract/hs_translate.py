@@ -4,7 +4,10 @@ Hyperscan's own reading of a pattern differs from Python's `re` in places (`\\w`
 `\\b` over Unicode, case folding of 'İ', 'K' (Kelvin sign) or 'ſ', lookarounds). Rather than
 trust the two to agree, the pattern is rewritten from Python's own parse of it into an expression
 that uses none of those: every character Python could match at a place is listed explicitly, so
-the rewrite matches every string Python's pattern matches (and perhaps more), over UTF-8 text:
+the rewrite matches every string Python's pattern matches (and perhaps more). Hyperscan reads the
+text one byte per character (`Alphabet.transcode`): ASCII as it is, each non-ASCII character a
+pattern names (up to 127 of them) as a byte of its own, every other character as the byte 0xFF; a
+class of characters becomes the class of their bytes. Then:
 
 - a literal under IGNORECASE becomes the class of every character Python pairs with it (its
   simple case partners, as `_sre` folds them, and `re._casefix`'s extra pairs);
@@ -44,11 +47,13 @@ except ImportError:  # pragma: no cover
     _EXTRA_CASES = {}
 
 MAX_CODE = 0x10FFFF
-_SURROGATES = (0xD800, 0xDFFF)  # not characters in UTF-8: never in a class
-_NON_ASCII = ((0x80, 0xD7FF), (0xE000, MAX_CODE))
+_NON_ASCII = ((0x80, MAX_CODE),)
+OTHER = 0xFF  # the byte for every non-ASCII character the alphabet does not name
+_ALPHABET_SIZE = 0xFF - 0x80  # bytes 0x80-0xFE name characters
+_SMALL_CLASS = 16  # a class with at most this many non-ASCII characters has them named in the alphabet
 _MAX_FOLDED_RANGE = 0x3000  # a case-insensitive range wider than this is not listed out
-_MAX_BOUND = 8  # a repeat allowed more times than this becomes unbounded: Hyperscan's bounded
-# repeats of a multi-byte class compile slowly (seconds for `[^.;]{0,80}`), and more is fine here
+_MAX_BOUND = 8  # a repeat allowed more times than this becomes unbounded (Hyperscan compiles
+# long bounded repeats slowly; matching more is fine here)
 MAX_EXPRESSION = 20_000  # characters of rewrite: a pattern that grows past this is not routed
 
 Ranges = list[tuple[int, int]]
@@ -58,53 +63,64 @@ class Untranslatable(ValueError):
     """The pattern uses something the rewrite cannot widen safely; the message says what."""
 
 
-def translate(pattern: re.Pattern[str]) -> str:
-    """A Hyperscan expression (for HS_FLAG_UTF8) matching every string `pattern` matches."""
+class CharSet(tuple):
+    """Code point ranges (low, high), merged: the characters one place of the pattern may take."""
+
+
+Rewrite = list  # of str (expression syntax) and CharSet (a class, written out by `render`)
+
+
+def translate(pattern: re.Pattern[str]) -> Rewrite:
+    """The rewrite of `pattern`: syntax and character sets; `render` makes it an expression."""
     if not isinstance(pattern.pattern, str):
         raise Untranslatable("a bytes pattern")
     parsed = _parser.parse(pattern.pattern, pattern.flags)
     out = _sequence(list(parsed), pattern.flags)
     if not out:
         raise Untranslatable("nothing left to require once assertions are dropped")
-    if len(out) > MAX_EXPRESSION:
-        raise Untranslatable(f"the rewrite has {len(out)} characters (more than {MAX_EXPRESSION})")
     return out
 
 
-def _sequence(items: Iterable, flags: int) -> str:
-    return "".join(_node(op, av, flags) for op, av in items)
+def _sequence(items: Iterable, flags: int) -> Rewrite:
+    out: Rewrite = []
+    for op, av in items:
+        out += _node(op, av, flags)
+    return out
 
 
-def _node(op, av, flags: int) -> str:
+def _group(inner: Rewrite, suffix: str = "") -> Rewrite:
+    return ["(?:", *inner, ")" + suffix] if inner else []
+
+
+def _node(op, av, flags: int) -> Rewrite:
     c = _c
     if op is c.LITERAL:
-        return _class(_literal_chars(av, flags))
+        return [CharSet(_literal_chars(av, flags))]
     if op is c.NOT_LITERAL:
-        return _class(_complement([(av, av)]))  # Python excludes av and perhaps its partners: exclude av only
+        return [CharSet(_complement([(av, av)]))]  # Python excludes av and perhaps its partners: exclude av only
     if op is c.ANY:
-        return _class(_complement([]))  # any character ('\n' too: wider than Python's '.')
+        return [CharSet(_complement([]))]  # any character ('\n' too: wider than Python's '.')
     if op is c.IN:
-        return _class(_in_set(av, flags))
+        return [CharSet(_in_set(av, flags))]
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-        return ""  # zero width: dropping it only widens the match
+        return []  # zero width: dropping it only widens the match
     if op is c.SUBPATTERN:
-        _group, add, remove, body = av
-        inner = _sequence(body, (flags | add) & ~remove)
-        return f"(?:{inner})" if inner else ""
+        _group_id, add, remove, body = av
+        return _group(_sequence(body, (flags | add) & ~remove))
     if op is c.BRANCH:
-        branches = [_sequence(b, flags) for b in av[1]]
-        return "(?:" + "|".join(branches) + ")"
+        out: Rewrite = ["(?:"]
+        for i, branch in enumerate(av[1]):
+            out += (["|"] if i else []) + _sequence(branch, flags)
+        return out + [")"]
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
         low, high, body = av
         inner = _sequence(body, flags)
         if not inner or high == 0:
-            return ""
+            return []
         unbounded = high == c.MAXREPEAT or high > _MAX_BOUND
-        bound = f"{{{low},}}" if unbounded else f"{{{low},{high}}}"
-        return f"(?:{inner}){bound}"
+        return _group(inner, f"{{{low},}}" if unbounded else f"{{{low},{high}}}")
     if op is getattr(c, "ATOMIC_GROUP", None):
-        inner = _sequence(av, flags)
-        return f"(?:{inner})" if inner else ""
+        return _group(_sequence(av, flags))
     if op in (c.GROUPREF, c.GROUPREF_EXISTS):
         raise Untranslatable("a back-reference")
     raise Untranslatable(f"the construct {op}")
@@ -202,8 +218,8 @@ def _lower_to_upper() -> dict[int, tuple[int, ...]]:
     found: dict[int, list[int]] = {}
     block = 512
     for start in range(0, MAX_CODE + 1, block):
-        if _SURROGATES[0] <= start <= _SURROGATES[1]:
-            continue
+        if 0xD800 <= start <= 0xDFFF:
+            continue  # surrogates have no case
         text = "".join(map(chr, range(start, start + block)))
         if text.lower() == text:
             continue  # no character here has a lower case of its own
@@ -228,7 +244,7 @@ def case_partners(code: int) -> frozenset[int]:
     return frozenset(out)
 
 
-# --- ranges and their text -----------------------------------------------------------------------
+# --- ranges, the alphabet and the expression ------------------------------------------------------
 
 
 def _merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
@@ -239,20 +255,6 @@ def _merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
                 out[-1] = (out[-1][0], high)
         else:
             out.append((low, high))
-    return _without_surrogates(out)
-
-
-def _without_surrogates(ranges: Ranges) -> Ranges:
-    out: Ranges = []
-    s_low, s_high = _SURROGATES
-    for low, high in ranges:
-        if high < s_low or low > s_high:
-            out.append((low, high))
-            continue
-        if low < s_low:
-            out.append((low, s_low - 1))
-        if high > s_high:
-            out.append((s_high + 1, high))
     return out
 
 
@@ -265,19 +267,71 @@ def _complement(ranges: Ranges) -> Ranges:
         at = high + 1
     if at <= MAX_CODE:
         out.append((at, MAX_CODE))
-    return _without_surrogates(out)
+    return out
 
 
-def _char(code: int) -> str:
+def named_characters(rewrite: Rewrite) -> list[int]:
+    """The non-ASCII characters of the rewrite's small classes: those worth a byte of their own."""
+    out: list[int] = []
+    for part in rewrite:
+        if isinstance(part, CharSet):
+            wide = [(max(lo, 0x80), hi) for lo, hi in part if hi >= 0x80]
+            if wide and sum(hi - lo + 1 for lo, hi in wide) <= _SMALL_CLASS:
+                out += (code for lo, hi in wide for code in range(lo, hi + 1))
+    return out
+
+
+class Alphabet:
+    """Which byte stands for which character in the text Hyperscan reads (module docstring)."""
+
+    def __init__(self, characters: Iterable[int]) -> None:
+        named: dict[int, int] = {}
+        for code in characters:
+            if code >= 0x80 and code != OTHER and code not in named and len(named) < _ALPHABET_SIZE:
+                named[code] = 0x80 + len(named)
+        self.named = named
+        self._table = {code: chr(byte) for code, byte in named.items()}
+        listed = "".join(re.escape(chr(code)) for code in sorted(named))
+        self._other = re.compile(f"[^\\x00-\\x7f{listed}]")
+
+    def transcode(self, text: str) -> bytes:
+        """One byte per character of `text` (lone surrogates too)."""
+        if text.isascii():
+            return text.encode("ascii")
+        return self._other.sub("\xff", text).translate(self._table).encode("latin-1")
+
+    def byte_class(self, ranges: CharSet) -> list[tuple[int, int]]:
+        """The bytes of the characters in `ranges`, as byte ranges."""
+        out = [(lo, min(hi, 0x7F)) for lo, hi in ranges if lo < 0x80]
+        out += [(byte, byte) for code, byte in self.named.items() if _holds(ranges, code)]
+        wide = sum(hi - max(lo, 0x80) + 1 for lo, hi in ranges if hi >= 0x80)
+        if wide > sum(1 for code in self.named if _holds(ranges, code)):
+            out.append((OTHER, OTHER))  # a non-ASCII character the alphabet does not name
+        return _merge(out)
+
+
+def _holds(ranges: CharSet, code: int) -> bool:
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def render(rewrite: Rewrite, alphabet: Alphabet) -> str:
+    """The Hyperscan expression (bytes mode) for text transcoded by `alphabet`."""
+    out = "".join(part if isinstance(part, str) else _class(alphabet.byte_class(part)) for part in rewrite)
+    if len(out) > MAX_EXPRESSION:
+        raise Untranslatable(f"the rewrite has {len(out)} characters (more than {MAX_EXPRESSION})")
+    return out
+
+
+def _byte(code: int) -> str:
     if code < 128 and chr(code).isalnum():
         return chr(code)  # plain letters and digits: what Hyperscan's literal search keys on
-    return f"\\x{{{code:x}}}"
+    return f"\\x{code:02x}"
 
 
 def _class(ranges: Ranges) -> str:
     if not ranges:
         raise Untranslatable("a class no character can match")
     if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
-        return _char(ranges[0][0])
-    parts = [_char(lo) if lo == hi else f"{_char(lo)}-{_char(hi)}" for lo, hi in ranges]
+        return _byte(ranges[0][0])
+    parts = [_byte(lo) if lo == hi else f"{_byte(lo)}-{_byte(hi)}" for lo, hi in ranges]
     return "[" + "".join(parts) + "]"

@@ -11,8 +11,8 @@ and one it reports is searched by `re` as before, so every answer is still `re`'
 
 Which pattern goes which way is decided per pattern and recorded (`routes()`): a pattern the
 rewrite refuses, or Hyperscan will not compile, keeps its literal guard, and the reason is kept
-beside it. A text that is not valid UTF-8 once encoded (a lone surrogate) is not scanned: every
-pattern then runs as it would without this module.
+beside it. Hyperscan reads the text one byte per character (hs_translate.Alphabet), so any str,
+lone surrogates included, can be scanned.
 
 Patterns made on first use (the claim lexicons' triggers, the use-restriction phrases) arrive
 after the first scan and are compiled in a database of their own; once no pattern has arrived
@@ -25,19 +25,21 @@ scan.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from dataclasses import dataclass
+from typing import Iterator
 
 import hyperscan
 
-from extract.hs_translate import Untranslatable, translate
+from extract.hs_translate import Alphabet, Rewrite, Untranslatable, named_characters, render, translate
 
 MAX_PATTERNS = 256
 CACHE_TEXTS = 128
 CACHE_CHARS = 2_000_000
 MERGE_AFTER = 2_000  # scans with no new pattern, after which the databases are merged into one
-_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+_FLAGS = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER  # bytes: one per character (Alphabet)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,9 @@ class PatternSet:
     def __init__(self, max_patterns: int = MAX_PATTERNS) -> None:
         self._max = max_patterns
         self._slots: dict[tuple[str, int], int] = {}
-        self._expressions: list[str] = []  # by slot
+        self._rewrites: list[Rewrite] = []  # by slot
+        self._expressions: dict[int, str] = {}  # by slot, once rendered in the alphabet
+        self._alphabet: Alphabet | None = None  # fixed at the first compile
         self._keys: list[tuple[str, int]] = []  # by slot
         self._routes: dict[tuple[str, int], Route] = {}
         self._dbs: list[hyperscan.Database] = []
@@ -68,6 +72,17 @@ class PatternSet:
         self._cache: dict[str, frozenset[int]] = {}
         self._cached_chars = 0
         self._lock = threading.Lock()  # one scratch space per database: one scan at a time
+        self._held = False
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """No scan (so no compile) inside: the patterns offered meanwhile are compiled together
+        afterwards, once (the forkserver's warm-up offers them all, then calls `compile()`)."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
 
     def route(self, pattern: re.Pattern[str]) -> int | None:
         """The pattern's slot in the set, or None when it keeps the guarded path (`routes()` says why).
@@ -81,16 +96,16 @@ class PatternSet:
         if not isinstance(pattern.pattern, str):
             return self._refuse(key, "a bytes pattern")
         try:
-            expression = translate(pattern)
+            rewrite = translate(pattern)
         except Untranslatable as why:
             return self._refuse(key, f"not rewritten: {why}")
-        if len(self._expressions) >= self._max:
+        if len(self._rewrites) >= self._max:
             return self._refuse(key, f"the set is full ({self._max} patterns)")
-        slot = len(self._expressions)
-        self._expressions.append(expression)
+        slot = len(self._rewrites)
+        self._rewrites.append(rewrite)
         self._keys.append(key)
         self._slots[key] = slot
-        self._routes[key] = Route(key[0], key[1], "scan", expression=expression)
+        self._routes[key] = Route(key[0], key[1], "scan")
         return slot
 
     def _refuse(self, key: tuple[str, int], reason: str, expression: str = "") -> None:
@@ -114,17 +129,18 @@ class PatternSet:
         hit = self._cache.get(text)
         if hit is not None:
             return hit
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            return None  # a lone surrogate: not UTF-8, and Hyperscan reads UTF-8 only
+        if self._held:
+            return None
         with self._lock:
-            if self._compiled != len(self._expressions):
+            if self._compiled != len(self._rewrites):
                 self._compile_new()
             elif len(self._dbs) > 1:
                 self._scans += 1
                 if self._scans >= MERGE_AFTER:
                     self._merge()
+            if self._alphabet is None:
+                return None
+            data = self._alphabet.transcode(text)
             found: list[int] = []
             try:
                 for db in self._dbs:
@@ -154,11 +170,23 @@ class PatternSet:
         (routes() records why)."""
         self._cache.clear()
         self._cached_chars = 0
-        new = list(range(self._compiled, len(self._expressions)))
-        self._compiled = len(self._expressions)
+        new = list(range(self._compiled, len(self._rewrites)))
+        self._compiled = len(self._rewrites)
         self._scans = 0
         if not new:
             return
+        if self._alphabet is None:
+            self._alphabet = Alphabet(code for slot in new for code in named_characters(self._rewrites[slot]))
+        rendered = []
+        for slot in new:
+            try:
+                self._expressions[slot] = render(self._rewrites[slot], self._alphabet)
+                rendered.append(slot)
+            except Untranslatable as why:
+                self._refuse(self._keys[slot], f"not rewritten: {why}")
+        new = rendered
+        for slot in new:
+            self._routes[self._keys[slot]] = Route(*self._keys[slot], "scan", expression=self._expressions[slot])
         try:
             db = _database({slot: self._expressions[slot] for slot in new})
         except hyperscan.error:

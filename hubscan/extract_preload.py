@@ -21,6 +21,19 @@ import gc
 
 def _warm_up() -> None:
     try:
+        from extract.pattern_scan import SCAN
+    except Exception:  # noqa: BLE001 - a warm-up only
+        return
+    with SCAN.held():  # every guarded pattern offered first, then compiled together once
+        _extract_once()
+    try:
+        SCAN.compile()  # the guarded patterns' one Hyperscan database (extract/pattern_scan.py)
+    except Exception:  # noqa: BLE001 - a warm-up only: the workers compile what they lack
+        pass
+
+
+def _extract_once() -> None:
+    try:
         from extract import extract_model
         from extract.types import StoredVersion
 
@@ -35,12 +48,6 @@ def _warm_up() -> None:
             metadata={"tags": ["license:apache-2.0"], "siblings": [{"rfilename": "model.safetensors"}, {"rfilename": "train.py"}]},
         ))
     except Exception:  # noqa: BLE001 - a warm-up only
-        pass
-    try:  # the guarded patterns' one Hyperscan database, whole (extract/pattern_scan.py)
-        from extract.pattern_scan import SCAN
-
-        SCAN.compile()
-    except Exception:  # noqa: BLE001 - a warm-up only: the workers compile what they lack
         pass
 
 
