@@ -126,15 +126,16 @@ class PatternSet:
 
     def flagged(self, text: str) -> frozenset[int] | None:
         """Slots of the patterns that may match `text`; None when the text cannot be scanned."""
+        if self._held:
+            return None
+        if self._compiled != len(self._rewrites):  # new patterns: compiled before any answer is given
+            with self._lock:
+                self._compile_new()
         hit = self._cache.get(text)
         if hit is not None:
             return hit
-        if self._held:
-            return None
         with self._lock:
-            if self._compiled != len(self._rewrites):
-                self._compile_new()
-            elif len(self._dbs) > 1:
+            if len(self._dbs) > 1:
                 self._scans += 1
                 if self._scans >= MERGE_AFTER:
                     self._merge()
@@ -168,13 +169,13 @@ class PatternSet:
         first use arrive after the first scan; recompiling every pattern each time costs more); if
         Hyperscan refuses them together, each is tried alone and those it refuses leave the set
         (routes() records why)."""
-        self._cache.clear()
-        self._cached_chars = 0
         new = list(range(self._compiled, len(self._rewrites)))
-        self._compiled = len(self._rewrites)
-        self._scans = 0
         if not new:
             return
+        self._compiled = len(self._rewrites)
+        self._scans = 0
+        self._cache.clear()  # its answers do not name the new slots
+        self._cached_chars = 0
         if self._alphabet is None:
             self._alphabet = Alphabet(code for slot in new for code in named_characters(self._rewrites[slot]))
         rendered = []
