@@ -5,9 +5,11 @@ Hyperscan's own reading of a pattern differs from Python's `re` in places (`\\w`
 trust the two to agree, the pattern is rewritten from Python's own parse of it into an expression
 that uses none of those: every character Python could match at a place is listed explicitly, so
 the rewrite matches every string Python's pattern matches (and perhaps more). Hyperscan reads the
-text one byte per character (`Alphabet.transcode`): ASCII as it is, each non-ASCII character a
-pattern names (up to 127 of them) as a byte of its own, every other character as the byte 0xFF; a
-class of characters becomes the class of their bytes. Then:
+text one byte per character (`Alphabet.transcode`): ASCII in lower case, the non-ASCII case
+partners of ASCII letters as those letters, each other non-ASCII character a pattern names (up to
+127 of them) as a byte of its own, every other character as the byte 0xFF; a class of characters
+becomes the class of their bytes (so `[Kk]` is `k`, and matches what 'K', 'k' and the Kelvin sign
+become). Then:
 
 - a literal under IGNORECASE becomes the class of every character Python pairs with it (its
   simple case partners, as `_sre` folds them, and `re._casefix`'s extra pairs);
@@ -282,32 +284,51 @@ def named_characters(rewrite: Rewrite) -> list[int]:
 
 
 class Alphabet:
-    """Which byte stands for which character in the text Hyperscan reads (module docstring)."""
+    """Which byte stands for which character in the text Hyperscan reads (module docstring).
+
+    ASCII letters are read in lower case, and the non-ASCII characters Python's IGNORECASE pairs
+    with an ASCII letter ('İ', 'ı', 'ſ', the Kelvin sign) as that letter: a case-insensitive word
+    is then a plain lower-case literal for Hyperscan, which finds those fastest. Any such map is
+    safe as long as a class is written as the bytes of all its characters (`byte_class`)."""
 
     def __init__(self, characters: Iterable[int]) -> None:
+        folded: dict[int, int] = {}  # non-ASCII partner of an ASCII letter -> the letter's lower-case byte
+        if _tolower is not None:
+            for letter in range(ord("a"), ord("z") + 1):
+                for partner in case_partners(letter):
+                    if partner >= 0x80:
+                        folded[partner] = letter
         named: dict[int, int] = {}
         for code in characters:
-            if code >= 0x80 and code != OTHER and code not in named and len(named) < _ALPHABET_SIZE:
+            if code >= 0x80 and code != OTHER and code not in named and code not in folded and len(named) < _ALPHABET_SIZE:
                 named[code] = 0x80 + len(named)
         self.named = named
-        self._table = {code: chr(byte) for code, byte in named.items()}
-        listed = "".join(re.escape(chr(code)) for code in sorted(named))
+        self.folded = folded
+        self._bytes = {**named, **folded}
+        self._table = {code: chr(byte) for code, byte in self._bytes.items()}
+        listed = "".join(re.escape(chr(code)) for code in sorted(self._bytes))
         self._other = re.compile(f"[^\\x00-\\x7f{listed}]")
 
     def transcode(self, text: str) -> bytes:
         """One byte per character of `text` (lone surrogates too)."""
         if text.isascii():
-            return text.encode("ascii")
-        return self._other.sub("\xff", text).translate(self._table).encode("latin-1")
+            return text.encode("ascii").lower()
+        return self._other.sub("\xff", text).translate(self._table).encode("latin-1").lower()
 
     def byte_class(self, ranges: CharSet) -> list[tuple[int, int]]:
         """The bytes of the characters in `ranges`, as byte ranges."""
-        out = [(lo, min(hi, 0x7F)) for lo, hi in ranges if lo < 0x80]
-        out += [(byte, byte) for code, byte in self.named.items() if _holds(ranges, code)]
+        ascii_bytes = {_lower_byte(b) for lo, hi in ranges if lo < 0x80 for b in range(lo, min(hi, 0x7F) + 1)}
+        out = [(b, b) for b in ascii_bytes]
+        held = [code for code in self._bytes if _holds(ranges, code)]
+        out += [(self._bytes[code], self._bytes[code]) for code in held]
         wide = sum(hi - max(lo, 0x80) + 1 for lo, hi in ranges if hi >= 0x80)
-        if wide > sum(1 for code in self.named if _holds(ranges, code)):
+        if wide > len(held):
             out.append((OTHER, OTHER))  # a non-ASCII character the alphabet does not name
         return _merge(out)
+
+
+def _lower_byte(code: int) -> int:
+    return code + 32 if 0x41 <= code <= 0x5A else code
 
 
 def _holds(ranges: CharSet, code: int) -> bool:
