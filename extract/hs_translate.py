@@ -5,11 +5,11 @@ Hyperscan's own reading of a pattern differs from Python's `re` in places (`\\w`
 trust the two to agree, the pattern is rewritten from Python's own parse of it into an expression
 that uses none of those: every character Python could match at a place is listed explicitly, so
 the rewrite matches every string Python's pattern matches (and perhaps more). Hyperscan reads the
-text one byte per character (`Alphabet.transcode`): ASCII in lower case, the non-ASCII case
-partners of ASCII letters as those letters, each other non-ASCII character a pattern names (up to
-127 of them) as a byte of its own, every other character as the byte 0xFF; a class of characters
-becomes the class of their bytes (so `[Kk]` is `k`, and matches what 'K', 'k' and the Kelvin sign
-become). Then:
+text one byte per character (`Alphabet.transcode`): ASCII as it is, the non-ASCII case partners
+of ASCII letters as those letters in lower case, each other non-ASCII character a pattern names (up
+to 127 of them) as a byte of its own, every other character as the byte 0xFF; a class of
+characters becomes the class of their bytes (so a case-insensitive 'k' is `[Kk]`, which matches
+what 'K', 'k' and the Kelvin sign become). Then:
 
 - a literal under IGNORECASE becomes the class of every character Python pairs with it (its
   simple case partners, as `_sre` folds them, and `re._casefix`'s extra pairs);
@@ -286,10 +286,11 @@ def named_characters(rewrite: Rewrite) -> list[int]:
 class Alphabet:
     """Which byte stands for which character in the text Hyperscan reads (module docstring).
 
-    ASCII letters are read in lower case, and the non-ASCII characters Python's IGNORECASE pairs
-    with an ASCII letter ('İ', 'ı', 'ſ', the Kelvin sign) as that letter: a case-insensitive word
-    is then a plain lower-case literal for Hyperscan, which finds those fastest. Any such map is
-    safe as long as a class is written as the bytes of all its characters (`byte_class`)."""
+    The non-ASCII characters Python's IGNORECASE pairs with an ASCII letter ('İ', 'ı', 'ſ', the
+    Kelvin sign) are read as that letter in lower case: a case-insensitive word is then a plain
+    caseless literal for Hyperscan (`[Kk]` rather than `[Kk\x83]`). Any such map is
+    safe as long as a class is written as the bytes of all its characters (`byte_class`). ASCII
+    keeps its case: case-sensitive patterns stay as sharp as they are."""
 
     def __init__(self, characters: Iterable[int]) -> None:
         folded: dict[int, int] = {}  # non-ASCII partner of an ASCII letter -> the letter's lower-case byte
@@ -312,23 +313,18 @@ class Alphabet:
     def transcode(self, text: str) -> bytes:
         """One byte per character of `text` (lone surrogates too)."""
         if text.isascii():
-            return text.encode("ascii").lower()
-        return self._other.sub("\xff", text).translate(self._table).encode("latin-1").lower()
+            return text.encode("ascii")
+        return self._other.sub("\xff", text).translate(self._table).encode("latin-1")
 
     def byte_class(self, ranges: CharSet) -> list[tuple[int, int]]:
         """The bytes of the characters in `ranges`, as byte ranges."""
-        ascii_bytes = {_lower_byte(b) for lo, hi in ranges if lo < 0x80 for b in range(lo, min(hi, 0x7F) + 1)}
-        out = [(b, b) for b in ascii_bytes]
+        out = [(lo, min(hi, 0x7F)) for lo, hi in ranges if lo < 0x80]
         held = [code for code in self._bytes if _holds(ranges, code)]
         out += [(self._bytes[code], self._bytes[code]) for code in held]
         wide = sum(hi - max(lo, 0x80) + 1 for lo, hi in ranges if hi >= 0x80)
         if wide > len(held):
             out.append((OTHER, OTHER))  # a non-ASCII character the alphabet does not name
         return _merge(out)
-
-
-def _lower_byte(code: int) -> int:
-    return code + 32 if 0x41 <= code <= 0x5A else code
 
 
 def _holds(ranges: CharSet, code: int) -> bool:
