@@ -118,14 +118,14 @@ class PatternSet:
 
     def may_match(self, slot: int, text: str) -> bool | None:
         """False when the pattern in `slot` cannot match `text`; True when it may; None when the
-        scan cannot say (the text is not UTF-8, or Hyperscan refused the pattern): run `re`."""
+        scan cannot say (it is held, or Hyperscan refused the pattern): run `re`."""
         flagged = self.flagged(text)
         if flagged is None or slot not in self._live:
             return None
         return slot in flagged
 
     def flagged(self, text: str) -> frozenset[int] | None:
-        """Slots of the patterns that may match `text`; None when the text cannot be scanned."""
+        """Slots of the patterns that may match `text`; None while held or with nothing compiled."""
         if self._held:
             return None
         if self._compiled != len(self._rewrites):  # new patterns: compiled before any answer is given
@@ -160,14 +160,17 @@ class PatternSet:
             self._merge()
 
     def _merge(self) -> None:
-        if len(self._dbs) > 1:
-            self._dbs = [db for db in [_database({s: self._expressions[s] for s in sorted(self._live)})] if db]
         self._scans = 0
+        if len(self._dbs) > 1:
+            try:
+                self._dbs = [db for db in [_database({s: self._expressions[s] for s in sorted(self._live)})] if db]
+            except hyperscan.error:  # pragma: no cover - each compiled alone; then they stay apart
+                pass
 
     def _compile_new(self) -> None:
         """The slots offered since the last compile, in a database of their own (patterns made on
         first use arrive after the first scan; recompiling every pattern each time costs more); if
-        Hyperscan refuses them together, each is tried alone and those it refuses leave the set
+        Hyperscan refuses them together, each is compiled alone and those it refuses leave the set
         (routes() records why)."""
         new = list(range(self._compiled, len(self._rewrites)))
         if not new:
@@ -189,20 +192,18 @@ class PatternSet:
         for slot in new:
             self._routes[self._keys[slot]] = Route(*self._keys[slot], "scan", expression=self._expressions[slot])
         try:
-            db = _database({slot: self._expressions[slot] for slot in new})
-        except hyperscan.error:
+            self._dbs += [db for db in [_database({slot: self._expressions[slot] for slot in new})] if db]
+        except hyperscan.error:  # one of them is refused: each alone, the refused ones fall back
             kept = []
             for slot in new:
                 refused = compile_error(self._expressions[slot])
                 if refused:
                     self._refuse(self._keys[slot], f"Hyperscan refused the rewrite: {refused}", self._expressions[slot])
                 else:
+                    self._dbs += [db for db in [_database({slot: self._expressions[slot]})] if db]
                     kept.append(slot)
             new = kept
-            db = _database({slot: self._expressions[slot] for slot in new})
-        if db is not None:
-            self._dbs.append(db)
-            self._live = self._live | frozenset(new)
+        self._live = self._live | frozenset(new)
 
     def _remember(self, text: str, flagged: frozenset[int]) -> None:
         if len(text) > CACHE_CHARS // 4:
