@@ -10,6 +10,10 @@ condition, checked case-insensitively (lower case, with the few non-ASCII letter
 case-insensitive matching pairs with ASCII ones folded too), so a text the expression could match
 is never passed over. Patterns for which no literal of two or more characters is required are run
 as they are.
+
+Before the literals are looked at, a guarded pattern asks the one Hyperscan scan of the text for
+all guarded patterns (extract/pattern_scan.py), which is sharper and shared; the literal guard is
+what a pattern the scan cannot take, or a text of fewer than 16 characters, still gets.
 """
 
 from __future__ import annotations
