@@ -116,6 +116,9 @@ def main() -> None:
     versions = load(args.db, args.versions + WARM_UP)
     for version in versions[:WARM_UP]:  # policy files, lexicons and compiled patterns: once per process, not per version
         extract_one(bound_version(version)[0])
+    from extract.pattern_scan import SCAN
+
+    SCAN.compile()  # the guarded patterns' scan as one database, as the pool's forkserver leaves it
     versions = versions[WARM_UP:]
     n = len(versions)
     totals = timed_stages()

@@ -10,6 +10,10 @@ condition, checked case-insensitively (lower case, with the few non-ASCII letter
 case-insensitive matching pairs with ASCII ones folded too), so a text the expression could match
 is never passed over. Patterns for which no literal of two or more characters is required are run
 as they are.
+
+Before the literals are looked at, a guarded pattern asks the one Hyperscan scan of the text for
+all guarded patterns (extract/pattern_scan.py), which is sharper and shared; the literal guard is
+what a pattern the scan cannot take, or a text of fewer than 16 characters, still gets.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import unicodedata
 from typing import Any, Iterator
 
 from extract.first_chars import with_first_chars
+from extract.pattern_scan import SCAN
 
 try:  # Python 3.11+
     import re._constants as _c  # type: ignore[import-not-found]
@@ -28,6 +33,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as _parser  # type: ignore[no-redef]
 
 _SHORT = 300  # characters: below this the expression runs as it is
+_TINY = 16  # characters: below this the expression runs as it is, without the shared scan
 MIN_LITERAL = 2  # a required literal shorter than this is no filter worth having
 MAX_LITERALS = 80
 _MAX_CLASS = 4  # a character class of up to this many characters still gives literals
@@ -141,7 +147,7 @@ class Guarded:
     split, pattern, flags) is the pattern's own.
     """
 
-    __slots__ = ("_pattern", "_fast", "literals", "words")
+    __slots__ = ("_pattern", "_fast", "literals", "words", "slot")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self._pattern = pattern
@@ -151,6 +157,9 @@ class Guarded:
         # hold when its text (cells joined by " | ") holds the literal
         words = {max(re.split(r"[ |]+", lit), key=len) for lit in self.literals} if self.literals else None
         self.words = _minimal(words) if words and all(words) else None
+        # its place in the one Hyperscan scan for all guarded patterns (extract/pattern_scan.py), or
+        # None when it keeps the literal guard alone
+        self.slot = SCAN.route(pattern)
 
     def may_match_row_source(self, text: str) -> bool:
         """Could the pattern match the text of a table row whose cells are parts of `text`?"""
@@ -160,6 +169,10 @@ class Guarded:
         return any(word in low for word in self.words)
 
     def may_match(self, text: str) -> bool:
+        if self.slot is not None and len(text) >= _TINY:
+            verdict = SCAN.may_match(self.slot, text)
+            if verdict is not None:
+                return verdict
         if self.literals is None or len(text) < _SHORT:
             return True  # a short text is searched faster than its literals are looked for
         low = _folded(text)

@@ -38,6 +38,7 @@ from urllib.parse import urlparse
 from extract.card import Link, ParsedCard, Table
 from extract.card_scan import prefilter, skipping_rows
 from extract.code_repos import github_repo_name, model_repo_kind
+from extract.literals import guarded
 from extract.training_frameworks import _FRAMEWORK_CORES, _FRAMEWORKS
 from extract.types import Finding, TrainingCodeEvidence
 from policy import patterns
@@ -52,16 +53,17 @@ _CODE_HOSTS = ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org", "sr.
 _HUB_HOSTS = ("huggingface.co", "hf.co")
 
 # The card wording is policy: `card_patterns` in policy/training_code.yaml (each entry says what it
-# recognises); those searched over joined block texts are `prefilter`ed (extract/card_scan.py).
+# recognises); those searched over joined block texts are `prefilter`ed (extract/card_scan.py), and
+# those a link's text and clause are read with `guarded`, so that one scan of a clause answers them all.
 _P = patterns.compiled("training_code")
 _TRAINING_EXPLICIT = prefilter(_P["training-explicit"])  # "training code", "fine-tuning recipe"
 _TRAINING_WORD = prefilter(_P["training-word"])  # not "training data", "training logs"
-_CODE_WORD = _P["code-word"]
-_EXAMPLE = _P["example"]
-_INFERENCE = _P["inference"]
-_LICENCE = _P["licence"]
-_FRAMEWORK_WORD = _P["framework-word"]
-_NEGATED = _P["negated"]
+_CODE_WORD = guarded(_P["code-word"])
+_EXAMPLE = guarded(_P["example"])
+_INFERENCE = guarded(_P["inference"])
+_LICENCE = guarded(_P["licence"])
+_FRAMEWORK_WORD = guarded(_P["framework-word"])
+_NEGATED = guarded(_P["negated"])
 _AVAILABLE = _P["available"]
 _TRAINING_TITLE = _P["training-title"]
 _CUSTOM_CODE = prefilter(_P["custom-code"])

@@ -1,8 +1,10 @@
 """Imported by the extraction pool's forkserver before it forks any worker (hubscan/extract_guard.py).
 
 Importing extract/ and running it once on a small built-in version loads the policy files, builds
-the claim lexicons and compiles the patterns: about 1.5 CPU seconds that every worker would
-otherwise spend for itself, and every pool again (a crawl's analysis starts one per lineage round).
+the claim lexicons and compiles the patterns, then the guarded patterns' one Hyperscan database
+(extract/pattern_scan.py, held back during the warm-up so that it is compiled once, whole): about
+1.5 CPU seconds that every worker would otherwise spend for itself, and every pool again (a crawl's
+analysis starts one per lineage round).
 Forked from a warmed server, each worker starts with all of it in place. Nothing here may fail the
 server: without the warm-up the workers warm up themselves, as before.
 
@@ -20,6 +22,19 @@ import gc
 
 
 def _warm_up() -> None:
+    try:
+        from extract.pattern_scan import SCAN
+    except Exception:  # noqa: BLE001 - a warm-up only
+        return
+    with SCAN.held():  # every guarded pattern offered first, then compiled together once
+        _extract_once()
+    try:
+        SCAN.compile()  # the guarded patterns' one Hyperscan database (extract/pattern_scan.py)
+    except Exception:  # noqa: BLE001 - a warm-up only: the workers compile what they lack
+        pass
+
+
+def _extract_once() -> None:
     try:
         from extract import extract_model
         from extract.types import StoredVersion

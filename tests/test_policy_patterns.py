@@ -47,7 +47,7 @@ def _with_policy_copy(tmp_path: Path, edit) -> dict:
 
 def test_the_extractors_compile_the_policy_patterns():
     tc, di = patterns.compiled("training_code"), patterns.compiled("data_information")
-    assert training_code._NEGATED is tc["negated"]
+    assert training_code._NEGATED._pattern is tc["negated"]  # guarded (one scan reads a link clause), same pattern
     assert training_code._TRAINING_EXPLICIT._pattern is tc["training-explicit"]  # prefiltered, same pattern
     assert data_patterns._SIZE._pattern is di["size"]
     assert data_patterns._LAST_PREP.flags & (2 | 16) == 2 | 16  # ignore_case and dot_all from the file

@@ -1,0 +1,245 @@
+"""One Hyperscan pass over a text tells which of many patterns may match it.
+
+The extractors run some thirty guarded patterns (extract/literals.py) over the same blocks of a
+card, each on its own: about 140 searches a card, most on texts that hold a common word of the
+pattern ("train", "data", "open") and do not match. Here every guarded pattern that can be
+rewritten safely (extract/hs_translate.py: a Hyperscan expression matching at least what Python's
+pattern matches) is compiled into one Hyperscan database in prefilter mode, once per process
+(the extraction pool's forkserver compiles it before forking: hubscan/extract_preload.py). A
+text is scanned once for all of them; a pattern the scan does not report cannot match the text,
+and one it reports is searched by `re` as before, so every answer is still `re`'s.
+
+Which pattern goes which way is decided per pattern and recorded (`routes()`): a pattern the
+rewrite refuses, or Hyperscan will not compile, keeps its literal guard, and the reason is kept
+beside it. Hyperscan reads the text one byte per character (hs_translate.Alphabet), so any str,
+lone surrogates included, can be scanned.
+
+Patterns made on first use (the claim lexicons' triggers, the use-restriction phrases) arrive
+after the first scan and are compiled in a database of their own; once no pattern has arrived
+for MERGE_AFTER scans (or when the forkserver asks, `compile()`), the databases become one.
+
+Bounds: at most MAX_PATTERNS patterns in the set; the answers for the last CACHE_TEXTS texts
+(at most CACHE_CHARS characters of them) are kept, so the patterns run over one block share one
+scan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from dataclasses import dataclass
+from typing import Iterator
+
+import hyperscan
+
+from extract.hs_translate import Alphabet, Rewrite, Untranslatable, named_characters, render, translate
+
+MAX_PATTERNS = 256
+CACHE_TEXTS = 128
+CACHE_CHARS = 2_000_000
+MERGE_AFTER = 2_000  # scans with no new pattern, after which the databases are merged into one
+_FLAGS = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER  # bytes: one per character (Alphabet)
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a pattern is searched: through the scan ("scan") or on its literal guard alone
+    ("literals"), and why not through the scan."""
+
+    pattern: str
+    flags: int
+    way: str
+    reason: str = ""
+    expression: str = ""
+
+
+class PatternSet:
+    """Patterns compiled together; `may_match(slot, text)` says whether one may match `text`."""
+
+    def __init__(self, max_patterns: int = MAX_PATTERNS) -> None:
+        self._max = max_patterns
+        self._slots: dict[tuple[str, int], int] = {}
+        self._rewrites: list[Rewrite] = []  # by slot
+        self._expressions: dict[int, str] = {}  # by slot, once rendered in the alphabet
+        self._alphabet: Alphabet | None = None  # fixed at the first compile
+        self._keys: list[tuple[str, int]] = []  # by slot
+        self._routes: dict[tuple[str, int], Route] = {}
+        self._dbs: list[hyperscan.Database] = []
+        self._live: frozenset[int] = frozenset()  # slots the databases hold
+        self._compiled = 0  # how many slots have been offered to Hyperscan
+        self._scans = 0  # scans since a pattern last arrived, while there is more than one database
+        self._cache: dict[str, frozenset[int]] = {}
+        self._cached_chars = 0
+        self._lock = threading.Lock()  # one scratch space per database: one scan at a time
+        self._held = False
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """No scan (so no compile) inside: the patterns offered meanwhile are compiled together
+        afterwards, once (the forkserver's warm-up offers them all, then calls `compile()`)."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+
+    def route(self, pattern: re.Pattern[str]) -> int | None:
+        """The pattern's slot in the set, or None when it keeps the guarded path (`routes()` says why).
+        A slot's pattern is compiled with the others at the first scan; should Hyperscan refuse it
+        then, `may_match` answers None for it (run `re`) and `routes()` says why."""
+        key = (pattern.pattern, pattern.flags)
+        if key in self._slots:
+            return self._slots[key]
+        if key in self._routes:
+            return None
+        if not isinstance(pattern.pattern, str):
+            return self._refuse(key, "a bytes pattern")
+        try:
+            rewrite = translate(pattern)
+        except Untranslatable as why:
+            return self._refuse(key, f"not rewritten: {why}")
+        if len(self._rewrites) >= self._max:
+            return self._refuse(key, f"the set is full ({self._max} patterns)")
+        slot = len(self._rewrites)
+        self._rewrites.append(rewrite)
+        self._keys.append(key)
+        self._slots[key] = slot
+        self._routes[key] = Route(key[0], key[1], "scan")
+        return slot
+
+    def _refuse(self, key: tuple[str, int], reason: str, expression: str = "") -> None:
+        self._routes[key] = Route(key[0], key[1], "literals", reason, expression)
+        return None
+
+    def routes(self) -> list[Route]:
+        """How each pattern offered so far is searched (after `compile()`, final)."""
+        return list(self._routes.values())
+
+    def may_match(self, slot: int, text: str) -> bool | None:
+        """False when the pattern in `slot` cannot match `text`; True when it may; None when the
+        scan cannot say (it is held, or Hyperscan refused the pattern): run `re`."""
+        flagged = self.flagged(text)
+        if flagged is None or slot not in self._live:
+            return None
+        return slot in flagged
+
+    def flagged(self, text: str) -> frozenset[int] | None:
+        """Slots of the patterns that may match `text`; None while held or with nothing compiled."""
+        if self._held:
+            return None
+        if self._compiled != len(self._rewrites):  # new patterns: compiled before any answer is given
+            with self._lock:
+                self._compile_new()
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        with self._lock:
+            if len(self._dbs) > 1:
+                self._scans += 1
+                if self._scans >= MERGE_AFTER:
+                    self._merge()
+            if self._alphabet is None:
+                return None
+            data = self._alphabet.transcode(text)
+            found: list[int] = []
+            try:
+                for db in self._dbs:
+                    db.scan(data, match_event_handler=_on_match, context=found)
+            except hyperscan.error:  # pragma: no cover - an engine fault: `re` answers alone
+                return None
+            flagged = frozenset(found)
+            self._remember(text, flagged)
+        return flagged
+
+    def compile(self) -> None:
+        """Every slot in one database, built now: the forkserver calls this after its warm-up, so
+        the workers inherit one database to scan instead of one per batch of patterns offered."""
+        with self._lock:
+            self._compile_new()
+            self._merge()
+
+    def _merge(self) -> None:
+        self._scans = 0
+        if len(self._dbs) > 1:
+            try:
+                self._dbs = [db for db in [_database({s: self._expressions[s] for s in sorted(self._live)})] if db]
+            except hyperscan.error:  # pragma: no cover - each compiled alone; then they stay apart
+                pass
+
+    def _compile_new(self) -> None:
+        """The slots offered since the last compile, in a database of their own (patterns made on
+        first use arrive after the first scan; recompiling every pattern each time costs more); if
+        Hyperscan refuses them together, each is compiled alone and those it refuses leave the set
+        (routes() records why)."""
+        new = list(range(self._compiled, len(self._rewrites)))
+        if not new:
+            return
+        self._compiled = len(self._rewrites)
+        self._scans = 0
+        self._cache.clear()  # its answers do not name the new slots
+        self._cached_chars = 0
+        if self._alphabet is None:
+            self._alphabet = Alphabet(code for slot in new for code in named_characters(self._rewrites[slot]))
+        rendered = []
+        for slot in new:
+            try:
+                self._expressions[slot] = render(self._rewrites[slot], self._alphabet)
+                rendered.append(slot)
+            except Untranslatable as why:
+                self._refuse(self._keys[slot], f"not rewritten: {why}")
+        new = rendered
+        for slot in new:
+            self._routes[self._keys[slot]] = Route(*self._keys[slot], "scan", expression=self._expressions[slot])
+        try:
+            self._dbs += [db for db in [_database({slot: self._expressions[slot] for slot in new})] if db]
+        except hyperscan.error:  # one of them is refused: each alone, the refused ones fall back
+            kept = []
+            for slot in new:
+                refused = compile_error(self._expressions[slot])
+                if refused:
+                    self._refuse(self._keys[slot], f"Hyperscan refused the rewrite: {refused}", self._expressions[slot])
+                else:
+                    self._dbs += [db for db in [_database({slot: self._expressions[slot]})] if db]
+                    kept.append(slot)
+            new = kept
+        self._live = self._live | frozenset(new)
+
+    def _remember(self, text: str, flagged: frozenset[int]) -> None:
+        if len(text) > CACHE_CHARS // 4:
+            return
+        while self._cache and (len(self._cache) >= CACHE_TEXTS or self._cached_chars + len(text) > CACHE_CHARS):
+            oldest = next(iter(self._cache))
+            self._cached_chars -= len(oldest)
+            del self._cache[oldest]
+        self._cache[text] = flagged
+        self._cached_chars += len(text)
+
+
+def _database(expressions: dict[int, str]) -> hyperscan.Database | None:
+    if not expressions:
+        return None
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[e.encode("utf-8") for e in expressions.values()],
+        ids=list(expressions),
+        elements=len(expressions),
+        flags=[_FLAGS] * len(expressions),
+    )
+    return db
+
+
+def _on_match(slot: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    found.append(slot)
+
+
+def compile_error(expression: str) -> str | None:
+    """Why Hyperscan will not compile `expression` on its own (in the set's mode), or None."""
+    try:
+        _database({0: expression})
+    except hyperscan.error as why:
+        return str(why) or type(why).__name__
+    return None
+
+
+SCAN = PatternSet()  # the process's set: every guarded pattern offers itself here
