@@ -176,10 +176,10 @@ def _read_cells(columns: list[str], width: int, references: bool) -> list[Cell |
 
 # Whole-cell markup that reads one way only (CommonMark, as markdown-it-py implements it):
 # **X** / *X* with plain X not starting or ending with a space: strong / emphasis around X;
-# `X` without a backtick: a code span (one space stripped from each end when both have one);
+# `X` without a backtick: a code span (one space stripped from each end when both have one), also
+# several of them with plain text between and around (`_code_and_text`);
 # [T](U) with plain T and a plain, valid destination U: a link to U's normalised form.
 _STRONG = re.compile(r"(\*\*?)(\S(?:.*\S)?)\1", re.S)
-_CODE = re.compile(r"`([^`]+)`")
 _LINK = re.compile(r"\[([^\[\]]+)\]\(([A-Za-z][A-Za-z0-9+.\-]{1,31}:[!#-'*-;=?-\[\]-~]*)\)")
 
 
@@ -190,13 +190,8 @@ def _quick_cell(cell: str) -> Cell | None:
         m = _STRONG.fullmatch(cell)
         if m and plain_line(m.group(2)) and not m.group(2)[0].isspace() and not m.group(2)[-1].isspace():
             return plain_text(m.group(2))
-    elif first == "`":
-        m = _CODE.fullmatch(cell)
-        if m:
-            code = m.group(1)
-            if code[0] == " " and code[-1] == " " and code.strip(" "):
-                code = code[1:-1]
-            return code, []
+    elif "`" in cell:
+        return _code_and_text(cell)
     elif first == "[":
         m = _LINK.fullmatch(cell)
         if m and plain_line(m.group(1)) and m.group(1).strip():
@@ -205,6 +200,30 @@ def _quick_cell(cell: str) -> Cell | None:
                 text = m.group(1)
                 return text, [(href, 0, len(text))]
     return None
+
+
+def _code_and_text(cell: str) -> Cell | None:
+    """A cell of code spans between single backticks and plain text ("`bbh` (3-shot)"), or None.
+
+    With every backtick run one long (no "``"), runs pair up in order, each pair a code span whose
+    content is taken as written (one space stripped from each end when both have one and it is not
+    all spaces); the text between them must be plain and hold no bare URL. An odd backtick is
+    literal text: left to the parser, as is everything else.
+    """
+    if "``" in cell:
+        return None
+    parts = cell.split("`")
+    if not len(parts) % 2:
+        return None
+    for k in range(0, len(parts), 2):
+        text = parts[k]
+        if text and (not plain_line(text) or "://" in text):
+            return None
+    for k in range(1, len(parts), 2):
+        code = parts[k]
+        if code[0] == " " and code[-1] == " " and code.strip(" "):
+            parts[k] = code[1:-1]
+    return "".join(parts), []
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,91 @@
+"""Table cells read without a parser (extract/markdown_tables.py) read as markdown-it-py reads them.
+
+Cards with tables of random cells (code spans, plain text, emphasis, links, odd backticks, escaped
+pipes, HTML, ragged rows) are read by the fast path (`structure_from_tree`: plain and quick cells
+from their text, the rest by the compiled parser) and by markdown-it-py (`structure_from_tokens`,
+the reference); rows, blocks and links must be the same.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from extract.markdown_tables import _code_and_text, _quick_cell
+from extract.markdown_tokens import structure_from_tokens
+from extract.markdown_tree import Declined, structure_from_tree
+
+PIECES = [
+    "`bbh`", "`math_hard`", "` a `", "`  `", "` x`", "`a b`", "``", "```x```", "`", "`<b>`", "`[x](y)`", "`*x*`",
+    "(5-shot)", " ", "  ", "a", "arc_challenge", "_x", "x_", "**9**", "*i*", "[t](https://e.org/a)", "<b>", "&amp;",
+    "\\|", "\\`", "!", "~", "https://x.org/a", "é", "本", "#", "-", "1.", ":", "2.5",
+]
+
+
+def _cell(rng: random.Random) -> str:
+    return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 4)))
+
+
+def _card(rng: random.Random) -> str:
+    width = rng.randint(1, 4)
+    lines = ["| " + " | ".join(f"h{k}" for k in range(width)) + " |", "|" + "---|" * width]
+    for _ in range(rng.randint(1, 6)):
+        cells = [_cell(rng) for _ in range(width + rng.choice((-1, 0, 0, 0, 1)))]  # ragged rows too
+        lines.append("| " + " | ".join(cells) + " |")
+    return "# Results\n\nSome text.\n\n" + "\n".join(lines) + "\n"
+
+
+def _seen(structure) -> tuple:  # type: ignore[no-untyped-def]
+    return (
+        [(t.header, t.rows) for t in structure.tables],
+        [(b.kind, b.text) for b in structure.blocks],
+        [(link.url, link.text, link.context) for link in structure.links],
+    )
+
+
+def test_random_tables_read_as_markdown_it_py_reads_them() -> None:
+    rng = random.Random(2026_12_06)
+    compared = quick = 0
+    for _ in range(2000):
+        body = _card(rng)
+        try:
+            fast = structure_from_tree(body)
+        except Declined:
+            continue
+        assert _seen(fast) == _seen(structure_from_tokens(body)), body
+        compared += 1
+        cells = [c.strip(" ") for line in body.splitlines()[6:] for c in line.strip(" |").split("|")]
+        quick += any("`" in c and _code_and_text(c) is not None and not c.startswith("`") for c in cells)
+    assert compared > 600 and quick > 100  # the comparison reached code spans with text around them
+
+
+@pytest.mark.parametrize(
+    ("cell", "read"),
+    [
+        ("`bbh` (3-shot)", "bbh (3-shot)"),
+        ("`math_hard` (4-shot)", "math_hard (4-shot)"),
+        ("see `a` and `b`", "see a and b"),
+        ("` x ` y", "x y"),  # one space stripped from both ends of a code span
+        ("`  ` y", "   y"),  # not when it is all spaces
+        ("` x` y", " x y"),  # nor when only one end has one
+    ],
+)
+def test_code_spans_with_plain_text_around_them(cell: str, read: str) -> None:
+    assert _quick_cell(cell) == (read, [])
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "`a``b`",  # a double backtick run: the spans pair differently
+        "`a` b `c",  # an odd backtick is literal
+        "`a` _b",  # emphasis may open
+        "`a` **b**",
+        "`a` <b>",
+        "`a` see https://e.org",  # a bare URL: left to the parser's text runs
+        "`a` [b](c)",
+    ],
+)
+def test_other_cells_with_code_are_left_to_the_parser(cell: str) -> None:
+    assert _code_and_text(cell) is None
