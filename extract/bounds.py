@@ -59,6 +59,8 @@ def shape(value: Any, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, ma
 
 def clean_text(value: str) -> str:
     """The string with lone surrogates (JSON `\\ud800`, invalid UTF-8 decoded leniently) replaced."""
+    if value.isascii():
+        return value  # most strings: encodable, and found so without making their bytes
     try:
         value.encode("utf-8")
         return value
