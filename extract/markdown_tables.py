@@ -20,10 +20,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from markdown_it.common.normalize_url import normalizeLink, validateLink
+from markdown_it.common.normalize_url import validateLink
 
 from extract.card_structure import Spans, plain_text
-from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space
+from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space, normalised_link
 
 PLACEHOLDER = "***"
 
@@ -228,7 +228,7 @@ def _code_and_text(cell: str) -> Cell | None:
 
 @functools.lru_cache(maxsize=4096)
 def _normalised(url: str) -> str:
-    return normalizeLink(url)  # cached: evaluation tables link the same task pages again and again
+    return normalised_link(url)  # cached: evaluation tables link the same task pages again and again
 
 
 def cell_document(cells: list[Pending]) -> str:
