@@ -39,6 +39,26 @@ _MARKUP_IN_BLOCK = re.compile(r"[\\`*~\[\]<>!&\x00-\x09\x0b-\x1f\x7f]")
 _LOOSE_UNDERSCORE = re.compile(r"_(?<![A-Za-z0-9]_)|_(?![A-Za-z0-9])")
 
 
+# A row whose only markup is whole-cell strong emphasis ("**71.2**") and code spans with plain text
+# around them ("`bbh` (3-shot)"): every cell reads as its part of the line less the markers
+# ("**", "`"), so the row is kept as that line, a plain one (`unmarked`), and read like the plain
+# rows (`_read_cells` gives the same cells: tests/test_table_quick_cells.py). The contents are plain
+# characters with no space at either end (no code span loses a space), code spans are never next to
+# each other (a "``" run pairs differently), and the row holds no bare URL ("://": a code span
+# has none). A part (between two pipes) is matched once, atomically: a shorter match of it could
+# not be followed by a pipe either, so a failing line costs one pass.
+_P = r"(?:[^\\`*_~\[\]<>!&|\x00-\x1f\x7f]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))"
+_S = r"(?:[^\s\\`*_~\[\]<>!&|\x00-\x1f\x7f]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))"
+_CONTENT = rf"{_S}(?:{_P}*{_S})?"
+_PART = rf"(?> *\*\*{_CONTENT}\*\* *|(?:{_P}|`{_CONTENT}`(?!`))*)"
+_MARKED_ROW = re.compile(rf"\|(?:{_PART}\|)*{_PART}")
+
+
+def unmarked(line: str) -> str:
+    """A row line `_MARKED_ROW` accepts, as the plain line of the same cells."""
+    return line.replace("**", "").replace("`", "")
+
+
 def plain_line(text: str) -> bool:
     """`_PLAIN_LINE.fullmatch(text)`, faster."""
     return _MARKUP.search(text) is None and ("_" not in text or _LOOSE_UNDERSCORE.search(text) is None)
@@ -134,6 +154,10 @@ def _read(lines: list[str], start: int, end: int, references: bool) -> CutTable 
             if count_padding:
                 padded += width - len(_columns(line))
             body.append(line)
+        elif "://" not in line and _MARKED_ROW.fullmatch(line):
+            if count_padding:
+                padded += width - len(_columns(line))
+            body.append(unmarked(line))
         else:
             columns = _escaped_columns(line) if "\\" in line else _columns(line)
             if count_padding:

@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from extract.markdown_tables import _code_and_text, _quick_cell
+from extract.markdown_tables import _MARKED_ROW, _code_and_text, _columns, _quick_cell, _read_cells, split_row, unmarked
 from extract.markdown_tokens import structure_from_tokens
 from extract.markdown_tree import Declined, structure_from_tree
 
@@ -20,20 +20,31 @@ PIECES = [
     "`bbh`", "`math_hard`", "` a `", "`  `", "` x`", "`a b`", "``", "```x```", "`", "`<b>`", "`[x](y)`", "`*x*`",
     "(5-shot)", " ", "  ", "a", "arc_challenge", "_x", "x_", "**9**", "*i*", "[t](https://e.org/a)", "<b>", "&amp;",
     "\\|", "\\`", "!", "~", "https://x.org/a", "é", "本", "#", "-", "1.", ":", "2.5",
+    "**71.2**", "**x_y**", "`bbh` (3-shot)", "65.61", "65.61", "math_hard",
 ]
 
 
-def _cell(rng: random.Random) -> str:
-    return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 4)))
+NICE = ["**71.2**", "**x_y**", "**a b**", "`bbh` (3-shot)", "`a b`", "`x`", "65.61", "math_hard", "a", " ", "*i*", "` a `"]
+
+
+def _cell(rng: random.Random, pieces: list[str]) -> str:
+    return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
 
 
 def _card(rng: random.Random) -> str:
     width = rng.randint(1, 4)
+    pieces = PIECES if rng.random() < 0.6 else NICE  # some tables of mostly well-formed cells
     lines = ["| " + " | ".join(f"h{k}" for k in range(width)) + " |", "|" + "---|" * width]
     for _ in range(rng.randint(1, 6)):
-        cells = [_cell(rng) for _ in range(width + rng.choice((-1, 0, 0, 0, 1)))]  # ragged rows too
+        cells = [_cell(rng, pieces) for _ in range(width + rng.choice((-1, 0, 0, 0, 1)))]  # ragged rows too
         lines.append("| " + " | ".join(cells) + " |")
     return "# Results\n\nSome text.\n\n" + "\n".join(lines) + "\n"
+
+
+def _body_rows(body: str) -> list[tuple[str, bool]]:
+    from extract.markdown_tables import plain_line
+
+    return [(line, plain_line(line)) for line in body.splitlines()[6:]]
 
 
 def _seen(structure) -> tuple:  # type: ignore[no-untyped-def]
@@ -46,7 +57,7 @@ def _seen(structure) -> tuple:  # type: ignore[no-untyped-def]
 
 def test_random_tables_read_as_markdown_it_py_reads_them() -> None:
     rng = random.Random(2026_12_06)
-    compared = quick = 0
+    compared = quick = marked = 0
     for _ in range(2000):
         body = _card(rng)
         try:
@@ -57,7 +68,8 @@ def test_random_tables_read_as_markdown_it_py_reads_them() -> None:
         compared += 1
         cells = [c.strip(" ") for line in body.splitlines()[6:] for c in line.strip(" |").split("|")]
         quick += any("`" in c and _code_and_text(c) is not None and not c.startswith("`") for c in cells)
-    assert compared > 600 and quick > 100  # the comparison reached code spans with text around them
+        marked += any(_MARKED_ROW.fullmatch(line) and not plain for line, plain in _body_rows(body))
+    assert compared > 600 and quick > 100 and marked > 100  # the comparison reached both shortcuts
 
 
 @pytest.mark.parametrize(
@@ -89,3 +101,33 @@ def test_code_spans_with_plain_text_around_them(cell: str, read: str) -> None:
 )
 def test_other_cells_with_code_are_left_to_the_parser(cell: str) -> None:
     assert _code_and_text(cell) is None
+
+
+MARKED_PIECES = ["**9**", "** 9**", "**9 **", "**a b**", "**x_y**", "**_x**", "****", "*i*", "`bbh`", "`a b`", "` a`", "`a `",
+                 "`x_y`", "`_x`", "``", "`", "a", "x_y", "_x", " ", "  ", "(5-shot)", "é", "<b>", "https://e.org", "[t](u)", "\\"]
+
+
+def test_marked_rows_read_as_their_cells() -> None:
+    """A row `_MARKED_ROW` accepts, kept as its unmarked line, splits into the cells `_read_cells` reads."""
+    rng = random.Random(71)
+    accepted = 0
+    for _ in range(20_000):
+        width = rng.randint(1, 4)
+        cells = ["".join(rng.choice(MARKED_PIECES) for _ in range(rng.randint(0, 3))) for _ in range(width + rng.choice((-1, 0, 1)))]
+        line = "|" + "|".join(" " * rng.randint(0, 2) + c + " " * rng.randint(0, 2) for c in cells) + rng.choice(("|", "| ", ""))
+        if "|" in "".join(cells) or "://" in line or not _MARKED_ROW.fullmatch(line):
+            continue
+        accepted += 1
+        eager = _read_cells(_columns(line), width, False)
+        assert eager is not None and all(isinstance(cell, tuple) for cell in eager), line  # nothing left to the parser
+        assert split_row(unmarked(line), width) == eager, line
+    assert accepted > 2000
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["| `a``b` | x |", "| ** a** | x |", "| **a ** | x |", "| _x | **1** |", "| *i* | 1 |", "| `a` **b** |", "| **a** b |",
+     "| [a](b) | **1** |", "| ` a` | 1 |", "| `_x` | 1 |"],
+)
+def test_rows_the_shortcut_leaves_to_the_cell_reader(line: str) -> None:
+    assert not _MARKED_ROW.fullmatch(line)
