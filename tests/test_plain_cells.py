@@ -45,15 +45,17 @@ def test_rows_holding_reads_only_the_rows_whose_line_holds_a_word() -> None:
 
     card = parse_card(
         b"# Card\n\n| Feature | Acme-7B | Other |\n|---|---|---|\n| licence | Apache-2.0 | MIT |\n"
-        b"| weights | Open Source | closed |\n| data | **closed** | x |\n| code | fully OPEN | y |\n"
+        b"| weights | Open Source | closed |\n| data | *closed* | x |\n| eval | **closed** | `z` |\n| code | fully OPEN | y |\n"
     )
     (table,) = card.tables
     assert table.lazy
     rows = table.rows_holding(frozenset({"open"}), 10)
-    # the plain rows without "open" are left out; the row with markup (read into cells) is kept
+    # the plain rows without "open" are left out, and so is the row of strong and code cells (kept as
+    # its unmarked line); the row with other markup (read into cells) is kept
     assert rows == [("weights", "Open Source", "closed"), ("data", "closed", "x"), ("code", "fully OPEN", "y")]
     assert table.rows_holding(frozenset({"open"}), 1) == []
     assert table.rows_holding(None, 2) == list(table.rows[:2])
+    assert table.rows[3] == ("eval", "closed", "z")
 
 
 def test_a_model_column_marked_open_source_is_still_a_claim() -> None:
