@@ -47,10 +47,10 @@ _LOOSE_UNDERSCORE = re.compile(r"_(?<![A-Za-z0-9]_)|_(?![A-Za-z0-9])")
 # each other (a "``" run pairs differently), and the row holds no bare URL ("://": a code span
 # has none). A part (between two pipes) is matched once, atomically: a shorter match of it could
 # not be followed by a pipe either, so a failing line costs one pass.
-_P = r"(?:[^\\`*_~\[\]<>!&|\x00-\x1f\x7f]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))"
-_S = r"(?:[^\s\\`*_~\[\]<>!&|\x00-\x1f\x7f]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))"
-_CONTENT = rf"{_S}(?:{_P}*{_S})?"
-_PART = rf"(?> *\*\*{_CONTENT}\*\* *|(?:{_P}|`{_CONTENT}`(?!`))*)"
+_RUN = r"[^\\`*_~\[\]<>!&|\x00-\x1f\x7f]++"  # plain characters, taken at a class's speed
+_INNER_UNDERSCORE = r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])"
+_CONTENT = rf"(?!\s)(?:{_RUN}|{_INNER_UNDERSCORE})++(?<!\s)"  # plain, no whitespace at either end
+_PART = rf"(?> *\*\*{_CONTENT}\*\* *|(?:{_RUN}|{_INNER_UNDERSCORE}|`{_CONTENT}`(?!`))*+)"
 _MARKED_ROW = re.compile(rf"\|(?:{_PART}\|)*{_PART}")
 
 
