@@ -131,3 +131,15 @@ def test_marked_rows_read_as_their_cells() -> None:
 )
 def test_rows_the_shortcut_leaves_to_the_cell_reader(line: str) -> None:
     assert not _MARKED_ROW.fullmatch(line)
+
+
+def test_newline_offsets() -> None:
+    import re
+
+    from extract.markdown_tree import _newline_offsets
+
+    rng = random.Random(3)
+    for text in [b"", b"\n", b"a", b"a\n", b"\n\n", b"ab\ncd\n\nef"] + [
+        bytes(rng.choice(b"ab\n") for _ in range(rng.randint(0, 30))) for _ in range(500)
+    ]:
+        assert _newline_offsets(text) == [m.start() for m in re.finditer(b"\n", text)], text
