@@ -483,9 +483,17 @@ def _bare_urls(s: str, offset: int) -> Spans:
     return spans
 
 
+# An opening tag whose href html.parser reads as written: one double-quoted href first, then only
+# double-quoted lower-case attributes, single spaces, no character reference ('&') in any value.
+_SIMPLE_ANCHOR = re.compile(r'<a href="([^"&<>\s]*)"(?: (?!href=)[a-z][a-z0-9_-]*="[^"&<>]*")* ?>')
+
+
 @functools.lru_cache(maxsize=1024)
 def href_of(tag: str) -> str:
     """href of an opening <a ...> tag (cached: badge-heavy cards repeat the same tags)."""
+    simple = _SIMPLE_ANCHOR.fullmatch(tag)
+    if simple:
+        return simple.group(1)  # what BeautifulSoup gives, without building a soup (about 0.1 ms)
     anchor = BeautifulSoup(tag, "html.parser").find("a")
     href = anchor.get("href") if anchor is not None else None
     return str(href or "")
