@@ -11,6 +11,11 @@ bench_extract's build when missing) bounds it, extracts it, turns the outcome in
 store writes, and pickles the result for the trip back. With --none it loads the same versions
 and stops there; (instructions of the first run - the second) / N is the worker's cost per version.
 
+--main counts the main process of `extract_all` instead (valgrind follows only it; the pool's
+workers are separate programs): a copy of a database of N versions (built when missing) is
+extracted with 2 workers; with --none the same copy is opened and not extracted. The main
+process reads the versions, bounds them, sends them, receives the records and writes them.
+
 Run both with PYTHONHASHSEED=0: set and dict orders then repeat, and so does the count.
 """
 
@@ -31,7 +36,11 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=100)
     parser.add_argument("--db", type=Path, default=Path("/tmp/hubscan-count.db"))
     parser.add_argument("--none", action="store_true", help="load the versions and extract none (the baseline)")
+    parser.add_argument("--main", action="store_true", help="count extract_all's main process instead of a worker's work")
     args = parser.parse_args()
+    if args.main:
+        main_process(args.db, args.versions, args.none)
+        return
 
     from profile_extract import load
 
@@ -47,6 +56,24 @@ def main() -> None:
         # one version per chunk: a worker's chunk is a list, its result pickled whole; per version the same work
         total += len(pickle.dumps(_extract_chunk([bound_version(version)], finish=record_outcome), protocol=pickle.HIGHEST_PROTOCOL))
     print(f"{len(versions)} versions, {total} bytes pickled")
+
+
+def main_process(db: Path, n: int, none: bool) -> None:
+    import shutil
+
+    from hubscan.pipeline import extract_all
+    from store.db import open_engine
+
+    if not db.exists():
+        from bench_extract import build
+
+        build(db, n)
+    copy = db.with_name(db.stem + "-run" + db.suffix)
+    shutil.copyfile(db, copy)  # every run starts from the same unextracted versions
+    engine = open_engine(str(copy))
+    if not none:
+        print(f"{extract_all(engine, jobs=2)} versions extracted")
+    engine.dispose()
 
 
 if __name__ == "__main__":

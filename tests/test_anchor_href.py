@@ -1,4 +1,4 @@
-"""extract/card_structure.py: `href_of` reads simple <a> tags without BeautifulSoup, and gets what
+"""extract/html_anchor.py: `href_of` reads simple <a> tags without BeautifulSoup, and gets what
 BeautifulSoup gets from them; other tags still go to BeautifulSoup."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import random
 
 from bs4 import BeautifulSoup
 
-from extract.card_structure import _SIMPLE_ANCHOR, href_of
+from extract.html_anchor import _SIMPLE_ANCHOR, href_of
 
 
 def _soup_href(tag: str) -> str:
