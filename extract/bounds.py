@@ -32,6 +32,9 @@ class Shape:
 
 def shape(value: Any, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, max_chars: int | None = None) -> Shape:
     """Depth, node count and approximate JSON size of a value, walked with an explicit stack."""
+    if not isinstance(value, (dict, list, tuple)):  # a scalar (most calls: a file entry's fields): what the walk gives
+        chars = len(value) + 3 if isinstance(value, str) else 8
+        return Shape(0, 1, chars, 0 > max_depth or 1 > max_nodes or (max_chars is not None and chars > max_chars))
     stack: list[tuple[Any, int]] = [(value, 0)]
     depth = nodes = chars = 0
     while stack:
@@ -59,6 +62,8 @@ def shape(value: Any, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, ma
 
 def clean_text(value: str) -> str:
     """The string with lone surrogates (JSON `\\ud800`, invalid UTF-8 decoded leniently) replaced."""
+    if value.isascii():
+        return value  # most strings: encodable, and found so without making their bytes
     try:
         value.encode("utf-8")
         return value
@@ -80,23 +85,26 @@ def scrub(value: Any) -> Any:
     root: Any = {} if isinstance(value, dict) else []
     stack: list[tuple[Any, Any]] = [(value, root)]
     while stack:
-        source, target = stack.pop()
-        items = source.items() if isinstance(source, dict) else enumerate(source)
-        for key, child in items:
-            if isinstance(child, dict):
-                copy: Any = {}
-                stack.append((child, copy))
-            elif isinstance(child, (list, tuple)):
-                copy = []
-                stack.append((child, copy))
-            elif isinstance(child, str):
-                copy = clean_text(child)
-            elif isinstance(child, float) and not math.isfinite(child):
-                copy = None
-            else:
-                copy = child
-            if isinstance(target, dict):
-                target[clean_text(key) if isinstance(key, str) else str(key)] = copy
-            else:
-                target.append(copy)
+        source, target = stack.pop()  # a dict's copy is a dict, a list's or tuple's a list
+        if isinstance(source, dict):
+            for key, child in source.items():
+                target[clean_text(key) if isinstance(key, str) else str(key)] = _child_copy(child, stack)
+        else:
+            target.extend([_child_copy(child, stack) for child in source])
     return root
+
+
+def _child_copy(child: Any, stack: list[tuple[Any, Any]]) -> Any:
+    """`scrub`'s copy of one value in a container; a container is copied empty and queued to be filled."""
+    if isinstance(child, str):  # the types are disjoint: the order of the tests is the cheapest first
+        return clean_text(child)
+    if isinstance(child, dict):
+        copy: Any = {}
+    elif isinstance(child, (list, tuple)):
+        copy = []
+    elif isinstance(child, float) and not math.isfinite(child):
+        return None
+    else:
+        return child
+    stack.append((child, copy))
+    return copy

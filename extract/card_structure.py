@@ -16,6 +16,7 @@ from typing import Callable, Literal, NamedTuple, Sequence, Union
 
 from bs4 import BeautifulSoup
 
+from extract.html_anchor import href_of
 from extract.literals import fold
 from extract.sentences import MAX_CONTEXT_CHARS, WS, clip, sentence_in, sentence_spans, split_sentences
 
@@ -481,14 +482,6 @@ def _bare_urls(s: str, offset: int) -> Spans:
         url = trim_url(m.group(0))
         spans.append((url, offset + m.start(), offset + m.start() + len(url)))
     return spans
-
-
-@functools.lru_cache(maxsize=1024)
-def href_of(tag: str) -> str:
-    """href of an opening <a ...> tag (cached: badge-heavy cards repeat the same tags)."""
-    anchor = BeautifulSoup(tag, "html.parser").find("a")
-    href = anchor.get("href") if anchor is not None else None
-    return str(href or "")
 
 
 def trim_url(url: str) -> str:

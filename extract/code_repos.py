@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
-from urllib.parse import urlparse
 
 import policy
 
 from . import licence_catalog as cat
 from .types import StoredCodeRepo
+from .url_parts import MAX_URLS, parsed_url
 
 MAX_TREE_PATHS = 50_000  # paths read from one tree (the crawler stores at most 20,000)
 MAX_PATHS_REPORTED = 8
@@ -31,12 +31,14 @@ _NOT_OWNERS = frozenset({
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-_.]{0,99})$")
 
 
+@lru_cache(maxsize=MAX_URLS)
 def github_repo_name(url: str) -> str | None:
-    """'owner/repo' (lower-case) for a link into a GitHub repository, else None."""
+    """'owner/repo' (lower-case) for a link into a GitHub repository, else None (once per distinct URL:
+    several extractors ask about every link)."""
     if "github.com" not in url.lower():
         return None  # its host cannot be github.com: not worth parsing (most links of a card)
     try:
-        parsed = urlparse(url.strip())
+        parsed = parsed_url(url.strip())
     except ValueError:
         return None
     if parsed.scheme not in ("http", "https"):

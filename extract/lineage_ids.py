@@ -8,10 +8,11 @@ is the case-insensitive key under which the Hub finds the same repository.
 
 from __future__ import annotations
 
+import functools
 import re
-from urllib.parse import urlparse
 
 from .types import BaseKind
+from .url_parts import MAX_URLS, parsed_url
 
 MAX_ID_CHARS = 96 * 2 + 1  # namespace/name, each at most 96 characters on the Hub
 MAX_RAW_CHARS = 1000  # what is kept of a value that is not a Hub id (the database clips it further)
@@ -32,8 +33,10 @@ def is_hub_id(value: str) -> bool:
     return bool(_HUB_ID.match(value)) and "--" not in value and ".." not in value
 
 
+@functools.lru_cache(maxsize=MAX_URLS)
 def normalise_base(raw: str) -> tuple[str, BaseKind]:
-    """(the id to look up, its kind). Never raises; whatever is not a Hub id keeps its raw text."""
+    """(the id to look up, its kind). Whatever is not a Hub id keeps its raw text. Once per distinct
+    value: the lineage reader asks about every link of a card."""
     value = raw.strip().strip("\"'`<>").strip()
     if not value or len(value) > 2048:
         return value[:MAX_RAW_CHARS], "invalid"
@@ -51,7 +54,7 @@ def normalise_base(raw: str) -> tuple[str, BaseKind]:
 
 
 def _from_url(value: str) -> tuple[str, BaseKind]:
-    url = urlparse(value if "://" in value else "https://" + value)
+    url = parsed_url(value if "://" in value else "https://" + value)
     if (url.hostname or "").lower() not in _HUB_HOSTS:
         return value[:MAX_RAW_CHARS], "url"
     parts = [p for p in url.path.split("/") if p]

@@ -128,8 +128,6 @@ def statements(card: ParsedCard) -> list[Statement]:
             if _DATA_BEFORE.search(text, max(0, m.start() - 60), m.start()):
                 continue  # "the training data was derived from ...": a statement about data
             after = text[m.end() : m.end() + _WINDOW]
-            relation = _relation(m.group(0))
-            sentence = " ".join(text[m.start() : _clause_end(text, m.end())].split())[:300]
             hit = _base_after(after, linked)
             if hit is None:
                 continue
@@ -137,7 +135,8 @@ def statements(card: ParsedCard) -> list[Statement]:
             # "based on the Llama-2-7B architecture", "uses the GPT-2 tokenizer": not the weights it started from
             if r.not_weights.search(after[: end + _AFTER_NAME]):
                 continue
-            add(Statement(relation, value, via, sentence))
+            sentence = " ".join(text[m.start() : _clause_end(text, m.end())].split())[:300]
+            add(Statement(_relation(m.group(0)), value, via, sentence))
     return found
 
 

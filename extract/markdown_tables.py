@@ -20,10 +20,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from markdown_it.common.normalize_url import normalizeLink, validateLink
+from markdown_it.common.normalize_url import validateLink
 
 from extract.card_structure import Spans, plain_text
-from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space
+from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space, normalised_link
 
 PLACEHOLDER = "***"
 
@@ -37,6 +37,26 @@ _DELIMITER_CELL = re.compile(r":?-+:?")
 _MARKUP = re.compile(r"[\\`*~\[\]<>!&\x00-\x1f\x7f]")
 _MARKUP_IN_BLOCK = re.compile(r"[\\`*~\[\]<>!&\x00-\x09\x0b-\x1f\x7f]")
 _LOOSE_UNDERSCORE = re.compile(r"_(?<![A-Za-z0-9]_)|_(?![A-Za-z0-9])")
+
+
+# A row whose only markup is whole-cell strong emphasis ("**71.2**") and code spans with plain text
+# around them ("`bbh` (3-shot)"): every cell reads as its part of the line less the markers
+# ("**", "`"), so the row is kept as that line, a plain one (`unmarked`), and read like the plain
+# rows (`_read_cells` gives the same cells: tests/test_table_quick_cells.py). The contents are plain
+# characters with no space at either end (no code span loses a space), code spans are never next to
+# each other (a "``" run pairs differently), and the row holds no bare URL ("://": a code span
+# has none). A part (between two pipes) is matched once, atomically: a shorter match of it could
+# not be followed by a pipe either, so a failing line costs one pass.
+_RUN = r"[^\\`*_~\[\]<>!&|\x00-\x1f\x7f]++"  # plain characters, taken at a class's speed
+_INNER_UNDERSCORE = r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])"
+_CONTENT = rf"(?!\s)(?:{_RUN}|{_INNER_UNDERSCORE})++(?<!\s)"  # plain, no whitespace at either end
+_PART = rf"(?> *\*\*{_CONTENT}\*\* *|(?:{_RUN}|{_INNER_UNDERSCORE}|`{_CONTENT}`(?!`))*+)"
+_MARKED_ROW = re.compile(rf"\|(?:{_PART}\|)*{_PART}")
+
+
+def unmarked(line: str) -> str:
+    """A row line `_MARKED_ROW` accepts, as the plain line of the same cells."""
+    return line.replace("**", "").replace("`", "")
 
 
 def plain_line(text: str) -> bool:
@@ -134,6 +154,10 @@ def _read(lines: list[str], start: int, end: int, references: bool) -> CutTable 
             if count_padding:
                 padded += width - len(_columns(line))
             body.append(line)
+        elif "://" not in line and _MARKED_ROW.fullmatch(line):
+            if count_padding:
+                padded += width - len(_columns(line))
+            body.append(unmarked(line))
         else:
             columns = _escaped_columns(line) if "\\" in line else _columns(line)
             if count_padding:
@@ -176,10 +200,10 @@ def _read_cells(columns: list[str], width: int, references: bool) -> list[Cell |
 
 # Whole-cell markup that reads one way only (CommonMark, as markdown-it-py implements it):
 # **X** / *X* with plain X not starting or ending with a space: strong / emphasis around X;
-# `X` without a backtick: a code span (one space stripped from each end when both have one);
+# `X` without a backtick: a code span (one space stripped from each end when both have one), also
+# several of them with plain text between and around (`_code_and_text`);
 # [T](U) with plain T and a plain, valid destination U: a link to U's normalised form.
 _STRONG = re.compile(r"(\*\*?)(\S(?:.*\S)?)\1", re.S)
-_CODE = re.compile(r"`([^`]+)`")
 _LINK = re.compile(r"\[([^\[\]]+)\]\(([A-Za-z][A-Za-z0-9+.\-]{1,31}:[!#-'*-;=?-\[\]-~]*)\)")
 
 
@@ -190,13 +214,8 @@ def _quick_cell(cell: str) -> Cell | None:
         m = _STRONG.fullmatch(cell)
         if m and plain_line(m.group(2)) and not m.group(2)[0].isspace() and not m.group(2)[-1].isspace():
             return plain_text(m.group(2))
-    elif first == "`":
-        m = _CODE.fullmatch(cell)
-        if m:
-            code = m.group(1)
-            if code[0] == " " and code[-1] == " " and code.strip(" "):
-                code = code[1:-1]
-            return code, []
+    elif "`" in cell:
+        return _code_and_text(cell)
     elif first == "[":
         m = _LINK.fullmatch(cell)
         if m and plain_line(m.group(1)) and m.group(1).strip():
@@ -207,9 +226,33 @@ def _quick_cell(cell: str) -> Cell | None:
     return None
 
 
+def _code_and_text(cell: str) -> Cell | None:
+    """A cell of code spans between single backticks and plain text ("`bbh` (3-shot)"), or None.
+
+    With every backtick run one long (no "``"), runs pair up in order, each pair a code span whose
+    content is taken as written (one space stripped from each end when both have one and it is not
+    all spaces); the text between them must be plain and hold no bare URL. An odd backtick is
+    literal text: left to the parser, as is everything else.
+    """
+    if "``" in cell:
+        return None
+    parts = cell.split("`")
+    if not len(parts) % 2:
+        return None
+    for k in range(0, len(parts), 2):
+        text = parts[k]
+        if text and (not plain_line(text) or "://" in text):
+            return None
+    for k in range(1, len(parts), 2):
+        code = parts[k]
+        if code[0] == " " and code[-1] == " " and code.strip(" "):
+            parts[k] = code[1:-1]
+    return "".join(parts), []
+
+
 @functools.lru_cache(maxsize=4096)
 def _normalised(url: str) -> str:
-    return normalizeLink(url)  # cached: evaluation tables link the same task pages again and again
+    return normalised_link(url)  # cached: evaluation tables link the same task pages again and again
 
 
 def cell_document(cells: list[Pending]) -> str:

@@ -33,7 +33,6 @@ import posixpath
 import re
 from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
-from urllib.parse import urlparse
 
 from extract.card import Link, ParsedCard, Table
 from extract.card_scan import prefilter, skipping_rows
@@ -41,6 +40,7 @@ from extract.code_repos import github_repo_name, model_repo_kind
 from extract.literals import guarded
 from extract.training_frameworks import _FRAMEWORK_CORES, _FRAMEWORKS
 from extract.types import Finding, TrainingCodeEvidence
+from extract.url_parts import MAX_URLS, parsed_url
 from policy import patterns
 
 MAX_SIBLINGS = 20_000
@@ -190,7 +190,7 @@ def classify_link(link: Link) -> LinkVerdict:
         return LinkVerdict("not-code", "not a code host")
     text = link.text.strip()
     clause = _clause(link)
-    path = urlparse(link.url).path.lower()
+    path = parsed_url(link.url).path.lower()
     if _LICENCE.search(text) or _LICENCE.search(posixpath.basename(path)):
         return LinkVerdict("not-code", "a licence text")
     if _EXAMPLE.search(text) or _EXAMPLE.search(path):
@@ -214,8 +214,10 @@ def classify_link(link: Link) -> LinkVerdict:
     return LinkVerdict("repository", f"\"{_short(clause)}\"")
 
 
+@functools.lru_cache(maxsize=MAX_URLS)
 def _is_code_location(url: str) -> bool:
-    parsed = urlparse(url.strip())
+    """Does the URL point into a code host (or a Space, or a code file on the Hub)? Once per distinct URL."""
+    parsed = parsed_url(url.strip())
     if parsed.scheme not in ("http", "https"):
         return False
     host = parsed.netloc.lower().split(":")[0].removeprefix("www.")

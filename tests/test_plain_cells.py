@@ -45,15 +45,17 @@ def test_rows_holding_reads_only_the_rows_whose_line_holds_a_word() -> None:
 
     card = parse_card(
         b"# Card\n\n| Feature | Acme-7B | Other |\n|---|---|---|\n| licence | Apache-2.0 | MIT |\n"
-        b"| weights | Open Source | closed |\n| data | **closed** | x |\n| code | fully OPEN | y |\n"
+        b"| weights | Open Source | closed |\n| data | *closed* | x |\n| eval | **closed** | `z` |\n| code | fully OPEN | y |\n"
     )
     (table,) = card.tables
     assert table.lazy
     rows = table.rows_holding(frozenset({"open"}), 10)
-    # the plain rows without "open" are left out; the row with markup (read into cells) is kept
+    # the plain rows without "open" are left out, and so is the row of strong and code cells (kept as
+    # its unmarked line); the row with other markup (read into cells) is kept
     assert rows == [("weights", "Open Source", "closed"), ("data", "closed", "x"), ("code", "fully OPEN", "y")]
     assert table.rows_holding(frozenset({"open"}), 1) == []
     assert table.rows_holding(None, 2) == list(table.rows[:2])
+    assert table.rows[3] == ("eval", "closed", "z")
 
 
 def test_a_model_column_marked_open_source_is_still_a_claim() -> None:
@@ -69,3 +71,18 @@ def test_a_model_column_marked_open_source_is_still_a_claim() -> None:
     )
     evidence, _ = read_claims(card, "acme/Acme-7B", ())
     assert any(c.source == "table" and c.about_self for c in evidence.claims)
+
+
+def test_may_have_cell_of_plain_rows_is_the_part_by_part_count() -> None:
+    """The one search over plain lines answers as counting the words of each part between pipes."""
+    from extract.card_structure import Table
+
+    rng = random.Random(61)
+    pieces = ["a", "bc", "45.2", "**9**", " ", "  ", "|", "é", "\u00a0", "\u2003", "x" * 70]
+    for words in (0, 1, 2, 3, 7):
+        for _ in range(1500):
+            lines = ["| " + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16))) + " |" for _ in range(rng.randint(1, 3))]
+            table = Table((), None, 0, list(lines), 2)
+            parts = "|".join(lines).split("|")
+            expected = any(len(part.split()) >= words for part in parts if len(part) >= 2 * words - 1)
+            assert table.may_have_cell_of(words) == expected, (words, lines)
