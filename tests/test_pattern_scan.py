@@ -243,3 +243,23 @@ def test_the_cache_is_bounded() -> None:
     huge = "corpus " * (pattern_scan.CACHE_CHARS // 7 + 1)
     assert scan.may_match(slot, huge) is True
     assert huge not in scan._cache
+
+
+def test_without_hyperscan_every_pattern_keeps_its_literal_guard_and_answers_as_re(monkeypatch) -> None:
+    # a platform without a hyperscan wheel (Linux on ARM): the scan refuses every pattern, and each
+    # guarded search is the literal guard plus `re`, as before the scan existed
+    from extract import pattern_scan
+
+    monkeypatch.setattr(pattern_scan, "hyperscan", None)
+    scan = PatternSet()
+    monkeypatch.setattr("extract.literals.SCAN", scan)
+    sources = (r"\btraining code\b", r"\b(?:open[- ]source|fully open)\b", r"\bdata(?:set)?s? (?:card|sheet)\b")
+    for source in sources:
+        pattern = re.compile(source, re.I)
+        guard = Guarded(pattern)
+        assert guard.slot is None
+        for text in ("We release the training code.", "fully open weights", "see the dataset card", "nothing here " * 30, ""):
+            got, expected = guard.search(text), pattern.search(text)
+            assert (got and got.span()) == (expected and expected.span())
+    assert {r.way for r in scan.routes()} == {"literals"}
+    assert all(r.reason == pattern_scan.NO_ENGINE for r in scan.routes())
