@@ -10,6 +10,7 @@ lists it first.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
@@ -67,6 +68,9 @@ class Changes:
         return tuple(c for c in self.licence_changes if c.direction == "tighter")
 
 
+# both remembered: a report of a million models asks about a few dozen distinct pairs hundreds of
+# thousands of times
+@functools.lru_cache(maxsize=1024)
 def _licence_direction(before: str | None, after: str | None) -> str:
     b, a = OPENNESS_RANK.get(before or "unknown"), OPENNESS_RANK.get(after or "unknown")
     if a is None or b is None or a == b:
@@ -74,6 +78,7 @@ def _licence_direction(before: str | None, after: str | None) -> str:
     return "looser" if a > b else "tighter"
 
 
+@functools.lru_cache(maxsize=1024)
 def _label_direction(before: str | None, after: str | None) -> str:
     if before not in RANK or after not in RANK:
         return "changed"
@@ -108,7 +113,6 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
 
     new_flags, cleared, labels, licences = [], [], [], []
     new_models = 0
-    direction = _Directions()
     for repo_id, author, downloads, now_v, prev_v, a_label, a_flag, a_reasons, a_licence, a_family, b_label, b_flag, b_reasons, b_licence, b_family in changed:
         dl = int(downloads or 0)
         if prev_v is None:
@@ -121,10 +125,10 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
         if b_flag and not a_flag:
             cleared.append(Change(CLEARED_FLAG, repo_id, author, dl, b_label, a_label, "flag cleared", _first(b_reasons)))
         if b_label != a_label and a_label is not None and b_label is not None:
-            labels.append(Change(LABEL_CHANGE, repo_id, author, dl, b_label, a_label, direction.label(b_label, a_label),
+            labels.append(Change(LABEL_CHANGE, repo_id, author, dl, b_label, a_label, _label_direction(b_label, a_label),
                                  _label_detail(b_licence, a_licence, prev_v == now_v)))
         if b_licence != a_licence:
-            licences.append(Change(LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, direction.licence(b_family, a_family),
+            licences.append(Change(LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, _licence_direction(b_family, a_family),
                                    f"{b_family or 'unknown'} → {a_family or 'unknown'}; label {b_label} → {a_label}"))
     for repo_id, author, downloads, _prev_v, _label, flag, reasons in gone:
         if flag:
@@ -133,29 +137,6 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     # gone = last week's models - the ones seen again (this week's models that are not new)
     gone_models = _count(conn, s.observations, previous_run) - (_count(conn, observed(conn, current_run), current_run) - new_models)
     return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, gone_models)
-
-
-class _Directions:
-    """`_label_direction` and `_licence_direction`, remembered per pair: a report of a million models
-    asks about a few dozen distinct pairs hundreds of thousands of times."""
-
-    def __init__(self) -> None:
-        self._labels: dict[tuple, str] = {}
-        self._licences: dict[tuple, str] = {}
-
-    def label(self, before: str | None, after: str | None) -> str:
-        key = (before, after)
-        got = self._labels.get(key)
-        if got is None:
-            got = self._labels[key] = _label_direction(before, after)
-        return got
-
-    def licence(self, before: str | None, after: str | None) -> str:
-        key = (before, after)
-        got = self._licences.get(key)
-        if got is None:
-            got = self._licences[key] = _licence_direction(before, after)
-        return got
 
 
 def _count(conn: Connection, observations, run_id: int) -> int:
