@@ -113,15 +113,16 @@ def flagged_rows(cursor: DriverCursor, now_table: str, run_id: int, hidden: bool
 
 def derivative_rows(cursor: DriverCursor, now_table: str, run_id: int) -> list[tuple]:
     """The run's models that declare a base, one row per declared base: (repo_id, downloads, version,
-    base_id, relation, licence, licence family). The derivatives are a set read from version_bases,
-    so no other model is read; the licence comes from the covering index ix_evidence_licence, and a
+    base_id, relation, licence, licence family). Each model of the run is looked up in version_bases
+    by its version (a seek, rather than a set of every version that ever declared a base, which
+    grows with the history); the licence comes from the covering index ix_evidence_licence, and a
     version without evidence is left out."""
     assert now_table in ("observations", "model_latest")
     sql = (
         "SELECT o.repo_id, o.downloads, o.version_id, vb.base_id, vb.relation, e.licence, e.licence_family "
         f"FROM {now_table} AS o JOIN version_bases AS vb ON vb.version_id = o.version_id "
         f"{_licence(cursor, 'e', 'o.version_id', 'JOIN')} "
-        "WHERE o.run_id = ? AND o.version_id IN (SELECT d.version_id FROM version_bases AS d)"
+        "WHERE o.run_id = ?"
     )
     return cursor.rows(sql, (run_id,))
 
