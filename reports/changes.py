@@ -11,11 +11,13 @@ lists it first.
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
 from classify.rules import RANK
+from classify.washing import reason_text
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 from store.driver_cursor import DriverCursor
@@ -24,7 +26,6 @@ from store.rollups import stored_rollup
 from .report_sql import changed_rows, gone_flag_rows
 from .run_view import model_url, observed
 from .scope import hidden, observed_visible, private_models, rollup_scope
-from .version_facts import reason_texts
 
 NEW_FLAG = "new flag"
 CLEARED_FLAG = "cleared flag"
@@ -146,6 +147,12 @@ def _count(conn: Connection, observations, run_id: int) -> int:
     if stored is not None:
         return sum(r.models for r in stored if r.scope == rollup_scope() and r.tier == "all")
     return int(conn.execute(select(func.count()).select_from(observations).where(observations.c.run_id == run_id, observed_visible(observations))).scalar_one())
+
+
+@functools.lru_cache(maxsize=4096)
+def reason_texts(stored: str | None) -> tuple[str, ...]:
+    """Washing reasons as stored (JSON text) to their texts; the same few lists recur across versions."""
+    return tuple(reason_text(x) for x in (json.loads(stored) if stored else ()) or ())
 
 
 def _first(stored_reasons: str | None) -> str:

@@ -5,10 +5,10 @@ run: the licences come from the covering index ix_evidence_licence, which SQLite
 (`INDEXED BY`, which Core cannot say), instead of hundreds of follow-up queries of 500 ids; and the
 rows, a fifth of the run in the benchmark, come back as plain tuples rather than `Row`s.
 
-Each side's label is the one its version had as of that side's run (`facts_as_of` in
-version_facts.py states the rule in Python, and tests compare): the newest label event at or before
-the run, else the version's first event, else (a database from before label events) its current
-label. Standard SQL, the same text on SQLite and PostgreSQL; `?` marks the parameters.
+Each side's label is the one its version had as of that side's run (the `label_history` view's
+rule, stated in Python by store/parquet_history.py `VersionFacts.label_at`; tests/test_weekly_fast_path.py
+recomputes the changes with it): the newest label event at or before the run, else the version's
+first event, else (a database from before label events) its current label. Standard SQL, the same text on SQLite and PostgreSQL; `?` marks the parameters.
 """
 
 from __future__ import annotations

@@ -265,20 +265,21 @@ class Leader:
     models: int
     downloads: int
     flagged: int
+    label_counts: dict[str, int] = field(default_factory=dict)  # its labelled models per label
 
 
 def leaders(conn: Connection, run_id: int, top: int, public_only: bool = False) -> list[Leader]:
     """The `top` organisations (authors; None: models without one) by downloads in a run, most first,
     ties by name, with their flagged models; public models only, or those the report may show. Read
     from the run's stored organisations (store/organisation_rollups.py) when its aggregates are
-    stored, else grouped from the run's models in one pass; the flags are then counted for these
-    organisations' models alone (`label_counts`)."""
+    stored, else grouped from the run's models in one pass; the labels and flags are then counted
+    for these organisations' models alone (`label_counts`)."""
     scope = "public" if hidden(public_only) else "all"
     found = stored_run_organisations(conn, run_id, scope, top)
     if found is None:
         found = compute_run_organisations(conn, observed(conn, run_id), run_id, scope, top)
-    _, flagged = label_counts(conn, run_id, [r.author for r in found], public_only)
-    return [Leader(r.author, r.models, r.downloads, flagged.get(r.author, 0)) for r in found]
+    counts, flagged = label_counts(conn, run_id, [r.author for r in found], public_only)
+    return [Leader(r.author, r.models, r.downloads, flagged.get(r.author, 0), counts.get(r.author, {})) for r in found]
 
 
 def label_counts(conn: Connection, run_id: int, authors: Sequence[str | None], public_only: bool = False) -> tuple[dict, dict]:
@@ -311,8 +312,8 @@ def organisations(conn: Connection, run_id: int, top: int = 20, leading: Sequenc
     """The `top` organisations by downloads in a run, with their models per label and flagged count.
     `leading`: `leaders(...)` already read for this run and scope (the weekly report shares one pass)."""
     rows = list(leaders(conn, run_id, top) if leading is None else leading)[:top]
-    counts, _ = label_counts(conn, run_id, [r.author for r in rows if r.author is not None])
-    return [OrganisationRow(r.author, int(r.models), int(r.downloads or 0), int(r.flagged or 0), counts.get(r.author, {})) for r in rows]
+    # the models without an organisation are one row, shown without a breakdown by label
+    return [OrganisationRow(r.author, r.models, r.downloads, r.flagged, r.label_counts if r.author is not None else {}) for r in rows]
 
 
 # --- licence laundering along lineage ---------------------------------------------------

@@ -88,7 +88,9 @@ def build_scorecards(
     # at most one row has no author, so `top` + 1 public leaders hold the `top` organisations
     leaders = [r for r in public_leaders if r.author is not None][:top]
     authors = [r.author for r in leaders]
-    counts, flagged = _labels_and_flags(conn, run.id, authors)
+    # this run's labels and flags come with its leaders; earlier weeks' are read below
+    counts = {r.author: r.label_counts for r in leaders}
+    flagged = {r.author: r.flagged for r in leaders}
     relabelled: dict[str, int] | None = None
     if changes is not None:
         hidden = _private_ids(conn)
