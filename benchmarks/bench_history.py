@@ -9,11 +9,14 @@
 days): runs one day apart, models created over five years, each model's version changing now and then
 (a new version, its evidence and label, a label event at the run that first saw it; some versions are
 relabelled later), one observation per model per run with heavy-tailed downloads, 1% private repos.
-Then every run's aggregates are written as a crawl's analysis writes them (store/rollups.py).
+Then every run's aggregates are written as a crawl's analysis writes them (store/rollups.py), and the
+week's changes up to each run as `hubscan crawl` stores them (store/week_changes.py; their time per run
+is printed as `week_changes_s`).
 
 `measure` times, on the database as it is: the JSONL export (one record per model), the Parquet export
 (rows per second over its four files), the trend report, `label_history` for one model, and the weekly
-report (`--parts weekly_parts`: its parts one by one). `length` builds two databases with the same models and a short and a long history and
+report (`--parts weekly_parts`: its parts one by one; `changes` reads the stored set, `changes_computed`
+computes it). `length` builds two databases with the same models and a short and a long history and
 measures both (what depends on history and what does not); `scaling` measures the weekly report at
 several numbers of models per run (8 daily runs: the report compares the last run of the second
 ISO week with the last of the first) and extrapolates to 3M with a straight line through the points.
@@ -177,7 +180,7 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
     con.commit()
     con.close()
     built = time.perf_counter() - start
-    rollup_s = None
+    rollup_s, changes_s = None, []
     if "run_rollups" in tables:  # as each crawl's analysis writes them
         from store.db import open_engine
         from store.rollups import write_run_rollup
@@ -188,9 +191,17 @@ def build(db: Path, models: int, runs: int, seed: int = 15) -> dict:
             with engine.begin() as conn:
                 write_run_rollup(conn, run)
         rollup_s = (time.perf_counter() - started) / runs
+        if "week_changes" in tables:  # and then, as `hubscan crawl` does, the week's changes up to each run
+            from reports.changes import remember_week_changes
+
+            for run in range(1, runs + 1):
+                started = time.perf_counter()
+                if remember_week_changes(engine, run):
+                    changes_s.append(round(time.perf_counter() - started, 2))
         engine.dispose()
     return {"models": models, "runs": runs, "observations": observations, "versions": version_id, "label_events": event_id,
-            "build_s": round(built, 1), "rollup_s_per_run": None if rollup_s is None else round(rollup_s, 2)}
+            "build_s": round(built, 1), "rollup_s_per_run": None if rollup_s is None else round(rollup_s, 2),
+            "week_changes_s": changes_s}
 
 
 def _repo(i: int) -> str:
@@ -304,7 +315,8 @@ def weekly_parts(engine) -> dict:
         week, run, previous = week_and_previous(runs, None)
         weeks = [(w, r) for w, r in latest_per(runs, "week").items() if w <= week]
         part("timeline", lambda: [run_view.summary(conn, r.id, lineage=w == week) for w, r in weeks])
-        found = part("changes", lambda: changes.changes_between(conn, previous[1].id, run.id))
+        found = part("changes", lambda: changes.changes_between(conn, previous[1].id, run.id))  # stored, when they are
+        part("changes_computed", lambda: changes.compute_change_rows(conn, previous[1].id, run.id))
         part("flagged", lambda: run_view.flagged_models(conn, run.id))
         leaders = part("leaders", lambda: run_view.leaders(conn, run.id, scorecards.TOP + 1, public_only=True))
         part("organisations", lambda: run_view.organisations(conn, run.id, 20, leaders))

@@ -99,7 +99,17 @@ def crawl(args) -> int:
         from store.redact import strip_credentials
 
         raise CrawlFailed(f"{exc} (endpoint {strip_credentials(endpoint)})") from exc
+    remember_changes(engine, summary)
     return report_crawl(summary)
+
+
+def remember_changes(engine, summary) -> None:
+    """Once a run is analysed and aggregated, store the week's changes up to it (the weekly
+    report's largest part, store/week_changes.py), so the report reads them instead."""
+    if summary.status == "ok" and summary.analysis == "done":
+        from reports.changes import remember_week_changes
+
+        remember_week_changes(engine, summary.run_id)
 
 
 def report_crawl(summary) -> int:

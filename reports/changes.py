@@ -14,17 +14,21 @@ import functools
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 from classify.rules import RANK
 from classify.washing import reason_text
 from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 from store.driver_cursor import DriverCursor
+from store.crawl_writes import utcnow
 from store.rollups import stored_rollup
+from store.week_changes import ChangeRow, stored_week_changes, write_week_changes
 
 from .report_sql import changed_rows, gone_flag_rows
 from .run_view import model_url, observed
+from .runs import report_runs, week_and_previous
 from .scope import hidden, observed_visible, private_models, rollup_scope
 
 NEW_FLAG = "new flag"
@@ -94,8 +98,62 @@ def _label_detail(before_licence: str | None, after_licence: str | None, same_ve
     return f"new version, same licence ({after_licence or 'none'})"
 
 
+NEW_MODEL = "new model"  # stored with the changes so that the report can count them, not listed
+
+
 def changes_between(conn: Connection, previous_run: int, current_run: int) -> Changes:
-    """What changed from `previous_run` to `current_run`, for the models the report may show.
+    """What changed from `previous_run` to `current_run`, for the models the report may show: the
+    stored set when there is one (store/week_changes.py), else computed now (`compute_change_rows`)."""
+    rows = stored_week_changes(conn, previous_run, current_run)
+    if rows is None:
+        rows = compute_change_rows(conn, previous_run, current_run)
+    return _changes_from_rows(conn, previous_run, current_run, rows)
+
+
+def changes_stored(conn: Connection, previous_run: int, current_run: int) -> bool:
+    return stored_week_changes(conn, previous_run, current_run, rows=False) is not None
+
+
+def week_changes(engine: Engine, previous_run: int, current_run: int) -> Changes:
+    """`changes_between` on a connection of its own; changes it had to compute are stored when they
+    may be (both runs' aggregates stored, `current_run` the latest of its week), so the next report
+    of the week reads them."""
+    with engine.connect() as conn:
+        rows = stored_week_changes(conn, previous_run, current_run)
+        if rows is None:
+            rows = compute_change_rows(conn, previous_run, current_run)
+            pair = _week_pair(conn, current_run)
+        else:
+            pair = None
+        changes = _changes_from_rows(conn, previous_run, current_run, rows)
+    if pair == (previous_run, current_run):
+        try:
+            with engine.begin() as conn:
+                write_week_changes(conn, current_run, previous_run, rows, utcnow())
+        except DBAPIError:  # read-only, or written at the same moment by another report: a cache
+            pass
+    return changes
+
+
+def _changes_from_rows(conn: Connection, previous_run: int, current_run: int, rows: list[ChangeRow]) -> Changes:
+    # The private models are left out here, from the few rows listed, rather than probed for each
+    # of the run's models: each change is about one model, so leaving out its rows is leaving it out.
+    private = {r for (r,) in conn.execute(private_models())} if hidden() else set()
+    lists: dict[str, list[Change]] = {kind: [] for kind in (*KINDS, NEW_MODEL)}
+    for kind, repo_id, author, downloads, before, after, direction, detail in rows:
+        if repo_id not in private:
+            lists[kind].append(Change(kind, repo_id, author, int(downloads or 0), before, after, direction or "", detail or ""))
+    new_models = len(lists[NEW_MODEL])
+    # gone = last week's models - the ones seen again (this week's models that are not new)
+    gone_models = _count(conn, s.observations, previous_run) - (_count(conn, observed(conn, current_run), current_run) - new_models)
+    return Changes(previous_run, current_run, tuple(lists[NEW_FLAG]), tuple(lists[CLEARED_FLAG]), tuple(lists[LABEL_CHANGE]),
+                   tuple(lists[LICENCE_CHANGE]), new_models, gone_models)
+
+
+def compute_change_rows(conn: Connection, previous_run: int, current_run: int) -> list[ChangeRow]:
+    """The changes from `previous_run` to `current_run`, private models included, as stored rows in
+    the report's order (new flags, cleared flags, label changes, licence changes with the rug-pulls
+    first, then the new models, counted and not listed).
 
     One pass over the current run's models finds the changed ones: the previous run's row of each
     (a primary-key seek), and the versions relabelled in between as a set read from
@@ -104,40 +162,67 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     query (report_sql.py), so the cost beyond that pass follows what the report lists."""
     cursor = DriverCursor(conn)
     now_table = observed(conn, current_run).name
-    # The private models are left out here, after the query, rather than probed in it for each of
-    # the run's models: they are a few, and only the changed models need the test.
-    private = {r for (r,) in conn.execute(private_models())} if hidden() else set()
-    changed = [r for r in changed_rows(cursor, now_table, previous_run, current_run) if r[0] not in private]
+    changed = changed_rows(cursor, now_table, previous_run, current_run)
     # the models gone since: only those whose version was ever flagged can clear a flag by going, so
     # only they are looked for in the current run; the others are counted, not listed
-    gone = [r for r in gone_flag_rows(cursor, now_table, previous_run, current_run) if r[0] not in private]
+    gone = gone_flag_rows(cursor, now_table, previous_run, current_run)
 
-    new_flags, cleared, labels, licences = [], [], [], []
-    new_models = 0
+    new_flags, cleared, labels, licences, new_models = [], [], [], [], []
     for repo_id, author, downloads, now_v, prev_v, a_label, a_flag, a_reasons, a_licence, a_family, b_label, b_flag, b_reasons, b_licence, b_family in changed:
         dl = int(downloads or 0)
         if prev_v is None:
-            new_models += 1
+            new_models.append((NEW_MODEL, repo_id, author, dl, None, a_label, None, None))
             if a_flag:
-                new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new model", _first(a_reasons)))
+                new_flags.append((NEW_FLAG, repo_id, author, dl, None, a_label, "new model", _first(a_reasons)))
             continue
         if a_flag and not b_flag:
-            new_flags.append(Change(NEW_FLAG, repo_id, author, dl, None, a_label, "new version" if prev_v != now_v else "relabelled", _first(a_reasons)))
+            new_flags.append((NEW_FLAG, repo_id, author, dl, None, a_label, "new version" if prev_v != now_v else "relabelled", _first(a_reasons)))
         if b_flag and not a_flag:
-            cleared.append(Change(CLEARED_FLAG, repo_id, author, dl, b_label, a_label, "flag cleared", _first(b_reasons)))
+            cleared.append((CLEARED_FLAG, repo_id, author, dl, b_label, a_label, "flag cleared", _first(b_reasons)))
         if b_label != a_label and a_label is not None and b_label is not None:
-            labels.append(Change(LABEL_CHANGE, repo_id, author, dl, b_label, a_label, _label_direction(b_label, a_label),
-                                 _label_detail(b_licence, a_licence, prev_v == now_v)))
+            labels.append((LABEL_CHANGE, repo_id, author, dl, b_label, a_label, _label_direction(b_label, a_label),
+                           _label_detail(b_licence, a_licence, prev_v == now_v)))
         if b_licence != a_licence:
-            licences.append(Change(LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, _licence_direction(b_family, a_family),
-                                   f"{b_family or 'unknown'} → {a_family or 'unknown'}; label {b_label} → {a_label}"))
+            licences.append((LICENCE_CHANGE, repo_id, author, dl, b_licence, a_licence, _licence_direction(b_family, a_family),
+                             f"{b_family or 'unknown'} → {a_family or 'unknown'}; label {b_label} → {a_label}"))
     for repo_id, author, downloads, _prev_v, _label, flag, reasons in gone:
         if flag:
-            cleared.append(Change(CLEARED_FLAG, repo_id, author, int(downloads or 0), _label, None, "no longer listed", _first(reasons)))
-    licences.sort(key=lambda c: (c.direction != "tighter", -c.downloads, c.repo_id))
-    # gone = last week's models - the ones seen again (this week's models that are not new)
-    gone_models = _count(conn, s.observations, previous_run) - (_count(conn, observed(conn, current_run), current_run) - new_models)
-    return Changes(previous_run, current_run, tuple(new_flags), tuple(cleared), tuple(labels), tuple(licences), new_models, gone_models)
+            cleared.append((CLEARED_FLAG, repo_id, author, int(downloads or 0), _label, None, "no longer listed", _first(reasons)))
+    licences.sort(key=lambda c: (c[6] != "tighter", -c[3], c[1]))
+    return new_flags + cleared + labels + licences + new_models
+
+
+def remember_week_changes(engine: Engine, run_id: int) -> bool:
+    """Store the changes from the latest run of the week before to this finished run, when it is the
+    latest of its week and both runs' aggregates are stored (what drops those drops these); a crawl's
+    analysis calls this after writing the run's aggregates. True when a set was written. A database
+    that cannot be written is left as it is: the report computes the changes itself."""
+    try:
+        with engine.begin() as conn:
+            pair = _week_pair(conn, run_id)
+            if pair is None:
+                return False
+            previous_run, current_run = pair
+            rows = compute_change_rows(conn, previous_run, current_run)
+            write_week_changes(conn, current_run, previous_run, rows, utcnow())
+            return True
+    except DBAPIError:  # read-only, or written at the same moment by another process: a cache
+        return False
+
+
+def _week_pair(conn: Connection, run_id: int) -> tuple[int, int] | None:
+    """(latest run of the week before, run_id) when `run_id` is the latest run of its week, the
+    reports read it, and both runs' aggregates are stored."""
+    runs = report_runs(conn)
+    this = next((r for r in runs if r.id == run_id), None)
+    if this is None:
+        return None
+    week, run, previous = week_and_previous(runs, this.week)
+    if run.id != run_id or previous is None:
+        return None
+    if stored_rollup(conn, previous[1].id) is None or stored_rollup(conn, run_id) is None:
+        return None
+    return previous[1].id, run_id
 
 
 def _count(conn: Connection, observations, run_id: int) -> int:

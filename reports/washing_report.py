@@ -19,7 +19,7 @@ from classify.washing import glossary
 from store.rollups import ensure_run_rollups
 
 from . import charts, render, scorecards
-from .changes import Changes, changes_between
+from .changes import Changes, changes_between, changes_stored, week_changes
 from .runs import RunInfo, latest_per, report_runs, week_and_previous
 from .scope import rollup_scope
 from .run_view import (
@@ -77,13 +77,17 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
         week, run, previous = week_and_previous(runs, week)
         from store.reviews import stale_reviews
 
-        # The week's changes, the report's largest part, are read on a second connection in a second
-        # thread while this one reads the rest: the database works outside Python's global lock, so
-        # on two cores the two overlap. The thread runs in this context (the private-repos choice).
+        # The week's changes, and (when the changes are stored, so cheap to read) the laundering
+        # list, are read on a second connection in a second thread while this one reads the rest:
+        # the database works outside Python's global lock, so on two cores the two overlap. The
+        # thread runs in this context (the private-repos choice).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubscan-report") as pool:
-            pending = None
-            if previous and _own_connections(engine):
-                pending = pool.submit(contextvars.copy_context().run, _changes, engine, previous[1].id, run.id)
+            pending = pending_laundering = None
+            if _own_connections(engine):
+                if previous:
+                    pending = pool.submit(contextvars.copy_context().run, week_changes, engine, previous[1].id, run.id)
+                if not previous or changes_stored(conn, previous[1].id, run.id):
+                    pending_laundering = pool.submit(contextvars.copy_context().run, _laundering, engine, run.id)
             # the unverified lineage is shown for the report's week only: the earlier weeks read their
             # stored aggregates alone
             timeline = tuple(
@@ -95,7 +99,7 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
             shown_leaders = public_leaders if rollup_scope() == "public" else None
             flagged = tuple(flagged_models(conn, run.id))
             shown_organisations = tuple(organisations(conn, run.id, top_organisations, shown_leaders))
-            laundered = tuple(laundering(conn, run.id))
+            laundered = pending_laundering.result() if pending_laundering is not None else tuple(laundering(conn, run.id))
             changes = pending.result() if pending is not None else changes_between(conn, previous[1].id, run.id) if previous else None
 
         return WashingReport(
@@ -119,9 +123,9 @@ def _own_connections(engine: Engine) -> bool:
     return not (engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"))
 
 
-def _changes(engine: Engine, previous_run: int, current_run: int) -> Changes:
+def _laundering(engine: Engine, run_id: int) -> tuple[LaunderingPair, ...]:
     with engine.connect() as conn:
-        return changes_between(conn, previous_run, current_run)
+        return tuple(laundering(conn, run_id))
 
 
 # --- charts -----------------------------------------------------------------------------

@@ -21,5 +21,9 @@ class DriverCursor:
         self._cursor.execute(sql.replace("?", self._mark), tuple(params))
         return self._cursor.fetchall()
 
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each of many parameter rows (bulk writes of plain tuples)."""
+        self._cursor.executemany(sql.replace("?", self._mark), [tuple(r) for r in rows])
+
     def marks(self, n: int) -> str:
         return ", ".join(["?"] * n)

@@ -16,7 +16,8 @@ A crawl adds one observation per model per run, so after a year of nightly crawl
   next needed: a label event recorded later for a version it saw (a standalone `classify`, the
   analysis of a crawl stored with --no-analyse; `versions_changed`, from the run the event counts
   for on), new evidence or dataset links for such a version (a standalone `extract`), and a model
-  turning private or public (`models_changed`).
+  turning private or public (`models_changed`). The weekly report's stored changes
+  (store/week_changes.py) are dropped with either of their two runs' aggregates.
 
 Both are caches of what `observations`, `label_events` and `evidence` say: `compute_run_rollup` and
 `latest_from_observations` recompute them from scratch (tests compare).
@@ -33,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from . import schema as s
 from .organisation_rollups import drop_run_organisations, write_run_organisations
 from .portable import upsert
+from .week_changes import drop_week_changes
 
 TOP_TIER = 1_000  # the N most downloaded models of a run
 DOWNLOADS_TIER = 1_000  # models with more than this many downloads
@@ -244,6 +246,7 @@ def drop_run_rollups(conn: Connection, run_ids: Iterable[int | None]) -> None:
     for part in _chunks(ids):
         conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(part)))
         drop_run_organisations(conn, part)
+        drop_week_changes(conn, part)  # a stored week's changes hold while both its runs' aggregates do
 
 
 # Changes to more versions or models than this at once (a new extractor re-reading every card) drop

@@ -208,6 +208,34 @@ run_organisations = Table(
     comment="the leading organisations of each finished run by downloads; written and dropped with `run_rollups`",
 )
 
+# The weekly report's changes (reports/changes.py) between a finished run and the latest run of the
+# week before, written when the run's analysis ends and dropped with either run's `run_rollups`, so the
+# report reads them rather than looking up both sides of every changed model.
+week_change_sets = Table(
+    "week_change_sets",
+    metadata,
+    Column("current_run", ForeignKey("runs.id"), primary_key=True, comment="The run the changes lead to."),
+    Column("previous_run", ForeignKey("runs.id"), nullable=False, comment="The latest run of the week before, the changes start from."),
+    Column("computed_at", String(32), nullable=False, comment="When the changes were written."),
+    comment="which runs' weekly changes are stored in `week_changes`; dropped with either run's `run_rollups`",
+)
+
+week_changes = Table(
+    "week_changes",
+    metadata,
+    Column("current_run", ForeignKey("week_change_sets.current_run"), primary_key=True, comment="The run the change leads to."),
+    Column("seq", Integer, primary_key=True, comment="The change's place in the report's order (1 first)."),
+    Column("kind", String(16), nullable=False, comment="`new flag`, `cleared flag`, `label change`, `licence change`, or `new model` (counted, not listed)."),
+    Column("repo_id", String(256), nullable=False, comment="The model (private ones included: a report without them leaves them out when reading)."),
+    Column("author", String(256), comment="Its organisation."),
+    Column("downloads", BigInteger, nullable=False, comment="Its downloads in the run (the previous run's for a model no longer listed)."),
+    Column("before_value", String(256), comment="Label, licence or flag state in the previous run."),
+    Column("after_value", String(256), comment="The same in the current run."),
+    Column("direction", String(32), comment="up/down for labels, looser/tighter/same openness for licences, what happened for flags."),
+    Column("detail", Text, comment="What the report says of it."),
+    comment="each stored set's changes, in the report's order (`week_change_sets`)",
+)
+
 datasets = Table(
     "datasets",
     metadata,
