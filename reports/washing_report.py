@@ -77,16 +77,17 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
         week, run, previous = week_and_previous(runs, week)
         from store.reviews import stale_reviews
 
-        # The week's changes, and (when the changes are stored, so cheap to read) the laundering
-        # list, are read on a second connection in a second thread while this one reads the rest:
-        # the database works outside Python's global lock, so on two cores the two overlap. The
-        # thread runs in this context (the private-repos choice).
+        # One of the two largest parts is read on a second connection in a second thread while this
+        # one reads the rest (the database works outside Python's global lock, so on two cores the
+        # two overlap): the week's changes when they must be computed, else (stored, they are read
+        # here in a moment) the licence-laundering pairs. The thread runs in this context (the
+        # private-repos choice).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubscan-report") as pool:
             pending = pending_laundering = None
             if _own_connections(engine):
-                if previous:
+                if previous and not changes_stored(conn, previous[1].id, run.id):
                     pending = pool.submit(contextvars.copy_context().run, week_changes, engine, previous[1].id, run.id)
-                if not previous or changes_stored(conn, previous[1].id, run.id):
+                else:
                     pending_laundering = pool.submit(contextvars.copy_context().run, _laundering, engine, run.id)
             # the unverified lineage is shown for the report's week only: the earlier weeks read their
             # stored aggregates alone
@@ -99,8 +100,12 @@ def build_washing_report(engine: Engine, week: str | None = None, top_organisati
             shown_leaders = public_leaders if rollup_scope() == "public" else None
             flagged = tuple(flagged_models(conn, run.id))
             shown_organisations = tuple(organisations(conn, run.id, top_organisations, shown_leaders))
+            # this thread's own part first, then the other's result
+            if pending is None:
+                changes = changes_between(conn, previous[1].id, run.id) if previous else None
             laundered = pending_laundering.result() if pending_laundering is not None else tuple(laundering(conn, run.id))
-            changes = pending.result() if pending is not None else changes_between(conn, previous[1].id, run.id) if previous else None
+            if pending is not None:
+                changes = pending.result()
 
         return WashingReport(
             week=week,

@@ -53,6 +53,18 @@ def test_stored_changes_are_read_back_as_computed(backend, request, tmp_path):
                 assert stored and {row[0] for row in stored} >= {ch.NEW_FLAG, ch.CLEARED_FLAG, ch.LABEL_CHANGE, ch.LICENCE_CHANGE}
                 for include_private in (False, True):
                     assert _changes(engine, previous, current, include_private) == _truth(engine, previous, current, include_private)
+            # with the changes stored, the laundering pairs are read in the second thread, in the
+            # report's context (private models shown or not)
+            laundering = {}
+            for include_private in (False, True):
+                with private_repos(include_private):
+                    report = build_washing_report(engine, "2026-W49")
+                with engine.connect() as conn:
+                    want = recompute(conn, 5, 3, include_private)
+                assert report.changes == want["changes"]
+                laundering[include_private] = [tuple(vars(p).values()) for p in report.laundering]
+                assert laundering[include_private] == want["laundering"]
+            assert laundering[False] != laundering[True]  # so the context really reached the thread
             # the report reads the stored rows (not a fresh computation): a row altered in the store shows
             with engine.begin() as conn:
                 conn.execute(update(s.week_changes).where(s.week_changes.c.current_run == 5, s.week_changes.c.seq == 1).values(detail="altered"))
