@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
@@ -38,8 +39,10 @@ LICENCE_CHANGE = "licence change"
 KINDS = (NEW_FLAG, CLEARED_FLAG, LABEL_CHANGE, LICENCE_CHANGE)
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
+    """One model's change. A named tuple rather than a dataclass: a report reads hundreds of
+    thousands of them back from the store, each made straight from its row."""
+
     kind: str
     repo_id: str
     organisation: str | None
@@ -140,9 +143,10 @@ def _changes_from_rows(conn: Connection, previous_run: int, current_run: int, ro
     # of the run's models: each change is about one model, so leaving out its rows is leaving it out.
     private = {r for (r,) in conn.execute(private_models())} if hidden() else set()
     lists: dict[str, list[Change]] = {kind: [] for kind in (*KINDS, NEW_MODEL)}
-    for kind, repo_id, author, downloads, before, after, direction, detail in rows:
-        if repo_id not in private:
-            lists[kind].append(Change(kind, repo_id, author, int(downloads or 0), before, after, direction or "", detail or ""))
+    make = Change._make  # rows hold a Change's fields in order (the new models' are only counted)
+    for row in rows:
+        if row[1] not in private:
+            lists[row[0]].append(make(row))
     new_models = len(lists[NEW_MODEL])
     # gone = last week's models - the ones seen again (this week's models that are not new)
     gone_models = _count(conn, s.observations, previous_run) - (_count(conn, observed(conn, current_run), current_run) - new_models)

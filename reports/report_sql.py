@@ -113,18 +113,29 @@ def flagged_rows(cursor: DriverCursor, now_table: str, run_id: int, hidden: bool
 
 def derivative_rows(cursor: DriverCursor, now_table: str, run_id: int) -> list[tuple]:
     """The run's models that declare a base, one row per declared base: (repo_id, downloads, version,
-    base_id, relation, licence, licence family). Each model of the run is looked up in version_bases
-    by its version (a seek, rather than a set of every version that ever declared a base, which
-    grows with the history); the licence comes from the covering index ix_evidence_licence, and a
-    version without evidence is left out."""
+    base_id, licence, licence family). Each model of the run is looked up in version_bases by its
+    version (a seek, rather than a set of every version that ever declared a base, which grows with
+    the history) in the table's key index alone (the relation is read for the pairs listed:
+    `relations`); the licence comes from the covering index ix_evidence_licence, and a version
+    without evidence is left out."""
     assert now_table in ("observations", "model_latest")
     sql = (
-        "SELECT o.repo_id, o.downloads, o.version_id, vb.base_id, vb.relation, e.licence, e.licence_family "
+        "SELECT o.repo_id, o.downloads, o.version_id, vb.base_id, e.licence, e.licence_family "
         f"FROM {now_table} AS o JOIN version_bases AS vb ON vb.version_id = o.version_id "
         f"{_licence(cursor, 'e', 'o.version_id', 'JOIN')} "
         "WHERE o.run_id = ?"
     )
     return cursor.rows(sql, (run_id,))
+
+
+def relations(cursor: DriverCursor, version_ids: list[int]) -> dict[tuple[int, str], str]:
+    """How each of these versions relates to each base it declares: {(version, base_id): relation}."""
+    out: dict[tuple[int, str], str] = {}
+    for start in range(0, len(version_ids), 500):
+        part = version_ids[start : start + 500]
+        rows = cursor.rows(f"SELECT version_id, base_id, relation FROM version_bases WHERE version_id IN ({cursor.marks(len(part))})", part)
+        out.update(((v, b), relation) for v, b, relation in rows)
+    return out
 
 
 def base_rows(cursor: DriverCursor, now_table: str, run_id: int, base_ids: list[str]) -> list[tuple]:

@@ -24,7 +24,7 @@ from store.driver_cursor import DriverCursor
 from store.organisation_rollups import compute_run_organisations, stored_run_organisations
 from store.rollups import run_rollup
 
-from .report_sql import base_rows, derivative_rows, flagged_rows, version_labels
+from .report_sql import base_rows, derivative_rows, flagged_rows, relations, version_labels
 from .explanation_gist import failed_gates_and_level
 from .scope import hidden, observed_visible, private_models, rollup_scope
 
@@ -351,20 +351,27 @@ def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
     (by code point)."""
     cursor, now_table = DriverCursor(conn), observed(conn, run_id).name
     derivatives = derivative_rows(cursor, now_table, run_id)
-    bases = {b[0]: b for b in base_rows(cursor, now_table, run_id, sorted({d[3] for d in derivatives}))}
     private = {r for (r,) in conn.execute(private_models())} if hidden() else None
-    rank = OPENNESS_RANK.get
+    bases = {b[0]: b for b in base_rows(cursor, now_table, run_id, sorted({d[3] for d in derivatives}))}
+    # each base's rank, once: None for a base not stored, without a known family, or private and hidden
+    theirs_of = {
+        base_id: OPENNESS_RANK.get(family) if family is not None and not (private is not None and is_private) else None
+        for base_id, (_, is_private, _licence, family) in bases.items()
+    }
+    rank, base_rank = OPENNESS_RANK.get, theirs_of.get
     pairs = []
-    for repo_id, downloads, version_id, base_id, relation, licence, family in derivatives:
-        base = bases.get(base_id)
-        if base is None or (private is not None and (base[1] or repo_id in private)):
+    for repo_id, downloads, version_id, base_id, licence, family in derivatives:
+        theirs = base_rank(base_id)
+        if theirs is None or family is None:
             continue
-        mine, theirs = rank(family) if family is not None else None, rank(base[3]) if base[3] is not None else None
-        if mine is not None and theirs is not None and mine > theirs:
-            pairs.append((repo_id, int(downloads or 0), version_id, base_id, relation, licence, family, base[2], base[3]))
+        mine = rank(family)
+        if mine is not None and mine > theirs and (private is None or repo_id not in private):
+            base = bases[base_id]
+            pairs.append((repo_id, int(downloads or 0), version_id, base_id, licence, family, base[2], base[3]))
     pairs.sort(key=lambda p: (-p[1], p[0], p[3]))
     label_of = version_labels(cursor, sorted({p[2] for p in pairs}))
+    relation_of = relations(cursor, sorted({p[2] for p in pairs}))
     return [
-        LaunderingPair(base_id, base_licence, base_family, repo_id, licence, family, relation, label_of.get(version_id), downloads)
-        for repo_id, downloads, version_id, base_id, relation, licence, family, base_licence, base_family in pairs
+        LaunderingPair(base_id, base_licence, base_family, repo_id, licence, family, relation_of[(version_id, base_id)], label_of.get(version_id), downloads)
+        for repo_id, downloads, version_id, base_id, licence, family, base_licence, base_family in pairs
     ]
