@@ -19,6 +19,7 @@ from classify.washing import glossary
 from store.rollups import ensure_run_rollups
 
 from . import charts, render, scorecards
+from .collector import collector_paused
 from .changes import Changes, changes_between, changes_stored, week_changes
 from .runs import RunInfo, latest_per, report_runs, week_and_previous
 from .scope import rollup_scope
@@ -69,6 +70,11 @@ class WashingReport:
 
 
 def build_washing_report(engine: Engine, week: str | None = None, top_organisations: int = TOP_ORGANISATIONS) -> WashingReport:
+    with collector_paused():
+        return _build_washing_report(engine, week, top_organisations)
+
+
+def _build_washing_report(engine: Engine, week: str | None, top_organisations: int) -> WashingReport:
     with engine.connect() as conn:
         runs = report_runs(conn)
     ensure_run_rollups(engine, [r.id for r in latest_per(runs, "week").values()])  # the timeline reads them
