@@ -20,12 +20,12 @@ Reasons are stored as JSON objects; `str(reason)` is the "CODE: text" line shown
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import policy
 from extract.licence_catalog import OPEN_FAMILIES
-from extract.types import Claim, ModelEvidence
+from extract.types import Claim, ModelEvidence, plain
 
 from .rules import WEIGHTS_AVAILABLE, BaseLabel
 
@@ -47,7 +47,7 @@ class WashingReason:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form (a JSON object in labels.washing_reasons); `text` is str(self)."""
-        return {**asdict(self), "text": str(self)}
+        return {**plain(self), "text": str(self)}
 
     @classmethod
     def from_stored(cls, value: Any) -> "WashingReason":

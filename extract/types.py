@@ -315,7 +315,7 @@ class ModelEvidence:
 
     def to_dict(self) -> dict[str, Any]:
         """`dataclasses.asdict(self)`, without its deep copies (evidence is immutable)."""
-        return _plain(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ModelEvidence":
@@ -340,18 +340,25 @@ def _names(cls: type) -> tuple[str, ...]:
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
-def _plain(obj: Any) -> Any:
-    """What `dataclasses.asdict` makes of evidence: dataclasses as dicts, tuples and lists kept as such."""
+def plain(obj: Any) -> Any:
+    """What `dataclasses.asdict` makes of evidence (or of any dataclass of plain values): dataclasses
+    as dicts, tuples and lists kept as such, several times faster (field names looked up once per class)."""
     kind = type(obj)
     if kind in _LEAVES:
         return obj
     if kind is tuple or kind is list:
-        return kind([v if type(v) in _LEAVES else _plain(v) for v in obj])
+        return kind([v if type(v) in _LEAVES else plain(v) for v in obj])
     if dataclasses.is_dataclass(kind):
-        return {name: _plain(getattr(obj, name)) for name in _names(kind)}
+        return {name: plain(getattr(obj, name)) for name in _names(kind)}
     if isinstance(obj, dict):
-        return type(obj)((_plain(k), _plain(v)) for k, v in obj.items())
+        return type(obj)((plain(k), plain(v)) for k, v in obj.items())
     return copy.deepcopy(obj)  # as asdict does for anything else
+
+
+def _is_mapping(value: Any) -> bool:
+    # JSON gives plain dicts: tested by type first, since the Mapping ABC's check is slow
+    kind = type(value)
+    return kind is dict or (kind not in _LEAVES and kind is not list and isinstance(value, Mapping))
 
 
 def _build(cls: type, data: Mapping[str, Any]) -> Any:
@@ -361,11 +368,14 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
         if name not in data:
             continue
         value = data[name]
+        if type(value) in _LEAVES:  # most fields: kept as they are
+            kwargs[name] = value
+            continue
         kind = hints.get(name)
-        if kind is not None and isinstance(value, Mapping):
+        if kind is not None and _is_mapping(value):
             value = _build(kind, value)
         elif kind is not None and isinstance(value, list):
-            value = tuple(_build(kind, v) if isinstance(v, Mapping) else v for v in value)
+            value = tuple(_build(kind, v) if _is_mapping(v) else v for v in value)
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[name] = value
