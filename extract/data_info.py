@@ -54,7 +54,7 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlparse
 
 from extract.card import Link, ParsedCard, Table, TextBlock, flatten
-from extract.card_scan import join
+from extract.card_scan import SEP, join
 from extract.types import DataInformationEvidence, Finding
 from extract.version_input import VersionInput
 from extract.data_names import _add_source, _data_sizes, _declared_datasets, _is_named, _named_sources
@@ -416,6 +416,9 @@ _DATA_HOSTS = ("huggingface.co/datasets/", "hf.co/datasets/", "kaggle.com/datase
 
 def _link_signals(card: ParsedCard, region: _Region, signals: _Signals, tags: Sequence[str]) -> None:
     region_sections = set(region.section_ids)
+    # asked once of every link's context joined, not link by link: in most cards no context can
+    # hold an anchor (`may_occur_in` answers for every piece of the joined text)
+    anchored = _ANCHOR.may_occur_in(SEP.join([link.context for link in card.links]))
     for link in card.links:
         url = link.url.lower()
         if not url.startswith(("http://", "https://")):
@@ -424,7 +427,7 @@ def _link_signals(card: ParsedCard, region: _Region, signals: _Signals, tags: Se
         in_region = link.section_index in region_sections and (
             link.section_index in region.data_section_ids or _DATA_WORD.search(context) is not None
         )
-        about_data = in_region or _ANCHOR.search(context) is not None
+        about_data = in_region or (anchored and _ANCHOR.search(context) is not None)
         source = f"url:{link.url[:200]}"
         is_dataset_page = any(h in url for h in _DATA_HOSTS[:3])
         if is_dataset_page and _DATA_LINK_TEXT.match(link.text.strip()) and _TRAIN_WORD.search(context) and not _NEGATION.search(context):

@@ -10,6 +10,7 @@ about data. Pure; bounded (blocks, characters) and one combined expression per b
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from .literals import guarded
 from .types import Finding, LicenceFamily
 
 MAX_CHARS = 200_000
+_TEXT = operator.attrgetter("text")
 _PROSE = frozenset({"paragraph", "list_item", "heading", "quote"})
 
 
@@ -59,6 +61,8 @@ def _rules() -> _Rules:
 def card_terms(card: ParsedCard) -> CardTerms | None:
     """The first sentence that restricts the model's use (the most restrictive family if several)."""
     rules = _rules()
+    if not _may_restrict(card, rules):
+        return None
     budget = MAX_CHARS
     found: list[CardTerms] = []
     # the segments, not `card.blocks`: table rows are not read here, so a lazy table stays unread
@@ -86,6 +90,18 @@ def card_terms(card: ParsedCard) -> CardTerms | None:
     if not found:
         return None
     return max(found, key=lambda t: restrictiveness(t.family))  # the stricter wins (policy/licences.yaml order)
+
+
+def _may_restrict(card: ParsedCard, rules: _Rules) -> bool:
+    """Could any prose block hold a phrase? Asked once of the card's prose (its non-row blocks
+    joined, which the data extractor scans too), not block by block: most cards restrict nothing.
+    `may_occur_in` answers for every piece of the joined text, so for every block it holds whole;
+    when the join cut a long block short (it keeps a block's first characters), the blocks are
+    asked one by one as before."""
+    prose = card.prose
+    blocks = card.prose_blocks
+    whole = len(prose.text) == sum(map(len, map(_TEXT, blocks))) + max(len(blocks) - 1, 0)
+    return not whole or rules.any_phrase.may_occur_in(prose.text)
 
 
 def terms_finding(terms: CardTerms) -> Finding:

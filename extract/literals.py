@@ -13,7 +13,10 @@ as they are.
 
 Before the literals are looked at, a guarded pattern asks the one Hyperscan scan of the text for
 all guarded patterns (extract/pattern_scan.py), which is sharper and shared; the literal guard is
-what a pattern the scan cannot take, or a text of fewer than 16 characters, still gets.
+what a pattern the scan cannot take, or a text of fewer than 16 characters, still gets. A text the
+scan already holds costs a guarded search one dict lookup and one set test (`Guarded.search`).
+`may_occur_in(text)` asks the same of a whole text on behalf of its pieces (the blocks of a joined
+text): both filters answer for every piece, so a caller can skip a loop over the pieces at once.
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ class Guarded:
     split, pattern, flags) is the pattern's own.
     """
 
-    __slots__ = ("_pattern", "_fast", "literals", "words", "slot")
+    __slots__ = ("_pattern", "_fast", "literals", "words", "slot", "_scanned")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self._pattern = pattern
@@ -160,6 +163,9 @@ class Guarded:
         # its place in the one Hyperscan scan for all guarded patterns (extract/pattern_scan.py), or
         # None when it keeps the literal guard alone
         self.slot = SCAN.route(pattern)
+        # the scan's answers for the texts it holds: a text already scanned (by any guarded pattern)
+        # costs one dict lookup and one set test here, not a call into the scan
+        self._scanned = SCAN.cached()
 
     def may_match_row_source(self, text: str) -> bool:
         """Could the pattern match the text of a table row whose cells are parts of `text`?"""
@@ -178,20 +184,45 @@ class Guarded:
         low = _folded(text)
         return any(lit in low for lit in self.literals)
 
+    def may_occur_in(self, text: str) -> bool:
+        """False only when the pattern matches no piece of `text` (no block, sentence or slice of
+        it): a loop over the pieces of a text (the NUL-joined blocks of a card, say) can then be
+        skipped whole. Both filters say so of every piece: the scan's rewrite has no zero-width
+        assertions (extract/hs_translate.py), so a match inside a piece is a match of the rewrite
+        inside `text`; a literal every match holds is in `text` when it is in a piece of it."""
+        return self._may(text)
+
+    def _may(self, text: str) -> bool:
+        """`may_match`, answered from the scan's cache when it holds the text (the same answer:
+        a routed slot missing from a cached answer cannot match; see PatternSet._cache)."""
+        if len(text) < _TINY:
+            return True  # never scanned (`may_match`): searched as it is
+        hit = self._scanned(text)
+        if hit is not None and self.slot is not None:
+            return self.slot in hit
+        return self.may_match(text)
+
+    # Each method repeats `_may`'s first lines: most calls end there, and a call saved per search
+    # is a good part of what a guarded search costs on a text already scanned.
     def search(self, text: str, *args: int) -> re.Match[str] | None:
+        if len(text) < _TINY:
+            return self._fast.search(text, *args)
+        hit = self._scanned(text)
+        if hit is not None and self.slot is not None:
+            return self._fast.search(text, *args) if self.slot in hit else None
         return self._fast.search(text, *args) if self.may_match(text) else None
 
     def match(self, text: str, *args: int) -> re.Match[str] | None:
-        return self._fast.match(text, *args) if self.may_match(text) else None
+        return self._fast.match(text, *args) if self._may(text) else None
 
     def fullmatch(self, text: str, *args: int) -> re.Match[str] | None:
-        return self._fast.fullmatch(text, *args) if self.may_match(text) else None
+        return self._fast.fullmatch(text, *args) if self._may(text) else None
 
     def finditer(self, text: str, *args: int) -> Iterator[re.Match[str]]:
-        return self._fast.finditer(text, *args) if self.may_match(text) else iter(())
+        return self._fast.finditer(text, *args) if self._may(text) else iter(())
 
     def findall(self, text: str, *args: int) -> list[Any]:
-        return self._fast.findall(text, *args) if self.may_match(text) else []
+        return self._fast.findall(text, *args) if self._may(text) else []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pattern, name)

@@ -28,8 +28,9 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections import deque
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 try:  # Hyperscan has wheels for Linux x86-64, macOS and Windows; elsewhere the guards alone answer
     import hyperscan
@@ -74,8 +75,15 @@ class PatternSet:
         self._live: frozenset[int] = frozenset()  # slots the databases hold
         self._compiled = 0  # how many slots have been offered to Hyperscan
         self._scans = 0  # scans since a pattern last arrived, while there is more than one database
+        # text -> the slots that may match it: those the scan reported, and every routed slot the
+        # databases do not hold (`dead`: Hyperscan refused it), so that "slot not in the answer"
+        # means "cannot match" for every routed slot (Guarded's one-lookup path, extract/literals.py).
+        # Never rebound (only cleared): Guarded keeps its `get`. Emptied whenever a slot is routed,
+        # so no answer ever omits a slot it has not been scanned for.
         self._cache: dict[str, frozenset[int]] = {}
+        self._order: deque[str] = deque()  # the cached texts, oldest first
         self._cached_chars = 0
+        self._dead: frozenset[int] = frozenset()
         self._lock = threading.Lock()  # one scratch space per database: one scan at a time
         self._held = False
 
@@ -108,11 +116,13 @@ class PatternSet:
             return self._refuse(key, f"not rewritten: {why}")
         if len(self._rewrites) >= self._max:
             return self._refuse(key, f"the set is full ({self._max} patterns)")
-        slot = len(self._rewrites)
-        self._rewrites.append(rewrite)
-        self._keys.append(key)
-        self._slots[key] = slot
-        self._routes[key] = Route(key[0], key[1], "scan")
+        with self._lock:  # a scan under way must not cache an answer that omits the new slot
+            slot = len(self._rewrites)
+            self._forget()  # the cached answers do not name the new slot
+            self._rewrites.append(rewrite)
+            self._keys.append(key)
+            self._slots[key] = slot
+            self._routes[key] = Route(key[0], key[1], "scan")
         return slot
 
     def _refuse(self, key: tuple[str, int], reason: str, expression: str = "") -> None:
@@ -122,6 +132,11 @@ class PatternSet:
     def routes(self) -> list[Route]:
         """How each pattern offered so far is searched (after `compile()`, final)."""
         return list(self._routes.values())
+
+    def cached(self) -> Callable[[str], frozenset[int] | None]:
+        """The cache's lookup: the answer `flagged` gave for a text still held, else None. A slot
+        not in the answer cannot match that text (dead slots are in every answer)."""
+        return self._cache.get
 
     def may_match(self, slot: int, text: str) -> bool | None:
         """False when the pattern in `slot` cannot match `text`; True when it may; None when the
@@ -135,27 +150,29 @@ class PatternSet:
         """Slots of the patterns that may match `text`; None while held or with nothing compiled."""
         if self._held:
             return None
-        if self._compiled != len(self._rewrites):  # new patterns: compiled before any answer is given
-            with self._lock:
-                self._compile_new()
-        hit = self._cache.get(text)
+        hit = self._cache.get(text)  # every answer held names every routed slot (route() empties it)
         if hit is not None:
             return hit
         with self._lock:
+            if self._compiled != len(self._rewrites):  # new patterns: compiled before any answer is given
+                self._compile_new()
             if len(self._dbs) > 1:
                 self._scans += 1
                 if self._scans >= MERGE_AFTER:
                     self._merge()
-            if self._alphabet is None:
+            alphabet = self._alphabet
+            if alphabet is None:
                 return None
-            data = self._alphabet.transcode(text)
+            data = text.encode("ascii") if text.isascii() else alphabet.transcode(text)
             found: list[int] = []
             try:
                 for db in self._dbs:
-                    db.scan(data, match_event_handler=_on_match, context=found)
+                    db.scan(data, _on_match, 0, found)
             except hyperscan.error:  # pragma: no cover - an engine fault: `re` answers alone
                 return None
             flagged = frozenset(found)
+            if self._dead:
+                flagged |= self._dead
             self._remember(text, flagged)
         return flagged
 
@@ -184,8 +201,7 @@ class PatternSet:
             return
         self._compiled = len(self._rewrites)
         self._scans = 0
-        self._cache.clear()  # its answers do not name the new slots
-        self._cached_chars = 0
+        self._forget()  # its answers do not name the new slots
         if self._alphabet is None:
             self._alphabet = Alphabet(code for slot in new for code in named_characters(self._rewrites[slot]))
         rendered = []
@@ -211,16 +227,27 @@ class PatternSet:
                     kept.append(slot)
             new = kept
         self._live = self._live | frozenset(new)
+        self._dead = frozenset(range(len(self._rewrites))) - self._live
+
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._order.clear()
+        self._cached_chars = 0
 
     def _remember(self, text: str, flagged: frozenset[int]) -> None:
-        if len(text) > CACHE_CHARS // 4:
+        size = len(text)
+        if size > CACHE_CHARS // 4 or text in self._cache:  # (another thread may have scanned it meanwhile)
             return
-        while self._cache and (len(self._cache) >= CACHE_TEXTS or self._cached_chars + len(text) > CACHE_CHARS):
-            oldest = next(iter(self._cache))
+        cache, order = self._cache, self._order
+        # oldest first, through a deque: a dict's first key is found by walking past the holes its
+        # earlier deletions left, which costs more the longer the cache has run
+        while order and (len(order) >= CACHE_TEXTS or self._cached_chars + size > CACHE_CHARS):
+            oldest = order.popleft()
             self._cached_chars -= len(oldest)
-            del self._cache[oldest]
-        self._cache[text] = flagged
-        self._cached_chars += len(text)
+            del cache[oldest]
+        cache[text] = flagged
+        order.append(text)
+        self._cached_chars += size
 
 
 def _database(expressions: dict[int, str]) -> hyperscan.Database | None:

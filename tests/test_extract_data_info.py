@@ -257,3 +257,12 @@ def test_fixture_falcon_table_is_read_as_sources_fractions_and_tokens():
 def test_fixture_olmoe_points_to_per_source_counts_and_published_mix():
     ev = _fixture_evidence(_models()["allenai/OLMoE-1B-7B-0924"])
     assert has(ev, "data-released") and has(ev, "per-source-size") and has(ev, "declared-datasets")
+
+
+def test_a_link_whose_sentence_says_what_the_model_was_trained_on_counts_among_many_links():
+    # the contexts of all links are asked once whether any can say what the model was trained on
+    # (extract/data_info.py `_link_signals`); the one that does must still be read, wherever it sits
+    others = "\n\n".join(f"See [demo {i}](https://example.org/demo{i}) for a quick look." for i in range(12))
+    card = f"# Model\n\n## Usage\n\n{others}\n\n## Notes\n\nThe model was trained on [the collection](https://example.org/collection.pdf).\n"
+    assert has(evidence(card), "documentation")
+    assert not has(evidence(card.replace("was trained on", "was inspired by")), "documentation")

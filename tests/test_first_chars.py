@@ -1,4 +1,5 @@
-"""extract/first_chars.py: a lookahead for a pattern's first characters never changes what it finds."""
+"""extract/first_chars.py: compiling a pattern with its first characters (in the INFO block `re`'s search
+loop skips by, or behind a lookahead) never changes what it finds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 
 import pytest
 
-from extract.first_chars import NON_ASCII_PARTNERS, first_chars, with_first_chars
+from extract.first_chars import DIGITS, NON_ASCII_PARTNERS, _hinted, first_chars, start_set, with_first_chars
 
 
 def test_every_code_point_that_matches_an_ascii_letter_ignoring_case_is_in_the_table() -> None:
@@ -65,6 +66,8 @@ WORDS = ["train", "Training", "FINE-tune", "ſcripts", "code for", "İnstruct", 
         re.compile(r"(?<![\w.])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?\s?(?:B|M|k)\b"),
         re.compile(r"\b(custom|own)\s+(?:\w+\s+)?(code|framework)\b", re.I),
         re.compile(r"\b(?:本模型|オープン)\S*", re.I),
+        re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?(?P<unit>B|M|k)\b", re.I),  # starts with any digit
+        re.compile(r"\b(?:(?P<n>\d+)\s?%|per\s?cent)", re.I),
     ],
 )
 def test_the_prefixed_pattern_finds_the_same_matches(pattern: re.Pattern[str]) -> None:
@@ -76,3 +79,35 @@ def test_the_prefixed_pattern_finds_the_same_matches(pattern: re.Pattern[str]) -
         assert [(m.span(), m.groups()) for m in fast.finditer(text)] == [(m.span(), m.groups()) for m in pattern.finditer(text)], text
         assert bool(fast.match(text)) == bool(pattern.match(text))
         assert bool(fast.fullmatch(text)) == bool(pattern.fullmatch(text))
+        pos = rng.randrange(len(text) + 1)
+        assert [m.span() for m in fast.finditer(text, pos)] == [m.span() for m in pattern.finditer(text, pos)]
+        got, expected = fast.search(text, pos, len(text) - 1), pattern.search(text, pos, len(text) - 1)
+        assert (got and (got.span(), got.groupdict())) == (expected and (expected.span(), expected.groupdict()))
+
+
+def test_the_hint_is_the_patterns_own_code_with_a_start_set() -> None:
+    pattern = re.compile(r"\b(?P<what>train|fine-?tune)\w*\s+(code|scripts?)\b", re.I)
+    fast = with_first_chars(pattern)
+    assert _hinted(pattern, start_set(pattern)) is not None  # this Python's `re` takes the hint
+    assert fast.pattern == pattern.pattern and fast.flags == pattern.flags  # no lookahead added
+    assert fast.groupindex == pattern.groupindex and fast.groups == pattern.groups
+    assert fast != pattern  # the compiled code differs: it holds the start set
+
+
+def test_a_start_set_with_digits_is_only_a_hint() -> None:
+    assert start_set(re.compile(r"(?<!\w)\d+\s?B", re.I)) == {DIGITS}
+    assert first_chars(re.compile(r"(?<!\w)\d+\s?B", re.I)) is None  # no lookahead can list every digit
+    assert start_set(re.compile(r"\b(?:\d+|[Kk]ilo)", re.I)) == {DIGITS, "k", "K", "\u212a"}
+
+
+def test_every_digit_python_takes_starts_a_match_of_the_hinted_pattern() -> None:
+    """Over every code point `\\d` takes (with and without IGNORECASE), and every other one: the
+    hinted pattern finds exactly the bare pattern's matches."""
+    text = " ".join(chr(c) + "0 B" for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for flags in (0, re.I):
+        pattern = re.compile(r"(?<![\w.])\d+\s?B\b", flags)
+        fast = with_first_chars(pattern)
+        assert fast is not pattern
+        expected = [m.span() for m in pattern.finditer(text)]
+        assert len(expected) > 600  # every decimal digit, Unicode's included
+        assert [m.span() for m in fast.finditer(text)] == expected
