@@ -181,16 +181,27 @@ def not_released_reason(frameworks: Sequence[str]) -> str:
 # --- links ------------------------------------------------------------------------------------
 
 
+_NOT_A_CODE_HOST = LinkVerdict("not-code", "not a code host")
+
+
 @functools.lru_cache(maxsize=4096)
 def classify_link(link: Link) -> LinkVerdict:
     """What a link points to, judged from its host, its text and the clause it sits in.
 
-    (Cached: a pure function of the link, asked by several extractors and repeated across cards.)"""
+    (Cached: a pure function of the link, asked by several extractors and repeated across cards.)
+    Only the URL, the text and the clause decide (`link_verdict`): links of table rows differ in
+    their context (the row's other cells) but mostly not in their clause (their own cell)."""
     if not _is_code_location(link.url):
-        return LinkVerdict("not-code", "not a code host")
-    text = link.text.strip()
-    clause = _clause(link)
-    path = parsed_url(link.url).path.lower()
+        return _NOT_A_CODE_HOST
+    return link_verdict(link.url, link.text, _clause(link))
+
+
+@functools.lru_cache(maxsize=4096)
+def link_verdict(url: str, link_text: str, clause: str) -> LinkVerdict:
+    """`classify_link` of a link to a code location, from its URL, its text and its clause; once per
+    distinct triple (an evaluation table links the same task pages row after row, card after card)."""
+    text = link_text.strip()
+    path = parsed_url(url).path.lower()
     if _LICENCE.search(text) or _LICENCE.search(posixpath.basename(path)):
         return LinkVerdict("not-code", "a licence text")
     if _EXAMPLE.search(text) or _EXAMPLE.search(path):
@@ -199,7 +210,7 @@ def classify_link(link: Link) -> LinkVerdict:
         return LinkVerdict("repository", f"the card says the training code is not (yet) released: \"{_short(clause)}\"")
     if _TRAINING_EXPLICIT.search(text) or _TRAINING_EXPLICIT.search(clause):
         return LinkVerdict("training", f"\"{_short(clause)}\"")
-    text_is_url = text == link.url.strip()
+    text_is_url = text == url.strip()
     if not text_is_url and (_FRAMEWORK_WORD.search(text) or _framework_in(text)):
         return LinkVerdict("framework", f"a framework the model was trained with, not its training code (\"{_short(clause)}\")")
     code_text = bool(_CODE_WORD.search(text)) or (text_is_url and bool(_CODE_WORD.search(clause)))
@@ -229,10 +240,15 @@ def _is_code_location(url: str) -> bool:
     return False
 
 
+_CLAUSE_SEPARATOR = re.compile(r"\s*(?:;|·|\|)\s*")
+
+
 def _clause(link: Link) -> str:
     """The part of the link's sentence that belongs to it (split at ';', '·' and '|')."""
     context = link.context
-    pieces = re.split(r"\s*(?:;|·|\|)\s*", context)
+    if ";" not in context and "|" not in context and "·" not in context:
+        return context  # nothing to split at: the whole sentence is the clause
+    pieces = _CLAUSE_SEPARATOR.split(context)
     if len(pieces) == 1:
         return context
     for needle in (link.text, link.url):

@@ -1,0 +1,117 @@
+"""The fourth round of speed work on the card parse and the link readers gives the same answers.
+
+Each shortcut is compared with the path it replaced, on real cards (the dev hub and the judged
+set), realistic generated cards and fuzzed cards (benchmarks/cards.py), and on random text built to
+hit the shortcut's edges.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from extract.card import parse_card
+from extract.training_code import _clause, _is_code_location, classify_link, link_verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+DEV_HUB = ROOT.parent.parent / "shared" / "fixtures" / "dev_hub.json"
+if not DEV_HUB.exists():
+    DEV_HUB = Path("/work/shared/fixtures/dev_hub.json")
+
+
+@functools.cache
+def _cards() -> tuple[bytes, ...]:
+    from cards import fuzzed_card, realistic_card
+
+    cards = [realistic_card(i, f"org/model-{i}", None if i % 5 else "") for i in range(60)]
+    cards += [fuzzed_card(i) for i in range(60)]
+    hubs = [DEV_HUB] if DEV_HUB.exists() else []
+    hubs += sorted((ROOT / "benchmarks" / "judged").glob("*/hub.json"))
+    for hub in hubs:
+        for model in json.loads(hub.read_text(encoding="utf-8")).get("models", []):
+            readme = model.get("files", {}).get("README.md")
+            if isinstance(readme, str):
+                cards.append(readme)
+    return tuple(card.encode("utf-8", "surrogatepass") for card in cards)
+
+
+def test_the_corpus_has_real_generated_and_fuzzed_cards() -> None:
+    cards = _cards()
+    assert len(cards) > 150  # 120 generated and fuzzed, the rest real
+    assert sum(len(parse_card(c).links) for c in cards) > 1000
+
+
+# --- links: the clause, and the verdict once per (url, text, clause) ---------------------------
+
+
+def _clause_by_split(link) -> str:  # type: ignore[no-untyped-def]
+    """The clause as it was found before: the context always split with the pattern."""
+    context = link.context
+    pieces = re.split(r"\s*(?:;|·|\|)\s*", context)
+    if len(pieces) == 1:
+        return context
+    for needle in (link.text, link.url):
+        for i, piece in enumerate(pieces):
+            if needle and needle in piece:
+                if i > 0 and piece.strip() in (link.text.strip(), link.url.strip()):
+                    return f"{pieces[i - 1]} {piece}"
+                return piece
+    return context
+
+
+def _links():  # type: ignore[no-untyped-def]
+    for card in _cards():
+        yield from parse_card(card).links
+
+
+def test_clause_without_a_separator_is_the_context_as_before() -> None:
+    from extract.card import Link
+
+    rng = random.Random(15)
+    alphabet = ["a", " ", ";", "·", "|", "\t", "\n", "x y", "code", "https://github.com/o/r", "\u00a0", "\u2003"]
+    links = list(_links())
+    for _ in range(3000):
+        context = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        text = rng.choice(["code", "x y", "", " ", "https://github.com/o/r"])
+        links.append(Link("https://github.com/o/r", text, context, ""))
+    for link in links:
+        assert _clause(link) == _clause_by_split(link), link
+
+
+def test_a_link_verdict_depends_on_its_url_text_and_clause_only() -> None:
+    """Every link of the corpus is judged as the uncached rule judges it from its own url, text and
+    clause: a verdict remembered for one link is never handed to a link it would not fit."""
+    classify_link.cache_clear()
+    link_verdict.cache_clear()
+    judged = 0
+    for link in _links():
+        got = classify_link(link)
+        if not _is_code_location(link.url):
+            assert got.kind == "not-code" and got.reason == "not a code host"
+            continue
+        judged += 1
+        assert got == link_verdict.__wrapped__(link.url, link.text, _clause_by_split(link)), link
+    assert judged > 500
+    assert link_verdict.cache_info().hits > 0  # the corpus repeats (url, text, clause): the memo is used
+
+
+@pytest.mark.parametrize(
+    ("row", "kind"),
+    [("Training code | repo", "training"), ("Demo | repo", "example"), ("Weights | repo", "repository")],
+)
+def test_links_of_one_clause_share_a_verdict_whatever_the_rest_of_the_row(row: str, kind: str) -> None:
+    from extract.card import Link
+
+    url = "https://github.com/org/repo"
+    link_verdict.cache_clear()
+    short, long = Link(url, "repo", row, ""), Link(url, "repo", row + " | 12.5 | 99", "")
+    assert _clause(short) == _clause(long)
+    assert classify_link(short).kind == classify_link(long).kind == kind
+    assert link_verdict.cache_info().hits == 1  # the second row's link reused the first one's verdict
