@@ -115,3 +115,38 @@ def test_links_of_one_clause_share_a_verdict_whatever_the_rest_of_the_row(row: s
     assert _clause(short) == _clause(long)
     assert classify_link(short).kind == classify_link(long).kind == kind
     assert link_verdict.cache_info().hits == 1  # the second row's link reused the first one's verdict
+
+
+# --- lineage statements: the cue and from-scratch patterns behind the shared scan ---------------
+
+
+def _prose_texts() -> list[str]:
+    from extract.card_structure import Table
+
+    texts = []
+    for card in _cards():
+        for block in parse_card(card).segments:
+            if not isinstance(block, Table):
+                texts.append(block.text)
+    return texts
+
+
+def test_guarded_lineage_patterns_find_what_the_plain_patterns_find() -> None:
+    from extract.lineage_text import rules
+
+    r = rules()
+    rng = random.Random(6)
+    phrases = ["fine-tuned version of", "GGUF quants of", "based on", "trained from scratch", "Fine tuned from",
+               "a merge of", "LoRA adapter for", "built upon", "pre-trained from scratch", "quantised model of"]
+    texts = _prose_texts()
+    for text in list(texts[:400]):  # the same prose with cues dropped in at random places
+        at = rng.randint(0, len(text))
+        texts.append(text[:at] + " " + rng.choice(phrases) + " org/base-7b " + text[at:])
+    found = 0
+    for guarded_pattern in (r.cue, r.from_scratch):
+        plain = re.compile(guarded_pattern.pattern, guarded_pattern.flags)
+        for text in texts:
+            want = [(m.span(), m.group(0)) for m in plain.finditer(text)]
+            assert [(m.span(), m.group(0)) for m in guarded_pattern.finditer(text)] == want, text[:200]
+            found += bool(want)
+    assert found > 300
