@@ -384,15 +384,18 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
 
 
 def _may_name_framework(sentence: str) -> bool:
-    """False only when no `_FRAMEWORKS` pattern can match: their cores, on the lower-cased text.
+    """False only when no `_FRAMEWORKS` pattern can match: their cores (the names without the
+    lookarounds), ignoring case, on the text as it is.
 
-    Case-insensitive matching also pairs 'i' with dotless 'ı' and 's' with long 'ſ', and 'İ'
-    lower-cases to 'i' plus a combining dot; the text is folded the same way first.
+    Each framework pattern ignores case (or is stricter: NeMo, TRL), so wherever one matches, its
+    core matches at the same place under IGNORECASE, with the same pairs of letters `re` makes
+    ('ı' with 'i', 'ſ' with 's'). Searching the text itself, not a lower-cased copy, lets the
+    shared scan the block already has (extract/pattern_scan.py) answer first.
     """
-    low = sentence.lower()
-    if not low.isascii():
-        low = low.replace("\u0307", "").replace("ı", "i").replace("ſ", "s")
-    return _FRAMEWORK_CORES.search(low) is not None
+    return _FRAMEWORK_NAMES.search(sentence) is not None
+
+
+_FRAMEWORK_NAMES = prefilter(re.compile(_FRAMEWORK_CORES.pattern, re.I))
 
 
 # --- repository files -------------------------------------------------------------------------

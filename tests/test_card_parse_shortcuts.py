@@ -150,3 +150,43 @@ def test_guarded_lineage_patterns_find_what_the_plain_patterns_find() -> None:
             assert [(m.span(), m.group(0)) for m in guarded_pattern.finditer(text)] == want, text[:200]
             found += bool(want)
     assert found > 300
+
+
+# --- frameworks: the pre-check on the text as it is --------------------------------------------
+
+
+def test_framework_precheck_never_changes_what_a_card_is_said_to_be_trained_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The names found with the pre-check are those found when every block and sentence is tried
+    with every framework pattern (the pre-check answering True throughout)."""
+    import extract.training_code as tc
+
+    cards = [parse_card(c) for c in _cards()]
+    extra = [
+        b"## Training\n\nTrained with Megatron\xe2\x80\x90LM? No: with MEGATRON-LM and DeepSpeed, on \xc4\xb0nfra.\n",
+        b"## Setup\n\nWe fine-tuned it with TRL and PEFT (trained on 8 GPUs) using Hugging Face Accelerate.\n",
+        "## Training\n\nTrained with ſentence-transformers and Nemo; the NeMo framework; trl.\n".encode(),
+        "## Training\n\nTrained with JAX, fairſeq and megatron deepſpeed; FSDP in PyTorch.\n".encode(),
+    ]
+    cards += [parse_card(c) for c in extra]
+    fast = [tc.frameworks_mentioned(card) for card in cards]
+    monkeypatch.setattr(tc, "_may_name_framework", lambda text: True)
+    assert [tc.frameworks_mentioned(card) for card in cards] == fast
+    assert sum(bool(names) for names, _ in fast) > 10
+
+
+def test_framework_precheck_holds_wherever_a_framework_pattern_matches() -> None:
+    from extract.training_code import _FRAMEWORKS, _may_name_framework
+
+    rng = random.Random(7)
+    sentences = [s for card in _cards() for block in parse_card(card).blocks for s in block.sentences]
+    folds = {"i": "ıİ", "s": "ſ", "k": "\u212a"}
+    for _ in range(3000):
+        name = rng.choice(["Megatron-LM", "deepspeed", "NeMo", "TRL", "jax", "fairseq", "sentence transformers", "kohya", "ms-swift"])
+        name = "".join(rng.choice([c, c.upper(), *folds.get(c.lower(), "")]) for c in name)
+        sentences.append(f"{rng.choice(['Trained with', '(', '-', 'x'])}{rng.choice([' ', ''])}{name}{rng.choice(['.', ')', '-x', ''])}")
+    hits = 0
+    for sentence in sentences:
+        if any(pattern.search(sentence) for pattern, _ in _FRAMEWORKS):
+            hits += 1
+            assert _may_name_framework(sentence), sentence
+    assert hits > 500
