@@ -190,3 +190,58 @@ def test_framework_precheck_holds_wherever_a_framework_pattern_matches() -> None
             hits += 1
             assert _may_name_framework(sentence), sentence
     assert hits > 500
+
+
+# --- the builder: a row's links, and sentences split once ----------------------------------------
+
+
+def _row_links_as_before(row):  # type: ignore[no-untyped-def]
+    """The links (url, text, context) of a row and its text, made as before: each cell's spans
+    shifted into the row's text, the context clipped for each link."""
+    from extract.sentences import MAX_CONTEXT_CHARS, clip
+
+    pieces, shifted, offset = [], [], 0
+    for i, (cell, spans) in enumerate(row):
+        if i:
+            pieces.append(" | ")
+            offset += 3
+        pieces.append(cell)
+        shifted.extend((url, s + offset, e + offset) for url, s, e in spans)
+        offset += len(cell)
+    text = "".join(pieces)
+    return text, [(url, text[s:e].strip() or url, clip(text, MAX_CONTEXT_CHARS)) for url, s, e in shifted]
+
+
+def test_row_links_as_before() -> None:
+    from extract.card_structure import MAX_TITLE_CHARS, StructureBuilder
+    from extract.sentences import clip
+
+    rng = random.Random(11)
+    words = ["", " ", "a", "hellaswag", "**71.2**", "x\ty", "  spaced  ", "é", "本", "|", "https://e.org/a", "long " * 80]
+    for _ in range(3000):
+        row = []
+        for _ in range(rng.randint(1, 5)):
+            cell = "".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
+            spans = []
+            for _ in range(rng.choice((0, 0, 1, 2))):
+                s = rng.randint(0, len(cell))
+                spans.append((rng.choice(["https://github.com/o/r", " https://x.org "]), s, rng.randint(s, len(cell))))
+            row.append((cell, spans))
+        builder = StructureBuilder("")
+        text = builder._row_links(row)
+        want_text, want_links = _row_links_as_before(row)
+        assert text == want_text
+        assert [(link.url, link.text, link.context) for link in builder.links] == [
+            (url.strip()[:2000], clip(t, MAX_TITLE_CHARS), c) for url, t, c in want_links if url.strip()
+        ]
+
+
+def test_sentences_kept_from_the_parse_are_the_blocks_own() -> None:
+    from extract.sentences import split_sentences
+
+    kept = 0
+    for card in _cards():
+        for block in parse_card(card).blocks:
+            kept += "_sentence_spans" in block.__dict__
+            assert block.sentences == split_sentences(block.text[:10_000]), block.text[:200]
+    assert kept > 100  # blocks with links: their sentences were split while their links were read
