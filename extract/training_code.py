@@ -278,17 +278,16 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
     urls: list[str] = []
     findings: list[Finding] = []
     mentioned: list[str] = []
-    prose = card.prose
-    if not (_TRAINING_EXPLICIT.search(prose.text) or _FILE_NAME.search(prose.text)):
-        return urls, findings, mentioned  # no sentence of the card names training code
-    sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
-    blocks = card.prose_blocks
-    # only the blocks either pattern may match, in card order (the others are skipped below anyway)
-    candidates = sorted(set(prose.candidates(_TRAINING_EXPLICIT)) | set(prose.candidates(_FILE_NAME)))
-    for block in (blocks[k] for k in candidates):
+    sibling_names: dict[str, str] | None = None
+    # Block by block: each block's own scan (extract/pattern_scan.py), shared with the other
+    # extractors, passes over most blocks before any expression runs; the same two searches over
+    # the joined prose ran the expressions over the whole of it.
+    for block in card.prose_blocks:
         text = block.text[:10_000]
         if not (_TRAINING_EXPLICIT.search(text) or _FILE_NAME.search(text)):
             continue  # no sentence of it can name training code: skip splitting it
+        if sibling_names is None:
+            sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
         for sentence in block.sentences:
             names_code = _TRAINING_EXPLICIT.search(sentence) or any(
                 model_repo_kind(n) == "script" for n in _FILE_NAME.findall(sentence)

@@ -287,3 +287,24 @@ def test_data_sources_as_when_every_sentence_is_read(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(dn, "_no_sentence_introduces", lambda block: False)
     assert read() == fast
     assert sum(bool(sources) for sources in fast[1]) > 20
+
+
+# --- training-code statements: block by block, not over the joined prose ---------------------------
+
+
+def test_statement_blocks_are_those_the_joined_prose_pointed_to() -> None:
+    """Reading every prose block with its own check finds exactly the blocks the joined-prose search
+    used to hand over (the joined search was a pre-check only)."""
+    from extract.training_code import _FILE_NAME, _TRAINING_EXPLICIT
+
+    read = 0
+    for raw in _cards():
+        card = parse_card(raw)
+        prose = card.prose
+        pointed = set(prose.candidates(_TRAINING_EXPLICIT)) | set(prose.candidates(_FILE_NAME))
+        for k, block in enumerate(card.prose_blocks):
+            text = block.text[:10_000]
+            if _TRAINING_EXPLICIT.search(text) or _FILE_NAME.search(text):
+                read += 1
+                assert k in pointed, text[:200]
+    assert read > 50
