@@ -89,7 +89,10 @@ def _add_source(signals: _Signals, name: str) -> None:
 
 def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None:
     categories: list[str] = []
-    introducers = _INTRODUCER.search(region.text.text) is not None  # else no sentence lists names
+    # Whether the region holds an introducer at all (else no sentence lists names): asked only for a
+    # block its own search cannot settle (`_no_sentence_introduces`); a block whose own text holds
+    # one makes the region's text hold it too (its part of the joined text, between separators).
+    introducers: bool | None = None
     for table in region.tables:
         for name in _table_source_names(table):
             if _is_named(name):
@@ -112,8 +115,14 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
                     continue
                 if block.section_index in region.data_section_ids and len(label.group(1).split()) <= 4:
                     categories.append(label.group(1))  # "Web Documents: ...", "Code: ..."
-        if not introducers or _no_sentence_introduces(block):
+        settled = _no_sentence_introduces(block)
+        if settled is True:
             continue
+        if settled is None:
+            if introducers is None:
+                introducers = _INTRODUCER.search(region.text.text) is not None
+            if not introducers:
+                continue
         for sentence in block.sentences if len(block.text) <= 5000 else split_sentences(text):
             for name in _enumerated_names(sentence):
                 _add_source(signals, name)
@@ -157,16 +166,21 @@ def sees_only_word_edges(pattern: re.Pattern[str]) -> bool:
 _INTRODUCER_SEES_ONLY_WORD_EDGES = sees_only_word_edges(_INTRODUCER)  # policy: checked, not assumed
 
 
-def _no_sentence_introduces(block: TextBlock) -> bool:
-    """True when no sentence of the block can hold an `_INTRODUCER` match, judged on the block's
-    text (one search, which the shared scan of the block mostly answers) instead of sentence by
-    sentence. A sentence is the block's text between whitespace, and the pattern has no anchors or
+def _no_sentence_introduces(block: TextBlock) -> bool | None:
+    """Whether no sentence of the block can hold an `_INTRODUCER` match (True), some may (False), or
+    the block's text cannot tell (None), judged with one search of the block's text (which the
+    shared scan of the block mostly answers) instead of sentence by sentence.
+
+    A sentence is the block's text between whitespace, and the pattern has no anchors or
     lookarounds, only word boundaries, which see the same at a sentence's edge as at the whitespace
     beside it: a match in a sentence is a match in the block. Not so where a sentence is cut (at
-    1,000 characters below, or a block cut at 5,000): those blocks are read sentence by sentence."""
-    if not _INTRODUCER_SEES_ONLY_WORD_EDGES or len(block.text) > 5000 or _INTRODUCER.search(block.text) is not None:
+    1,000 characters below, or a block cut at 5,000): for those blocks the text cannot tell.
+    """
+    if not _INTRODUCER_SEES_ONLY_WORD_EDGES or len(block.text) > 5000:
+        return None
+    if _INTRODUCER.search(block.text) is not None:
         return False
-    return all(len(sentence) <= 1000 for sentence in block.sentences)
+    return True if all(len(sentence) <= 1000 for sentence in block.sentences) else None
 
 
 def _table_source_names(table: Table) -> list[str]:
