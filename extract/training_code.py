@@ -400,6 +400,13 @@ _FRAMEWORK_NAMES = prefilter(re.compile(_FRAMEWORK_CORES.pattern, re.I))
 # --- repository files -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=MAX_URLS)
+def _repo_kind(path: str) -> str | None:
+    """`model_repo_kind`, once per distinct path: most model repositories hold the same file names
+    (config.json, model.safetensors, tokenizer.json), each tried against every path signal."""
+    return model_repo_kind(path)
+
+
 def _repo_files(siblings: Sequence[str], files: Mapping[str, bytes], body_lower: str) -> tuple[list[str], list[str], list[Finding]]:
     scripts: list[str] = []
     configs: list[str] = []
@@ -407,7 +414,7 @@ def _repo_files(siblings: Sequence[str], files: Mapping[str, bytes], body_lower:
     for path in list(siblings)[:MAX_SIBLINGS]:
         if not isinstance(path, str):
             continue
-        kind = model_repo_kind(path)
+        kind = _repo_kind(path)
         if kind is None:
             continue
         if kind == "artefact":

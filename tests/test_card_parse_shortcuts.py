@@ -310,3 +310,19 @@ def test_statement_blocks_are_those_the_joined_prose_pointed_to() -> None:
                 read += 1
                 assert k in pointed, text[:200]
     assert read > 50
+
+
+def test_repository_file_kinds_remembered_per_path_are_the_kinds() -> None:
+    from extract.code_repos import model_repo_kind
+    from extract.training_code import _repo_kind
+
+    hub = json.loads(DEV_HUB.read_text(encoding="utf-8")) if DEV_HUB.exists() else {"models": []}
+    paths = [name for model in hub["models"] for name in model.get("files", {})]
+    rng = random.Random(4)
+    stems = ["train", "finetune", "run_clm", "sample_finetune", "config", "trainer_state", "examples/train", "scripts/pretrain"]
+    paths += [f"{rng.choice(['', 'src/', 'examples/'])}{rng.choice(stems)}{rng.choice(['.py', '.yaml', '.json', '.sh', ''])}" for _ in range(500)]
+    _repo_kind.cache_clear()
+    for path in paths + paths:  # the second time from the memo
+        assert _repo_kind(path) == model_repo_kind(path), path
+    assert _repo_kind.cache_info().hits >= len(paths)
+    assert {model_repo_kind(p) for p in paths} >= {"script", "config", "example", None}
