@@ -208,7 +208,21 @@ _LINK = re.compile(r"\[([^\[\]]+)\]\(([A-Za-z][A-Za-z0-9+.\-]{1,31}:[!#-'*-;=?-\
 
 
 def _quick_cell(cell: str) -> Cell | None:
-    """The cell's text and links when it is one of the forms above; None otherwise (the parser reads it)."""
+    """The cell's text and links when it is one of the forms above; None otherwise (the parser reads it).
+
+    Once per distinct cell (evaluation tables repeat their task links and scores card after card);
+    each answer gets a list of links of its own."""
+    quick = _quick_cell_read(cell)
+    return None if quick is None else (quick[0], list(quick[1]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _quick_cell_read(cell: str) -> tuple[str, tuple[tuple[str, int, int], ...]] | None:
+    quick = _read_quick_cell(cell)
+    return None if quick is None else (quick[0], tuple(quick[1]))
+
+
+def _read_quick_cell(cell: str) -> Cell | None:
     first = cell[:1]
     if first == "*":
         m = _STRONG.fullmatch(cell)

@@ -326,3 +326,26 @@ def test_repository_file_kinds_remembered_per_path_are_the_kinds() -> None:
         assert _repo_kind(path) == model_repo_kind(path), path
     assert _repo_kind.cache_info().hits >= len(paths)
     assert {model_repo_kind(p) for p in paths} >= {"script", "config", "example", None}
+
+
+# --- table cells: a quick cell read once per distinct cell ---------------------------------------------
+
+
+def test_quick_cells_remembered_are_read_as_before_and_not_shared() -> None:
+    from extract.markdown_tables import _quick_cell, _quick_cell_read, _read_quick_cell
+
+    rng = random.Random(5)
+    pieces = ["**71.2**", "*x*", "`bbh`", " (3-shot)", "[hellaswag](https://github.com/EleutherAI/lm-evaluation-harness)",
+              "[a b](http://e.org/x y)", "[t](javascript:alert(1))", "**", "`", "[", "](", ")", "x", " ", "é", "_y_"]
+    cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(4000)]
+    _quick_cell_read.cache_clear()
+    seen_links = 0
+    for cell in cells + cells:
+        got = _quick_cell(cell)
+        assert got == _read_quick_cell(cell), cell
+        if got is not None and got[1]:
+            seen_links += 1
+            got[1].append(("mutated", 0, 0))  # a reader changing its list changes no other answer
+            assert _quick_cell(cell) == _read_quick_cell(cell)
+    assert _quick_cell_read.cache_info().hits > 4000
+    assert seen_links > 100
