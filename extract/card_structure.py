@@ -468,12 +468,12 @@ class InlineText:
         return "".join(self.parts), self.spans
 
 
-_ODD_WS = ("  ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+_ODD_WS = re.compile(r"  |[\n\t\r\x0b\x0c\x1c-\x1f]")  # ASCII whitespace other than a single space
 
 
 def _collapse(text: str) -> str:
     """`WS.sub(" ", text).strip()`, without the substitution where there is nothing to collapse."""
-    if text.isascii() and not any(w in text for w in _ODD_WS):
+    if text.isascii() and _ODD_WS.search(text) is None:
         return text.strip()
     return WS.sub(" ", text).strip()
 

@@ -148,9 +148,10 @@ def _read(lines: list[str], start: int, end: int, references: bool) -> CutTable 
     body: list[str | list[Cell | Pending]] = []
     padded = 0
     count_padding = width * (end - start - 2) > MAX_AUTOCOMPLETED_CELLS
+    markup, loose = _MARKUP.search, _LOOSE_UNDERSCORE.search  # `plain_line`, inlined: a call per row adds up
     for k in range(start + 2, end):
         line = lines[k]
-        if all_plain or plain_line(line):
+        if all_plain or (markup(line) is None and ("_" not in line or loose(line) is None)):
             if count_padding:
                 padded += width - len(_columns(line))
             body.append(line)

@@ -349,3 +349,16 @@ def test_quick_cells_remembered_are_read_as_before_and_not_shared() -> None:
             assert _quick_cell(cell) == _read_quick_cell(cell)
     assert _quick_cell_read.cache_info().hits > 4000
     assert seen_links > 100
+
+
+def test_collapsed_block_text_is_the_substitution() -> None:
+    from extract.card_structure import _collapse
+    from extract.sentences import WS
+
+    rng = random.Random(9)
+    pieces = ["a", " ", "  ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u00a0", "\u2028", "é", "x y"]
+    texts = [block.text for card in _cards()[:80] for block in parse_card(card).blocks]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20000)]
+    texts += [chr(c) + "a" + chr(c) for c in range(0x3000)]
+    for text in texts:
+        assert _collapse(text) == WS.sub(" ", text).strip(), repr(text)
