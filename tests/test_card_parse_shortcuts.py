@@ -362,3 +362,44 @@ def test_collapsed_block_text_is_the_substitution() -> None:
     texts += [chr(c) + "a" + chr(c) for c in range(0x3000)]
     for text in texts:
         assert _collapse(text) == WS.sub(" ", text).strip(), repr(text)
+
+
+# --- the walk: runs of plain text rendered without InlineText -------------------------------------------
+
+
+def _structure_seen(structure):  # type: ignore[no-untyped-def]
+    return (
+        [(b.kind, b.text, b.section_index) for b in structure.blocks],
+        [(link.url, link.text, link.context, link.section, link.section_index) for link in structure.links],
+        [(s.level, s.title, s.text) for s in structure.sections],
+        [(t.header, t.rows) for t in structure.tables],
+    )
+
+
+def test_plain_runs_render_as_inline_text_renders_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import extract.markdown_tree as mt
+    from extract.card import _decode
+    from extract.front_matter import split_front_matter
+
+    rng = random.Random(21)
+    words = ["word", "https://e.org/a.", "http://x.y/(b)", "  ", "\n", "  \n", "\\\n", "&amp;", "&#x41;", "\\*", "é", "x://y", ".", " "]
+    bodies = []
+    for raw in _cards():
+        text, _ = _decode(raw, 512_000)
+        if text is not None:
+            bodies.append(split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))[1])
+    bodies += ["# T\n\n" + "".join(rng.choice(words) for _ in range(rng.randint(1, 30))) + "\n" for _ in range(1500)]
+
+    def read_all() -> list:  # type: ignore[type-arg]
+        out = []
+        for body in bodies:
+            try:
+                out.append(_structure_seen(mt.structure_from_tree(body)))
+            except mt.Declined:
+                out.append(None)
+        return out
+
+    fast = read_all()
+    monkeypatch.setattr(mt, "_plain_run", lambda nodes: None)
+    assert read_all() == fast
+    assert sum(s is not None and bool(s[1]) for s in fast) > 100  # bare URLs among them
