@@ -115,6 +115,8 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
                     continue
                 if block.section_index in region.data_section_ids and len(label.group(1).split()) <= 4:
                     categories.append(label.group(1))  # "Web Documents: ...", "Code: ..."
+        if introducers is False:
+            continue  # the region holds no introducer: no sentence of it lists names
         settled = _no_sentence_introduces(block)
         if settled is True:
             continue
@@ -173,14 +175,16 @@ def _no_sentence_introduces(block: TextBlock) -> bool | None:
 
     A sentence is the block's text between whitespace, and the pattern has no anchors or
     lookarounds, only word boundaries, which see the same at a sentence's edge as at the whitespace
-    beside it: a match in a sentence is a match in the block. Not so where a sentence is cut (at
+    beside it: a match in a sentence is a match in the block. Not so where a sentence may be cut (at
     1,000 characters below, or a block cut at 5,000): for those blocks the text cannot tell.
     """
     if not _INTRODUCER_SEES_ONLY_WORD_EDGES or len(block.text) > 5000:
         return None
     if _INTRODUCER.search(block.text) is not None:
         return False
-    return True if all(len(sentence) <= 1000 for sentence in block.sentences) else None
+    # a sentence of a block of at most 1,000 characters is not cut; a longer block's sentences are
+    # not split just to find out (the region's search, made once, decides for it as before)
+    return True if len(block.text) <= 1000 else None
 
 
 def _table_source_names(table: Table) -> list[str]:
