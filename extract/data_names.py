@@ -9,14 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
-try:  # Python 3.11+
-    import re._constants as _sre_constants  # type: ignore[import-not-found]
-    import re._parser as _sre_parser  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parser  # type: ignore[no-redef]
-
-from extract.card import ParsedCard, Table, TextBlock, split_sentences
+from extract.card import ParsedCard, Table, split_sentences
 from extract.data_patterns import (
     POINTS,
     _AMOUNT_COLUMN,
@@ -89,10 +82,7 @@ def _add_source(signals: _Signals, name: str) -> None:
 
 def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None:
     categories: list[str] = []
-    # Whether the region holds an introducer at all (else no sentence lists names): asked only for a
-    # block its own search cannot settle (`_no_sentence_introduces`); a block whose own text holds
-    # one makes the region's text hold it too (its part of the joined text, between separators).
-    introducers: bool | None = None
+    introducers = _INTRODUCER.search(region.text.text) is not None  # else no sentence lists names
     for table in region.tables:
         for name in _table_source_names(table):
             if _is_named(name):
@@ -115,16 +105,8 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
                     continue
                 if block.section_index in region.data_section_ids and len(label.group(1).split()) <= 4:
                     categories.append(label.group(1))  # "Web Documents: ...", "Code: ..."
-        if introducers is False:
-            continue  # the region holds no introducer: no sentence of it lists names
-        settled = _no_sentence_introduces(block)
-        if settled is True:
+        if not introducers:
             continue
-        if settled is None:
-            if introducers is None:
-                introducers = _INTRODUCER.search(region.text.text) is not None
-            if not introducers:
-                continue
         for sentence in block.sentences if len(block.text) <= 5000 else split_sentences(text):
             for name in _enumerated_names(sentence):
                 _add_source(signals, name)
@@ -137,54 +119,6 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
             f"kinds of data listed (not named sources): {', '.join(categories[:6])}",
             0.6,
         )
-
-
-def sees_only_word_edges(pattern: re.Pattern[str]) -> bool:
-    """Does `pattern` assert nothing about its surroundings but word boundaries (\\b, \\B)? No
-    anchors, lookarounds or back-references: then it matches a substring whose neighbours are
-    spaces wherever it matches that substring alone."""
-    c = _sre_constants
-    allowed = {c.AT_BOUNDARY, c.AT_NON_BOUNDARY, c.AT_UNI_BOUNDARY, c.AT_UNI_NON_BOUNDARY}
-
-    def fine(parsed) -> bool:  # type: ignore[no-untyped-def]
-        for op, av in parsed:
-            if op is c.AT and av not in allowed:
-                return False
-            if op in (c.ASSERT, c.ASSERT_NOT, c.GROUPREF, c.GROUPREF_EXISTS):
-                return False
-            if op is c.SUBPATTERN and not fine(av[-1]):
-                return False
-            if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and not fine(av[2]):
-                return False
-            if op is c.BRANCH and not all(fine(b) for b in av[1]):
-                return False
-            if op is getattr(c, "ATOMIC_GROUP", None) and not fine(av):
-                return False
-        return True
-
-    return fine(_sre_parser.parse(pattern.pattern, pattern.flags))
-
-
-_INTRODUCER_SEES_ONLY_WORD_EDGES = sees_only_word_edges(_INTRODUCER)  # policy: checked, not assumed
-
-
-def _no_sentence_introduces(block: TextBlock) -> bool | None:
-    """Whether no sentence of the block can hold an `_INTRODUCER` match (True), some may (False), or
-    the block's text cannot tell (None), judged with one search of the block's text (which the
-    shared scan of the block mostly answers) instead of sentence by sentence.
-
-    A sentence is the block's text between whitespace, and the pattern has no anchors or
-    lookarounds, only word boundaries, which see the same at a sentence's edge as at the whitespace
-    beside it: a match in a sentence is a match in the block. Not so where a sentence may be cut (at
-    1,000 characters below, or a block cut at 5,000): for those blocks the text cannot tell.
-    """
-    if not _INTRODUCER_SEES_ONLY_WORD_EDGES or len(block.text) > 5000:
-        return None
-    if _INTRODUCER.search(block.text) is not None:
-        return False
-    # a sentence of a block of at most 1,000 characters is not cut; a longer block's sentences are
-    # not split just to find out (the region's search, made once, decides for it as before)
-    return True if len(block.text) <= 1000 else None
 
 
 def _table_source_names(table: Table) -> list[str]:

@@ -247,50 +247,6 @@ def test_sentences_kept_from_the_parse_are_the_blocks_own() -> None:
     assert kept > 100  # blocks with links: their sentences were split while their links were read
 
 
-# --- data sources: blocks without an introducer are not read sentence by sentence ------------------
-
-
-def test_a_sentence_that_introduces_names_lies_in_a_block_that_does() -> None:
-    from extract.card_structure import TextBlock
-    from extract.data_names import _enumerated_names, _no_sentence_introduces
-    from extract.data_patterns import _INTRODUCER
-
-    rng = random.Random(12)
-    pieces = ["data", "from", "trained", "on", " ", "  ", "\n", ".", ". ", "! ", "? ", "e.g. ", "Mix", "of", "(", ",",
-              "includes", ":", "Wikipedia", "C4", "x" * 40, "sourced", "\u00a0", "fine-tuned", "tokens", "such as", "A"]
-    texts = [block.text for card in _cards() for block in parse_card(card).blocks]
-    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))) for _ in range(4000)]
-    skipped = 0
-    for text in texts:
-        block = TextBlock("paragraph", text, 0)
-        if _no_sentence_introduces(block) is True:
-            skipped += 1
-            for sentence in block.sentences:
-                assert _INTRODUCER.search(sentence[:1000]) is None, (text, sentence)
-                assert _enumerated_names(sentence) == []
-    assert skipped > 1000
-
-
-def test_data_sources_as_when_every_sentence_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    import extract.data_names as dn
-    from extract.data_info import data_information, document_signals
-    from extract.version_input import VersionInput
-
-    inputs = [VersionInput(card=parse_card(c), repo_id="org/m") for c in _cards()]
-
-    def read() -> tuple[list, list]:  # type: ignore[type-arg]
-        evidence = [data_information(i) for i in inputs]
-        sources = [dict(document_signals(i.card, {}, ())[0].sources) for i in inputs]
-        return evidence, sources
-
-    fast = read()
-    monkeypatch.setattr(dn, "_no_sentence_introduces", lambda block: None)  # the path before: the region's text decides
-    assert read() == fast
-    monkeypatch.setattr(dn, "_no_sentence_introduces", lambda block: False)  # every sentence of every block read
-    assert read() == fast
-    assert sum(bool(sources) for sources in fast[1]) > 20
-
-
 # --- training-code statements: block by block, not over the joined prose ---------------------------
 
 
