@@ -71,7 +71,12 @@ class TextBlock:
 
     @functools.cached_property
     def sentences(self) -> list[str]:
-        """The sentences of its first 10,000 characters, split once for every extractor that reads them."""
+        """The sentences of its first 10,000 characters, split once for every extractor that reads them
+        (by the parser already, for a block whose links needed them: `StructureBuilder.emit`)."""
+        spans = self.__dict__.pop("_sentence_spans", None)
+        if spans is not None:
+            text = self.text
+            return [text[s:e].strip() for s, e in spans]
         return split_sentences(self.text[:10_000])
 
 
@@ -311,8 +316,10 @@ class StructureBuilder:
 
     def emit(self, kind: BlockKind, text: str, spans: Spans) -> None:
         text = text[:MAX_BLOCK_CHARS]
+        block = None
         if text.strip() and self.count < MAX_BLOCKS:
-            self._block(TextBlock(kind, _collapse(text), self.section_index()))
+            block = TextBlock(kind, _collapse(text), self.section_index())
+            self._block(block)
         sentences = None  # split once per block, not once per link
         for url, start, end in spans:
             if start >= len(text):
@@ -323,6 +330,10 @@ class StructureBuilder:
                 sentences = sentence_spans(text)
             link_text = text[start:end].strip() or url
             self.add_link(url, link_text, sentence_in(text, sentences, start, end))
+        if sentences is not None and block is not None and block.text is text and len(text) <= 10_000:
+            # the block's text is the text just split (nothing to collapse or strip): its sentences
+            # (`TextBlock.sentences`) are these spans', not split again
+            object.__setattr__(block, "_sentence_spans", sentences)
 
     def _block(self, block: TextBlock) -> None:
         self.segments.append(block)
@@ -364,19 +375,15 @@ class StructureBuilder:
 
     def _row_links(self, row: list[Cell]) -> str:
         """Add the links of a row's cells (the row's text is their context); returns the row's text."""
-        pieces: list[str] = []
-        shifted: Spans = []
+        text = " | ".join([cell for cell, _ in row])
+        context = None  # the same for every link of the row: made once
         offset = 0
-        for i, (cell, spans) in enumerate(row):
-            if i:
-                pieces.append(" | ")
-                offset += 3
-            pieces.append(cell)
-            shifted.extend((url, s + offset, e + offset) for url, s, e in spans)
-            offset += len(cell)
-        text = "".join(pieces)
-        for url, start, end in shifted:
-            self.add_link(url, text[start:end].strip() or url, clip(text, MAX_CONTEXT_CHARS))
+        for cell, spans in row:
+            for url, start, end in spans:
+                if context is None:
+                    context = clip(text, MAX_CONTEXT_CHARS)
+                self.add_link(url, text[start + offset : end + offset].strip() or url, context)
+            offset += len(cell) + 3  # the cell and the " | " after it
         return text
 
     def add_link(self, url: str, text: str, context: str) -> None:
@@ -461,12 +468,12 @@ class InlineText:
         return "".join(self.parts), self.spans
 
 
-_ODD_WS = ("  ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+_ODD_WS = re.compile(r"  |[\n\t\r\x0b\x0c\x1c-\x1f]")  # ASCII whitespace other than a single space
 
 
 def _collapse(text: str) -> str:
     """`WS.sub(" ", text).strip()`, without the substitution where there is nothing to collapse."""
-    if text.isascii() and not any(w in text for w in _ODD_WS):
+    if text.isascii() and _ODD_WS.search(text) is None:
         return text.strip()
     return WS.sub(" ", text).strip()
 

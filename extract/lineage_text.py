@@ -18,6 +18,7 @@ import policy
 from .card import ParsedCard, Table
 from .first_chars import with_first_chars as fast
 from .licence_catalog import hub_entry
+from .literals import Guarded, guarded
 from .lineage_ids import normalise_base
 from .types import BaseRelation, LicenceFamily
 
@@ -44,10 +45,10 @@ class Statement:
 
 @dataclass(frozen=True)
 class _Rules:
-    cue: re.Pattern[str]
+    cue: Guarded
     relation_of: tuple[tuple[re.Pattern[str], BaseRelation], ...]
     not_weights: re.Pattern[str]
-    from_scratch: re.Pattern[str]
+    from_scratch: Guarded
     families: tuple[tuple[re.Pattern[str], str], ...]  # (name after a cue, family)
     names: tuple[tuple[re.Pattern[str], str], ...]  # (a repository name that starts with it, family)
 
@@ -65,12 +66,14 @@ def rules() -> _Rules:
         if f["names"]
     )
     names = tuple((re.compile(r"(?:" + "|".join(f["names"]) + r")(?![\w.])", re.I), f["family"]) for f in data["families"] if f["names"])
-    # the searched ones behind a lookahead for their first characters (extract/first_chars.py)
+    # the searched ones behind a lookahead for their first characters (extract/first_chars.py); the
+    # two run over every prose block also behind the shared scan (extract/literals.py): most blocks
+    # hold no cue, and the scan of a block, made once for all guarded patterns, says so
     return _Rules(
-        cue=fast(re.compile(r"\b(?:" + cues + r")\b", re.I)),
+        cue=guarded(re.compile(r"\b(?:" + cues + r")\b", re.I)),
         relation_of=relation_of,
         not_weights=fast(re.compile(r"\b(?:" + "|".join(data["not_weights_words"]) + r")\b", re.I)),
-        from_scratch=fast(re.compile(r"\b(?:" + "|".join(data["from_scratch"]) + r")\b", re.I)),
+        from_scratch=guarded(re.compile(r"\b(?:" + "|".join(data["from_scratch"]) + r")\b", re.I)),
         families=families,
         names=names,
     )

@@ -148,9 +148,10 @@ def _read(lines: list[str], start: int, end: int, references: bool) -> CutTable 
     body: list[str | list[Cell | Pending]] = []
     padded = 0
     count_padding = width * (end - start - 2) > MAX_AUTOCOMPLETED_CELLS
+    markup, loose = _MARKUP.search, _LOOSE_UNDERSCORE.search  # `plain_line`, inlined: a call per row adds up
     for k in range(start + 2, end):
         line = lines[k]
-        if all_plain or plain_line(line):
+        if all_plain or (markup(line) is None and ("_" not in line or loose(line) is None)):
             if count_padding:
                 padded += width - len(_columns(line))
             body.append(line)
@@ -208,7 +209,21 @@ _LINK = re.compile(r"\[([^\[\]]+)\]\(([A-Za-z][A-Za-z0-9+.\-]{1,31}:[!#-'*-;=?-\
 
 
 def _quick_cell(cell: str) -> Cell | None:
-    """The cell's text and links when it is one of the forms above; None otherwise (the parser reads it)."""
+    """The cell's text and links when it is one of the forms above; None otherwise (the parser reads it).
+
+    Once per distinct cell (evaluation tables repeat their task links and scores card after card);
+    each answer gets a list of links of its own."""
+    quick = _quick_cell_read(cell)
+    return None if quick is None else (quick[0], list(quick[1]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _quick_cell_read(cell: str) -> tuple[str, tuple[tuple[str, int, int], ...]] | None:
+    quick = _read_quick_cell(cell)
+    return None if quick is None else (quick[0], tuple(quick[1]))
+
+
+def _read_quick_cell(cell: str) -> Cell | None:
     first = cell[:1]
     if first == "*":
         m = _STRONG.fullmatch(cell)

@@ -342,6 +342,9 @@ class _TreeWalker:
     # inline
 
     def _render(self, nodes: Sequence[Any]) -> tuple[str, Spans]:
+        plain = _plain_run(nodes)
+        if plain is not None:  # most paragraphs and headings: text and line breaks only
+            return plain_text(plain)
         out = InlineText()
         self._inline(nodes, out, 0)
         return out.result()
@@ -400,6 +403,25 @@ class _TreeWalker:
         if self.in_table and b"|" in label:
             raise Declined("image label in a table cell with a pipe")
         return label.decode("utf-8", "surrogatepass")
+
+
+_BREAKS = frozenset({"softbreak", "hardbreak"})
+
+
+def _plain_run(nodes: Sequence[Any]) -> str | None:
+    """The text of inline nodes that are only text and line breaks, as `InlineText` builds it (a break
+    is a space; bare URLs, found in each run of text, cannot run across the space either, so
+    `plain_text` of the whole finds the same); None when any other node is among them."""
+    parts = []
+    for node in nodes:
+        name = node.name
+        if name in _TEXT:
+            parts.append(node.meta["content"])
+        elif name in _BREAKS:
+            parts.append(" ")
+        else:
+            return None
+    return "".join(parts)
 
 
 # A row line without any inline markup (no escapes, code, emphasis, links, HTML or entities): its

@@ -181,16 +181,27 @@ def not_released_reason(frameworks: Sequence[str]) -> str:
 # --- links ------------------------------------------------------------------------------------
 
 
+_NOT_A_CODE_HOST = LinkVerdict("not-code", "not a code host")
+
+
 @functools.lru_cache(maxsize=4096)
 def classify_link(link: Link) -> LinkVerdict:
     """What a link points to, judged from its host, its text and the clause it sits in.
 
-    (Cached: a pure function of the link, asked by several extractors and repeated across cards.)"""
+    (Cached: a pure function of the link, asked by several extractors and repeated across cards.)
+    Only the URL, the text and the clause decide (`link_verdict`): links of table rows differ in
+    their context (the row's other cells) but mostly not in their clause (their own cell)."""
     if not _is_code_location(link.url):
-        return LinkVerdict("not-code", "not a code host")
-    text = link.text.strip()
-    clause = _clause(link)
-    path = parsed_url(link.url).path.lower()
+        return _NOT_A_CODE_HOST
+    return link_verdict(link.url, link.text, _clause(link))
+
+
+@functools.lru_cache(maxsize=4096)
+def link_verdict(url: str, link_text: str, clause: str) -> LinkVerdict:
+    """`classify_link` of a link to a code location, from its URL, its text and its clause; once per
+    distinct triple (an evaluation table links the same task pages row after row, card after card)."""
+    text = link_text.strip()
+    path = parsed_url(url).path.lower()
     if _LICENCE.search(text) or _LICENCE.search(posixpath.basename(path)):
         return LinkVerdict("not-code", "a licence text")
     if _EXAMPLE.search(text) or _EXAMPLE.search(path):
@@ -199,7 +210,7 @@ def classify_link(link: Link) -> LinkVerdict:
         return LinkVerdict("repository", f"the card says the training code is not (yet) released: \"{_short(clause)}\"")
     if _TRAINING_EXPLICIT.search(text) or _TRAINING_EXPLICIT.search(clause):
         return LinkVerdict("training", f"\"{_short(clause)}\"")
-    text_is_url = text == link.url.strip()
+    text_is_url = text == url.strip()
     if not text_is_url and (_FRAMEWORK_WORD.search(text) or _framework_in(text)):
         return LinkVerdict("framework", f"a framework the model was trained with, not its training code (\"{_short(clause)}\")")
     code_text = bool(_CODE_WORD.search(text)) or (text_is_url and bool(_CODE_WORD.search(clause)))
@@ -229,10 +240,15 @@ def _is_code_location(url: str) -> bool:
     return False
 
 
+_CLAUSE_SEPARATOR = re.compile(r"\s*(?:;|·|\|)\s*")
+
+
 def _clause(link: Link) -> str:
     """The part of the link's sentence that belongs to it (split at ';', '·' and '|')."""
     context = link.context
-    pieces = re.split(r"\s*(?:;|·|\|)\s*", context)
+    if ";" not in context and "|" not in context and "·" not in context:
+        return context  # nothing to split at: the whole sentence is the clause
+    pieces = _CLAUSE_SEPARATOR.split(context)
     if len(pieces) == 1:
         return context
     for needle in (link.text, link.url):
@@ -262,17 +278,16 @@ def _statements(card: ParsedCard, repositories: list[Link], siblings: Sequence[s
     urls: list[str] = []
     findings: list[Finding] = []
     mentioned: list[str] = []
-    prose = card.prose
-    if not (_TRAINING_EXPLICIT.search(prose.text) or _FILE_NAME.search(prose.text)):
-        return urls, findings, mentioned  # no sentence of the card names training code
-    sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
-    blocks = card.prose_blocks
-    # only the blocks either pattern may match, in card order (the others are skipped below anyway)
-    candidates = sorted(set(prose.candidates(_TRAINING_EXPLICIT)) | set(prose.candidates(_FILE_NAME)))
-    for block in (blocks[k] for k in candidates):
+    sibling_names: dict[str, str] | None = None
+    # Block by block: each block's own scan (extract/pattern_scan.py), shared with the other
+    # extractors, passes over most blocks before any expression runs; the same two searches over
+    # the joined prose ran the expressions over the whole of it.
+    for block in card.prose_blocks:
         text = block.text[:10_000]
         if not (_TRAINING_EXPLICIT.search(text) or _FILE_NAME.search(text)):
             continue  # no sentence of it can name training code: skip splitting it
+        if sibling_names is None:
+            sibling_names = {posixpath.basename(s).lower(): s for s in list(siblings)[:MAX_SIBLINGS]}
         for sentence in block.sentences:
             names_code = _TRAINING_EXPLICIT.search(sentence) or any(
                 model_repo_kind(n) == "script" for n in _FILE_NAME.findall(sentence)
@@ -368,18 +383,28 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
 
 
 def _may_name_framework(sentence: str) -> bool:
-    """False only when no `_FRAMEWORKS` pattern can match: their cores, on the lower-cased text.
+    """False only when no `_FRAMEWORKS` pattern can match: their cores (the names without the
+    lookarounds), ignoring case, on the text as it is.
 
-    Case-insensitive matching also pairs 'i' with dotless 'ı' and 's' with long 'ſ', and 'İ'
-    lower-cases to 'i' plus a combining dot; the text is folded the same way first.
+    Each framework pattern ignores case (or is stricter: NeMo, TRL), so wherever one matches, its
+    core matches at the same place under IGNORECASE, with the same pairs of letters `re` makes
+    ('ı' with 'i', 'ſ' with 's'). Searching the text itself, not a lower-cased copy, lets the
+    shared scan the block already has (extract/pattern_scan.py) answer first.
     """
-    low = sentence.lower()
-    if not low.isascii():
-        low = low.replace("\u0307", "").replace("ı", "i").replace("ſ", "s")
-    return _FRAMEWORK_CORES.search(low) is not None
+    return _FRAMEWORK_NAMES.search(sentence) is not None
+
+
+_FRAMEWORK_NAMES = prefilter(re.compile(_FRAMEWORK_CORES.pattern, re.I))
 
 
 # --- repository files -------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=MAX_URLS)
+def _repo_kind(path: str) -> str | None:
+    """`model_repo_kind`, once per distinct path: most model repositories hold the same file names
+    (config.json, model.safetensors, tokenizer.json), each tried against every path signal."""
+    return model_repo_kind(path)
 
 
 def _repo_files(siblings: Sequence[str], files: Mapping[str, bytes], body_lower: str) -> tuple[list[str], list[str], list[Finding]]:
@@ -389,7 +414,7 @@ def _repo_files(siblings: Sequence[str], files: Mapping[str, bytes], body_lower:
     for path in list(siblings)[:MAX_SIBLINGS]:
         if not isinstance(path, str):
             continue
-        kind = model_repo_kind(path)
+        kind = _repo_kind(path)
         if kind is None:
             continue
         if kind == "artefact":
