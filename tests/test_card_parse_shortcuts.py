@@ -21,25 +21,13 @@ from extract.training_code import _clause, _is_code_location, classify_link, lin
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-DEV_HUB = ROOT.parent.parent / "shared" / "fixtures" / "dev_hub.json"
-if not DEV_HUB.exists():
-    DEV_HUB = Path("/work/shared/fixtures/dev_hub.json")
+sys.path.insert(0, str(ROOT / "tests"))
+from card_corpus import DEV_HUB, corpus_cards  # noqa: E402
 
 
 @functools.cache
 def _cards() -> tuple[bytes, ...]:
-    from cards import fuzzed_card, realistic_card
-
-    cards = [realistic_card(i, f"org/model-{i}", None if i % 5 else "") for i in range(60)]
-    cards += [fuzzed_card(i) for i in range(60)]
-    hubs = [DEV_HUB] if DEV_HUB.exists() else []
-    hubs += sorted((ROOT / "benchmarks" / "judged").glob("*/hub.json"))
-    for hub in hubs:
-        for model in json.loads(hub.read_text(encoding="utf-8")).get("models", []):
-            readme = model.get("files", {}).get("README.md")
-            if isinstance(readme, str):
-                cards.append(readme)
-    return tuple(card.encode("utf-8", "surrogatepass") for card in cards)
+    return tuple(card.encode("utf-8", "surrogatepass") for card in corpus_cards(60, 60))
 
 
 def test_the_corpus_has_real_generated_and_fuzzed_cards() -> None:

@@ -25,25 +25,14 @@ from extract.pattern_scan import SCAN, PatternSet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-DEV_HUB = ROOT.parent.parent / "shared" / "fixtures" / "dev_hub.json"
-if not DEV_HUB.exists():
-    DEV_HUB = Path("/work/shared/fixtures/dev_hub.json")
+sys.path.insert(0, str(ROOT / "tests"))
+from card_corpus import corpus_cards  # noqa: E402
 
 ALL_CHARS = "".join(map(chr, range(0x110000)))  # lone surrogates included: a str may hold them
 
 
 def _cards() -> list[str]:
-    from cards import fuzzed_card, realistic_card
-
-    cards = [realistic_card(i, f"org/model-{i}", None if i % 5 else "") for i in range(40)]
-    cards += [fuzzed_card(i) for i in range(25)]
-    hubs = [DEV_HUB] if DEV_HUB.exists() else []
-    hubs += sorted((ROOT / "benchmarks" / "judged").glob("*/hub.json"))
-    for hub in hubs:
-        for model in json.loads(hub.read_text(encoding="utf-8")).get("models", []):
-            readme = model.get("files", {}).get("README.md")
-            if isinstance(readme, str):
-                cards.append(readme)
+    cards = corpus_cards(40, 25)
     claims = (ROOT / "tests" / "data" / "claims_corpus.jsonl").read_text(encoding="utf-8").splitlines()
     cards.append("\n\n".join(json.loads(line)["text"] for line in claims if line.strip()))
     return cards
