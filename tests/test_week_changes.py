@@ -39,6 +39,16 @@ def _truth(engine, previous: int, current: int, include_private: bool):
         return recompute(conn, current, previous, include_private)["changes"]
 
 
+def _week_49_stored(tmp_path):
+    """A history whose week-49 changes (run 3 to run 5) are stored, as a crawl leaves them."""
+    url = f"sqlite:///{tmp_path / 'stored.db'}"
+    build_history(url)
+    engine = open_engine(url)
+    rollups.ensure_run_rollups(engine, [3, 5])
+    assert ch.remember_week_changes(engine, 5)
+    return engine
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_stored_changes_are_read_back_as_computed(backend, request, tmp_path):
     with fresh_database(backend, tmp_path, request) as url:
@@ -98,11 +108,7 @@ def test_only_the_latest_run_of_a_week_with_stored_aggregates_is_remembered(tmp_
 
 @pytest.mark.parametrize("change", ("author", "private", "relabel-previous", "relabel-current"))
 def test_what_would_change_the_stored_changes_drops_them(tmp_path, change):
-    url = f"sqlite:///{tmp_path / 'dropped.db'}"
-    build_history(url)
-    engine = open_engine(url)
-    rollups.ensure_run_rollups(engine, [3, 5])
-    assert ch.remember_week_changes(engine, 5)
+    engine = _week_49_stored(tmp_path)
     with engine.connect() as conn:
         listed = {row[1] for row in wc.stored_week_changes(conn, 3, 5) if row[0] != ch.NEW_MODEL}
         o = s.observations
@@ -130,11 +136,7 @@ def test_what_would_change_the_stored_changes_drops_them(tmp_path, change):
 
 def test_a_later_relabelling_keeps_the_stored_changes(tmp_path):
     """A label event recorded at a later run changes nothing as of runs 3 and 5."""
-    url = f"sqlite:///{tmp_path / 'later.db'}"
-    build_history(url)
-    engine = open_engine(url)
-    rollups.ensure_run_rollups(engine, [3, 5])
-    assert ch.remember_week_changes(engine, 5)
+    engine = _week_49_stored(tmp_path)
     with engine.begin() as conn:
         v = conn.execute(select(s.observations.c.version_id).where(s.observations.c.run_id == 5).limit(1)).scalar_one()
         rollups.versions_changed(conn, [v], since={v: 6})
