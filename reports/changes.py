@@ -113,29 +113,10 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
     return _changes_from_rows(conn, previous_run, current_run, rows)
 
 
-def changes_stored(conn: Connection, previous_run: int, current_run: int) -> bool:
-    return stored_week_changes(conn, previous_run, current_run, rows=False) is not None
-
-
 def week_changes(engine: Engine, previous_run: int, current_run: int) -> Changes:
-    """`changes_between` on a connection of its own; changes it had to compute are stored when they
-    may be (both runs' aggregates stored, `current_run` the latest of its week), so the next report
-    of the week reads them."""
+    """`changes_between` on a connection of its own (the report reads them in a second thread)."""
     with engine.connect() as conn:
-        rows = stored_week_changes(conn, previous_run, current_run)
-        if rows is None:
-            rows = compute_change_rows(conn, previous_run, current_run)
-            pair = _week_pair(conn, current_run)
-        else:
-            pair = None
-        changes = _changes_from_rows(conn, previous_run, current_run, rows)
-    if pair == (previous_run, current_run):
-        try:
-            with engine.begin() as conn:
-                write_week_changes(conn, current_run, previous_run, rows, utcnow())
-        except DBAPIError:  # read-only, or written at the same moment by another report: a cache
-            pass
-    return changes
+        return changes_between(conn, previous_run, current_run)
 
 
 def _changes_from_rows(conn: Connection, previous_run: int, current_run: int, rows: list[ChangeRow]) -> Changes:
@@ -198,19 +179,19 @@ def compute_change_rows(conn: Connection, previous_run: int, current_run: int) -
 
 def remember_week_changes(engine: Engine, run_id: int) -> bool:
     """Store the changes from the latest run of the week before to this finished run, when it is the
-    latest of its week and both runs' aggregates are stored (what drops those drops these); a crawl's
-    analysis calls this after writing the run's aggregates. True when a set was written. A database
-    that cannot be written is left as it is: the report computes the changes itself."""
+    latest of its week and both runs' aggregates are stored; `hubscan crawl` calls this once the
+    run's analysis has written them. Computed and written in one transaction, as the aggregates
+    are, so what it reads is what it stores. True when a set was written; a database that cannot be
+    written is left as it is, and the report computes the changes itself."""
     try:
         with engine.begin() as conn:
             pair = _week_pair(conn, run_id)
             if pair is None:
                 return False
             previous_run, current_run = pair
-            rows = compute_change_rows(conn, previous_run, current_run)
-            write_week_changes(conn, current_run, previous_run, rows, utcnow())
+            write_week_changes(conn, current_run, previous_run, compute_change_rows(conn, previous_run, current_run), utcnow())
             return True
-    except DBAPIError:  # read-only, or written at the same moment by another process: a cache
+    except DBAPIError:  # read-only, or another writer came first (SQLite): a cache, written next time
         return False
 
 
@@ -221,7 +202,7 @@ def _week_pair(conn: Connection, run_id: int) -> tuple[int, int] | None:
     this = next((r for r in runs if r.id == run_id), None)
     if this is None:
         return None
-    week, run, previous = week_and_previous(runs, this.week)
+    _week, run, previous = week_and_previous(runs, this.week)
     if run.id != run_id or previous is None:
         return None
     if stored_rollup(conn, previous[1].id) is None or stored_rollup(conn, run_id) is None:

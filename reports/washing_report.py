@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 from classify.rules import LABELS, RULE_VERSION
 from classify.washing import glossary
 from store.rollups import ensure_run_rollups
+from store.week_changes import week_changes_stored
 
 from . import charts, render, scorecards
 from .collector import collector_paused
-from .changes import Changes, changes_between, changes_stored, week_changes
+from .changes import Changes, changes_between, week_changes
 from .runs import RunInfo, latest_per, report_runs, week_and_previous
 from .scope import rollup_scope
 from .run_view import (
@@ -91,7 +92,7 @@ def _build_washing_report(engine: Engine, week: str | None, top_organisations: i
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubscan-report") as pool:
             pending = pending_laundering = None
             if _own_connections(engine):
-                if previous and not changes_stored(conn, previous[1].id, run.id):
+                if previous and not week_changes_stored(conn, previous[1].id, run.id):
                     pending = pool.submit(contextvars.copy_context().run, week_changes, engine, previous[1].id, run.id)
                 else:
                     pending_laundering = pool.submit(contextvars.copy_context().run, _laundering, engine, run.id)

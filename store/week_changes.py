@@ -49,19 +49,22 @@ def _older_than_kept(conn: Connection) -> list[int]:
     return stored[SETS_KEPT:]
 
 
-def stored_week_changes(conn: Connection, previous_run: int, current_run: int, rows: bool = True) -> list[ChangeRow] | None:
-    """The stored changes from `previous_run` to `current_run` in the report's order, or None when
-    they are not stored, or either run's aggregates are not (what drops those drops these). With
-    `rows` False, only whether they are: an empty list when they are."""
+def week_changes_stored(conn: Connection, previous_run: int, current_run: int) -> bool:
+    """Are the changes from `previous_run` to `current_run` stored, with both runs' aggregates still
+    stored (what drops those drops these)?"""
     wcs, rr = s.week_change_sets, s.run_rollups
     stored = conn.execute(select(wcs.c.previous_run).where(wcs.c.current_run == current_run)).first()
     if stored is None or stored.previous_run != previous_run:
-        return None
+        return False
     with_rollups = {r for (r,) in conn.execute(select(rr.c.run_id).distinct().where(rr.c.run_id.in_([previous_run, current_run])))}
-    if with_rollups != {previous_run, current_run}:
+    return with_rollups == {previous_run, current_run}
+
+
+def stored_week_changes(conn: Connection, previous_run: int, current_run: int) -> list[ChangeRow] | None:
+    """The stored changes from `previous_run` to `current_run` in the report's order, or None when
+    they are not stored (`week_changes_stored`)."""
+    if not week_changes_stored(conn, previous_run, current_run):
         return None
-    if not rows:
-        return []
     return DriverCursor(conn).rows(
         "SELECT kind, repo_id, author, downloads, before_value, after_value, direction, detail FROM week_changes WHERE current_run = ? ORDER BY seq",
         (current_run,),
