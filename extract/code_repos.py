@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import policy
 
 from . import licence_catalog as cat
+from .memo import text_memo
 from .types import StoredCodeRepo
 from .url_parts import MAX_URLS, parsed_url
 
@@ -31,7 +32,7 @@ _NOT_OWNERS = frozenset({
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-_.]{0,99})$")
 
 
-@lru_cache(maxsize=MAX_URLS)
+@text_memo(MAX_URLS)
 def github_repo_name(url: str) -> str | None:
     """'owner/repo' (lower-case) for a link into a GitHub repository, else None (once per distinct URL:
     several extractors ask about every link)."""

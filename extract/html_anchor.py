@@ -6,17 +6,18 @@ one pattern to the same answer (tests/test_anchor_href.py compares the two).
 
 from __future__ import annotations
 
-import functools
 import re
 
 from bs4 import BeautifulSoup
+
+from extract.memo import text_memo
 
 # An opening tag whose href html.parser reads as written: one double-quoted href first, then only
 # double-quoted lower-case attributes, single spaces, no character reference ('&') in any value.
 _SIMPLE_ANCHOR = re.compile(r'<a href="([^"&<>\s]*)"(?: (?!href=)[a-z][a-z0-9_-]*="[^"&<>]*")* ?>')
 
 
-@functools.lru_cache(maxsize=1024)
+@text_memo(1024)
 def href_of(tag: str) -> str:
     """href of an opening <a ...> tag (cached: badge-heavy cards repeat the same tags)."""
     simple = _SIMPLE_ANCHOR.fullmatch(tag)

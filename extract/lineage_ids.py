@@ -8,9 +8,9 @@ is the case-insensitive key under which the Hub finds the same repository.
 
 from __future__ import annotations
 
-import functools
 import re
 
+from .memo import text_memo
 from .types import BaseKind
 from .url_parts import MAX_URLS, parsed_url
 
@@ -33,7 +33,7 @@ def is_hub_id(value: str) -> bool:
     return bool(_HUB_ID.match(value)) and "--" not in value and ".." not in value
 
 
-@functools.lru_cache(maxsize=MAX_URLS)
+@text_memo(MAX_URLS)
 def normalise_base(raw: str) -> tuple[str, BaseKind]:
     """(the id to look up, its kind). Whatever is not a Hub id keeps its raw text. Once per distinct
     value: the lineage reader asks about every link of a card."""

@@ -87,9 +87,11 @@ def linked_code_repos(inp: VersionInput, candidate: bool) -> tuple[CodeRepoRef, 
     return tuple(refs)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _read_tree(paths: tuple[str, ...], truncated: bool) -> TreeVerdict:
-    """`read_tree` of a repository's paths, once per tree: many versions link the same repositories."""
+    """`read_tree` of a repository's paths, once per tree: many versions link the same repositories.
+    (A stored tree holds up to 20,000 paths, so the memo is kept to the few repositories linked again
+    and again.)"""
     return read_tree(paths, truncated)
 
 

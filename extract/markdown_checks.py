@@ -25,12 +25,13 @@ source of the nodes the fast parser produced.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from typing import Any, Sequence
 
 from markdown_it.common.normalize_url import normalizeLink
+
+from extract.memo import text_memo
 
 # markdown-it-py's maxNesting is 20 (block levels: a blockquote adds 1, a list item 2; nested
 # link labels 1 each). Declining a few levels earlier keeps clear of its exact cut-off.
@@ -288,7 +289,7 @@ def _plain_url(url: str) -> bool:
     )
 
 
-_plain_url_cached = functools.lru_cache(maxsize=4096)(_plain_url)
+_plain_url_cached = text_memo(4096)(_plain_url)
 
 
 # --- checks on the source of parsed nodes ---------------------------------------------------------

@@ -16,7 +16,6 @@ thematic break at that line, and otherwise parses the card again uncut.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from markdown_it.common.normalize_url import validateLink
 
 from extract.card_structure import Spans, plain_text
 from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space, normalised_link
+from extract.memo import text_memo
 
 PLACEHOLDER = "***"
 
@@ -217,7 +217,7 @@ def _quick_cell(cell: str) -> Cell | None:
     return None if quick is None else (quick[0], list(quick[1]))
 
 
-@functools.lru_cache(maxsize=4096)
+@text_memo(4096)
 def _quick_cell_read(cell: str) -> tuple[str, tuple[tuple[str, int, int], ...]] | None:
     quick = _read_quick_cell(cell)
     return None if quick is None else (quick[0], tuple(quick[1]))
@@ -265,7 +265,7 @@ def _code_and_text(cell: str) -> Cell | None:
     return "".join(parts), []
 
 
-@functools.lru_cache(maxsize=4096)
+@text_memo(4096)
 def _normalised(url: str) -> str:
     return normalised_link(url)  # cached: evaluation tables link the same task pages again and again
 

@@ -28,7 +28,6 @@ Not a release of the training code:
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from extract.card import Link, ParsedCard, Table
 from extract.card_scan import prefilter, skipping_rows
 from extract.code_repos import github_repo_name, model_repo_kind
 from extract.literals import guarded
+from extract.memo import text_memo
 from extract.training_frameworks import _FRAMEWORK_CORES, _FRAMEWORKS
 from extract.types import Finding, TrainingCodeEvidence
 from extract.url_parts import MAX_URLS, parsed_url
@@ -184,7 +184,7 @@ def not_released_reason(frameworks: Sequence[str]) -> str:
 _NOT_A_CODE_HOST = LinkVerdict("not-code", "not a code host")
 
 
-@functools.lru_cache(maxsize=4096)
+@text_memo(4096, size=lambda link: len(link.url) + len(link.text) + len(link.context) + len(link.section))
 def classify_link(link: Link) -> LinkVerdict:
     """What a link points to, judged from its host, its text and the clause it sits in.
 
@@ -196,7 +196,7 @@ def classify_link(link: Link) -> LinkVerdict:
     return link_verdict(link.url, link.text, _clause(link))
 
 
-@functools.lru_cache(maxsize=4096)
+@text_memo(4096)
 def link_verdict(url: str, link_text: str, clause: str) -> LinkVerdict:
     """`classify_link` of a link to a code location, from its URL, its text and its clause; once per
     distinct triple (an evaluation table links the same task pages row after row, card after card)."""
@@ -225,7 +225,7 @@ def link_verdict(url: str, link_text: str, clause: str) -> LinkVerdict:
     return LinkVerdict("repository", f"\"{_short(clause)}\"")
 
 
-@functools.lru_cache(maxsize=MAX_URLS)
+@text_memo(MAX_URLS)
 def _is_code_location(url: str) -> bool:
     """Does the URL point into a code host (or a Space, or a code file on the Hub)? Once per distinct URL."""
     parsed = parsed_url(url.strip())
@@ -400,7 +400,7 @@ _FRAMEWORK_NAMES = prefilter(re.compile(_FRAMEWORK_CORES.pattern, re.I))
 # --- repository files -------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=MAX_URLS)
+@text_memo(MAX_URLS)
 def _repo_kind(path: str) -> str | None:
     """`model_repo_kind`, once per distinct path: most model repositories hold the same file names
     (config.json, model.safetensors, tokenizer.json), each tried against every path signal."""

@@ -9,13 +9,14 @@ again on every call, as before.
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import ParseResult, urlparse
+
+from extract.memo import text_memo
 
 MAX_URLS = 4096  # distinct URLs remembered per process
 
 
-@functools.lru_cache(maxsize=MAX_URLS)
+@text_memo(MAX_URLS)
 def parsed_url(url: str) -> ParseResult:
     """`urlparse(url)`, once per distinct URL."""
     return urlparse(url)
