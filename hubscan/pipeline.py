@@ -15,7 +15,7 @@ from classify import RULE_VERSION, label_version
 from classify.lineage_order import lineage_order
 from extract import EXTRACTOR_VERSION
 from extract.evidence_record import record_outcome
-from reports.collector import collector_paused
+from store.collector import collector_paused
 from store import analysis_io as a
 from store import lineage_graph as lineage_store
 
