@@ -99,7 +99,8 @@ class Finding:
 
     source: str  # e.g. "cardData.license", "tag:license:mit", "file:LICENSE", "card:## Training", "url:https://..."
     reason: str
-    confidence: float = 1.0
+    # `| int`: stored JSON may hold an integer here, read back as written (extract/evidence_json.py)
+    confidence: float | int = 1.0
 
 
 #: Licence families, in policy/licences.yaml's order (most open first; a test keeps the two equal);
@@ -222,7 +223,7 @@ class BaseRef:
     relation: BaseRelation
     source: str  # cardData.base_model | tag:... | file:adapter_config.json | file:mergekit_config.yml | file:config.json | card
     kind: BaseKind = "hub-id"
-    confidence: float = 1.0
+    confidence: float | int = 1.0
     raw: str | None = None  # as written, when normalising changed it (a huggingface.co URL, a path)
     # a restricted family its name says it belongs to ("llama-7b-hf": LLaMA), used when the base itself
     # cannot be verified (a local path, a deleted repo)
@@ -261,7 +262,7 @@ class Claim:
     target: ClaimTarget = "self"
     modality: ClaimModality = "asserted"
     implied: bool = False  # "other open-source models", a badge, a tag: not said in so many words
-    confidence: float = 1.0  # 0..1, from the rule that decided (policy/claims.yaml `confidence`)
+    confidence: float | int = 1.0  # 0..1, from the rule that decided (policy/claims.yaml `confidence`)
     language: str = "en"  # ISO 639-1 code of the sentence
     rule: str = ""  # the rule that decided target and modality (e.g. "self-explicit", "implied-other")
 

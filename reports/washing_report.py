@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 
 from classify.rules import LABELS, RULE_VERSION
 from classify.washing import glossary
+from store.collector import collector_paused
 from store.rollups import ensure_run_rollups
 from store.week_changes import week_changes_stored
 
 from . import charts, render, scorecards
-from .collector import collector_paused
 from .changes import Changes, changes_between, week_changes
 from .runs import RunInfo, latest_per, report_runs, week_and_previous
 from .scope import rollup_scope

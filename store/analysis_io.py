@@ -14,9 +14,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Text, and_, cast, delete, func, insert, select, update
 
 from classify import BaseLabel
+from extract.evidence_json import evidence_from_json
 from extract.evidence_record import EvidenceRecord
 from extract.types import StoredDataset, ModelEvidence, StoredVersion
 
@@ -305,9 +306,10 @@ def label_batches(
                 stale.append((r, b, d))
         if not stale:
             continue
+        # read as stored text, decoded straight into the dataclasses (extract/evidence_json.py)
         evidence = {
-            r.version_id: ModelEvidence.from_dict(r.data)
-            for r in conn.execute(select(e.c.version_id, e.c.data).where(e.c.version_id.in_([x[0].version_id for x in stale])))
+            r.version_id: evidence_from_json(r.data)
+            for r in conn.execute(select(e.c.version_id, cast(e.c.data, Text).label("data")).where(e.c.version_id.in_([x[0].version_id for x in stale])))
         }
         yield [LabelWork(r.version_id, r.repo_id, evidence[r.version_id], b, d) for r, b, d in stale]
 

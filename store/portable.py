@@ -23,19 +23,40 @@ ROWS_PER_STATEMENT = 500
 
 def fit_value(column, value: Any) -> Any:
     """`value` as the column can hold it: text without NUL characters, clipped to VARCHAR(n)."""
-    if not isinstance(value, str) or not isinstance(column.type, (String, Text)):
+    if not isinstance(column.type, (String, Text)):
         return value
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    length = getattr(column.type, "length", None)
-    if length is not None and len(value) > length:
-        value = value[:length]
-    return value
+    return _fit_text(value, getattr(column.type, "length", None))
 
 
 def fit(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
     """A row (column name -> value) with every text value fitted to its column (see `fit_value`)."""
-    return {name: fit_value(table.c[name], value) if name in table.c else value for name, value in values.items()}
+    text = _text_columns(table)
+    return {name: value if name not in text else _fit_text(value, text[name]) for name, value in values.items()}
+
+
+# table -> {text column: its VARCHAR length or None}, found once per table: `fit` runs for every row
+# a crawl or labelling writes, and most of a row's values are not text
+_TEXT_COLUMNS: dict[Table, dict[str, int | None]] = {}
+
+
+def _text_columns(table: Table) -> dict[str, int | None]:
+    found = _TEXT_COLUMNS.get(table)
+    if found is None:
+        found = _TEXT_COLUMNS[table] = {
+            key: getattr(c.type, "length", None) for key, c in table.c.items() if isinstance(c.type, (String, Text))
+        }
+    return found
+
+
+def _fit_text(value: Any, length: int | None) -> Any:
+    """`fit_value` for a column known to be text of this length."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if length is not None and len(value) > length:
+        value = value[:length]
+    return value
 
 
 def _chunks(rows: Sequence[Mapping[str, Any]], size: int = ROWS_PER_STATEMENT) -> Iterable[Sequence[Mapping[str, Any]]]:

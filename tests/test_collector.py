@@ -1,4 +1,4 @@
-"""The collector pause a report reads under (reports/collector.py) restores the collector as it found it."""
+"""The collector pause a report reads under (store/collector.py) restores the collector as it found it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from reports.collector import collector_paused
+from store.collector import collector_paused
 
 
 @pytest.fixture

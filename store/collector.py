@@ -1,9 +1,13 @@
-"""The cyclic garbage collector paused while a report reads a large run.
+"""The cyclic garbage collector paused while a large batch of short-lived, acyclic objects lives.
 
 A report of a million models makes millions of small tuples (rows, changes, pairs) that live until
 it is written, and none of them form cycles. Each one counts toward the collector's next pass, and
 each pass walks the objects alive, so at that size the passes cost about a third of reading the
-week's changes. They are paused for the reading and resumed after it.
+week's changes. Labelling reads each batch's evidence as some 50,000 small dataclasses, with the
+same effect. Both pause the collector while they hold such objects and resume it after.
+
+Here in store/ (which reports/ and hubscan/ both import) so the labelling pipeline need not import
+the report package.
 """
 
 from __future__ import annotations
