@@ -60,7 +60,13 @@ def label_confidence(ev: ModelEvidence, decision: Decision, bases: Sequence[Base
             ev.base_model.inferred_family is not None and not ev.base_model.bases
         ):
             found.append("base-inferred")
-    found = sorted(set(found), key=lambda k: caps[k]["value"])
+    found = weakest_first(found, caps)
     score = min([1.0, *(caps[k]["value"] for k in found)])
     level = "high" if score >= data["levels"]["high"] else "medium" if score >= data["levels"]["medium"] else "low"
     return Confidence(level=level, score=round(score, 2), why=tuple(caps[k]["why"] for k in found))
+
+
+def weakest_first(found: Sequence[str], caps: dict) -> list[str]:
+    """The weaknesses found, once each, lowest cap first; equal caps stay in the order they were found
+    (ordering a set instead would follow the process's hash seed, so explanations would differ run to run)."""
+    return sorted(dict.fromkeys(found), key=lambda k: caps[k]["value"])

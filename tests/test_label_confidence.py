@@ -61,3 +61,28 @@ def test_levels_follow_the_policy_thresholds():
     assert (levels["high"], levels["medium"]) == (0.9, 0.7)  # pinned: moving a threshold must fail here
     unread = caps()["card-unread"]["value"]
     assert levels["medium"] <= unread < levels["high"]
+
+
+def test_weaknesses_of_equal_cap_keep_the_order_found_whatever_the_hash_seed():
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    equal = [k for k, v in caps().items() if v["value"] == 0.8]
+    assert len(equal) >= 4  # the case needs several weaknesses of one cap
+    found = [*reversed(equal), "base-unverified", equal[-1]]
+    script = (
+        "import json, policy\n"
+        "from classify.confidence import weakest_first\n"
+        f"print(json.dumps(weakest_first({found!r}, policy.load('confidence')['caps'])))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    seen = set()
+    for seed in range(6):
+        out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        assert out.returncode == 0, out.stderr[-2000:]
+        seen.add(tuple(json.loads(out.stdout)))
+    assert seen == {("base-unverified", *reversed(equal))}
