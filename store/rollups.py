@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, literal, or_, select, true
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from . import schema as s
@@ -94,8 +94,9 @@ def latest_from_observations(conn: Connection) -> list[tuple]:
 
 
 def _private():
-    """The private models (a few): a set looked up once, not the models table joined for each observation."""
-    return select(s.models.c.repo_id).where(s.models.c.private)  # as ix_models_private is written
+    """The private models (a few): a set looked up once, not the models table joined for each observation.
+    A bare `WHERE private`, as ix_models_private is written: Core's `private = 1` on SQLite reads every model."""
+    return select(s.models.c.repo_id).where(text("models.private"))
 
 
 def _top(conn: Connection, run_id: int, public_only: bool) -> list[str]:
@@ -107,61 +108,81 @@ def _top(conn: Connection, run_id: int, public_only: bool) -> list[str]:
     return [r for (r,) in conn.execute(query.order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id).limit(TOP_TIER))]
 
 
+# One row per (label, scope and tier membership) of a run, from one pass over its observations.
+# Written out because of what it reads per model, measured at 1 and 2 million models per run:
+# - the evidence facts come from the covering index ix_evidence_facts (tens of MB), not the evidence
+#   row, which holds the whole evidence document and fills a 4 KB page of its own: reading that page for
+#   each model read GBs at random and grew faster than the run (the rows stop fitting in the caches).
+#   SQLite takes a rowid lookup over any index unless told (`INDEXED BY`, which Core cannot say);
+# - on SQLite the run's observations are taken in version order (they are stored by repository), so
+#   the lookups by version (label events, the facts index, dataset and base links) walk each index once
+#   from start to end instead of jumping about in it: every page is read once, while it is cached;
+# - the current label (`labels`, a KB a row) is read only for a version without label events (a
+#   database from before them), as the `label_history` view's rule says, not joined for every model.
+# Flags are 0/1 summed; standard SQL, the same on SQLite and PostgreSQL but for the two SQLite hints.
+_GROUPED = """
+SELECT label, is_private, over_tier, top_public, top_all, COUNT(*) AS models, SUM(downloads) AS downloads,
+       SUM(flagged) AS flagged, SUM(no_licence) AS no_licence, SUM(datasets) AS datasets,
+       SUM(training_code) AS training_code, SUM(data_information) AS data_information, SUM(base_model) AS base_model
+FROM (
+    SELECT
+        CASE WHEN le.id IS NOT NULL THEN le.label
+             ELSE COALESCE((SELECT lab.label FROM labels AS lab WHERE lab.version_id = o.version_id), '') END AS label,
+        CASE WHEN o.repo_id IN (SELECT pm.repo_id FROM models AS pm WHERE pm.private) THEN 1 ELSE 0 END AS is_private,
+        CASE WHEN COALESCE(o.downloads, 0) > :over THEN 1 ELSE 0 END AS over_tier,
+        {top_public} AS top_public,
+        {top_all} AS top_all,
+        COALESCE(o.downloads, 0) AS downloads,
+        CASE WHEN (CASE WHEN le.id IS NOT NULL THEN le.open_washing
+                        ELSE (SELECT lab.open_washing FROM labels AS lab WHERE lab.version_id = o.version_id) END)
+             THEN 1 ELSE 0 END AS flagged,
+        CASE WHEN ev.licence IS NULL OR ev.licence = 'unknown' THEN 1 ELSE 0 END AS no_licence,
+        CASE WHEN EXISTS (SELECT 1 FROM version_datasets AS vd WHERE vd.version_id = o.version_id) THEN 1 ELSE 0 END AS datasets,
+        CASE WHEN ev.training_code THEN 1 ELSE 0 END AS training_code,
+        CASE WHEN ev.data_information THEN 1 ELSE 0 END AS data_information,
+        CASE WHEN EXISTS (SELECT 1 FROM version_bases AS vb WHERE vb.version_id = o.version_id) THEN 1 ELSE 0 END AS base_model
+    FROM {observed} AS o
+    LEFT OUTER JOIN label_events AS le ON le.id = COALESCE(
+        (SELECT MAX(x.id) FROM label_events AS x WHERE x.version_id = o.version_id AND x.run_id <= :run),
+        (SELECT MIN(x.id) FROM label_events AS x WHERE x.version_id = o.version_id))
+    LEFT OUTER JOIN evidence AS ev{evidence_hint} ON ev.version_id = o.version_id
+    WHERE o.run_id = :run
+) AS per_model
+GROUP BY label, is_private, over_tier, top_public, top_all
+"""
+
+
+def _grouped_query(dialect: str, top_public: list[str], top_all: list[str]):
+    """The run's grouped rows as a statement; `:run` is the run. The label as of the run is the
+    label_history rule: the newest event at or before the run, else the first, else the current label."""
+    member = {}
+    binds = []
+    for name, top in (("top_public", top_public), ("top_all", top_all)):
+        if top:
+            member[name] = f"CASE WHEN o.repo_id IN :{name} THEN 1 ELSE 0 END"
+            binds.append(bindparam(name, top, expanding=True))
+        else:
+            member[name] = "0"
+    if dialect == "sqlite":  # PostgreSQL's planner picks its own join order and indexes
+        hint = " INDEXED BY ix_evidence_facts"
+        observed = "(SELECT run_id, repo_id, version_id, downloads FROM observations WHERE run_id = :run ORDER BY version_id)"
+    else:
+        hint, observed = "", "observations"
+    return text(_GROUPED.format(evidence_hint=hint, observed=observed, **member)).bindparams(*binds, over=DOWNLOADS_TIER)
+
+
 def compute_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
     """The run's aggregates, computed from its observations, label events and evidence: one pass over
     the run's observations, grouped by label and by what places a model in each scope and tier."""
-    o, ev, le, lab = s.observations, s.evidence, s.label_events, s.labels
-    x = s.label_events.alias("x")
-    as_of = func.coalesce(  # the label_history rule: the newest event at or before the run, else the first
-        select(func.max(x.c.id)).where(x.c.version_id == o.c.version_id, x.c.run_id <= run_id).scalar_subquery(),
-        select(func.min(x.c.id)).where(x.c.version_id == o.c.version_id).scalar_subquery(),
-    )
-    with_datasets = select(s.version_datasets.c.version_id).where(s.version_datasets.c.version_id == o.c.version_id).exists()
-    with_bases = select(s.version_bases.c.version_id).where(s.version_bases.c.version_id == o.c.version_id).exists()
     top_public, top_all = _top(conn, run_id, True), _top(conn, run_id, False)
-
-    def flag(condition):
-        return case((condition, 1), else_=0)
-
-    downloads = func.coalesce(o.c.downloads, 0)
-    facts = {
-        "no_licence": flag(or_(ev.c.licence.is_(None), ev.c.licence == "unknown")),
-        "datasets": flag(with_datasets),
-        "training_code": flag(ev.c.training_code == true()),
-        "data_information": flag(ev.c.data_information == true()),
-        "base_model": flag(with_bases),
-    }
-    keys = {
-        # a version without label events (a database from before them) has its label as it is now
-        "label": func.coalesce(le.c.label, lab.c.label, UNLABELLED),
-        "private": flag(o.c.repo_id.in_(_private())),
-        "over": flag(downloads > DOWNLOADS_TIER),
-        "top_public": flag(o.c.repo_id.in_(top_public)) if top_public else literal(0),
-        "top_all": flag(o.c.repo_id.in_(top_all)) if top_all else literal(0),
-    }
-    sums = {
-        "models": func.count(),
-        "downloads": func.sum(downloads),
-        "flagged": func.sum(flag(func.coalesce(le.c.open_washing, lab.c.open_washing) == true())),
-        **{f: func.sum(c) for f, c in facts.items()},
-    }
-    grouped = conn.execute(
-        select(*(c.label(k) for k, c in keys.items()), *(c.label(k) for k, c in sums.items()))
-        .select_from(
-            o.outerjoin(le, le.c.id == as_of)
-            .outerjoin(lab, lab.c.version_id == o.c.version_id)
-            .outerjoin(ev, ev.c.version_id == o.c.version_id)
-        )
-        .where(o.c.run_id == run_id)
-        .group_by(*(c for c in keys.values()))
-    ).all()
+    grouped = conn.execute(_grouped_query(conn.dialect.name, top_public, top_all), {"run": run_id}).all()
     totals: dict[tuple[str, str, str], list[int]] = {}
     for r in grouped:
         for scope in SCOPES:
-            if scope == "public" and r.private:
+            if scope == "public" and r.is_private:
                 continue
             in_top = r.top_public if scope == "public" else r.top_all
-            for tier, member in zip(TIERS, (True, r.over, in_top)):
+            for tier, member in zip(TIERS, (True, r.over_tier, in_top)):
                 if member:
                     into = totals.setdefault((scope, tier, r.label), [0] * (3 + len(FACTS)))
                     for i, k in enumerate(("models", "downloads", "flagged", *FACTS)):
