@@ -146,3 +146,22 @@ def test_sqlite_reads_the_facts_from_the_covering_index_in_version_order(tmp_pat
     assert not any(line.startswith("SEARCH lab") and "LEFT-JOIN" in line for line in plan), plan
     # the run's observations are sorted by version before the lookups by version
     assert plan[:4] == ["CO-ROUTINE o", "SEARCH observations USING PRIMARY KEY (run_id=?)", "USE TEMP B-TREE FOR ORDER BY", "SCAN o"], plan
+
+
+def test_without_the_facts_index_the_aggregates_are_still_computed_and_the_same(tmp_path, monkeypatch):
+    monkeypatch.setattr(rollups, "TOP_TIER", TOP)
+    url = f"sqlite:///{tmp_path / 'no-index.db'}"
+    build_history(url)
+    vary_the_facts(url)
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            with_index = [rollups.compute_run_rollup(conn, run_id) for run_id in RUNS]
+        with engine.begin() as conn:
+            conn.execute(text("DROP INDEX ix_evidence_facts"))
+        with engine.connect() as conn:
+            assert rollups._has_facts_index(conn) is False
+            assert [rollups.compute_run_rollup(conn, run_id) for run_id in RUNS] == with_index
+            assert with_index == [recount(conn, run_id) for run_id in RUNS]
+    finally:
+        engine.dispose()
