@@ -33,6 +33,17 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def anon_mb() -> float:
+    """Resident memory of this process's own (RssAnon): the RSS above also counts the pages of the
+    database file SQLite has memory-mapped and read (`PRAGMA mmap_size`), which the kernel drops
+    whenever it needs the room."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def descendants() -> list[int]:
     """Every process below this one (the extraction pool's workers live under its forkserver)."""
     children: dict[int, list[int]] = {}
@@ -134,6 +145,7 @@ def run(db: Path) -> dict:
 
     engine = open_engine(str(db))
     samples: list[tuple[int, float]] = []
+    anon: list[tuple[int, float]] = []  # the same, the process's own memory only
     workers: list[float] = []  # the largest worker's RSS at each batch
     worker_cpu: dict[int, float] = {}  # CPU seconds of each worker, as last sampled
     done = {"extracted": 0}
@@ -142,6 +154,7 @@ def run(db: Path) -> dict:
         if what == "extracted":
             done["extracted"] += k
             samples.append((done["extracted"], round(rss_mb(), 1)))
+            anon.append((done["extracted"], round(anon_mb(), 1)))
             workers.append(max(descendants_rss_mb(), default=0.0))
             worker_cpu.update(descendants_cpu_s())
 
@@ -168,6 +181,7 @@ def run(db: Path) -> dict:
         "classify_per_s": round(labelled / classify_s, 1) if classify_s else None,
         "label_passes": passes,
         "rss_mb_samples": samples[::step] + samples[-1:],
+        "anon_mb_samples": anon[::step] + anon[-1:],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         # the largest extraction worker process, sampled after each batch (0 when extraction ran in-process)
         "worker_peak_rss_mb": round(max(workers, default=0.0), 1),
@@ -201,6 +215,7 @@ def main() -> None:
                 "main_cpu_ms_per_version", "extract_per_s_on_2_idle_cores", "classify_seconds", "classify_per_s", "label_passes", "peak_rss_mb", "worker_peak_rss_mb"):
         print(f"{key:<32} {result[key]!s:>12}")
     print("RSS (MB) after N versions extracted: " + ", ".join(f"{n}: {mb}" for n, mb in result["rss_mb_samples"]))
+    print("of which the process's own (RssAnon, MB): " + ", ".join(f"{n}: {mb}" for n, mb in result["anon_mb_samples"]))
 
 
 if __name__ == "__main__":
