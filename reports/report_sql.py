@@ -41,8 +41,7 @@ def _facts(side: str, version: str) -> str:
 
 def _licence(cursor: DriverCursor, alias: str, version: str, join: str = "LEFT OUTER JOIN") -> str:
     """Join `version`'s licence columns as `alias`, from the covering index rather than the evidence row."""
-    index = " INDEXED BY ix_evidence_licence" if cursor.sqlite else ""
-    return f"{join} evidence AS {alias}{index} ON {alias}.version_id = {version}"
+    return f"{join} evidence AS {alias}{cursor.indexed_by('ix_evidence_licence')} ON {alias}.version_id = {version}"
 
 
 def _author(alias: str) -> str:

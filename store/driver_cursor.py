@@ -16,6 +16,7 @@ class DriverCursor:
         self._cursor = conn.connection.cursor()
         self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.sqlite = conn.dialect.name == "sqlite"
+        self._indexes: dict[str, bool] = {}
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         self._cursor.execute(sql.replace("?", self._mark), tuple(params))
@@ -27,3 +28,16 @@ class DriverCursor:
 
     def marks(self, n: int) -> str:
         return ", ".join(["?"] * n)
+
+    def indexed_by(self, index: str) -> str:
+        """" INDEXED BY <index>" on SQLite when the index exists, else "" (asked once per cursor).
+
+        SQLite reads a row by its rowid rather than from a covering index unless told; PostgreSQL's
+        planner picks its own. Naming an index that is not there is an error, not a slower plan: a
+        database whose indexes were dropped (or never restored) still answers, only slower."""
+        if not self.sqlite:
+            return ""
+        known = self._indexes.get(index)
+        if known is None:
+            known = self._indexes[index] = bool(self.rows("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [index]))
+        return f" INDEXED BY {index}" if known else ""

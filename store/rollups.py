@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select
 from sqlalchemy.exc import DBAPIError
 
 from . import schema as s
+from .driver_cursor import DriverCursor
 from .organisation_rollups import drop_run_organisations, write_run_organisations
 from .portable import upsert
 from .week_changes import drop_week_changes
@@ -152,14 +153,7 @@ GROUP BY label, is_private, over_tier, top_public, top_all
 """
 
 
-def _has_facts_index(conn: Connection) -> bool:
-    """Is ix_evidence_facts there to name? (`INDEXED BY` a missing index is an error, not a slower plan:
-    a database whose indexes were dropped or not restored still gets its aggregates.)"""
-    found = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_evidence_facts'").first()
-    return found is not None
-
-
-def _grouped_query(dialect: str, top_public: list[str], top_all: list[str], facts_index: bool = True):
+def _grouped_query(dialect: str, top_public: list[str], top_all: list[str], evidence_hint: str = " INDEXED BY ix_evidence_facts"):
     """The run's grouped rows as a statement; `:run` is the run. The label as of the run is the
     label_history rule: the newest event at or before the run, else the first, else the current label."""
     member = {}
@@ -171,7 +165,7 @@ def _grouped_query(dialect: str, top_public: list[str], top_all: list[str], fact
         else:
             member[name] = "0"
     if dialect == "sqlite":  # PostgreSQL's planner picks its own join order and indexes
-        hint = " INDEXED BY ix_evidence_facts" if facts_index else ""
+        hint = evidence_hint
         observed = "(SELECT run_id, repo_id, version_id, downloads FROM observations WHERE run_id = :run ORDER BY version_id)"
     else:
         hint, observed = "", "observations"
@@ -182,8 +176,8 @@ def compute_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
     """The run's aggregates, computed from its observations, label events and evidence: one pass over
     the run's observations, grouped by label and by what places a model in each scope and tier."""
     top_public, top_all = _top(conn, run_id, True), _top(conn, run_id, False)
-    dialect = conn.dialect.name
-    query = _grouped_query(dialect, top_public, top_all, dialect != "sqlite" or _has_facts_index(conn))
+    # named only when there (store/driver_cursor.py): a database without the index still gets its aggregates
+    query = _grouped_query(conn.dialect.name, top_public, top_all, DriverCursor(conn).indexed_by("ix_evidence_facts"))
     grouped = conn.execute(query, {"run": run_id}).all()
     totals: dict[tuple[str, str, str], list[int]] = {}
     for r in grouped:

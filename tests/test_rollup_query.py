@@ -20,7 +20,8 @@ from sqlalchemy import delete, select, text, update
 
 sys.path.insert(0, str(Path(__file__).parent))
 from backends import BACKENDS, fresh_database, postgres_server  # noqa: E402,F401 (fixtures)
-from store import rollups  # noqa: E402
+from store import rollups
+from store.driver_cursor import DriverCursor  # noqa: E402
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
 from test_weekly_fast_path import build_history  # noqa: E402
@@ -160,7 +161,7 @@ def test_without_the_facts_index_the_aggregates_are_still_computed_and_the_same(
         with engine.begin() as conn:
             conn.execute(text("DROP INDEX ix_evidence_facts"))
         with engine.connect() as conn:
-            assert rollups._has_facts_index(conn) is False
+            assert DriverCursor(conn).indexed_by("ix_evidence_facts") == ""
             assert [rollups.compute_run_rollup(conn, run_id) for run_id in RUNS] == with_index
             assert with_index == [recount(conn, run_id) for run_id in RUNS]
     finally:
