@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from extract.types import ModelEvidence
+from extract.types import ModelEvidence, plain
 
 from .confidence import Confidence, label_confidence
 from .rules import LABELS, RULE_VERSION, BaseLabel, Decision, Gate, classify_model
@@ -38,7 +38,7 @@ class Labelled:
             "label": d.label,
             "rule": d.rule,
             "rule_version": self.rule_version,
-            "gates": [g.as_dict() for g in d.gates],
+            "gates": [plain(g) for g in d.gates],
             "capped_by": d.capped_by,
             "lineage": list(d.lineage),
             "notes": list(d.notes),

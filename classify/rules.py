@@ -34,7 +34,7 @@ No rule looks at a repository id or a publisher's name: labels follow from evide
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import policy
 from extract.licence_catalog import OPEN_FAMILIES
@@ -64,10 +64,6 @@ class Gate:
     rule: str
     reason: str
     evidence: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """`plain(self)` written out (every label's explanation holds its gates: the generic walk cost more)."""
-        return {"name": self.name, "passed": self.passed, "rule": self.rule, "reason": self.reason, "evidence": self.evidence}
 
 
 #: Why a base could not be verified (BaseLabel.status other than "ok"), in words for the explanation.

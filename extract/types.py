@@ -350,7 +350,9 @@ def plain(obj: Any) -> Any:
     if kind is tuple or kind is list:
         return kind([v if type(v) in _LEAVES else plain(v) for v in obj])
     if dataclasses.is_dataclass(kind):
-        return {name: plain(getattr(obj, name)) for name in _names(kind)}
+        names = _names(kind)
+        values = [getattr(obj, name) for name in names]
+        return {name: v if type(v) in _LEAVES else plain(v) for name, v in zip(names, values)}  # leaves kept without a call
     if isinstance(obj, dict):
         return type(obj)((plain(k), plain(v)) for k, v in obj.items())
     return copy.deepcopy(obj)  # as asdict does for anything else

@@ -371,7 +371,9 @@ def laundering(conn: Connection, run_id: int) -> list[LaunderingPair]:
     pairs.sort(key=lambda p: (-p[1], p[0], p[3]))
     label_of = version_labels(cursor, sorted({p[2] for p in pairs}))
     relation_of = relations(cursor, sorted({p[2] for p in pairs}))
+    # (a link a crawl writing meanwhile removed is no longer a pair: the report reads without a snapshot)
     return [
-        LaunderingPair(base_id, base_licence, base_family, repo_id, licence, family, relation_of[(version_id, base_id)], label_of.get(version_id), downloads)
+        LaunderingPair(base_id, base_licence, base_family, repo_id, licence, family, relation, label_of.get(version_id), downloads)
         for repo_id, downloads, version_id, base_id, licence, family, base_licence, base_family in pairs
+        if (relation := relation_of.get((version_id, base_id))) is not None
     ]

@@ -327,6 +327,23 @@ def test_organisations_and_licence_laundering(history, engine):
     assert set(pairs) == {(d, b) for d, b, fam, base_fam in declared if rank[fam] > rank[base_fam]}
 
 
+def test_a_base_link_removed_while_the_report_reads_drops_its_pair(engine, monkeypatch):
+    from reports import run_view
+
+    with engine.connect() as conn:
+        before = run_view.laundering(conn, 4)
+    assert any((p.derivative_id, p.base_id) == (ACME, LLAMA_BASE) for p in before)
+    relations = run_view.relations
+
+    def one_removed(cursor, version_ids):  # a crawl writing between the report's two reads
+        return {key: r for key, r in relations(cursor, version_ids).items() if key[1] != LLAMA_BASE}
+
+    monkeypatch.setattr(run_view, "relations", one_removed)
+    with engine.connect() as conn:
+        after = run_view.laundering(conn, 4)
+    assert after == [p for p in before if p.base_id != LLAMA_BASE]
+
+
 # --- the files --------------------------------------------------------------------------------
 
 
