@@ -1,7 +1,7 @@
 """The weekly report's heaviest queries (the changes, the flagged models), as plain SQL on the driver's cursor.
 
 Written out rather than built with SQLAlchemy Core for two reasons measured at a million models per
-run: the licences come from the covering index ix_evidence_licence, which SQLite uses only when told
+run: the licences come from the covering index ix_evidence_facts, which SQLite uses only when told
 (`INDEXED BY`, which Core cannot say), instead of hundreds of follow-up queries of 500 ids; and the
 rows, a fifth of the run in the benchmark, come back as plain tuples rather than `Row`s.
 
@@ -41,7 +41,7 @@ def _facts(side: str, version: str) -> str:
 
 def _licence(cursor: DriverCursor, alias: str, version: str, join: str = "LEFT OUTER JOIN") -> str:
     """Join `version`'s licence columns as `alias`, from the covering index rather than the evidence row."""
-    return f"{join} evidence AS {alias}{cursor.indexed_by('ix_evidence_licence')} ON {alias}.version_id = {version}"
+    return f"{join} evidence AS {alias}{cursor.indexed_by('ix_evidence_facts')} ON {alias}.version_id = {version}"
 
 
 def _author(alias: str) -> str:
@@ -115,7 +115,7 @@ def derivative_rows(cursor: DriverCursor, now_table: str, run_id: int) -> list[t
     base_id, licence, licence family). Each model of the run is looked up in version_bases by its
     version (a seek, rather than a set of every version that ever declared a base, which grows with
     the history) in the table's key index alone (the relation is read for the pairs listed:
-    `relations`); the licence comes from the covering index ix_evidence_licence, and a version
+    `relations`); the licence comes from the covering index ix_evidence_facts, and a version
     without evidence is left out."""
     assert now_table in ("observations", "model_latest")
     sql = (

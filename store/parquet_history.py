@@ -79,9 +79,9 @@ def version_facts(cursor: DriverCursor, version_ids: Sequence[int]) -> dict[int,
         events: dict[int, list[LabelEvent]] = {}
         for r in cursor.rows(f"SELECT version_id, id, run_id, label, rule, open_washing FROM label_events WHERE version_id IN ({marks}) ORDER BY id", part):
             events.setdefault(r[0], []).append(LabelEvent(r[1], r[2], r[3], r[4], r[5]))
-        # The licence from the covering index ix_evidence_licence, not the evidence row (a few KB, a
+        # The licence from the covering index ix_evidence_facts, not the evidence row (a few KB, a
         # page per version): PostgreSQL picks the index itself, SQLite prefers the rowid unless told.
-        evidence = "evidence e" + cursor.indexed_by("ix_evidence_licence")
+        evidence = "evidence e" + cursor.indexed_by("ix_evidence_facts")
         sql = f"SELECT v.id, v.sha, e.licence, e.licence_family FROM model_versions v LEFT JOIN {evidence} ON e.version_id = v.id WHERE v.id IN ({marks})"
         for r in cursor.rows(sql, part):
             facts = VersionFacts(r[1], r[2], r[3], tuple(events.get(r[0], ())))

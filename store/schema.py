@@ -313,12 +313,10 @@ evidence = Table(
     Column("training_code_licence", String(64), comment="The key facts, as in `latest_labels`."),
     comment="what extraction found in a version",
 )
-# A version's licence without its evidence document (a few KB a row): the weekly changes read the
-# licences of every changed model's two versions (migration 0010).
-Index("ix_evidence_licence", evidence.c.version_id, evidence.c.licence, evidence.c.licence_family)
-# The facts a run's aggregates count, for every model of the run (store/rollups.py, migration 0014): read
-# from this index (tens of MB), not from a page of evidence row per version. It holds ix_evidence_licence's
-# columns first, so it could stand in for that one.
+# The facts the run aggregates count for every model of a run (store/rollups.py, migration 0014), and the
+# licences the weekly changes and the Parquet history read: from this index (tens of MB), not from a
+# page of evidence row per version. It replaced ix_evidence_licence (migration 0010, dropped in 0015),
+# whose columns it starts with.
 Index("ix_evidence_facts", evidence.c.version_id, evidence.c.licence, evidence.c.licence_family, evidence.c.training_code, evidence.c.data_information)
 
 version_bases = Table(
