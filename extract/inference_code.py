@@ -23,6 +23,7 @@ import re
 from typing import Any, Sequence
 
 from extract.card import ParsedCard
+from extract.memo import text_memo
 from extract.types import CodeRepoRef, Finding, InferenceCodeEvidence, LicenceEvidence
 from extract.version_input import VersionInput
 
@@ -113,6 +114,20 @@ _MODELLING_CODE = re.compile(
     r"|^(?:pipeline|handler|model|inference|predict|generate|run_inference)\.py$",
     re.I,
 )
+
+
+# Per path, once: most repositories hold the same few file names (config.json, model.safetensors).
+@text_memo(4096)
+def _file_library(path: str) -> str | None:
+    """The library a file marks (`_FILE_LIBRARIES`, the first that matches), or None."""
+    return next((lib for pattern, lib in _FILE_LIBRARIES if pattern.search(path)), None)
+
+
+@text_memo(4096)
+def _is_modelling_code(path: str) -> bool:
+    return _MODELLING_CODE.match(posixpath.basename(path)) is not None
+
+
 _USAGE_LANGS = frozenset({"", "python", "py", "python3", "pycon", "ipython", "bash", "sh", "shell", "console", "zsh", "javascript", "js", "typescript", "ts", "text"})
 _USAGE = re.compile(
     r"\bfrom_pretrained\s*\(|\bpipeline\s*\(|\bSentenceTransformer\s*\(|\bCrossEncoder\s*\(|\.generate\s*\(|\.encode\s*\("
@@ -155,10 +170,9 @@ def inference_code(
     paths = [p for p in list(inp.siblings or ())[:MAX_SIBLINGS] if isinstance(p, str)]
     by_files: list[tuple[str, str, float]] = []
     for path in paths:
-        for pattern, lib in _FILE_LIBRARIES:
-            if pattern.search(path):
-                by_files.append((lib, f"file:{path}", 0.75))
-                break
+        lib = _file_library(path)
+        if lib is not None:
+            by_files.append((lib, f"file:{path}", 0.75))
     root = set(paths)
     if "params.json" in root and any(re.match(r"consolidated[\w.\-]*\.safetensors$", p) for p in root):
         by_files.append(("mistral-inference", "file:params.json", 0.7))  # Mistral's reference format
@@ -166,7 +180,7 @@ def inference_code(
         by_files.append(("transformers", "file:config.json", 0.6))  # a bare config.json: most likely transformers
     candidates.extend(by_files)
 
-    repo_files = [p for p in paths if _MODELLING_CODE.match(posixpath.basename(p))][:MAX_FILES_REPORTED]
+    repo_files = [p for p in paths if _is_modelling_code(p)][:MAX_FILES_REPORTED]
     for path in repo_files:
         findings.append(Finding(f"file:{path}", "modelling/inference code published in the repository", 0.8))
     remote = inp.remote_code

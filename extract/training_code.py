@@ -342,7 +342,8 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
         (A sentence cannot match where its block, or the joined rows holding it, do not.)"""
         return bool(
             (in_training(section) or _TRAINING_WORD.search(text) or _TRAINING_CONTEXT_LABEL.search(text))
-            and (_may_name_framework(text) or _CUSTOM_CODE.search(text))
+            # the scan's word on the block is enough here: each sentence is searched below
+            and (_FRAMEWORK_NAMES.may_occur_in(text) or _CUSTOM_CODE.search(text))
         )
 
     def table_may_give(table: Table) -> bool:

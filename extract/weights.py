@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .memo import text_memo
 from .types import Finding, WeightsEvidence
 from .version_input import VersionInput
 
@@ -41,13 +42,22 @@ _WEIGHT_DIRS = re.compile(
 _NOT_WEIGHTS = re.compile(r"(training_args|optimizer|scheduler|rng_state|tokenizer|vocab|spiece)[^/]*$", re.IGNORECASE)
 
 MAX_LISTED = 20
+_EXTENSIONS = tuple(WEIGHT_FORMATS)
 
 
 _TEXT_NAMES = re.compile(r"(^|/)(readme|licen[cs]e|notice|changelog|copying|makefile|dockerfile)[^/]*$")
 
 
+# Every match of _WEIGHT_DIRS holds one of these: a path without them and without a weight
+# extension is not weights, and is answered without trying the patterns.
+_WEIGHT_DIR_WORDS = ("ckpt", "checkpoint", ".mlpackage/", "variables.data")
+
+
+@text_memo(4096)  # most repositories hold the same few file names (config.json, model.safetensors)
 def weight_format(path: str) -> str | None:
     lower = path.lower()
+    if not lower.endswith(_EXTENSIONS) and not any(word in lower for word in _WEIGHT_DIR_WORDS):
+        return None
     if _TEXT_NAMES.search(lower):
         return None
     if _WEIGHT_DIRS.search(lower):
