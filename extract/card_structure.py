@@ -12,7 +12,7 @@ import functools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Callable, Literal, NamedTuple, Sequence, Union
+from typing import Literal, NamedTuple, Sequence, Union
 
 from bs4 import BeautifulSoup
 
@@ -342,19 +342,17 @@ class StructureBuilder:
     def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
         self.tables.append(Table(header, tuple(rows), self.section_index()))
 
-    def lazy_table(self, header: list[Cell], lines: list[str | list[Cell]], width: int, split: Callable[[str, int], list[Cell]]) -> None:
-        """A table whose plain rows are kept as written (read when asked for); the rows with links are
-        read now, their links added in card order. Only while the body has fewer lines than
-        MAX_BLOCKS (each block takes a line at least), so the block bound cannot cut into it."""
+    def lazy_table(self, header: list[Cell], lines: list[str | list[Cell]], width: int, cell_rows: Sequence[int]) -> None:
+        """A table whose plain rows are kept as written (read when asked for); the rows read into cells
+        (`cell_rows`, in order: the plain rows hold no link, a row with a bare URL is read) have their
+        links added now, in card order. Only while the body has fewer lines than MAX_BLOCKS (each
+        block takes a line at least), so the block bound cannot cut into it."""
         if any(spans for _, spans in header):
             self._row_links(header)
-        for k, line in enumerate(lines):
-            if isinstance(line, str):
-                if "://" not in line:
-                    continue
-                lines[k] = line = split(line, width)
-            if any(spans for _, spans in line):
-                self._row_links(line)
+        for k in cell_rows:
+            line = lines[k]
+            if any(spans for _, spans in line):  # type: ignore[union-attr]
+                self._row_links(line)  # type: ignore[arg-type]
         table = Table(tuple(text for text, _ in header), None, self.section_index(), lines, width)
         self.segments.append(table)
         self.count += 1 + len(lines)

@@ -74,10 +74,70 @@ def load_yaml(text: str) -> Any:
     """`yaml.safe_load(text)`, through libyaml when that gives the same (see the module docstring)."""
     if _C_SAFE_LOADER is not None and _libyaml_agrees(text):
         try:
-            return yaml.load(text, Loader=_C_SAFE_LOADER)
+            return _c_load(text)
         except Exception:
             pass  # PyYAML decides, and words the error
     return yaml.safe_load(text)
+
+
+def _c_load(text: str) -> Any:
+    """`yaml.load(text, Loader=yaml.CSafeLoader)`: libyaml composes the nodes; the plain ones (mappings,
+    sequences, scalars of the core tags, no alias of a collection, no merge key) are turned into data
+    here in one walk, the rest by the loader's own constructor (its generators and bookkeeping cost
+    more than the parse)."""
+    loader = _C_SAFE_LOADER(text)  # type: ignore[misc]
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct(loader, node, set())
+        except _NotPlain:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+class _NotPlain(Exception):
+    """A node `_construct` leaves to the loader's constructor."""
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_MERGE_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})  # SafeConstructor.flatten_mapping's
+# The core scalar tags and SafeConstructor's own functions for them (none keeps state between calls).
+_SCALARS = {
+    tag: yaml.constructor.SafeConstructor.yaml_constructors[tag]
+    for tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
+}
+
+
+def _construct(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
+    """What SafeConstructor makes of `node`, or `_NotPlain`. Recursive: only for text whose nesting
+    `_libyaml_agrees` bounded. A collection met twice (an alias) is left to the constructor, which
+    shares one object between the two places (and copes with recursion)."""
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR:
+            return node.value
+        make = _SCALARS.get(tag)
+        if make is None:
+            raise _NotPlain
+        return make(loader, node)
+    if id(node) in seen:
+        raise _NotPlain
+    seen.add(id(node))
+    if kind is yaml.MappingNode and tag == _MAP:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            # a key that is a collection is unhashable (the constructor reports it); merge keys are flattened
+            if type(key_node) is not yaml.ScalarNode or key_node.tag in _MERGE_KEYS:
+                raise _NotPlain
+            key = _construct(loader, key_node, seen)
+            mapping[key] = _construct(loader, value_node, seen)
+        return mapping
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        return [_construct(loader, child, seen) for child in node.value]
+    raise _NotPlain
 
 
 def _libyaml_agrees(text: str) -> bool:

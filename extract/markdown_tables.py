@@ -17,7 +17,7 @@ thematic break at that line, and otherwise parses the card again uncut.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it.common.normalize_url import validateLink
 
@@ -113,11 +113,15 @@ def cut_tables(src: str, references: bool | None = None) -> tuple[str, dict[int,
 @dataclass
 class CutTable:
     """A table read from its lines: header cells, and each body row as its plain source line (its cells
-    read when asked for) or as cells; a cell is (text, link spans), or its content still to be read."""
+    read when asked for) or as cells; a cell is (text, link spans), or its content still to be read.
+    `cell_rows` lists (in order) the body rows held as cells, `pending` (in card order) where the
+    cells still to be read are: (row, column)."""
 
     width: int
     header: list[Cell | Pending]
     body: list[str | list[Cell | Pending]]
+    cell_rows: list[int] = field(default_factory=list)
+    pending: list[tuple[list[Cell | Pending], int]] = field(default_factory=list)
 
     def rows(self) -> list[list[Cell]]:
         """Every row as cells, header first (once the pending cells are read)."""
@@ -145,31 +149,99 @@ def _read(lines: list[str], start: int, end: int, references: bool) -> CutTable 
     header = _cells(lines[start], all_plain, references)
     if header is None or len(header) != width:
         return None
+    if width * (end - start - 2) > MAX_AUTOCOMPLETED_CELLS:
+        return _read_padded(lines, start, end, width, header, all_plain, references)
+    # Rows without markup (most) are kept as their line, found with a scan or two of the block
+    # rather than tested one by one; only the rows with markup are looked at here.
+    body: list[str | list[Cell | Pending]] = lines[start + 2 : end]  # type: ignore[assignment]
+    table = CutTable(width, header, body)
+    _note_pending(table, header)
+    if all_plain:
+        marked: list[int] = []
+    else:
+        rows_text = block[len(lines[start]) + len(lines[start + 1]) + 2 :]
+        marked = _lines_matching(_MARKUP_IN_BLOCK, rows_text)
+        if "_" in rows_text:
+            marked = sorted(set(marked).union(_lines_matching(_LOOSE_UNDERSCORE, rows_text)))
+    cell_rows = table.cell_rows
+    for k in marked:
+        line = body[k]
+        if "://" not in line and _MARKED_ROW.fullmatch(line):  # type: ignore[arg-type]
+            body[k] = unmarked(line)  # type: ignore[arg-type]
+            continue
+        columns = _escaped_columns(line) if "\\" in line else _columns(line)  # type: ignore[arg-type]
+        row = _read_cells(columns, width, references)
+        if row is None:
+            return None
+        body[k] = row
+        cell_rows.append(k)
+    if "://" in block:  # plain rows with a bare URL are read now: the parse adds their links in card order
+        for k, line in enumerate(body):
+            if isinstance(line, str) and "://" in line:
+                body[k] = split_row(line, width)  # type: ignore[assignment]
+                cell_rows.append(k)
+        cell_rows.sort()
+    for k in cell_rows:
+        _note_pending(table, body[k])  # type: ignore[arg-type]
+    return table
+
+
+def _lines_matching(pattern: re.Pattern[str], text: str) -> list[int]:
+    """The numbers (from 0) of the lines of `text` where `pattern` finds something, in order: one
+    search per such line, none for the others."""
+    found: list[int] = []
+    search = pattern.search
+    line, pos = 0, 0
+    m = search(text)
+    while m is not None:
+        at = m.start()
+        line += text.count("\n", pos, at)
+        found.append(line)
+        pos = text.find("\n", at) + 1
+        if not pos:
+            break
+        line += 1
+        m = search(text, pos)
+    return found
+
+
+def _note_pending(table: CutTable, row: list[Cell | Pending]) -> None:
+    for k, cell in enumerate(row):
+        if isinstance(cell, str):
+            table.pending.append((row, k))
+
+
+def _read_padded(
+    lines: list[str], start: int, end: int, width: int, header: list[Cell | Pending], all_plain: bool, references: bool
+) -> CutTable | None:
+    """`_read`'s rows, one by one, for a table large enough that its padded cells must be counted."""
     body: list[str | list[Cell | Pending]] = []
     padded = 0
-    count_padding = width * (end - start - 2) > MAX_AUTOCOMPLETED_CELLS
     markup, loose = _MARKUP.search, _LOOSE_UNDERSCORE.search  # `plain_line`, inlined: a call per row adds up
     for k in range(start + 2, end):
         line = lines[k]
         if all_plain or (markup(line) is None and ("_" not in line or loose(line) is None)):
-            if count_padding:
-                padded += width - len(_columns(line))
-            body.append(line)
+            padded += width - len(_columns(line))
+            body.append(split_row(line, width) if "://" in line else line)
         elif "://" not in line and _MARKED_ROW.fullmatch(line):
-            if count_padding:
-                padded += width - len(_columns(line))
+            padded += width - len(_columns(line))
             body.append(unmarked(line))
         else:
             columns = _escaped_columns(line) if "\\" in line else _columns(line)
-            if count_padding:
-                padded += width - len(columns)
+            padded += width - len(columns)
             row = _read_cells(columns, width, references)
             if row is None:
                 return None
             body.append(row)
         if padded > MAX_AUTOCOMPLETED_CELLS:
             return None  # markdown-it-py stops the table here: left to the parsers
-    return CutTable(width, header, body)
+    table = CutTable(width, header, body)
+    _note_pending(table, header)
+    for k, row in enumerate(body):
+        if not isinstance(row, str):
+            table.cell_rows.append(k)
+            _note_pending(table, row)
+    return table
 
 
 def _cells(line: str, plain: bool, references: bool) -> list[Cell | Pending] | None:

@@ -1,0 +1,149 @@
+"""The card parse's and the worker's shortcuts give what the code they replace gave.
+
+Each shortcut is compared with the plain form it stands for: the binary-text count with the pattern's
+count, the YAML walk with libyaml's loader, the scan for table rows with markup with a test of each
+line, the evidence JSON with `json.dumps(evidence.to_dict())`, the listing check's scalar sizes with
+`shape`. (The card's structure as a whole is compared with markdown-it-py's reading in
+tests/test_extract_speed_equivalence.py; every version's evidence by benchmarks/equivalence.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+import yaml
+
+from card_corpus import corpus_cards
+from crawler.validate import _field_over, check_item
+from extract import extract_model
+from extract.bounds import MAX_FIELD_CHARS, shape
+from extract.card import _BINARY_RATIO, _CONTROL, _looks_binary
+from extract.evidence_record import evidence_json, evidence_record
+from extract.front_matter import _c_load, split_front_matter
+from extract.markdown_tables import _LOOSE_UNDERSCORE, _MARKUP_IN_BLOCK, _lines_matching, cut_tables, plain_line
+from extract.types import StoredVersion
+
+CORPUS = corpus_cards(60, 60)
+
+
+def test_binary_share_counted_as_the_pattern_counts() -> None:
+    rng = random.Random(15)
+    alphabet = [chr(i) for i in range(0x90)] + ["\ufffd", "\ud800", "é", "\U0001f600", "\x85", "\u2028"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60)))
+        expected = len(_CONTROL.findall(text)) / len(text) > _BINARY_RATIO
+        assert _looks_binary(text) is expected, repr(text)
+    # the threshold: 3 control characters in 10 are not "mostly non-text", 4 are
+    assert not _looks_binary("\x01\x02\x03abcdefg") and _looks_binary("\x01\x02\x03\ufffdabcdef")
+    assert not _looks_binary("\x0c\x1b\t\n\r text")  # form feed, escape and line breaks are text
+
+
+YAML_FORMS = [
+    "license: mit\nb: [1, 2.5, .inf, .nan, null, ~, true, no, 0x1F, 1:30, 1_000, 2020-01-02, 2020-01-02 10:00:00]\n",
+    "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",  # a merge key: the constructor's
+    "a: &x [1, {k: v}]\nb: *x\n",  # an alias of a collection: one object in two places
+    "a: &s text\nb: *s\n",
+    "s: !!set {a, b}\no: !!omap [a: 1]\np: !!pairs [a: 1]\nx: !!binary aGVsbG8=\n",
+    "? [a]\n: 1\n",  # an unhashable key: an error
+    "= : 3\n",  # the value key
+    "a: !custom tag\n",  # an unknown tag: an error
+    "bad: !!int abc\n",
+    "1: a\n1.5: b\nnull: c\ntrue: d\n2001-01-01: e\n",  # keys of every scalar kind (1 and true are one key)
+    "t: !!str 12\nf: !!float 3\n",
+    "- a\n- b\n",
+    "plain scalar",
+    "",
+    "# a comment only\n",
+    "a: 1\n---\nb: 2\n",  # two documents: an error
+]
+
+
+def _loaded(text: str) -> str:
+    try:
+        return repr(yaml.load(text, Loader=yaml.CSafeLoader))
+    except Exception as exc:  # noqa: BLE001 - the error is what is compared
+        return f"error {type(exc).__name__}"
+
+
+def _walked(text: str) -> str:
+    try:
+        return repr(_c_load(text))
+    except Exception as exc:  # noqa: BLE001
+        return f"error {type(exc).__name__}"
+
+
+@pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML without libyaml")
+def test_front_matter_walk_gives_what_the_loader_constructs() -> None:
+    fronts = list(YAML_FORMS)
+    for card in CORPUS:
+        match = re.match(r"\A[ \t\n]*---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", card, re.S | re.M)
+        if match:
+            fronts.append(match.group(1))
+    assert len(fronts) > len(YAML_FORMS) + 50
+    for text in fronts:
+        assert _walked(text) == _loaded(text), text[:300]
+    # and what a card then holds: the aliased list copied into plain data in both places
+    front, _, problems = split_front_matter("---\na: &x [1]\nb: *x\n---\nbody\n")
+    assert front == {"a": [1], "b": [1]} and problems == []
+
+
+def test_rows_with_markup_found_by_scanning_the_block() -> None:
+    rng = random.Random(7)
+    pieces = ["| a ", "| b_c ", "| _d ", "e_ |", "| **1** ", "| `x` ", "| [l](https://x.org) ", "\\|", "!", "&amp;", "|", "\x7f"]
+    for _ in range(3000):
+        lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(1, 6))]
+        text = "\n".join(lines)
+        for pattern in (_MARKUP_IN_BLOCK, _LOOSE_UNDERSCORE):
+            assert _lines_matching(pattern, text) == [k for k, line in enumerate(lines) if pattern.search(line)], text
+        marked = set(_lines_matching(_MARKUP_IN_BLOCK, text)) | set(_lines_matching(_LOOSE_UNDERSCORE, text))
+        assert marked == {k for k, line in enumerate(lines) if not plain_line(line)}, text
+
+
+def test_cut_tables_list_the_rows_read_and_the_cells_left_to_read() -> None:
+    tables = 0
+    for card in CORPUS:
+        _, cut = cut_tables(card)
+        for table in cut.values():
+            tables += 1
+            assert table.cell_rows == [k for k, row in enumerate(table.body) if not isinstance(row, str)]
+            expected = [
+                (row, k) for row in (table.header, *(table.body[i] for i in table.cell_rows)) for k, cell in enumerate(row) if isinstance(cell, str)
+            ]
+            assert [(id(row), k) for row, k in table.pending] == [(id(row), k) for row, k in expected]
+            # a row kept as its line is plain (its cells are its parts) and holds no bare URL
+            assert all(plain_line(row) and "://" not in row for row in table.body if isinstance(row, str))
+    assert tables > 30
+
+
+def _evidence(card: str, i: int):  # type: ignore[no-untyped-def]
+    metadata = {"tags": ["transformers", "license:apache-2.0"], "siblings": [{"rfilename": "model.safetensors"}], "cardData": None}
+    return extract_model(StoredVersion(repo_id=f"org/model-{i}", sha=None, metadata=metadata, readme=card.encode("utf-8", "surrogatepass")))
+
+
+def test_evidence_json_is_json_dumps_of_to_dict() -> None:
+    evidences = [_evidence(card, i) for i, card in enumerate(CORPUS[::3])]
+    for evidence in evidences:
+        assert evidence_json(evidence) == json.dumps(evidence.to_dict())
+        assert evidence_record(evidence).data_json == json.dumps(evidence.to_dict())
+    # an attribute that is not a field is not written (the fields are, in their order)
+    evidence = evidences[0]
+    object.__setattr__(evidence.licence, "_note", "not a field")
+    assert evidence_json(evidence) == json.dumps(evidence.to_dict())
+    assert "_note" not in evidence_json(evidence)
+
+
+def test_listing_field_sizes_as_shape_measures_them() -> None:
+    values = ["", "x" * (MAX_FIELD_CHARS - 3), "x" * (MAX_FIELD_CHARS - 2), 0, 2**70, 1.5, float("nan"), True, None,
+              [], ["x" * MAX_FIELD_CHARS], {"a": 1}, ("t",), b"bytes", object()]
+    for value in values:
+        assert _field_over(value) is shape(value, max_chars=MAX_FIELD_CHARS).over, repr(value)[:40]
+    # the file list keeps scalar fields, and container fields within shape(v, 4, 32)
+    siblings = [{"rfilename": "a", "size": 3, "lfs": {"size": 3, "sha256": "x"}, "blobId": None, "other": 1},
+                {"rfilename": "b", "lfs": [[[[["deep"]]]]]}, {"rfilename": 5}, "c"]
+    item, problems = check_item({"id": "org/m", "siblings": siblings})
+    assert item is not None
+    assert item["siblings"] == [{"rfilename": "a", "size": 3, "lfs": {"size": 3, "sha256": "x"}, "blobId": None}, {"rfilename": "b"}]
+    assert [p.code for p in problems] == ["bad-siblings"]
