@@ -28,7 +28,8 @@ MAX_YAML_NODES = 100_000  # counted after alias expansion
 MAX_YAML_DEPTH = 64
 
 _FM_OPEN = re.compile(r"\A[ \t\n]*---[ \t]*\n")
-_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.M)  # matched at a line's start
+_FM_CLOSE_AFTER = re.compile(r"\n((?:---|\.\.\.)[ \t]*)$", re.M)  # found by the newline before it
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProblem]]:
@@ -36,11 +37,17 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProble
     opening = _FM_OPEN.match(text)
     if not opening:
         return {}, text, []
-    closing = _FM_CLOSE.search(text, opening.end())
-    if closing is None:
-        return {}, text, [ParseProblem("yaml-unclosed", "front matter starts with --- but never closes")]
-    yaml_text = text[opening.end() : closing.start()]
-    body = text[closing.end() :]
+    # the first line after the opening (it ends with a newline) that closes it
+    closing = _FM_CLOSE.match(text, opening.end())
+    if closing is not None:
+        close_start, close_end = closing.span()
+    else:
+        after = _FM_CLOSE_AFTER.search(text, opening.end())
+        if after is None:
+            return {}, text, [ParseProblem("yaml-unclosed", "front matter starts with --- but never closes")]
+        close_start, close_end = after.span(1)
+    yaml_text = text[opening.end() : close_start]
+    body = text[close_end:]
     if body.startswith("\n"):
         body = body[1:]
     if len(yaml_text) > MAX_FRONT_MATTER_CHARS:
@@ -67,7 +74,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProble
 
 _C_SAFE_LOADER = getattr(yaml, "CSafeLoader", None)  # None when PyYAML was built without libyaml
 _EMPTY_TAG_RISK = re.compile(r"(?<![^\s\[{,:?\-])!")  # a '!' that may start a tag
-_BLOCK_PREFIX = re.compile(r"^[ ?\-]*", re.M)  # indentation and "- " / "? " indicators
+_FIRST_BLOCK_PREFIX = re.compile(r"[ ?\-]*")  # indentation and "- " / "? " indicators: the first line's,
+_BLOCK_PREFIX = re.compile(r"\n[ ?\-]+")  # and the other lines' (with the newline before)
 
 
 def load_yaml(text: str) -> Any:
@@ -181,7 +189,8 @@ def _nesting_bound(text: str) -> int:
     flow = text.count("[") + text.count("{")
     if flow > MAX_YAML_DEPTH:
         return flow
-    return flow + max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0) + 2
+    first = len(_FIRST_BLOCK_PREFIX.match(text).group())  # type: ignore[union-attr]
+    return flow + max(first, max(map(len, _BLOCK_PREFIX.findall(text)), default=1) - 1) + 2
 
 
 # --- plain data -----------------------------------------------------------------------------

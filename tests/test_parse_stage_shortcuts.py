@@ -147,3 +147,41 @@ def test_listing_field_sizes_as_shape_measures_them() -> None:
     assert item is not None
     assert item["siblings"] == [{"rfilename": "a", "size": 3, "lfs": {"size": 3, "sha256": "x"}, "blobId": None}, {"rfilename": "b"}]
     assert [p.code for p in problems] == ["bad-siblings"]
+
+
+def test_odd_space_class_is_str_isspace_less_space_tab_and_newline() -> None:
+    from extract.markdown_checks import _ODD_SPACE, _has_odd_space
+
+    odd = {chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \t\n"}
+    assert {chr(c) for c in range(0x110000) if _ODD_SPACE.match(chr(c))} == odd
+    assert _has_odd_space("a\u3000b") and _has_odd_space("é\x85") and not _has_odd_space("é \t\nb")
+
+
+def test_line_start_patterns_find_what_a_multiline_caret_finds() -> None:
+    from extract import front_matter as fm
+    from extract import markdown_checks as mc
+
+    old_prefix = re.compile("^" + mc._PREFIX_RUN, re.M)
+    old_odd = re.compile(r"^[ \t]*[^\S\n \t][^\S\n]*$", re.M)
+    old_delimiter = re.compile(r"^[ \t>]*[|:\-][-:| \t]*$", re.M)
+    old_quote = re.compile(r"^[ \t]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*>", re.M)
+    old_close = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+    old_block = re.compile(r"^[ ?\-]*", re.M)
+    rng = random.Random(3)
+    alphabet = [" ", "\t", "\n", "\n", ">", "-", "*", "1.", "|", ":", "a", "\x0b", "\u00a0", "?", "---", "...", " " * 50, "- " * 30]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        first = mc._FIRST_LINE_PREFIX.match(text)
+        assert [m.group() for m in old_prefix.finditer(text)] == ([first.group()] if first else []) + mc._LINE_PREFIX.findall(text)
+        assert bool(old_odd.search(text)) == bool(mc._ODD_BLANK_LINE.match(text) or mc._ODD_BLANK_LINE_AFTER.search(text))
+        assert [(m.start(), m.group()) for m in old_delimiter.finditer(text) if m.start()] == [
+            (m.start(1), m.group(1)) for m in mc._DELIMITER_ROW.finditer(text)
+        ]
+        assert bool(old_quote.search(text)) == bool(mc._QUOTE_START.match(text) or mc._QUOTE_START_AFTER.search(text))
+        longest = max(len(fm._FIRST_BLOCK_PREFIX.match(text).group()), max(map(len, fm._BLOCK_PREFIX.findall(text)), default=1) - 1)
+        assert max(len(m.group()) for m in old_block.finditer(text)) == longest
+        for pos in [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]:
+            old = old_close.search(text, pos)
+            new = fm._FM_CLOSE.match(text, pos)
+            after = fm._FM_CLOSE_AFTER.search(text, pos)
+            assert (old.span() if old else None) == (new.span() if new else after.span(1) if after else None)
