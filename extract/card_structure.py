@@ -466,12 +466,11 @@ class InlineText:
         return "".join(self.parts), self.spans
 
 
-_ODD_WS = re.compile(r"  |[\n\t\r\x0b\x0c\x1c-\x1f]")  # ASCII whitespace other than a single space
-
-
 def _collapse(text: str) -> str:
-    """`WS.sub(" ", text).strip()`, without the substitution where there is nothing to collapse."""
-    if text.isascii() and _ODD_WS.search(text) is None:
+    """`WS.sub(" ", text).strip()`, without the substitution where there is nothing to collapse: ASCII
+    text without two spaces in a row or a control character (all the other ASCII whitespace is one;
+    `str.isprintable` and `in` look in C, where a pattern with an alternation is tried at each position)."""
+    if text.isascii() and "  " not in text and text.isprintable():
         return text.strip()
     return WS.sub(" ", text).strip()
 

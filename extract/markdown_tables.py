@@ -87,27 +87,43 @@ def cut_tables(src: str, references: bool | None = None) -> tuple[str, dict[int,
         references = "]:" in src
     lines = src.split("\n")
     cut: dict[int, CutTable] = {}
-    i, n = 0, len(lines)
-    while i < n - 1:
-        line = lines[i]
-        if not line.startswith("|") or (i > 0 and lines[i - 1].strip(" \t")):
-            i += 1
+    n = len(lines)
+    for i, end in _pipe_runs(src):
+        # a table starts after a blank line (or at the top), and the line after it is blank (or the end)
+        if i >= n - 1 or (i > 0 and lines[i - 1].strip(" \t")):
             continue
-        end = i + 1
-        while end < n and lines[end].startswith("|"):
-            end += 1
         table = _read(lines, i, end, references) if end == n or not lines[end].strip(" \t") else None
         if table is None:
-            i = end
             continue
         cut[i] = table
         lines[i] = PLACEHOLDER
-        for j in range(i + 1, end):
-            lines[j] = ""
-        i = end
+        lines[i + 1 : end] = [""] * (end - i - 1)
     if not cut:
         return src, {}
     return "\n".join(lines), cut
+
+
+# A run of lines that start with '|': at the start of the text, or after a newline (found by that
+# newline, a literal the regex engine skips to; the lines in between are never looked at one by one).
+_FIRST_PIPE_RUN = re.compile(r"\|[^\n]*(?:\n\|[^\n]*)*")
+_PIPE_RUN = re.compile(r"\n\|[^\n]*(?:\n\|[^\n]*)*")
+
+
+def _pipe_runs(src: str) -> list[tuple[int, int]]:
+    """(first line, line after the last) of each run of lines starting with '|', in order."""
+    runs: list[tuple[int, int]] = []
+    line = pos = 0  # the line `pos` is on
+    first = _FIRST_PIPE_RUN.match(src)
+    if first is not None:
+        line = first.group().count("\n")
+        runs.append((0, line + 1))
+        pos = first.end()
+    for m in _PIPE_RUN.finditer(src, pos):
+        start = line + src.count("\n", pos, m.start()) + 1
+        line = start + m.group().count("\n") - 1
+        runs.append((start, line + 1))
+        pos = m.end()
+    return runs
 
 
 @dataclass

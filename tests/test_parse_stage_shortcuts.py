@@ -185,3 +185,23 @@ def test_line_start_patterns_find_what_a_multiline_caret_finds() -> None:
             new = fm._FM_CLOSE.match(text, pos)
             after = fm._FM_CLOSE_AFTER.search(text, pos)
             assert (old.span() if old else None) == (new.span() if new else after.span(1) if after else None)
+
+
+def test_pipe_runs_are_the_runs_of_lines_starting_with_a_pipe() -> None:
+    from extract.markdown_tables import _pipe_runs
+
+    def runs(text: str) -> list[tuple[int, int]]:
+        lines, out, i = text.split("\n"), [], 0
+        while i < len(lines):
+            end = i
+            while end < len(lines) and lines[end].startswith("|"):
+                end += 1
+            if end > i:
+                out.append((i, end))
+            i = max(end, i + 1)
+        return out
+
+    rng = random.Random(2)
+    for _ in range(20000):
+        text = "".join(rng.choice(["|", "\n", "a", " ", "|x|", "\n\n", " |"]) for _ in range(rng.randint(0, 20)))
+        assert _pipe_runs(text) == runs(text), repr(text)
