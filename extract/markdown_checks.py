@@ -97,6 +97,18 @@ def _delimiters(text: str) -> int:
 # parsers disagree on a few Unicode spaces there); allows "--" inside, and "<!-->", as HTML
 # comments; reads "<!x" declarations in any case; changed the HTML block tags (search, source).
 _NEXT_TO_DELIMITER = re.compile(r"(?<=[*_~])[^\x00-\x7f]|[^\x00-\x7f](?=[*_~])")
+# The same characters found from each side, by patterns that begin with a character class (one
+# that begins with a lookbehind is tried at every position of the text): a non-ASCII character
+# before a delimiter, and a delimiter before a non-ASCII character (the character is the one after).
+_BEFORE_DELIMITER = re.compile(r"[^\x00-\x7f](?=[*_~])")
+_AFTER_DELIMITER = re.compile(r"[*_~](?=[^\x00-\x7f])")
+
+
+def _next_to_delimiter(src: str) -> list[int]:
+    """The positions `_NEXT_TO_DELIMITER` finds: non-ASCII characters next to a '*', '_' or '~'."""
+    at = {m.start() for m in _BEFORE_DELIMITER.finditer(src)}
+    at.update(m.end() for m in _AFTER_DELIMITER.finditer(src))
+    return sorted(at)
 _ODD_SPACES = frozenset("\x85\u2028\u2029")
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
@@ -171,8 +183,8 @@ _ODD_BLANK_LINE_AFTER = re.compile(r"\n[ \t]*[^\S\n \t][^\S\n]*$", re.M)
 
 def _check_spec_differences(src: str) -> None:
     if not src.isascii():
-        for m in _NEXT_TO_DELIMITER.finditer(src):
-            if _delimiter_run_differs(src, m.start()):
+        for at in _next_to_delimiter(src):
+            if _delimiter_run_differs(src, at):
                 raise Declined("a Unicode symbol or space next to an emphasis delimiter")
     if _ODD_BLANK_LINE.match(src) or _ODD_BLANK_LINE_AFTER.search(src):
         raise Declined("a line of Unicode whitespace")

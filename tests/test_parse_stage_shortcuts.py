@@ -205,3 +205,36 @@ def test_pipe_runs_are_the_runs_of_lines_starting_with_a_pipe() -> None:
     for _ in range(20000):
         text = "".join(rng.choice(["|", "\n", "a", " ", "|x|", "\n\n", " |"]) for _ in range(rng.randint(0, 20)))
         assert _pipe_runs(text) == runs(text), repr(text)
+
+
+def test_delimiter_width_by_one_pattern_is_the_width_column_by_column() -> None:
+    from extract.markdown_tables import _delimiter_width, _delimiter_width_by_columns
+
+    rng = random.Random(4)
+    for _ in range(30000):
+        line = "|" + "".join(rng.choice(["-", "--", ":", "|", " ", "\t", "a", "-:", ":-"]) for _ in range(rng.randint(0, 10)))
+        assert _delimiter_width(line) == _delimiter_width_by_columns(line), repr(line)
+    assert _delimiter_width("|:---|---:| --- |") == 3 and _delimiter_width("|---||---|") is None
+
+
+def test_marked_row_without_loose_underscores_is_the_marked_row() -> None:
+    from extract.markdown_tables import _LOOSE_UNDERSCORE, _MARKED_ROW, _MARKED_ROW_WITHOUT_LOOSE_UNDERSCORE
+
+    rng = random.Random(1)
+    pieces = ["|", " ", "**", "`", "a", "1", "_", "b_c", "x_", "_y", " **7.1** ", "`bbh`", "(3-shot)", "é", "\u3000", "\t", "*", "[", "``"]
+    accepted = 0
+    for _ in range(60000):
+        line = "|" + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = bool(_MARKED_ROW.fullmatch(line))
+        assert expected == (_LOOSE_UNDERSCORE.search(line) is None and bool(_MARKED_ROW_WITHOUT_LOOSE_UNDERSCORE.fullmatch(line))), repr(line)
+        accepted += expected
+    assert accepted > 5000
+
+
+def test_characters_next_to_delimiters_found_from_both_sides() -> None:
+    from extract.markdown_checks import _NEXT_TO_DELIMITER, _next_to_delimiter
+
+    rng = random.Random(6)
+    for _ in range(30000):
+        text = "".join(rng.choice(["*", "_", "~", "a", " ", "é", "→", "\u3000", "**", "中文"]) for _ in range(rng.randint(0, 14)))
+        assert _next_to_delimiter(text) == [m.start() for m in _NEXT_TO_DELIMITER.finditer(text)], repr(text)
