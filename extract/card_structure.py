@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import repeat
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Sequence, Union
@@ -174,8 +175,12 @@ class Table:
         if self._lines is None or self._rows is not None:
             return any_long(cell for row in self.rows for cell in row)
         plain = [line for line in self._lines if isinstance(line, str)]
-        if plain and any_long("|".join(plain).split("|")):
-            return True
+        if plain:
+            # the parts with every whitespace run made one space: a part of n words holds n - 1 spaces
+            # between them, so parts with fewer (most: numbers) are passed over by `str.count`, in C
+            parts = " ".join("|".join(plain).split()).split("|")
+            if max(map(str.count, parts, repeat(" "))) >= words - 1 and any_long(parts):
+                return True
         return any_long(text for line in self._lines if not isinstance(line, str) for text, _ in line)
 
     def rows_holding(self, words: frozenset[str] | None, limit: int) -> list[tuple[str, ...]]:

@@ -238,3 +238,22 @@ def test_characters_next_to_delimiters_found_from_both_sides() -> None:
     for _ in range(30000):
         text = "".join(rng.choice(["*", "_", "~", "a", " ", "é", "→", "\u3000", "**", "中文"]) for _ in range(rng.randint(0, 14)))
         assert _next_to_delimiter(text) == [m.start() for m in _NEXT_TO_DELIMITER.finditer(text)], repr(text)
+
+
+def test_cell_of_n_words_found_as_by_splitting_every_cell() -> None:
+    from extract.card_structure import Table
+
+    def expected(table: Table, words: int) -> bool:
+        cells = [*table.header, *"|".join(line for line in table._lines if isinstance(line, str)).split("|")]
+        cells += [text for line in table._lines if not isinstance(line, str) for text, _ in line]
+        return any(len(cell.split()) >= words for cell in cells)
+
+    rng = random.Random(3)
+    for _ in range(5000):
+        lines: list = ["|" + "|".join("".join(rng.choice(["a", " ", "  ", "\u3000", "\t", "bb", "|"]) for _ in range(rng.randint(0, 12))) for _ in range(3))
+                       for _ in range(rng.randint(1, 4))]
+        if rng.random() < 0.3:
+            lines.append([("one two three four five six", []), ("x", [])])
+        table = Table(("h", "two words"), None, 0, lines, 3)
+        for words in (1, 2, 3, 6):
+            assert table.may_have_cell_of(words) == expected(table, words), (lines, words)
