@@ -59,11 +59,9 @@ def check_text(src: str) -> None:
 # --- checks on the text, before parsing ----------------------------------------------------------
 
 # The leading run of a line that can hold block container markers: '>', list bullets, "1." / "1)".
-# Lines are found by the newline before them (a literal `re` skips to at full speed; a "^" under
-# re.M is tried at every position of the text), the first line by a match at its start.
-_PREFIX_RUN = rf"[ \t>*+\-.)0-9]{{{MAX_CONTAINER_BOUND},}}"
-_FIRST_LINE_PREFIX = re.compile(_PREFIX_RUN)
-_LINE_PREFIX = re.compile(rf"\n({_PREFIX_RUN})")
+# Lines are found by the newline before them (a "^" under re.M is tried at every position), the first by a match.
+_FIRST_LINE_PREFIX = re.compile(rf"[ \t>*+\-.)0-9]{{{MAX_CONTAINER_BOUND},}}")
+_LINE_PREFIX = re.compile(rf"\n({_FIRST_LINE_PREFIX.pattern})")
 _MARKER = re.compile(r">|(?:[-+*]|[0-9]{1,9}[.)])(?=[ \t]|\Z)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
@@ -77,9 +75,7 @@ def _check_nesting_bounds(src: str) -> None:
     inside one paragraph, which never spans a blank line.
     """
     first = _FIRST_LINE_PREFIX.match(src)
-    prefixes = [first.group()] if first else []
-    prefixes += _LINE_PREFIX.findall(src)
-    for prefix in prefixes:
+    for prefix in ([first.group()] if first else []) + _LINE_PREFIX.findall(src):
         indent = prefix.count(" ") + 4 * prefix.count("\t")
         if len(_MARKER.findall(prefix)) + indent // 2 >= MAX_CONTAINER_BOUND:
             raise Declined("deeply nested block containers")
@@ -96,19 +92,14 @@ def _delimiters(text: str) -> int:
 # CommonMark 0.31 counts Unicode symbols as punctuation next to emphasis delimiters (and the two
 # parsers disagree on a few Unicode spaces there); allows "--" inside, and "<!-->", as HTML
 # comments; reads "<!x" declarations in any case; changed the HTML block tags (search, source).
-_NEXT_TO_DELIMITER = re.compile(r"(?<=[*_~])[^\x00-\x7f]|[^\x00-\x7f](?=[*_~])")
-# The same characters found from each side, by patterns that begin with a character class (one
-# that begins with a lookbehind is tried at every position of the text): a non-ASCII character
-# before a delimiter, and a delimiter before a non-ASCII character (the character is the one after).
+# Non-ASCII characters before and after a delimiter (a pattern starting with a lookbehind is tried everywhere).
 _BEFORE_DELIMITER = re.compile(r"[^\x00-\x7f](?=[*_~])")
 _AFTER_DELIMITER = re.compile(r"[*_~](?=[^\x00-\x7f])")
 
 
 def _next_to_delimiter(src: str) -> list[int]:
-    """The positions `_NEXT_TO_DELIMITER` finds: non-ASCII characters next to a '*', '_' or '~'."""
-    at = {m.start() for m in _BEFORE_DELIMITER.finditer(src)}
-    at.update(m.end() for m in _AFTER_DELIMITER.finditer(src))
-    return sorted(at)
+    """The positions of the non-ASCII characters next to a '*', '_' or '~', in order."""
+    return sorted({m.start() for m in _BEFORE_DELIMITER.finditer(src)} | {m.end() for m in _AFTER_DELIMITER.finditer(src)})
 _ODD_SPACES = frozenset("\x85\u2028\u2029")
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
@@ -182,10 +173,8 @@ _ODD_BLANK_LINE_AFTER = re.compile(r"\n[ \t]*[^\S\n \t][^\S\n]*$", re.M)
 
 
 def _check_spec_differences(src: str) -> None:
-    if not src.isascii():
-        for at in _next_to_delimiter(src):
-            if _delimiter_run_differs(src, at):
-                raise Declined("a Unicode symbol or space next to an emphasis delimiter")
+    if not src.isascii() and any(_delimiter_run_differs(src, at) for at in _next_to_delimiter(src)):
+        raise Declined("a Unicode symbol or space next to an emphasis delimiter")
     if _ODD_BLANK_LINE.match(src) or _ODD_BLANK_LINE_AFTER.search(src):
         raise Declined("a line of Unicode whitespace")
     if "<" in src:
@@ -195,8 +184,7 @@ def _check_spec_differences(src: str) -> None:
             raise Declined("an HTML comment containing '--'")
 
 
-# A table delimiter row ("|---|:-:|", "---") and the line above it, the would-be header.
-# (Found by the newline before it: a row on the first line has no line above it to matter.)
+# A table delimiter row ("|---|:-:|", "---") found by the newline before it, and the line above it (the would-be header).
 _DELIMITER_ROW = re.compile(r"\n([ \t>]*[|:\-][-:| \t]*)$", re.M)
 # markdown-it-py tries tables before every other block, so a header line that starts another
 # block (quote, heading, HTML, list item, fence, indented code) makes a table there only.
@@ -227,8 +215,7 @@ def _check_table_headers(src: str) -> None:
 
 
 _ODD_ASCII_SPACE = re.compile(r"[\x0b\x0c\x1c-\x1f]")
-# Every character `str.isspace` calls whitespace but a space, a tab or a line break, as one class
-# (tests/test_parse_stage_shortcuts.py checks it against `str.isspace` over all of Unicode).
+# What `str.isspace` calls whitespace but a space, tab or line break (tests check all of Unicode).
 _ODD_SPACE = re.compile("[\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
