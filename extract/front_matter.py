@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from extract.memo import text_memo
 from extract.sentences import clip
 from extract.types import ParseProblem
 
@@ -93,7 +94,7 @@ def _c_load(text: str) -> Any:
     sequences, scalars of the core tags, no alias of a collection, no merge key) are turned into data
     here in one walk, the rest by the loader's own constructor (its generators and bookkeeping cost
     more than the parse)."""
-    loader = _C_SAFE_LOADER(text)  # type: ignore[misc]
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -104,6 +105,27 @@ def _c_load(text: str) -> Any:
             return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+if _C_SAFE_LOADER is not None:
+
+    class _Loader(_C_SAFE_LOADER):  # type: ignore[misc,valid-type]
+        """libyaml's safe loader, its plain scalars' tags remembered: the composer asks `resolve` (in
+        Python) for every scalar, and cards repeat their keys and most of their values."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+                return _implicit_tag(value)
+            return super().resolve(kind, value, implicit)
+
+    _RESOLVER = _C_SAFE_LOADER("")  # the loader's own resolver tables, asked by `_implicit_tag`
+
+
+@text_memo(4096, max_key=100)
+def _implicit_tag(value: str) -> str:
+    """The tag `Resolver.resolve` gives a plain scalar: the first implicit resolver's that matches it,
+    else str's (with no path resolvers, whatever `implicit[1]` says)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-any-return]
 
 
 class _NotPlain(Exception):

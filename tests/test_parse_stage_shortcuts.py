@@ -259,3 +259,17 @@ def test_cell_of_n_words_found_as_by_splitting_every_cell() -> None:
         table = Table(("h", "two words"), None, 0, lines, 3)
         for words in (1, 2, 3, 6):
             assert table.may_have_cell_of(words) == expected(table, words), (lines, words)
+
+
+@pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML without libyaml")
+def test_plain_scalar_tags_remembered_are_the_resolvers() -> None:
+    from extract.front_matter import _implicit_tag
+
+    resolver = yaml.CSafeLoader("")
+    values = ["", "~", "null", "Null", "NULL", "true", "yes", "No", "off", "0", "-1", "+1_000", "0x1F", "0o17", "017", "1:30",
+              "1.5", ".5", "1e3", "1.0e+3", ".inf", "-.Inf", ".NaN", "2020-01-02", "2020-01-02 10:00:00", "2020-1-2", "<<", "=",
+              "apache-2.0", "en", "transformers", "0.1.2", "1,000", "y", "n", "on", "ON", "True", "TRUE"]
+    for value in values:
+        assert _implicit_tag(value) == resolver.resolve(yaml.ScalarNode, value, (True, False)) == resolver.resolve(
+            yaml.ScalarNode, value, (True, True)
+        ), value
