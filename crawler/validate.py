@@ -14,7 +14,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterable
 
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
@@ -76,8 +77,7 @@ def check_item(raw: Any) -> tuple[dict[str, Any] | None, list[ItemProblem]]:
         if key in ("cardData", "siblings", "tags"):
             item[key] = value  # checked below, with their own bounds
             continue
-        measured = shape(value, max_chars=MAX_FIELD_CHARS)
-        if measured.over:
+        if _field_over(value):
             report(_code(key), f"{_name(key)}: more than {MAX_FIELD_CHARS:,} characters or nested too deep; dropped")
             continue
         item[key] = value
@@ -120,6 +120,20 @@ def check_item(raw: Any) -> tuple[dict[str, Any] | None, list[ItemProblem]]:
     _check_siblings(item, report)
     _check_card_data(item, report)
     return scrub(item), problems
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _field_over(value: Any) -> bool:
+    """`shape(value, max_chars=MAX_FIELD_CHARS).over`, answered at once for a scalar (most fields):
+    a string is over when its JSON size (length + 3) is, any other scalar (8) never is."""
+    kind = type(value)
+    if kind is str:
+        return len(value) + 3 > MAX_FIELD_CHARS
+    if kind in _SCALARS:
+        return False
+    return shape(value, max_chars=MAX_FIELD_CHARS).over
 
 
 def refused_by_client(repo_id: str) -> str | None:
@@ -203,14 +217,18 @@ def _check_siblings(item: dict[str, Any], report) -> None:
     if len(siblings) > MAX_SIBLINGS:
         report("siblings-capped", f"{len(siblings):,} files listed; the first {MAX_SIBLINGS:,} are kept")
         siblings = siblings[:MAX_SIBLINGS]
+    # a scalar is never over `shape(v, 4, 32)`'s bounds (one node, no depth): measured only for containers
     kept = [
-        {k: v for k, v in s.items() if k in ("rfilename", "size", "blobId", "lfs") and shape(v, 4, 32).over is False}
+        {k: v for k, v in s.items() if k in _SIBLING_KEYS and (type(v) is str or type(v) in _SCALARS or shape(v, 4, 32).over is False)}
         for s in siblings
-        if isinstance(s, Mapping) and isinstance(s.get("rfilename"), str) and len(s["rfilename"]) <= 1_000
+        if (type(s) is dict or isinstance(s, Mapping)) and isinstance(s.get("rfilename"), str) and len(s["rfilename"]) <= 1_000
     ]
     if len(kept) < len(siblings):
         report("bad-siblings", f"{len(siblings) - len(kept)} file entries without a usable rfilename were dropped")
     item["siblings"] = kept
+
+
+_SIBLING_KEYS = frozenset({"rfilename", "size", "blobId", "lfs"})
 
 
 def _check_card_data(item: dict[str, Any], report) -> None:

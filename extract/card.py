@@ -173,7 +173,8 @@ def _parse(raw: bytes | None, max_bytes: int) -> ParsedCard:
     problems.extend(decode_problems)
     if text is None:
         return ParsedCard(problems=tuple(problems))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     front_matter, body, fm_problems = split_front_matter(text)
     problems.extend(fm_problems)
     try:
@@ -212,7 +213,7 @@ def _decode(raw: bytes, max_bytes: int) -> tuple[str | None, list[ParseProblem]]
         text = raw.decode("utf-16", errors="replace")
         problems.append(ParseProblem("not-utf8", "README is UTF-16; decoded"))
     else:
-        if b"\x00" in raw[:_BINARY_SAMPLE]:
+        if raw.find(b"\x00", 0, _BINARY_SAMPLE) >= 0:
             return None, problems + [ParseProblem("binary", "README contains NUL bytes")]
         if raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
@@ -227,13 +228,20 @@ def _decode(raw: bytes, max_bytes: int) -> tuple[str | None, list[ParseProblem]]
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
+# The bytes of `_CONTROL`'s ASCII characters, and every other byte (deleted to count them). In UTF-8
+# a byte below 0x80 is always that character, never part of another one's bytes.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 
 
 def _looks_binary(text: str) -> bool:
     sample = text[:_BINARY_SAMPLE]
     if not sample:
         return False
-    bad = len(_CONTROL.findall(sample))
+    # `len(_CONTROL.findall(sample))`, counted in C: the ASCII control characters as bytes, U+FFFD apart
+    bad = len(sample.encode("utf-8", "surrogatepass").translate(None, _OTHER_BYTES))
+    if not sample.isascii():
+        bad += sample.count("\ufffd")
     return bad / len(sample) > _BINARY_RATIO
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import accumulate, repeat
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Callable, Literal, NamedTuple, Sequence, Union
+from typing import Literal, NamedTuple, Sequence, Union
 
 from bs4 import BeautifulSoup
 
@@ -103,7 +104,7 @@ class Table:
     or '|' that a row's text holds is in `text` too (a cell is part of its line).
     """
 
-    __slots__ = ("header", "section_index", "_rows", "_lines", "_width", "__dict__")
+    __slots__ = ("header", "section_index", "_rows", "_lines", "_width", "_cell_rows", "__dict__")
 
     def __init__(
         self,
@@ -112,12 +113,15 @@ class Table:
         section_index: int,
         lines: list[str | list[Cell]] | None = None,
         width: int = 0,
+        cell_rows: list[int] | None = None,
     ) -> None:
         self.header = header
         self.section_index = section_index
         self._rows = rows
         self._lines = lines  # body rows still as a plain source line (str), or read into cells
         self._width = width
+        # which of `lines` are read into cells (the others are plain source lines), in order
+        self._cell_rows = cell_rows if cell_rows is not None else [k for k, line in enumerate(lines or ()) if not isinstance(line, str)]
 
     @property
     def rows(self) -> tuple[tuple[str, ...], ...]:
@@ -155,10 +159,13 @@ class Table:
     @functools.cached_property
     def text(self) -> str:
         """Header and rows, joined by NUL (extract/card_scan.py); plain rows as written."""
-        parts = [" | ".join(self.header)]
-        for line in self._lines if self._rows is None and self._lines is not None else self.rows:
-            parts.append(line if isinstance(line, str) else " | ".join(c if isinstance(c, str) else c[0] for c in line))
-        return "\x00".join(parts)
+        if self._rows is not None or self._lines is None:
+            return "\x00".join([" | ".join(self.header), *(" | ".join(row) for row in self.rows)])
+        lines = self._lines
+        parts = [" | ".join(self.header), *lines]  # the plain lines as they are; those read into cells:
+        for k in self._cell_rows:
+            parts[k + 1] = " | ".join(c if isinstance(c, str) else c[0] for c in lines[k])  # type: ignore[union-attr]
+        return "\x00".join(parts)  # type: ignore[arg-type]
 
     def may_have_cell_of(self, words: int) -> bool:
         """Could a cell hold `words` words or more? Plain rows are judged by their line (the parts
@@ -174,8 +181,11 @@ class Table:
         if self._lines is None or self._rows is not None:
             return any_long(cell for row in self.rows for cell in row)
         plain = [line for line in self._lines if isinstance(line, str)]
-        if plain and any_long("|".join(plain).split("|")):
-            return True
+        if plain:
+            # whitespace runs made one space: a part of n words has n - 1 spaces (`str.count`, in C)
+            parts = " ".join("|".join(plain).split()).split("|")
+            if max(map(str.count, parts, repeat(" "))) >= words - 1 and any_long(parts):
+                return True
         return any_long(text for line in self._lines if not isinstance(line, str) for text, _ in line)
 
     def rows_holding(self, words: frozenset[str] | None, limit: int) -> list[tuple[str, ...]]:
@@ -185,16 +195,17 @@ class Table:
         if words is None or self._rows is not None or self._lines is None:
             return list(self.rows[:limit])
         lines = self._lines[:limit]
-        parts = [line if isinstance(line, str) else " | ".join(text for text, _ in line) for line in lines]
-        body = "\x00".join(parts)
+        read = [k for k in self._cell_rows if k < limit]
+        parts = list(lines)  # the plain lines as they are; those read into cells:
+        for k in read:
+            parts[k] = " | ".join(text for text, _ in lines[k])
+        body = "\x00".join(parts)  # type: ignore[arg-type]
         low = fold(body)
         if len(low) != len(body):  # a letter that lower-cases to two: positions would not line up
             return list(self.rows[:limit])
-        starts, at = [], 0
-        for part in parts:
-            starts.append(at)
-            at += len(part) + 1
-        wanted = {k for k, line in enumerate(lines) if not isinstance(line, str)}  # read cells: always
+        starts = list(accumulate(map((1).__add__, map(len, parts)), initial=0))  # type: ignore[arg-type]
+        starts.pop()  # (where a part after the last would start)
+        wanted = set(read)  # read cells: always
         for word in words:
             pos = low.find(word)
             while pos >= 0:
@@ -342,34 +353,26 @@ class StructureBuilder:
     def table(self, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
         self.tables.append(Table(header, tuple(rows), self.section_index()))
 
-    def lazy_table(self, header: list[Cell], lines: list[str | list[Cell]], width: int, split: Callable[[str, int], list[Cell]]) -> None:
-        """A table whose plain rows are kept as written (read when asked for); the rows with links are
-        read now, their links added in card order. Only while the body has fewer lines than
-        MAX_BLOCKS (each block takes a line at least), so the block bound cannot cut into it."""
+    def lazy_table(self, header: list[Cell], lines: list[str | list[Cell]], width: int, cell_rows: Sequence[int]) -> None:
+        """A table whose plain rows are kept as written (read when asked for); the rows read into cells
+        (`cell_rows`, in order: a plain row holds no link) have their links added now, in card order.
+        Only while the body has fewer lines than MAX_BLOCKS, so the block bound cannot cut into it."""
         if any(spans for _, spans in header):
             self._row_links(header)
-        for k, line in enumerate(lines):
-            if isinstance(line, str):
-                if "://" not in line:
-                    continue
-                lines[k] = line = split(line, width)
-            if any(spans for _, spans in line):
-                self._row_links(line)
-        table = Table(tuple(text for text, _ in header), None, self.section_index(), lines, width)
+        for k in cell_rows:
+            line = lines[k]
+            if any(spans for _, spans in line):  # type: ignore[union-attr]
+                self._row_links(line)  # type: ignore[arg-type]
+        table = Table(tuple(text for text, _ in header), None, self.section_index(), lines, width, list(cell_rows))
         self.segments.append(table)
         self.count += 1 + len(lines)
         self.tables.append(table)
 
     def emit_row(self, row: list[tuple[str, Spans]]) -> None:
-        for _, spans in row:
-            if spans:
-                break
+        if any(spans for _, spans in row):
+            text = self._row_links(row)
         else:  # most rows have no links: just the text
             text = " | ".join([cell for cell, _ in row])
-            if text.replace("|", "").strip() and self.count < MAX_BLOCKS:
-                self._block(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
-            return
-        text = self._row_links(row)
         if text.replace("|", "").strip() and self.count < MAX_BLOCKS:
             self._block(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index()))
 
@@ -468,12 +471,10 @@ class InlineText:
         return "".join(self.parts), self.spans
 
 
-_ODD_WS = re.compile(r"  |[\n\t\r\x0b\x0c\x1c-\x1f]")  # ASCII whitespace other than a single space
-
-
 def _collapse(text: str) -> str:
-    """`WS.sub(" ", text).strip()`, without the substitution where there is nothing to collapse."""
-    if text.isascii() and _ODD_WS.search(text) is None:
+    """`WS.sub(" ", text).strip()`, without the substitution where there is nothing to collapse: ASCII text
+    without two spaces in a row or a control character (all other ASCII whitespace is one), found in C."""
+    if text.isascii() and "  " not in text and text.isprintable():
         return text.strip()
     return WS.sub(" ", text).strip()
 

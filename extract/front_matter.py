@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from extract.memo import text_memo
 from extract.sentences import clip
 from extract.types import ParseProblem
 
@@ -28,7 +29,8 @@ MAX_YAML_NODES = 100_000  # counted after alias expansion
 MAX_YAML_DEPTH = 64
 
 _FM_OPEN = re.compile(r"\A[ \t\n]*---[ \t]*\n")
-_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.M)  # matched at a line's start
+_FM_CLOSE_AFTER = re.compile(r"\n((?:---|\.\.\.)[ \t]*)$", re.M)  # found by the newline before it
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProblem]]:
@@ -36,11 +38,17 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProble
     opening = _FM_OPEN.match(text)
     if not opening:
         return {}, text, []
-    closing = _FM_CLOSE.search(text, opening.end())
-    if closing is None:
-        return {}, text, [ParseProblem("yaml-unclosed", "front matter starts with --- but never closes")]
-    yaml_text = text[opening.end() : closing.start()]
-    body = text[closing.end() :]
+    # the first line after the opening (it ends with a newline) that closes it
+    closing = _FM_CLOSE.match(text, opening.end())
+    if closing is not None:
+        close_start, close_end = closing.span()
+    else:
+        after = _FM_CLOSE_AFTER.search(text, opening.end())
+        if after is None:
+            return {}, text, [ParseProblem("yaml-unclosed", "front matter starts with --- but never closes")]
+        close_start, close_end = after.span(1)
+    yaml_text = text[opening.end() : close_start]
+    body = text[close_end:]
     if body.startswith("\n"):
         body = body[1:]
     if len(yaml_text) > MAX_FRONT_MATTER_CHARS:
@@ -67,17 +75,99 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProble
 
 _C_SAFE_LOADER = getattr(yaml, "CSafeLoader", None)  # None when PyYAML was built without libyaml
 _EMPTY_TAG_RISK = re.compile(r"(?<![^\s\[{,:?\-])!")  # a '!' that may start a tag
-_BLOCK_PREFIX = re.compile(r"^[ ?\-]*", re.M)  # indentation and "- " / "? " indicators
+_FIRST_BLOCK_PREFIX = re.compile(r"[ ?\-]*")  # indentation and "- " / "? " indicators: the first line's,
+_BLOCK_PREFIX = re.compile(r"\n[ ?\-]+")  # and the other lines' (with the newline before)
 
 
 def load_yaml(text: str) -> Any:
     """`yaml.safe_load(text)`, through libyaml when that gives the same (see the module docstring)."""
     if _C_SAFE_LOADER is not None and _libyaml_agrees(text):
         try:
-            return yaml.load(text, Loader=_C_SAFE_LOADER)
+            return _c_load(text)
         except Exception:
             pass  # PyYAML decides, and words the error
     return yaml.safe_load(text)
+
+
+def _c_load(text: str) -> Any:
+    """`yaml.load(text, Loader=yaml.CSafeLoader)`: libyaml composes the nodes; the plain ones (mappings,
+    sequences, scalars of the core tags, no alias of a collection, no merge key) are turned into data
+    here in one walk, the rest by the loader's own constructor (its generators and bookkeeping cost
+    more than the parse)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct(loader, node, set())
+        except _NotPlain:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+if _C_SAFE_LOADER is not None:
+
+    class _Loader(_C_SAFE_LOADER):  # type: ignore[misc,valid-type]
+        """libyaml's safe loader, its plain scalars' tags remembered: the composer asks `resolve` (in
+        Python) for every scalar, and cards repeat their keys and most of their values."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+                return _implicit_tag(value)
+            return super().resolve(kind, value, implicit)
+
+    _RESOLVER = _C_SAFE_LOADER("")  # the loader's own resolver tables, asked by `_implicit_tag`
+
+
+@text_memo(4096, max_key=100)
+def _implicit_tag(value: str) -> str:
+    """The tag `Resolver.resolve` gives a plain scalar: the first implicit resolver's that matches it,
+    else str's (with no path resolvers, whatever `implicit[1]` says)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-any-return]
+
+
+class _NotPlain(Exception):
+    """A node `_construct` leaves to the loader's constructor."""
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_MERGE_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})  # SafeConstructor.flatten_mapping's
+# The core scalar tags and SafeConstructor's own functions for them (none keeps state between calls).
+_SCALARS = {
+    tag: yaml.constructor.SafeConstructor.yaml_constructors[tag]
+    for tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
+}
+
+
+def _construct(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
+    """What SafeConstructor makes of `node`, or `_NotPlain`. Recursive: only for text whose nesting
+    `_libyaml_agrees` bounded. A collection met twice (an alias) is left to the constructor, which
+    shares one object between the two places (and copes with recursion)."""
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR:
+            return node.value
+        make = _SCALARS.get(tag)
+        if make is None:
+            raise _NotPlain
+        return make(loader, node)
+    if id(node) in seen:
+        raise _NotPlain
+    seen.add(id(node))
+    if kind is yaml.MappingNode and tag == _MAP:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            # a key that is a collection is unhashable (the constructor reports it); merge keys are flattened
+            if type(key_node) is not yaml.ScalarNode or key_node.tag in _MERGE_KEYS:
+                raise _NotPlain
+            key = _construct(loader, key_node, seen)
+            mapping[key] = _construct(loader, value_node, seen)
+        return mapping
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        return [_construct(loader, child, seen) for child in node.value]
+    raise _NotPlain
 
 
 def _libyaml_agrees(text: str) -> bool:
@@ -121,7 +211,8 @@ def _nesting_bound(text: str) -> int:
     flow = text.count("[") + text.count("{")
     if flow > MAX_YAML_DEPTH:
         return flow
-    return flow + max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0) + 2
+    first = len(_FIRST_BLOCK_PREFIX.match(text).group())  # type: ignore[union-attr]
+    return flow + max(first, max(map(len, _BLOCK_PREFIX.findall(text)), default=1) - 1) + 2
 
 
 # --- plain data -----------------------------------------------------------------------------

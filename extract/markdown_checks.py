@@ -59,7 +59,9 @@ def check_text(src: str) -> None:
 # --- checks on the text, before parsing ----------------------------------------------------------
 
 # The leading run of a line that can hold block container markers: '>', list bullets, "1." / "1)".
-_LINE_PREFIX = re.compile(rf"^[ \t>*+\-.)0-9]{{{MAX_CONTAINER_BOUND},}}", re.M)
+# Lines are found by the newline before them (a "^" under re.M is tried at every position), the first by a match.
+_FIRST_LINE_PREFIX = re.compile(rf"[ \t>*+\-.)0-9]{{{MAX_CONTAINER_BOUND},}}")
+_LINE_PREFIX = re.compile(rf"\n({_FIRST_LINE_PREFIX.pattern})")
 _MARKER = re.compile(r">|(?:[-+*]|[0-9]{1,9}[.)])(?=[ \t]|\Z)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
@@ -72,8 +74,8 @@ def _check_nesting_bounds(src: str) -> None:
     its leading whitespace. Inline nesting needs an opening '*', '_', '~' or '[' per level, all
     inside one paragraph, which never spans a blank line.
     """
-    for m in _LINE_PREFIX.finditer(src):
-        prefix = m.group()
+    first = _FIRST_LINE_PREFIX.match(src)
+    for prefix in ([first.group()] if first else []) + _LINE_PREFIX.findall(src):
         indent = prefix.count(" ") + 4 * prefix.count("\t")
         if len(_MARKER.findall(prefix)) + indent // 2 >= MAX_CONTAINER_BOUND:
             raise Declined("deeply nested block containers")
@@ -90,7 +92,14 @@ def _delimiters(text: str) -> int:
 # CommonMark 0.31 counts Unicode symbols as punctuation next to emphasis delimiters (and the two
 # parsers disagree on a few Unicode spaces there); allows "--" inside, and "<!-->", as HTML
 # comments; reads "<!x" declarations in any case; changed the HTML block tags (search, source).
-_NEXT_TO_DELIMITER = re.compile(r"(?<=[*_~])[^\x00-\x7f]|[^\x00-\x7f](?=[*_~])")
+# Non-ASCII characters before and after a delimiter (a pattern starting with a lookbehind is tried everywhere).
+_BEFORE_DELIMITER = re.compile(r"[^\x00-\x7f](?=[*_~])")
+_AFTER_DELIMITER = re.compile(r"[*_~](?=[^\x00-\x7f])")
+
+
+def _next_to_delimiter(src: str) -> list[int]:
+    """The positions of the non-ASCII characters next to a '*', '_' or '~', in order."""
+    return sorted({m.start() for m in _BEFORE_DELIMITER.finditer(src)} | {m.end() for m in _AFTER_DELIMITER.finditer(src)})
 _ODD_SPACES = frozenset("\x85\u2028\u2029")
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
@@ -159,15 +168,14 @@ _NEW_DECLARATION = re.compile(r"<!(?![A-Z]+\s)[A-Za-z]")
 _COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 # A line of only whitespace with some that is not a space or tab: not blank for either parser,
 # but markdown-it-py trims it (str.strip) off the ends of paragraphs and table rows.
-_ODD_BLANK_LINE = re.compile(r"^[ \t]*[^\S\n \t][^\S\n]*$", re.M)
+_ODD_BLANK_LINE = re.compile(r"^[ \t]*[^\S\n \t][^\S\n]*$", re.M)  # matched at the start; lines after it:
+_ODD_BLANK_LINE_AFTER = re.compile(r"\n[ \t]*[^\S\n \t][^\S\n]*$", re.M)
 
 
 def _check_spec_differences(src: str) -> None:
-    if not src.isascii():
-        for m in _NEXT_TO_DELIMITER.finditer(src):
-            if _delimiter_run_differs(src, m.start()):
-                raise Declined("a Unicode symbol or space next to an emphasis delimiter")
-    if _ODD_BLANK_LINE.search(src):
+    if not src.isascii() and any(_delimiter_run_differs(src, at) for at in _next_to_delimiter(src)):
+        raise Declined("a Unicode symbol or space next to an emphasis delimiter")
+    if _ODD_BLANK_LINE.match(src) or _ODD_BLANK_LINE_AFTER.search(src):
         raise Declined("a line of Unicode whitespace")
     if "<" in src:
         if _HTML_031.search(src) or _NEW_DECLARATION.search(src) or (not src.isascii() and _NON_ASCII_TAG.search(src)):
@@ -176,8 +184,8 @@ def _check_spec_differences(src: str) -> None:
             raise Declined("an HTML comment containing '--'")
 
 
-# A table delimiter row ("|---|:-:|", "---") and the line above it, the would-be header.
-_DELIMITER_ROW = re.compile(r"^[ \t>]*[|:\-][-:| \t]*$", re.M)
+# A table delimiter row ("|---|:-:|", "---") found by the newline before it, and the line above it (the would-be header).
+_DELIMITER_ROW = re.compile(r"\n([ \t>]*[|:\-][-:| \t]*)$", re.M)
 # markdown-it-py tries tables before every other block, so a header line that starts another
 # block (quote, heading, HTML, list item, fence, indented code) makes a table there only.
 _BLOCK_START = re.compile(r"[ \t]*(?:>|#|<|```|~~~|[-+*](?:[ \t]|$)|[0-9]{1,9}[.)](?:[ \t]|$))|(?: {4}|\t)")
@@ -187,25 +195,28 @@ def _check_table_headers(src: str) -> None:
     if "-" not in src:
         return
     for m in _DELIMITER_ROW.finditer(src):
-        if "-" not in m.group() or m.start() == 0:
+        row, at = m.group(1), m.start(1)
+        if "-" not in row:
             continue
-        header = src[src.rfind("\n", 0, m.start() - 1) + 1 : m.start() - 1]
+        header = src[src.rfind("\n", 0, at - 1) + 1 : at - 1]
         if not header.strip(" \t"):
             continue  # nothing above it: not a table for either
         if "|" not in header:
             # No table for markdown-it-py; markdown-it.rs may make one, or end a paragraph here.
-            if "|" in m.group() or ":" in m.group():
+            if "|" in row or ":" in row:
                 raise Declined("a delimiter row under a line without a pipe")
             continue
-        if "|" not in m.group():
+        if "|" not in row:
             raise Declined("a pipe-less delimiter row under a line with a pipe")  # a table for one only
-        if "\\|" in header or _BLOCK_START.match(header) or _BLOCK_START.match(m.group()):
+        if "\\|" in header or _BLOCK_START.match(header) or _BLOCK_START.match(row):
             raise Declined("a table header that the two parsers split or place differently")
         if _has_odd_space(header):
             raise Declined("a table header with odd whitespace")  # markdown-it-py trims it off
 
 
 _ODD_ASCII_SPACE = re.compile(r"[\x0b\x0c\x1c-\x1f]")
+# What `str.isspace` calls whitespace but a space, tab or line break (tests check all of Unicode).
+_ODD_SPACE = re.compile("[\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
 def _has_odd_space(text: str) -> bool:
@@ -213,7 +224,7 @@ def _has_odd_space(text: str) -> bool:
     table cells (as JavaScript's trim does), markdown-it.rs none of it."""
     if _ODD_ASCII_SPACE.search(text):
         return True
-    return not text.isascii() and any(ch.isspace() and ch not in " \t\n" for ch in text)
+    return not text.isascii() and _ODD_SPACE.search(text) is not None
 
 
 # markdown-it-py lets any list item (also "2." or an empty "-") end a lazy blockquote paragraph,
@@ -221,11 +232,12 @@ def _has_odd_space(text: str) -> bool:
 # table start there, where markdown-it-py does not.
 _QUOTE_LINE = re.compile(r"[ \t]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*>")
 _LIST_LINE = re.compile(r"[ \t]*(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)")
-_QUOTE_START = re.compile(r"^[ \t]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*>", re.M)
+_QUOTE_START = re.compile(r"[ \t]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*>")  # matched at the start; lines after it:
+_QUOTE_START_AFTER = re.compile(r"\n[ \t]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*>")
 
 
 def _check_lazy_quote_lists(src: str) -> None:
-    if ">" not in src or not _QUOTE_START.search(src):
+    if ">" not in src or not (_QUOTE_START.match(src) or _QUOTE_START_AFTER.search(src)):
         return
     in_quote = False
     for line in src.split("\n"):

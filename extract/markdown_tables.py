@@ -17,7 +17,7 @@ thematic break at that line, and otherwise parses the card again uncut.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it.common.normalize_url import validateLink
 
@@ -52,6 +52,13 @@ _INNER_UNDERSCORE = r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])"
 _CONTENT = rf"(?!\s)(?:{_RUN}|{_INNER_UNDERSCORE})++(?<!\s)"  # plain, no whitespace at either end
 _PART = rf"(?> *\*\*{_CONTENT}\*\* *|(?:{_RUN}|{_INNER_UNDERSCORE}|`{_CONTENT}`(?!`))*+)"
 _MARKED_ROW = re.compile(rf"\|(?:{_PART}\|)*{_PART}")
+# The same for a line without a loose underscore (one not between two ASCII letters or digits):
+# every '_' in it is one `_INNER_UNDERSCORE` takes, so the plain runs may simply include '_' (no
+# group repeated at each underscore: about twice as fast).
+_RUN_U = r"[^\\`*~\[\]<>!&|\x00-\x1f\x7f]++"
+_CONTENT_U = rf"(?!\s){_RUN_U}(?<!\s)"
+_PART_U = rf"(?> *\*\*{_CONTENT_U}\*\* *|(?:{_RUN_U}|`{_CONTENT_U}`(?!`))*+)"
+_MARKED_ROW_WITHOUT_LOOSE_UNDERSCORE = re.compile(rf"\|(?:{_PART_U}\|)*{_PART_U}")
 
 
 def unmarked(line: str) -> str:
@@ -87,37 +94,60 @@ def cut_tables(src: str, references: bool | None = None) -> tuple[str, dict[int,
         references = "]:" in src
     lines = src.split("\n")
     cut: dict[int, CutTable] = {}
-    i, n = 0, len(lines)
-    while i < n - 1:
-        line = lines[i]
-        if not line.startswith("|") or (i > 0 and lines[i - 1].strip(" \t")):
-            i += 1
+    n = len(lines)
+    for i, end in _pipe_runs(src):
+        # a table starts after a blank line (or at the top), and the line after it is blank (or the end)
+        if i >= n - 1 or (i > 0 and lines[i - 1].strip(" \t")):
             continue
-        end = i + 1
-        while end < n and lines[end].startswith("|"):
-            end += 1
         table = _read(lines, i, end, references) if end == n or not lines[end].strip(" \t") else None
         if table is None:
-            i = end
             continue
         cut[i] = table
         lines[i] = PLACEHOLDER
-        for j in range(i + 1, end):
-            lines[j] = ""
-        i = end
+        lines[i + 1 : end] = [""] * (end - i - 1)
     if not cut:
         return src, {}
     return "\n".join(lines), cut
 
 
+# Lines starting with '|' are found by the newline before them, and the end of a run of them by the
+# first newline not followed by '|': literals the regex engine skips to, so the lines in between
+# are never looked at one by one (a pattern repeating a group per line costs more than that loop).
+_PIPE_LINE = re.compile(r"\n\|")
+_OTHER_LINE = re.compile(r"\n(?!\|)")
+
+
+def _pipe_runs(src: str) -> list[tuple[int, int]]:
+    """(first line, line after the last) of each run of lines starting with '|', in order."""
+    runs: list[tuple[int, int]] = []
+    line = pos = 0  # the line `pos` is on
+    if src.startswith("|"):
+        other = _OTHER_LINE.search(src)
+        pos = other.start() if other else len(src)
+        line = src.count("\n", 0, pos)
+        runs.append((0, line + 1))
+    while (m := _PIPE_LINE.search(src, pos)) is not None:
+        other = _OTHER_LINE.search(src, m.end())
+        end = other.start() if other else len(src)
+        start = line + src.count("\n", pos, m.start()) + 1
+        line = start + src.count("\n", m.end(), end)
+        runs.append((start, line + 1))
+        pos = end
+    return runs
+
+
 @dataclass
 class CutTable:
     """A table read from its lines: header cells, and each body row as its plain source line (its cells
-    read when asked for) or as cells; a cell is (text, link spans), or its content still to be read."""
+    read when asked for) or as cells; a cell is (text, link spans), or its content still to be read.
+    `cell_rows` lists (in order) the body rows held as cells, `pending` (in card order) where the
+    cells still to be read are: (row, column)."""
 
     width: int
     header: list[Cell | Pending]
     body: list[str | list[Cell | Pending]]
+    cell_rows: list[int] = field(default_factory=list)
+    pending: list[tuple[list[Cell | Pending], int]] = field(default_factory=list)
 
     def rows(self) -> list[list[Cell]]:
         """Every row as cells, header first (once the pending cells are read)."""
@@ -145,31 +175,102 @@ def _read(lines: list[str], start: int, end: int, references: bool) -> CutTable 
     header = _cells(lines[start], all_plain, references)
     if header is None or len(header) != width:
         return None
+    if width * (end - start - 2) > MAX_AUTOCOMPLETED_CELLS:
+        return _read_padded(lines, start, end, width, header, all_plain, references)
+    # Rows without markup (most) are kept as their line, found with a scan or two of the block
+    # rather than tested one by one; only the rows with markup are looked at here.
+    body: list[str | list[Cell | Pending]] = lines[start + 2 : end]  # type: ignore[assignment]
+    table = CutTable(width, header, body)
+    _note_pending(table, header)
+    loose: set[int] = set()  # rows with a loose underscore: never `_MARKED_ROW`'s
+    if all_plain:
+        marked: list[int] = []
+    else:
+        rows_text = block[len(lines[start]) + len(lines[start + 1]) + 2 :]
+        marked = _lines_matching(_MARKUP_IN_BLOCK, rows_text)
+        if "_" in rows_text:
+            loose = set(_lines_matching(_LOOSE_UNDERSCORE, rows_text))
+            marked = sorted(loose.union(marked))
+    cell_rows = table.cell_rows
+    marked_row = _MARKED_ROW_WITHOUT_LOOSE_UNDERSCORE.fullmatch
+    for k in marked:
+        line = body[k]
+        if "://" not in line and k not in loose and marked_row(line):  # type: ignore[arg-type]
+            body[k] = unmarked(line)  # type: ignore[arg-type]
+            continue
+        columns = _escaped_columns(line) if "\\" in line else _columns(line)  # type: ignore[arg-type]
+        row = _read_cells(columns, width, references)
+        if row is None:
+            return None
+        body[k] = row
+        cell_rows.append(k)
+    if "://" in block:  # plain rows with a bare URL are read now: the parse adds their links in card order
+        for k, line in enumerate(body):
+            if isinstance(line, str) and "://" in line:
+                body[k] = split_row(line, width)  # type: ignore[assignment]
+                cell_rows.append(k)
+        cell_rows.sort()
+    for k in cell_rows:
+        _note_pending(table, body[k])  # type: ignore[arg-type]
+    return table
+
+
+def _lines_matching(pattern: re.Pattern[str], text: str) -> list[int]:
+    """The numbers (from 0) of the lines of `text` where `pattern` finds something, in order: one
+    search per such line, none for the others."""
+    found: list[int] = []
+    search = pattern.search
+    line, pos = 0, 0
+    m = search(text)
+    while m is not None:
+        at = m.start()
+        line += text.count("\n", pos, at)
+        found.append(line)
+        pos = text.find("\n", at) + 1
+        if not pos:
+            break
+        line += 1
+        m = search(text, pos)
+    return found
+
+
+def _note_pending(table: CutTable, row: list[Cell | Pending]) -> None:
+    for k, cell in enumerate(row):
+        if isinstance(cell, str):
+            table.pending.append((row, k))
+
+
+def _read_padded(
+    lines: list[str], start: int, end: int, width: int, header: list[Cell | Pending], all_plain: bool, references: bool
+) -> CutTable | None:
+    """`_read`'s rows, one by one, for a table large enough that its padded cells must be counted."""
     body: list[str | list[Cell | Pending]] = []
     padded = 0
-    count_padding = width * (end - start - 2) > MAX_AUTOCOMPLETED_CELLS
     markup, loose = _MARKUP.search, _LOOSE_UNDERSCORE.search  # `plain_line`, inlined: a call per row adds up
     for k in range(start + 2, end):
         line = lines[k]
         if all_plain or (markup(line) is None and ("_" not in line or loose(line) is None)):
-            if count_padding:
-                padded += width - len(_columns(line))
-            body.append(line)
+            padded += width - len(_columns(line))
+            body.append(split_row(line, width) if "://" in line else line)
         elif "://" not in line and _MARKED_ROW.fullmatch(line):
-            if count_padding:
-                padded += width - len(_columns(line))
+            padded += width - len(_columns(line))
             body.append(unmarked(line))
         else:
             columns = _escaped_columns(line) if "\\" in line else _columns(line)
-            if count_padding:
-                padded += width - len(columns)
+            padded += width - len(columns)
             row = _read_cells(columns, width, references)
             if row is None:
                 return None
             body.append(row)
         if padded > MAX_AUTOCOMPLETED_CELLS:
             return None  # markdown-it-py stops the table here: left to the parsers
-    return CutTable(width, header, body)
+    table = CutTable(width, header, body)
+    _note_pending(table, header)
+    for k, row in enumerate(body):
+        if not isinstance(row, str):
+            table.cell_rows.append(k)
+            _note_pending(table, row)
+    return table
 
 
 def _cells(line: str, plain: bool, references: bool) -> list[Cell | Pending] | None:
@@ -275,11 +376,26 @@ def cell_document(cells: list[Pending]) -> str:
     return "\n\n".join(CELL_PREFIX + cell for cell in cells)
 
 
+# A delimiter row as markdown-it-py's table rule reads one (after the leading '|'): cells of
+# ":?-+:?" between spaces or tabs, each closed by '|' except perhaps the last; no empty cell but
+# the one after the last '|'.
+_DELIMITER_ROW = re.compile(r"\|(?:[ \t]*:?-+:?[ \t]*\|)*(?:[ \t]*:?-+:?)?[ \t]*")
+
+
 def _delimiter_width(line: str) -> int | None:
     """Columns of a delimiter row under markdown-it-py's table rule, or None when it is not one.
 
     The row starts with '|' here (the caller's condition), so the rule's first-character test holds.
+    One cell per '|' after the first, and one more when text follows the last.
     """
+    if not _DELIMITER_ROW.fullmatch(line):
+        return None
+    width = line.count("|") - 1 + (1 if line[line.rfind("|") + 1 :].strip(" \t") else 0)
+    return width or None
+
+
+def _delimiter_width_by_columns(line: str) -> int | None:
+    """`_delimiter_width` column by column, as the rule states it (tests compare the two)."""
     if len(line) < 2 or line[1] not in "|-: \t":
         return None
     if line.strip("|-: \t"):

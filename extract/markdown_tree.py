@@ -30,7 +30,7 @@ from extract.card_structure import (
     StructureBuilder,
     plain_text,
 )
-from extract.markdown_tables import CELL_PREFIX, Cell, CutTable, cell_document, cut_tables, split_row
+from extract.markdown_tables import CELL_PREFIX, Cell, CutTable, cell_document, cut_tables
 from extract.markdown_checks import (
     MAX_AUTOCOMPLETED_CELLS,
     MAX_BLOCK_LEVEL,
@@ -75,13 +75,7 @@ def structure_from_tree(body: str) -> Structure:
 
 def _read_cells(tables: dict[int, CutTable]) -> None:
     """Read the cut tables' cells that are not plain text, all in one parse, in place."""
-    pending = [
-        (row, k)
-        for table in tables.values()
-        for row in (table.header, *(r for r in table.body if not isinstance(r, str)))
-        for k, cell in enumerate(row)
-        if isinstance(cell, str)
-    ]
+    pending = [at for table in tables.values() for at in table.pending]
     if not pending:
         return
     doc = cell_document([row[k] for row, k in pending])  # type: ignore[misc]
@@ -147,8 +141,9 @@ class _TreeWalker:
         self.checks = SourceChecks(self.src)
 
     def run(self, root: Any) -> Structure:
-        self.out.begin(self._first_heading_line(root.children))
-        self._blocks(root.children, len(self.src), level=0)
+        children = root.children  # a new list of new node objects at each access: read once
+        self.out.begin(self._first_heading_line(children))
+        self._blocks(children, len(self.src), level=0)
         if self.cut:
             raise _Misplaced("a cut table's placeholder was read as something else")
         return self.out.finish()
@@ -161,7 +156,10 @@ class _TreeWalker:
         return bisect.bisect_left(self.newlines, offset)
 
     def _line_map(self, node: Any) -> tuple[int, int]:
-        start, end = _span(node)
+        return self._span_lines(_span(node))
+
+    def _span_lines(self, span: tuple[int, int]) -> tuple[int, int]:
+        start, end = span
         first = self._line_of(start)
         return first, (self._line_of(end - 1) + 1 if end > start else first + 1)
 
@@ -202,14 +200,16 @@ class _TreeWalker:
                 for item in node.children:
                     if item.name != "list_item":
                         raise Declined(f"unexpected {item.name} in a list")
-                    self.checks.container_tabs(*_span(item))
+                    span = _span(item)
+                    self.checks.container_tabs(*span)
                     self.list_depth += 1
-                    self._blocks(item.children, _span(item)[1], level + 2)
+                    self._blocks(item.children, span[1], level + 2)
                     self.list_depth -= 1
             elif name == "blockquote":
-                self.checks.container_tabs(*_span(node))
+                span = _span(node)
+                self.checks.container_tabs(*span)
                 self.quote_depth += 1
-                self._blocks(node.children, _span(node)[1], level + 1)
+                self._blocks(node.children, span[1], level + 1)
                 self.quote_depth -= 1
             elif name == "table":
                 self._table(node)
@@ -218,9 +218,10 @@ class _TreeWalker:
             elif name == "fence":
                 self.out.code_block(node.meta.get("info", ""), self._fence_content(node, top))
             elif name == "html_block":
-                check_html_block(node.meta["content"], top)
+                content = node.meta["content"]
+                check_html_block(content, top)
                 first, after = self._line_map(node) if top else (0, 0)
-                self.out.html_block(self._at_end_of_body(node, node.meta["content"]), top, first, after)
+                self.out.html_block(self._at_end_of_body(node, content), top, first, after)
             elif name == "definition":
                 self.checks.definition(*_span(node))
             elif name == "hr":
@@ -237,11 +238,12 @@ class _TreeWalker:
         self.out.emit(kind, text, spans)
 
     def _heading(self, node: Any, top: bool) -> None:
-        self.checks.inline(node.children, *_span(node))
+        children, span = node.children, _span(node)
+        self.checks.inline(children, *span)
         if top:
-            first, after = self._line_map(node)
+            first, after = self._span_lines(span)
             self.out.start_section(int(node.meta["level"]), first, after)
-        text, spans = self._render(node.children)
+        text, spans = self._render(children)
         if top:
             self.out.set_title(text)
         self.out.emit("heading", text, spans)
@@ -275,7 +277,7 @@ class _TreeWalker:
         if not top:
             raise _Misplaced("a cut table inside a container")
         if self.lazy_ok:
-            self.out.lazy_table(table.header, table.body, table.width, split_row)  # type: ignore[arg-type]
+            self.out.lazy_table(table.header, table.body, table.width, table.cell_rows)  # type: ignore[arg-type]
             return
         rows = table.rows()
         for row in rows:
@@ -473,9 +475,10 @@ def _newline_offsets(src: bytes) -> list[int]:
 
 
 def _span(node: Any) -> tuple[int, int]:
-    if node.srcmap is None:
+    span = node.srcmap  # made anew at each access: read once
+    if span is None:
         raise Declined(f"{node.name} without a source position")
-    return node.srcmap
+    return span
 
 
 def _href(node: Any) -> str:

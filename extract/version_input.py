@@ -11,8 +11,9 @@ Pure: data in, data out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .card import ParsedCard, parse_card
 from .types import Access, StoredCodeRepo, StoredDataset, StoredVersion
@@ -78,7 +79,8 @@ def siblings_of(metadata: Mapping[str, Any]) -> tuple[str, ...] | None:
     raw = metadata.get("siblings")
     if not isinstance(raw, list):
         return None
-    return tuple(s["rfilename"] for s in raw if isinstance(s, Mapping) and isinstance(s.get("rfilename"), str))
+    # (a listing's entries are dicts: tested by type first, the Mapping ABC's check being slower)
+    return tuple(s["rfilename"] for s in raw if (type(s) is dict or isinstance(s, Mapping)) and isinstance(s.get("rfilename"), str))
 
 
 def tags_of(metadata: Mapping[str, Any]) -> tuple[str, ...]:
