@@ -15,7 +15,9 @@ _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs cf al approx incl inc ltd co jr sr dr mr mrs ms st no fig figs eq resp viz ca est"
     .split()
 )
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[*_`]*[A-Z0-9])")
+# `[.!?]+` written as `[.!?][.!?]*`: the same matches, but a pattern that opens with a character class
+# lets `re` skip ahead to the next stop instead of trying a match at every position.
+_BOUNDARY = re.compile(r"[.!?][.!?]*[\"')\]]*\s+(?=[\"'(\[*_`]*[A-Z0-9])")
 WS = re.compile(r"\s+")
 
 

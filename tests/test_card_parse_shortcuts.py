@@ -235,6 +235,22 @@ def test_sentences_kept_from_the_parse_are_the_blocks_own() -> None:
     assert kept > 100  # blocks with links: their sentences were split while their links were read
 
 
+def test_sentence_stops_found_by_the_class_first_pattern_are_the_plain_patterns() -> None:
+    """`_BOUNDARY` opens with `[.!?][.!?]*` so that `re` skips ahead; `[.!?]+` gives the same matches."""
+    from extract.sentences import _BOUNDARY
+
+    plain = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[*_`]*[A-Z0-9])")
+    texts = [card.decode("utf-8", "surrogatepass") for card in _cards()]
+    rng = random.Random(11)
+    texts += ["".join(rng.choice(".!?\"')] \n\tAb1*_(") for _ in range(rng.randint(0, 60))) for _ in range(3000)]
+    found = 0
+    for text in texts:
+        spans = [m.span() for m in _BOUNDARY.finditer(text)]
+        assert spans == [m.span() for m in plain.finditer(text)], text[:200]
+        found += len(spans)
+    assert found > 2000  # stops in the cards and in the random texts alike
+
+
 # --- training-code statements: block by block, not over the joined prose ---------------------------
 
 
