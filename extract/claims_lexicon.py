@@ -145,6 +145,7 @@ def lexicon() -> Lexicon:
         unique = sorted(set(groups[kind]), key=lambda p: (-len(p), p))  # longest first: leftmost-longest
         if unique:
             alternatives.append(f"(?P<{kind.replace('-', '_')}>{'|'.join(unique)})")
+    _compile_windows(languages)
     return Lexicon(
         # the lookahead rejects most positions with one character test instead of trying every alternative
         phrases=re.compile(
@@ -162,6 +163,51 @@ def lexicon() -> Lexicon:
         version=int(data["version"]),
         by_language=by_language,
     )
+
+
+#: The windows `extract.claims_judge` looks for each cue list in: (list, gap in Latin-script
+#: languages, gap in Chinese/Japanese/Korean), None where that script never asks. Compiled with the
+#: lexicon (`_compile_windows`), so the extraction pool's forkserver compiles them once for every
+#: worker instead of each worker on first use (tests/test_claims_windows.py checks the list is whole).
+END_WINDOWS = (
+    ("quotation_before", 2, 2), ("release_verbs", 4, 4), ("release_verbs", 2, 2), ("implied_before", 1, 6),
+    ("implied_before", 3, None), ("source_before", 2, 4), ("other_before", 1, 4), ("negation_before", 2, 2),
+    ("negation_before", 4, None), ("future_before", 3, 4), ("conditional_before", 4, None), ("among_before", 2, 1),
+    ("verb_before", 0, 0),
+)
+START_WINDOWS = (
+    ("comparison_after", 2, 4), ("source_after", 2, 16), ("negation_after", 1, 4), ("future_after", 2, 6),
+    ("conditional_after", 3, 8), ("conditional_start", 0, 0), ("prepositions", 0, 0), ("conjunctions", 0, 0),
+    ("copula", 0, None), ("indefinite_articles", 0, None), ("among_after", 3, 10), ("verb_forms", 0, 0),
+    ("verb_after", 0, 0),
+)
+INSIDE = (
+    "release_verbs", "self_before", "comparison", "negation_exceptions", "conditional_before", "prepositions",
+    "conjunctions", "complementizers", "copula",
+)
+#: The characters a Chinese/Japanese/Korean negation cue may be separated from the phrase by.
+CJK_ALLOWED_NEG_GAP = "是被再会为予以完全全部的"
+
+
+def _compile_windows(languages: Mapping[str, Language]) -> None:
+    """Compile every cue pattern the judge asks for (the same cached patterns it would compile on use)."""
+    for language in languages.values():
+        cjk = language.cjk
+        for name, latin, other in END_WINDOWS:
+            gap = other if cjk else latin
+            cues = language.cues[name]
+            if gap is not None and cues.alternation:
+                _end_pattern(cues.alternation, gap, cjk, CJK_ALLOWED_NEG_GAP if cjk and name == "negation_before" else None)
+        for name, latin, other in START_WINDOWS:
+            gap = other if cjk else latin
+            cues = language.cues[name]
+            if gap is not None and cues.alternation:
+                _start_pattern(cues.alternation, gap, cjk)
+        if not cjk and language.skip_after.alternation:
+            _start_pattern(language.skip_after.alternation, 0, False)
+        for name in INSIDE:
+            if language.cues[name].alternation:
+                _inside_pattern(language.cues[name].alternation)
 
 
 def _minimal(stems: set[str]) -> set[str]:
