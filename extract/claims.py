@@ -29,11 +29,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 import functools
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 from urllib.parse import unquote
 
-from extract.card import ParsedCard, TextBlock
-from extract.card_scan import skipping_rows
+from extract.card import MAX_BLOCK_CHARS, ParsedCard, Table, TextBlock
 from extract.literals import Guarded
 from extract.types import Claim, ClaimsEvidence
 from extract.version_input import VersionInput
@@ -53,6 +52,7 @@ MAX_TAGS = 500
 MAX_TABLES = 50
 MAX_TABLE_ROWS = 200
 _PROSE_CELL_WORDS = 6  # a table cell with this many words is read as a sentence
+_PROSE_PART_CHARS = 10_000  # characters of each block in `ParsedCard.prose`
 
 _MD_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]{0,1500})")
 _HTML_IMG = re.compile(r"<img\b[^>]{0,2000}>", re.I)
@@ -92,9 +92,10 @@ def read_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> tuple[Cl
         add(claim)
     for claim in _tag_claims(tags, lex):
         add(claim)
-    for claim in _badge_claims(card.body[:MAX_CARD_CHARS], lex, names, work):
+    images = _images(card.body[:MAX_CARD_CHARS])
+    for claim in _badge_claims(images, lex, names, work):
         add(claim)
-    for claim in _sentence_claims(card, lex, names, work):
+    for claim in _sentence_claims(card, lex, names, work, images):
         add(claim)
     for claim in _table_claims(card, lex, names, work):
         add(claim)
@@ -145,41 +146,96 @@ def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: 
 # --- the card's sentences ------------------------------------------------------------------------
 
 
-def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
-    budget = MAX_CARD_CHARS
-    alts = _alt_texts(card.body[:MAX_CARD_CHARS])
+def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work, images: Sequence[tuple[str, str]]) -> Iterator[Claim]:
     trigger = _guarded(lex.trigger)
-    for block in _blocks_that_may_claim(card, lex):
-        if budget <= 0 or work.judged >= MAX_JUDGED:
+    alts: tuple[str, ...] | None = None
+    for kind, text in _texts_that_may_claim(card, trigger, work):
+        if work.judged >= MAX_JUDGED:
             return
-        text = block.text[:budget]
-        budget -= len(text)
-        work.chars += len(text)
-        if not trigger.search(text):
-            continue  # no stem of any phrase: nothing to find in this block
+        if alts is None:
+            alts = _alt_texts(images)
         if alts and _only_badges(text, alts):
             continue  # "Open Source License": badge alt texts glued together, read as badges above
-        pieces = _prose_cells(text) if block.kind == "table_row" else [text]
+        pieces = _prose_cells(text) if kind == "table_row" else [text]
         for piece in pieces:
-            yield from _claims_in_text(piece, block.kind, lex, names, work)
+            yield from _claims_in_text(piece, kind, lex, names, work)
 
 
-def _blocks_that_may_claim(card: ParsedCard, lex: Lexicon) -> Iterable[TextBlock]:
-    """The card's blocks, less the tables and runs of rows without a stem of any phrase (which can
-    give nothing) - unless the blocks are long enough for the character budget to run out, when
-    every row counts towards it."""
+def _texts_that_may_claim(card: ParsedCard, trigger: Guarded, work: Work) -> Iterator[tuple[str, str]]:
+    """(kind, text) of the blocks, in card order, that hold a stem of a phrase (no other can give
+    a claim), each read to the end of the character budget."""
     segments = card.segments
     bound = sum(len(s.text) if isinstance(s, TextBlock) else len(s.text) + 3 * len(s.header) * (s.row_count + 1) for s in segments)
-    if bound >= MAX_CARD_CHARS:
-        return card.blocks
-    trigger = _guarded(lex.trigger)
-    return skipping_rows(
-        segments,
-        card.row_runs,
-        lambda text, _: lex.trigger.search(text) is not None,
-        # a row gives claims only through a cell long enough to be a sentence (`_prose_cells`)
-        lambda table: trigger.may_match_row_source(table.text) and table.may_have_cell_of(_PROSE_CELL_WORDS),
-    )
+    if bound >= MAX_CARD_CHARS:  # the budget may run out: every block counts towards it
+        budget = MAX_CARD_CHARS
+        for block in card.blocks:
+            if budget <= 0:
+                return
+            text = block.text[:budget]
+            budget -= len(text)
+            work.chars += len(text)
+            if trigger.search(text):
+                yield block.kind, text
+        return
+    # the budget cannot run out: only the blocks that hold a stem are read, found by one search of
+    # the card's joined prose and, for tables, by the rows whose line holds a stem
+    prose = card.prose_blocks
+    hits = _prose_with_stem(card, trigger)
+    if len(prose) == len(segments):  # no table: the prose is every block
+        for k in hits:
+            block = prose[k]
+            work.chars += len(block.text)
+            if trigger.search(block.text):
+                yield block.kind, block.text
+        return
+    wanted = set(hits)
+    runs = card.row_runs
+    k, i, n = 0, 0, len(segments)
+    while i < n:
+        segment = segments[i]
+        if isinstance(segment, Table):
+            yield from _table_texts(segment, trigger, work)
+        elif segment.kind != "table_row":
+            if k in wanted:
+                work.chars += len(segment.text)
+                if trigger.search(segment.text):
+                    yield segment.kind, segment.text
+            k += 1
+        else:
+            run = runs.get(i)
+            if run is not None and not trigger.search(run.text):
+                i = run.end  # no row of the run holds a stem
+                continue
+            work.chars += len(segment.text)
+            if trigger.search(segment.text):
+                yield segment.kind, segment.text
+        i += 1
+
+
+def _prose_with_stem(card: ParsedCard, trigger: Guarded) -> list[int]:
+    """Indexes (in `card.prose_blocks`) of the prose blocks that may hold a stem, in order: one search
+    of the joined prose (each block's first 10,000 characters), and every longer block."""
+    joined = card.prose
+    hits = list(joined.candidates(trigger))
+    if len(joined.text) >= _PROSE_PART_CHARS:
+        longer = [k for k, block in enumerate(card.prose_blocks) if len(block.text) > _PROSE_PART_CHARS]
+        if longer:
+            hits = sorted(set(hits).union(longer))
+    return hits
+
+
+def _table_texts(table: Table, trigger: Guarded, work: Work) -> Iterator[tuple[str, str]]:
+    """The texts of a table's rows (header first, as `Table.row_blocks` makes them) that hold a stem:
+    only the rows whose source line holds one are read (`Table.rows_holding`)."""
+    if not trigger.may_match_row_source(table.text):
+        return
+    for row in (table.header, *table.rows_holding(trigger.words, table.row_count)):
+        text = " | ".join(row)
+        if text.replace("|", "").strip():
+            text = text[:MAX_BLOCK_CHARS]
+            work.chars += len(text)
+            if trigger.search(text):
+                yield "table_row", text
 
 
 @functools.lru_cache(maxsize=4)
@@ -244,7 +300,7 @@ def _tag_claims(tags: Sequence[str], lex: Lexicon) -> Iterator[Claim]:
 # --- badges and banners -------------------------------------------------------------------------
 
 
-def _images(body: str) -> Iterator[tuple[str, str]]:
+def _images(body: str) -> list[tuple[str, str]]:
     """(alt text, url) of the card's images, Markdown and HTML, in card order (bounded)."""
     found: list[tuple[int, str, str]] = []
     for m in _MD_IMAGE.finditer(body):
@@ -257,8 +313,7 @@ def _images(body: str) -> Iterator[tuple[str, str]]:
         tag = m.group(0)
         alt, src = _ALT.search(tag), _SRC.search(tag)
         found.append((m.start(), (alt.group(1) or alt.group(2)) if alt else "", (src.group(1) or src.group(2)) if src else ""))
-    for _, alt, url in sorted(found, key=lambda x: x[0])[:MAX_IMAGES]:
-        yield alt, url
+    return [(alt, url) for _, alt, url in sorted(found, key=lambda x: x[0])[:MAX_IMAGES]]
 
 
 def _badge_text(url: str, lex: Lexicon) -> str | None:
@@ -276,8 +331,8 @@ def _badge_text(url: str, lex: Lexicon) -> str | None:
     return parts[0] if parts else None
 
 
-def _badge_claims(body: str, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
-    for alt, url in _images(body):
+def _badge_claims(images: Sequence[tuple[str, str]], lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
+    for alt, url in images:
         if work.judged >= MAX_JUDGED:
             return
         badge = _badge_text(url, lex)
@@ -303,9 +358,9 @@ def _badge_claims(body: str, lex: Lexicon, names: Sequence[str], work: Work) -> 
         yield _claim(lex, kind_of(m), m.group(0), bounded(quote, 0, 0), "badge", j, language)
 
 
-def _alt_texts(body: str) -> tuple[str, ...]:
+def _alt_texts(images: Sequence[tuple[str, str]]) -> tuple[str, ...]:
     """Image alt texts, longest first: a paragraph of nothing but badges glues them together."""
-    alts = {" ".join(a.split()) for a, _ in _images(body) if a.strip()}
+    alts = {" ".join(a.split()) for a, _ in images if a.strip()}
     return tuple(sorted(alts, key=len, reverse=True))[:100]
 
 
