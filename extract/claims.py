@@ -33,6 +33,7 @@ from typing import Iterator, Sequence
 from urllib.parse import unquote
 
 from extract.card import MAX_BLOCK_CHARS, ParsedCard, Table, TextBlock
+from extract.first_chars import with_first_chars
 from extract.literals import Guarded
 from extract.types import Claim, ClaimsEvidence
 from extract.version_input import VersionInput
@@ -60,6 +61,7 @@ _ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]{0,300})"|'([^']{0,300})')""", re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]{0,1500})"|'([^']{0,1500})')""", re.I)
 _BADGE_PATH = re.compile(r"/(?:badge|os/v1)/([^?#\s]{1,300})")
 _NAME_SPLIT = re.compile(r"[-_.\s/]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -243,11 +245,18 @@ def _guarded(pattern: re.Pattern[str]) -> Guarded:
     return Guarded(pattern)
 
 
+@functools.lru_cache(maxsize=4)
+def _stems(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The trigger tried only where a stem can start (the same matches): for sentences, names and
+    cells, which are searched once each and not worth a scan of their own (`Guarded`)."""
+    return with_first_chars(pattern)
+
+
 def _only_badges(text: str, alts: Sequence[str]) -> bool:
     rest = text
     for alt in alts:
         rest = rest.replace(alt, " ")
-    return len(rest) < len(text) and not re.sub(r"[\W_]+", "", rest)
+    return len(rest) < len(text) and not _NOT_WORD.sub("", rest)
 
 
 def _prose_cells(row: str) -> list[str]:
@@ -256,11 +265,12 @@ def _prose_cells(row: str) -> list[str]:
 
 
 def _claims_in_text(text: str, block_kind: str, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
+    stems = _stems(lex.trigger)
     for start, end in sentences(text):
         if work.judged >= MAX_JUDGED:
             return
         sentence = text[start:end]
-        if not lex.trigger.search(sentence):
+        if not stems.search(sentence):
             continue
         work.sentences += 1
         language = None
@@ -281,6 +291,8 @@ def _name_claims(repo_id: str, lex: Lexicon) -> Iterator[Claim]:
     """A phrase in the model's own name is a name, not a claim ("Llama-3-Open-Ko-8B", "fully-open-llm")."""
     name = repo_id.rsplit("/", 1)[-1][:200]
     spaced = _NAME_SPLIT.sub(" ", name)
+    if not _stems(lex.trigger).search(spaced):
+        return  # every phrase holds a stem
     for m in lex.phrases.finditer(spaced):
         j = Judgement("name", "asserted", False, lex.confidence["name"], "name")
         yield _claim(lex, kind_of(m), m.group(0), f"The model's name “{name}” contains “{m.group(0)}”.", "name", j, "en")
@@ -337,7 +349,7 @@ def _badge_claims(images: Sequence[tuple[str, str]], lex: Lexicon, names: Sequen
             return
         badge = _badge_text(url, lex)
         text = badge or " ".join(alt.split())
-        if not text or not lex.trigger.search(text):
+        if not text or not _stems(lex.trigger).search(text):
             continue
         m = lex.phrases.search(text)
         if m is None:
@@ -371,14 +383,18 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
     """A comparison table that marks this model's column ("Open Source") or row (✅ under "Open Weights")."""
     if not names:
         return
+    trigger = _guarded(lex.trigger)
+    stems = _stems(lex.trigger)
     for table in card.tables[:MAX_TABLES]:
         title = card.section_title(table.section_index)
         where = f" under “{title}”" if title else ""
-        columns = [i for i, head in enumerate(table.header) if mentions(head[:200], names)]
-        trigger = _guarded(lex.trigger)
-        if columns and not trigger.may_match_row_source(table.body_text):
+        heads = [head[:200] for head in table.header]
+        # a header cell that names the model makes the joined header name it too
+        columns = [i for i, head in enumerate(heads) if mentions(head, names)] if may_mention(" ".join(heads), names) else []
+        body = table.body_text
+        if columns and not trigger.may_match_row_source(body):
             columns = []  # no cell of the model's column can hold a phrase
-        named_rows = may_mention(table.body_text, names)
+        named_rows = may_mention(body, names)
         if not columns and not named_rows:
             continue  # nothing in the table can mark the model
         # only the model's column to read: a row whose line holds no stem of a phrase gives nothing
@@ -388,14 +404,14 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
                 return
             for i in columns:
                 cell = _clean(row[i]) if i < len(row) else ""
-                m = lex.phrases.search(cell) if 0 < len(cell) <= 40 else None
+                m = lex.phrases.search(cell) if 0 < len(cell) <= 40 and stems.search(cell) else None
                 if m is not None and len(cell.split()) <= len(m.group(0).split()) + 1:
                     yield from _table_claim(lex, names, work, cell, m, f"The table{where} marks {_clean(table.header[i])} as “{cell}”.")
             if named_rows and row and mentions(row[0][:200], names):
                 for j, head in enumerate(table.header[1:], 1):
                     mark = _clean(row[j]).lower() if j < len(row) else ""
                     head = _clean(head)
-                    m = lex.phrases.search(head) if mark in lex.table_yes and len(head) <= 60 else None
+                    m = lex.phrases.search(head) if mark in lex.table_yes and len(head) <= 60 and stems.search(head) else None
                     if m is not None:
                         yield from _table_claim(
                             lex, names, work, head, m, f"The table{where} marks {_clean(row[0])} “{_clean(row[j])}” under “{head}”."
