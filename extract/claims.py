@@ -149,9 +149,8 @@ def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: 
 
 
 def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work, images: Sequence[tuple[str, str]]) -> Iterator[Claim]:
-    trigger = _guarded(lex.trigger)
     alts: tuple[str, ...] | None = None
-    for kind, text in _texts_that_may_claim(card, trigger, work):
+    for kind, text in _texts_that_may_claim(card, lex, work):
         if work.judged >= MAX_JUDGED:
             return
         if alts is None:
@@ -163,9 +162,10 @@ def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work:
             yield from _claims_in_text(piece, kind, lex, names, work)
 
 
-def _texts_that_may_claim(card: ParsedCard, trigger: Guarded, work: Work) -> Iterator[tuple[str, str]]:
+def _texts_that_may_claim(card: ParsedCard, lex: Lexicon, work: Work) -> Iterator[tuple[str, str]]:
     """(kind, text) of the blocks, in card order, that hold a stem of a phrase (no other can give
     a claim), each read to the end of the character budget."""
+    trigger, stems = _guarded(lex.trigger), _stems(lex.trigger)
     segments = card.segments
     bound = sum(len(s.text) if isinstance(s, TextBlock) else len(s.text) + 3 * len(s.header) * (s.row_count + 1) for s in segments)
     if bound >= MAX_CARD_CHARS:  # the budget may run out: every block counts towards it
@@ -196,7 +196,7 @@ def _texts_that_may_claim(card: ParsedCard, trigger: Guarded, work: Work) -> Ite
     while i < n:
         segment = segments[i]
         if isinstance(segment, Table):
-            yield from _table_texts(segment, trigger, work)
+            yield from _table_texts(segment, trigger, stems, work)
         elif segment.kind != "table_row":
             if k in wanted:
                 work.chars += len(segment.text)
@@ -226,17 +226,19 @@ def _prose_with_stem(card: ParsedCard, trigger: Guarded) -> list[int]:
     return hits
 
 
-def _table_texts(table: Table, trigger: Guarded, work: Work) -> Iterator[tuple[str, str]]:
-    """The texts of a table's rows (header first, as `Table.row_blocks` makes them) that hold a stem:
-    only the rows whose source line holds one are read (`Table.rows_holding`)."""
-    if not trigger.may_match_row_source(table.text):
+def _table_texts(table: Table, trigger: Guarded, stems: re.Pattern[str], work: Work) -> Iterator[tuple[str, str]]:
+    """The texts of a table's rows (header first, as `Table.row_blocks` makes them) that can give a
+    claim: a row holds a stem and a cell long enough to be read as a sentence (`_prose_cells`). Only
+    a table that may have both is read, and only its rows whose source line holds a stem
+    (`Table.rows_holding`)."""
+    if not trigger.may_match_row_source(table.text) or not table.may_have_cell_of(_PROSE_CELL_WORDS):
         return
     for row in (table.header, *table.rows_holding(trigger.words, table.row_count)):
         text = " | ".join(row)
         if text.replace("|", "").strip():
             text = text[:MAX_BLOCK_CHARS]
             work.chars += len(text)
-            if trigger.search(text):
+            if _prose_cells(text) and stems.search(text):
                 yield "table_row", text
 
 
