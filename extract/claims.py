@@ -29,11 +29,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 import functools
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 from urllib.parse import unquote
 
-from extract.card import ParsedCard, TextBlock
-from extract.card_scan import skipping_rows
+from extract.card import MAX_BLOCK_CHARS, ParsedCard, Table, TextBlock
+from extract.first_chars import with_first_chars
 from extract.literals import Guarded
 from extract.types import Claim, ClaimsEvidence
 from extract.version_input import VersionInput
@@ -53,6 +53,7 @@ MAX_TAGS = 500
 MAX_TABLES = 50
 MAX_TABLE_ROWS = 200
 _PROSE_CELL_WORDS = 6  # a table cell with this many words is read as a sentence
+_PROSE_PART_CHARS = 10_000  # characters of each block in `ParsedCard.prose`
 
 _MD_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]{0,1500})")
 _HTML_IMG = re.compile(r"<img\b[^>]{0,2000}>", re.I)
@@ -60,6 +61,7 @@ _ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]{0,300})"|'([^']{0,300})')""", re.I)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]{0,1500})"|'([^']{0,1500})')""", re.I)
 _BADGE_PATH = re.compile(r"/(?:badge|os/v1)/([^?#\s]{1,300})")
 _NAME_SPLIT = re.compile(r"[-_.\s/]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -92,9 +94,10 @@ def read_claims(card: ParsedCard, repo_id: str, tags: Sequence[str]) -> tuple[Cl
         add(claim)
     for claim in _tag_claims(tags, lex):
         add(claim)
-    for claim in _badge_claims(card.body[:MAX_CARD_CHARS], lex, names, work):
+    images = _images(card.body[:MAX_CARD_CHARS])
+    for claim in _badge_claims(images, lex, names, work):
         add(claim)
-    for claim in _sentence_claims(card, lex, names, work):
+    for claim in _sentence_claims(card, lex, names, work, images):
         add(claim)
     for claim in _table_claims(card, lex, names, work):
         add(claim)
@@ -145,41 +148,98 @@ def _claim(lex: Lexicon, kind: str, phrase: str, sentence: str, source: str, j: 
 # --- the card's sentences ------------------------------------------------------------------------
 
 
-def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
-    budget = MAX_CARD_CHARS
-    alts = _alt_texts(card.body[:MAX_CARD_CHARS])
-    trigger = _guarded(lex.trigger)
-    for block in _blocks_that_may_claim(card, lex):
-        if budget <= 0 or work.judged >= MAX_JUDGED:
+def _sentence_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Work, images: Sequence[tuple[str, str]]) -> Iterator[Claim]:
+    alts: tuple[str, ...] | None = None
+    for kind, text in _texts_that_may_claim(card, lex, work):
+        if work.judged >= MAX_JUDGED:
             return
-        text = block.text[:budget]
-        budget -= len(text)
-        work.chars += len(text)
-        if not trigger.search(text):
-            continue  # no stem of any phrase: nothing to find in this block
+        if alts is None:
+            alts = _alt_texts(images)
         if alts and _only_badges(text, alts):
             continue  # "Open Source License": badge alt texts glued together, read as badges above
-        pieces = _prose_cells(text) if block.kind == "table_row" else [text]
+        pieces = _prose_cells(text) if kind == "table_row" else [text]
         for piece in pieces:
-            yield from _claims_in_text(piece, block.kind, lex, names, work)
+            yield from _claims_in_text(piece, kind, lex, names, work)
 
 
-def _blocks_that_may_claim(card: ParsedCard, lex: Lexicon) -> Iterable[TextBlock]:
-    """The card's blocks, less the tables and runs of rows without a stem of any phrase (which can
-    give nothing) - unless the blocks are long enough for the character budget to run out, when
-    every row counts towards it."""
+def _texts_that_may_claim(card: ParsedCard, lex: Lexicon, work: Work) -> Iterator[tuple[str, str]]:
+    """(kind, text) of the blocks, in card order, that hold a stem of a phrase (no other can give
+    a claim), each read to the end of the character budget."""
+    trigger, stems = _guarded(lex.trigger), _stems(lex.trigger)
     segments = card.segments
     bound = sum(len(s.text) if isinstance(s, TextBlock) else len(s.text) + 3 * len(s.header) * (s.row_count + 1) for s in segments)
-    if bound >= MAX_CARD_CHARS:
-        return card.blocks
-    trigger = _guarded(lex.trigger)
-    return skipping_rows(
-        segments,
-        card.row_runs,
-        lambda text, _: lex.trigger.search(text) is not None,
-        # a row gives claims only through a cell long enough to be a sentence (`_prose_cells`)
-        lambda table: trigger.may_match_row_source(table.text) and table.may_have_cell_of(_PROSE_CELL_WORDS),
-    )
+    if bound >= MAX_CARD_CHARS:  # the budget may run out: every block counts towards it
+        budget = MAX_CARD_CHARS
+        for block in card.blocks:
+            if budget <= 0:
+                return
+            text = block.text[:budget]
+            budget -= len(text)
+            work.chars += len(text)
+            if trigger.search(text):
+                yield block.kind, text
+        return
+    # the budget cannot run out: only the blocks that hold a stem are read, found by one search of
+    # the card's joined prose and, for tables, by the rows whose line holds a stem
+    prose = card.prose_blocks
+    hits = _prose_with_stem(card, trigger)
+    if len(prose) == len(segments):  # no table: the prose is every block
+        for k in hits:
+            block = prose[k]
+            work.chars += len(block.text)
+            if trigger.search(block.text):
+                yield block.kind, block.text
+        return
+    wanted = set(hits)
+    runs = card.row_runs
+    k, i, n = 0, 0, len(segments)
+    while i < n:
+        segment = segments[i]
+        if isinstance(segment, Table):
+            yield from _table_texts(segment, trigger, stems, work)
+        elif segment.kind != "table_row":
+            if k in wanted:
+                work.chars += len(segment.text)
+                if trigger.search(segment.text):
+                    yield segment.kind, segment.text
+            k += 1
+        else:
+            run = runs.get(i)
+            if run is not None and not trigger.search(run.text):
+                i = run.end  # no row of the run holds a stem
+                continue
+            work.chars += len(segment.text)
+            if trigger.search(segment.text):
+                yield segment.kind, segment.text
+        i += 1
+
+
+def _prose_with_stem(card: ParsedCard, trigger: Guarded) -> list[int]:
+    """Indexes (in `card.prose_blocks`) of the prose blocks that may hold a stem, in order: one search
+    of the joined prose (each block's first 10,000 characters), and every longer block."""
+    joined = card.prose
+    hits = list(joined.candidates(trigger))
+    if len(joined.text) >= _PROSE_PART_CHARS:
+        longer = [k for k, block in enumerate(card.prose_blocks) if len(block.text) > _PROSE_PART_CHARS]
+        if longer:
+            hits = sorted(set(hits).union(longer))
+    return hits
+
+
+def _table_texts(table: Table, trigger: Guarded, stems: re.Pattern[str], work: Work) -> Iterator[tuple[str, str]]:
+    """The texts of a table's rows (header first, as `Table.row_blocks` makes them) that can give a
+    claim: a row holds a stem and a cell long enough to be read as a sentence (`_prose_cells`). Only
+    a table that may have both is read, and only its rows whose source line holds a stem
+    (`Table.rows_holding`)."""
+    if not trigger.may_match_row_source(table.text) or not table.may_have_cell_of(_PROSE_CELL_WORDS):
+        return
+    for row in (table.header, *table.rows_holding(trigger.words, table.row_count)):
+        text = " | ".join(row)
+        if text.replace("|", "").strip():
+            text = text[:MAX_BLOCK_CHARS]
+            work.chars += len(text)
+            if _prose_cells(text) and stems.search(text):
+                yield "table_row", text
 
 
 @functools.lru_cache(maxsize=4)
@@ -187,11 +247,18 @@ def _guarded(pattern: re.Pattern[str]) -> Guarded:
     return Guarded(pattern)
 
 
+@functools.lru_cache(maxsize=4)
+def _stems(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The trigger tried only where a stem can start (the same matches): for sentences, names and
+    cells, which are searched once each and not worth a scan of their own (`Guarded`)."""
+    return with_first_chars(pattern)
+
+
 def _only_badges(text: str, alts: Sequence[str]) -> bool:
     rest = text
     for alt in alts:
         rest = rest.replace(alt, " ")
-    return len(rest) < len(text) and not re.sub(r"[\W_]+", "", rest)
+    return len(rest) < len(text) and not _NOT_WORD.sub("", rest)
 
 
 def _prose_cells(row: str) -> list[str]:
@@ -200,11 +267,12 @@ def _prose_cells(row: str) -> list[str]:
 
 
 def _claims_in_text(text: str, block_kind: str, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
+    stems = _stems(lex.trigger)
     for start, end in sentences(text):
         if work.judged >= MAX_JUDGED:
             return
         sentence = text[start:end]
-        if not lex.trigger.search(sentence):
+        if not stems.search(sentence):
             continue
         work.sentences += 1
         language = None
@@ -225,6 +293,8 @@ def _name_claims(repo_id: str, lex: Lexicon) -> Iterator[Claim]:
     """A phrase in the model's own name is a name, not a claim ("Llama-3-Open-Ko-8B", "fully-open-llm")."""
     name = repo_id.rsplit("/", 1)[-1][:200]
     spaced = _NAME_SPLIT.sub(" ", name)
+    if not _stems(lex.trigger).search(spaced):
+        return  # every phrase holds a stem
     for m in lex.phrases.finditer(spaced):
         j = Judgement("name", "asserted", False, lex.confidence["name"], "name")
         yield _claim(lex, kind_of(m), m.group(0), f"The model's name “{name}” contains “{m.group(0)}”.", "name", j, "en")
@@ -244,7 +314,7 @@ def _tag_claims(tags: Sequence[str], lex: Lexicon) -> Iterator[Claim]:
 # --- badges and banners -------------------------------------------------------------------------
 
 
-def _images(body: str) -> Iterator[tuple[str, str]]:
+def _images(body: str) -> list[tuple[str, str]]:
     """(alt text, url) of the card's images, Markdown and HTML, in card order (bounded)."""
     found: list[tuple[int, str, str]] = []
     for m in _MD_IMAGE.finditer(body):
@@ -257,8 +327,7 @@ def _images(body: str) -> Iterator[tuple[str, str]]:
         tag = m.group(0)
         alt, src = _ALT.search(tag), _SRC.search(tag)
         found.append((m.start(), (alt.group(1) or alt.group(2)) if alt else "", (src.group(1) or src.group(2)) if src else ""))
-    for _, alt, url in sorted(found, key=lambda x: x[0])[:MAX_IMAGES]:
-        yield alt, url
+    return [(alt, url) for _, alt, url in sorted(found, key=lambda x: x[0])[:MAX_IMAGES]]
 
 
 def _badge_text(url: str, lex: Lexicon) -> str | None:
@@ -276,13 +345,13 @@ def _badge_text(url: str, lex: Lexicon) -> str | None:
     return parts[0] if parts else None
 
 
-def _badge_claims(body: str, lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
-    for alt, url in _images(body):
+def _badge_claims(images: Sequence[tuple[str, str]], lex: Lexicon, names: Sequence[str], work: Work) -> Iterator[Claim]:
+    for alt, url in images:
         if work.judged >= MAX_JUDGED:
             return
         badge = _badge_text(url, lex)
         text = badge or " ".join(alt.split())
-        if not text or not lex.trigger.search(text):
+        if not text or not _stems(lex.trigger).search(text):
             continue
         m = lex.phrases.search(text)
         if m is None:
@@ -303,9 +372,9 @@ def _badge_claims(body: str, lex: Lexicon, names: Sequence[str], work: Work) -> 
         yield _claim(lex, kind_of(m), m.group(0), bounded(quote, 0, 0), "badge", j, language)
 
 
-def _alt_texts(body: str) -> tuple[str, ...]:
+def _alt_texts(images: Sequence[tuple[str, str]]) -> tuple[str, ...]:
     """Image alt texts, longest first: a paragraph of nothing but badges glues them together."""
-    alts = {" ".join(a.split()) for a, _ in _images(body) if a.strip()}
+    alts = {" ".join(a.split()) for a, _ in images if a.strip()}
     return tuple(sorted(alts, key=len, reverse=True))[:100]
 
 
@@ -316,14 +385,18 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
     """A comparison table that marks this model's column ("Open Source") or row (✅ under "Open Weights")."""
     if not names:
         return
+    trigger = _guarded(lex.trigger)
+    stems = _stems(lex.trigger)
     for table in card.tables[:MAX_TABLES]:
         title = card.section_title(table.section_index)
         where = f" under “{title}”" if title else ""
-        columns = [i for i, head in enumerate(table.header) if mentions(head[:200], names)]
-        trigger = _guarded(lex.trigger)
-        if columns and not trigger.may_match_row_source(table.body_text):
+        heads = [head[:200] for head in table.header]
+        # a header cell that names the model makes the joined header name it too
+        columns = [i for i, head in enumerate(heads) if mentions(head, names)] if may_mention(" ".join(heads), names) else []
+        body = table.body_text
+        if columns and not trigger.may_match_row_source(body):
             columns = []  # no cell of the model's column can hold a phrase
-        named_rows = may_mention(table.body_text, names)
+        named_rows = may_mention(body, names)
         if not columns and not named_rows:
             continue  # nothing in the table can mark the model
         # only the model's column to read: a row whose line holds no stem of a phrase gives nothing
@@ -333,14 +406,14 @@ def _table_claims(card: ParsedCard, lex: Lexicon, names: Sequence[str], work: Wo
                 return
             for i in columns:
                 cell = _clean(row[i]) if i < len(row) else ""
-                m = lex.phrases.search(cell) if 0 < len(cell) <= 40 else None
+                m = lex.phrases.search(cell) if 0 < len(cell) <= 40 and stems.search(cell) else None
                 if m is not None and len(cell.split()) <= len(m.group(0).split()) + 1:
                     yield from _table_claim(lex, names, work, cell, m, f"The table{where} marks {_clean(table.header[i])} as “{cell}”.")
             if named_rows and row and mentions(row[0][:200], names):
                 for j, head in enumerate(table.header[1:], 1):
                     mark = _clean(row[j]).lower() if j < len(row) else ""
                     head = _clean(head)
-                    m = lex.phrases.search(head) if mark in lex.table_yes and len(head) <= 60 else None
+                    m = lex.phrases.search(head) if mark in lex.table_yes and len(head) <= 60 and stems.search(head) else None
                     if m is not None:
                         yield from _table_claim(
                             lex, names, work, head, m, f"The table{where} marks {_clean(row[0])} “{_clean(row[j])}” under “{head}”."

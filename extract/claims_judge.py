@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .claims_lexicon import WINDOW, Language, Lexicon
+from .claims_lexicon import CJK_ALLOWED_NEG_GAP, WINDOW, Language, Lexicon
 from .claims_text import acronym_expansion, foreign_model, glued_name, in_url, mentions, quoted, title_case
 
 #: Where a clause ends: a cue before this point belongs to another clause.
@@ -37,7 +37,7 @@ _WORD = re.compile(r"[^\W_][\w'’.%-]*")
 _ARTICLES = frozenset(
     "the a an le la les un une des der die das dem den des ein eine einem einen einer eines el los las una lo".split()
 )
-_CJK_ALLOWED_NEG_GAP = "是被再会为予以完全全部的"
+_CJK_ALLOWED_NEG_GAP = CJK_ALLOWED_NEG_GAP
 _LATIN_NOUN_WORDS = 6  # the noun a phrase qualifies sits within this many words of it
 _CJK_NOUN_CHARS = 24
 _HEADING_LEAD = re.compile(r"^[\s\-*:•>#|\d.)]*$")

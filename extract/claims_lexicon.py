@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
+import re._constants as _sre_constants  # type: ignore[import-not-found]
+import re._parser as _sre_parser  # type: ignore[import-not-found]
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -144,7 +146,8 @@ def lexicon() -> Lexicon:
     for kind in KIND_ORDER:
         unique = sorted(set(groups[kind]), key=lambda p: (-len(p), p))  # longest first: leftmost-longest
         if unique:
-            alternatives.append(f"(?P<{kind.replace('-', '_')}>{'|'.join(unique)})")
+            alternatives.append(f"(?P<{kind.replace('-', '_')}>{by_first_char(unique)})")
+    _compile_windows(languages)
     return Lexicon(
         # the lookahead rejects most positions with one character test instead of trying every alternative
         phrases=re.compile(
@@ -162,6 +165,51 @@ def lexicon() -> Lexicon:
         version=int(data["version"]),
         by_language=by_language,
     )
+
+
+#: The windows `extract.claims_judge` looks for each cue list in: (list, gap in Latin-script
+#: languages, gap in Chinese/Japanese/Korean), None where that script never asks. Compiled with the
+#: lexicon (`_compile_windows`), so the extraction pool's forkserver compiles them once for every
+#: worker instead of each worker on first use (tests/test_claims_windows.py checks the list is whole).
+END_WINDOWS = (
+    ("quotation_before", 2, 2), ("release_verbs", 4, 4), ("release_verbs", 2, 2), ("implied_before", 1, 6),
+    ("implied_before", 3, None), ("source_before", 2, 4), ("other_before", 1, 4), ("negation_before", 2, 2),
+    ("negation_before", 4, None), ("future_before", 3, 4), ("conditional_before", 4, None), ("among_before", 2, 1),
+    ("verb_before", 0, 0),
+)
+START_WINDOWS = (
+    ("comparison_after", 2, 4), ("source_after", 2, 16), ("negation_after", 1, 4), ("future_after", 2, 6),
+    ("conditional_after", 3, 8), ("conditional_start", 0, 0), ("prepositions", 0, 0), ("conjunctions", 0, 0),
+    ("copula", 0, None), ("indefinite_articles", 0, None), ("among_after", 3, 10), ("verb_forms", 0, 0),
+    ("verb_after", 0, 0),
+)
+INSIDE = (
+    "release_verbs", "self_before", "comparison", "negation_exceptions", "conditional_before", "prepositions",
+    "conjunctions", "complementizers", "copula",
+)
+#: The characters a Chinese/Japanese/Korean negation cue may be separated from the phrase by.
+CJK_ALLOWED_NEG_GAP = "是被再会为予以完全全部的"
+
+
+def _compile_windows(languages: Mapping[str, Language]) -> None:
+    """Compile every cue pattern the judge asks for (the same cached patterns it would compile on use)."""
+    for language in languages.values():
+        cjk = language.cjk
+        for name, latin, other in END_WINDOWS:
+            gap = other if cjk else latin
+            cues = language.cues[name]
+            if gap is not None and cues.alternation:
+                _end_pattern(cues.alternation, gap, cjk, CJK_ALLOWED_NEG_GAP if cjk and name == "negation_before" else None)
+        for name, latin, other in START_WINDOWS:
+            gap = other if cjk else latin
+            cues = language.cues[name]
+            if gap is not None and cues.alternation:
+                _start_pattern(cues.alternation, gap, cjk)
+        if not cjk and language.skip_after.alternation:
+            _start_pattern(language.skip_after.alternation, 0, False)
+        for name in INSIDE:
+            if language.cues[name].alternation:
+                _inside_pattern(language.cues[name].alternation)
 
 
 def _minimal(stems: set[str]) -> set[str]:
@@ -211,7 +259,7 @@ def _noun_pattern(code: str, nouns: Mapping, english: Mapping | None) -> re.Patt
         if code == "de":
             parts = {p.replace(r"(?<!\w)", "", 1) for p in parts}
         if parts:
-            groups.append(f"(?P<{category}>{'|'.join(sorted(parts, key=lambda p: (-len(p), p)))})")
+            groups.append(f"(?P<{category}>{by_first_char(sorted(parts, key=lambda p: (-len(p), p)))})")
     lead = "".join(sorted(re.escape(ch) for ch in firsts))
     return re.compile(f"(?=[{lead}])(?:{'|'.join(groups)})", re.I)
 
@@ -223,7 +271,54 @@ def _cues(words, cjk: bool) -> Cues:
         return Cues(words, "")
     # one character test first: most positions cannot start any cue
     firsts = "".join(sorted({re.escape(ch) for w in words if w for ch in (w[0].lower(), w[0].upper())}))
-    return Cues(words, f"(?=[{firsts}])(?:{'|'.join(parts)})")
+    return Cues(words, f"(?=[{firsts}])(?:{by_first_char(parts)})")
+
+
+def by_first_char(parts: list[str]) -> str:
+    """The alternation of `parts` (regexes, in order), each run of alternatives that start with the
+    same literal character put behind one lookahead for it: `re` tries the alternatives one by one
+    at every position, and most start with another character than the text has there. The first
+    alternative that matches is the same one (the others cannot match where it can: they start with
+    another character, ignoring case), so the matches and groups are too. Plain `|` when a part's
+    first character is not a literal, or two first characters could stand for one character."""
+    keys = [_first_literal(p) for p in parts]
+    if len(parts) < 2 or None in keys or not _apart(set(keys)):  # type: ignore[arg-type]
+        return "|".join(parts)
+    grouped: dict[str, list[str]] = {}
+    for key, part in zip(keys, parts):
+        grouped.setdefault(key, []).append(part)  # type: ignore[arg-type]
+    return "|".join(
+        f"(?={re.escape(key)})(?:{'|'.join(group)})" if len(group) > 1 else group[0] for key, group in grouped.items()
+    )
+
+
+def _first_literal(part: str) -> str | None:
+    """The literal character every match of `part` starts with (lower case), after zero-width assertions."""
+    try:
+        parsed = _sre_parser.parse(part, re.I)
+    except re.error:
+        return None
+    c = _sre_constants
+    for op, av in parsed.data:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        return chr(av).lower() if op is c.LITERAL else None
+    return None
+
+
+def _apart(keys: set[str]) -> bool:
+    """No character matches two of `keys` when case is ignored (their case partners are all apart)."""
+    seen: set[str] = set()
+    for key in keys:
+        partners = {key, key.upper(), key.lower(), key.upper().lower(), key.lower().upper(), *_NON_ASCII_PARTNERS.get(key, "")}
+        if any(len(p) != 1 for p in partners) or partners & seen:
+            return False
+        seen |= partners
+    return True
+
+
+#: Non-ASCII characters `re` matches with an ASCII letter when ignoring case (as extract/first_chars.py).
+_NON_ASCII_PARTNERS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 
 
 def phrase_regex(phrase: str, cjk: bool) -> str:

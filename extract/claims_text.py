@@ -46,6 +46,16 @@ _NOT_MODELS = frozenset("AI LLM LLMs API APIs GPU GPUs TPU NLP MIT SOTA MoE RAG 
 _LICENCE_PREFIXES = ("Apache", "CC-", "CC0", "GPL", "AGPL", "LGPL", "BSD", "MPL", "ODC", "CDLA", "OpenRAIL", "RAIL")
 _QUOTE_PAIRS = {"“": "”", '"': '"', "«": "»", "„": "“", "「": "」", "『": "』", "《": "》", "‘": "’"}
 _SMALL_WORDS = frozenset("a an the of and or for to in on with by de la le des du et für und der die das von el y del".split())
+# compiled once: `re`'s own cache is shared with every extractor and looked up on each call
+_VERSION_PART = re.compile(r"v\d+|\d+[bmk]?")
+_DOMAIN_PATH = re.compile(r"\.[a-z]{2,}/")
+_GLUED_AFTER = re.compile(r"[-_]([^\W_][\w]*)")
+_TITLE_RUN_BEFORE = re.compile(r"(?:[A-Z][\w]*[\s-]+)+$")
+_LATIN_WORD = re.compile(r"[A-Za-z][\w]*")
+_CAPITALS_WORD = re.compile(r"\b(?:[A-Z]{2,}\w*|[A-Z][a-z]+[A-Z]\w*)")
+_TITLE_WORDS_BEFORE = re.compile(r"(?:[A-Z][\w-]*\s+)*$")
+_TITLE_WORDS_AFTER = re.compile(r"(?:\s+(?:(?:a|an|the|of|to|and|for|on|in|with|at|by)\s+)?[A-Z][\w-]*)*")
+_LATIN_HYPHENED_WORD = re.compile(r"[A-Za-z][\w-]*")
 
 
 def sentences(text: str) -> Iterable[tuple[int, int]]:
@@ -97,7 +107,7 @@ def name_tokens(repo_id: str) -> tuple[str, ...]:
     parts = [fold(p) for p in _NAME_SPLIT.split(repo_id.rsplit("/", 1)[-1]) if p]
     tokens = []
     for i, p in enumerate(parts):
-        if not p[0].isalpha() or p in _GENERIC_NAME_PARTS or re.fullmatch(r"v\d+|\d+[bmk]?", p):
+        if not p[0].isalpha() or p in _GENERIC_NAME_PARTS or _VERSION_PART.fullmatch(p):
             continue
         if len(p) >= 3 or (i == 0 and len(p) == 2):  # "Yi-34B": a short name leads
             tokens.append(p)
@@ -159,7 +169,7 @@ def in_url(sentence: str, start: int, end: int) -> bool:
     lo = sentence.rfind(" ", max(0, start - 100), start) + 1
     hi = sentence.find(" ", end, end + 100)
     token = sentence[lo : hi if hi != -1 else end + 100]
-    return "://" in token or "www." in token or bool(re.search(r"\.[a-z]{2,}/", token))
+    return "://" in token or "www." in token or bool(_DOMAIN_PATH.search(token))
 
 
 def glued_name(sentence: str, start: int, end: int, lex: Lexicon, lang: str) -> bool:
@@ -175,7 +185,7 @@ def glued_name(sentence: str, start: int, end: int, lex: Lexicon, lang: str) -> 
         glued = sentence[lo : start - 1]
         if any(ch.isdigit() or ch.isupper() for ch in glued):
             return True
-    m = re.match(r"[-_]([^\W_][\w]*)", sentence[end : end + 40])
+    m = _GLUED_AFTER.match(sentence[end : end + 40])
     if m is None:
         return False
     word = m.group(1)
@@ -201,10 +211,10 @@ def acronym_expansion(sentence: str, start: int, names: Sequence[str]) -> bool:
     run_start = start
     # the run may start a few Title Case words earlier ("BigScience Large Open-science ...")
     prefix = sentence[max(0, start - 60) : start]
-    earlier = re.findall(r"(?:[A-Z][\w]*[\s-]+)+$", prefix)
+    earlier = _TITLE_RUN_BEFORE.findall(prefix)
     if earlier:
         run_start = start - len(earlier[0])
-    words = re.findall(r"[A-Za-z][\w]*", sentence[run_start : run_start + 120])
+    words = _LATIN_WORD.findall(sentence[run_start : run_start + 120])
     initials = ""
     for w in words[:8]:
         if w[0].isupper():
@@ -216,7 +226,7 @@ def acronym_expansion(sentence: str, start: int, names: Sequence[str]) -> bool:
     if len(initials) < 3:
         return False
     candidates = [n for n in names if len(n) >= 3]
-    candidates += [w.lower() for w in re.findall(r"\b(?:[A-Z]{2,}\w*|[A-Z][a-z]+[A-Z]\w*)", sentence[:400])]
+    candidates += [w.lower() for w in _CAPITALS_WORD.findall(sentence[:400])]
     return any(_spells(initials, c) for c in candidates)
 
 
@@ -240,13 +250,13 @@ def title_case(sentence: str, start: int, end: int) -> bool:
     inside the run ("Open Weight Releases to Further Multilingual Progress"); two capitalised words
     ("We are Open Source") are only emphasis.
     """
-    left = re.findall(r"(?:[A-Z][\w-]*\s+)*$", sentence[max(0, start - 80) : start])[0]
-    right = re.match(r"(?:\s+(?:(?:a|an|the|of|to|and|for|on|in|with|at|by)\s+)?[A-Z][\w-]*)*", sentence[end : end + 160]).group(0)
+    left = _TITLE_WORDS_BEFORE.findall(sentence[max(0, start - 80) : start])[0]
+    right = _TITLE_WORDS_AFTER.match(sentence[end : end + 160]).group(0)
     run = left + sentence[start:end] + right
-    words = [w for w in re.findall(r"[A-Za-z][\w-]*", run) if w not in _SMALL_WORDS]
+    words = [w for w in _LATIN_HYPHENED_WORD.findall(run) if w not in _SMALL_WORDS]
     if len(words) < 4 or not all(w[0].isupper() for w in words):
         return False
-    lead = re.findall(r"[A-Za-z][\w]*", sentence[: start - len(left)])
+    lead = _LATIN_WORD.findall(sentence[: start - len(left)])
     if not lead:
         return False  # the sentence starts with it: capitals say nothing
     lower = sum(1 for w in lead if w[0].islower())
