@@ -39,6 +39,7 @@ _IGNORED_TITLE = _P["ignored-title"]
 _ANCHOR = prefilter(_P["anchor"])
 _DATA_WORD = _P["data-word"]
 _INTRODUCER = prefilter(_P["introducer"])
+_INTRODUCER_RE = _P["introducer"]  # the expression itself, for sentences a literal check has passed
 _SIZE = prefilter(_P["size"])
 _NOT_DATA_SIZE = _P["not-data-size"]
 _PER_SOURCE_PHRASE = prefilter(_P["per-source-phrase"])
