@@ -25,6 +25,7 @@ from extract.data_patterns import (
     _INTRODUCER,
     _INTRODUCER_RE,
     _LABEL,
+    _may_label,
     _LAST_PREP,
     _NOT_DATA_SIZE,
     _NOT_SOURCE,
@@ -113,7 +114,9 @@ def _add_source(signals: _Signals, name: str) -> None:
 
 def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None:
     categories: list[str] = []
-    introducers = _INTRODUCER.search(region.text.text) is not None  # else no sentence lists names
+    # a sentence lists names only when the region's joined text holds an introducer too: asked
+    # when the first sentence has names to give (most regions have none), then kept
+    introducers: bool | None = None
     for table in region.tables:
         for name in _table_source_names(table):
             if _is_named(name):
@@ -127,7 +130,7 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
             continue
         text = block.text[:5000]
         if kind == "list_item":
-            label = _LABEL.match(text) or _PAREN_LABEL.match(text)
+            label = (_LABEL.match(text) if _may_label(text) else None) or ("(" in text and _PAREN_LABEL.match(text)) or None
             # whether the item describes data is asked only of a label that names no processing step
             if label and not _PROCESSING_STEP.search(label.group(1)) and (  # "CSAM Filtering: ..." is a step
                 block.section_index in data_sections or _data_sizes(text) or _DATA_WORD.search(text)
@@ -137,10 +140,17 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
                     continue
                 if block.section_index in data_sections and len(label.group(1).split()) <= 4:
                     categories.append(label.group(1))  # "Web Documents: ...", "Code: ..."
-        if not introducers or not _may_introduce(block.text[:10_000]):
+        if introducers is False or not _may_introduce(block.text[:10_000]):
             continue  # no sentence of the block holds a word every introducer needs
         for sentence in block.sentences if len(block.text) <= 5000 else split_sentences(text):
-            for name in _enumerated_names(sentence):
+            names = _enumerated_names(sentence)
+            if names and introducers is None:
+                introducers = _INTRODUCER.search(region.text.text) is not None
+            if not introducers:
+                if introducers is False:
+                    break
+                continue
+            for name in names:
                 _add_source(signals, name)
     categories = list(dict.fromkeys(c.strip() for c in categories))
     if len(categories) >= 2:
@@ -181,11 +191,7 @@ _INTRODUCER_FAST = with_first_chars(_INTRODUCER_RE)  # its matches, tried only w
 def _may_introduce(text: str) -> bool:
     if _INTRODUCER_WORDS is None:
         return True
-    low = fold(text)
-    for word in _INTRODUCER_WORDS:
-        if word in low:
-            return True
-    return False
+    return any(map(fold(text).__contains__, _INTRODUCER_WORDS))
 
 
 def _enumerated_names(sentence: str) -> list[str]:
@@ -235,9 +241,9 @@ def _data_sizes(text: str) -> list[str]:
     """Amounts with a data unit, leaving out context windows, sequence lengths and batch sizes."""
     found: list[str] = []
     for m in _SIZE.finditer(text[:10_000]):
-        before = text[max(0, m.start() - 30) : m.start()]
-        after = text[m.end() : m.end() + 25]
-        if _NOT_DATA_SIZE.search(before) or _NOT_DATA_SIZE.search(after) or _NOT_DATA_SIZE.search(m.group(0)):
-            continue
-        found.append(m.group(0).strip())
+        start, end = m.span()
+        size = m.group(0)
+        # one search of the words before, after and of the amount itself, joined by NUL
+        if _NOT_DATA_SIZE.search(f"{text[max(0, start - 30) : start]}\x00{text[end : end + 25]}\x00{size}") is None:
+            found.append(size.strip())
     return found
