@@ -99,10 +99,14 @@ from extract.data_patterns import (
     _TRAIN_TITLE,
     _TRAIN_WORD,
     _YEAR_RANGE,
+    _fast,
     _may_label,
 )
 
 
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def data_information(inp: VersionInput, *, repo_docs: Sequence[tuple[str, str, str]] = ()) -> DataInformationEvidence:
@@ -312,11 +316,14 @@ def _first(pattern: re.Pattern[str], region: _Region, card: ParsedCard, *, data_
 
 
 def _sizes(region: _Region, card: ParsedCard) -> list[tuple[str, str]]:
+    """The region's data sizes, block by block, up to 50 or so. Every size holds a digit: a block
+    without one is passed over (`_SIZE` runs on each block's text, not once more on the region's)."""
     found: list[tuple[str, str]] = []
-    blocks = region.blocks
-    for k in region.text.candidates(_SIZE):  # the others hold no size in the 10,000 characters read
-        block = blocks[k]
-        found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(block.text))
+    for block in region.blocks:
+        text = block.text
+        if _DIGIT.search(text[:10_000]) is None:
+            continue
+        found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(text))
         if len(found) >= 50:
             break
     return found
@@ -363,7 +370,8 @@ def _text_signals(card: ParsedCard, region: _Region, signals: _Signals) -> None:
         hit = _first(pattern, region, card, data_only=name in ("filtering", "selection"))
         if hit:
             signals.add(name, POINTS[name], hit[1], f"{why}: \"{hit[0]}\"")
-    for block in region.blocks if _RELEASED.search(region.text.text) else ():
+    for k in region.text.candidates(_RELEASED):  # a sentence that says so is in one of these blocks
+        block = region.blocks[k]
         for sentence in block.sentences:
             m = _RELEASED.search(sentence)
             if not m:
@@ -380,13 +388,11 @@ def _links_in(card: ParsedCard, sentence: str) -> list[Link]:
     return [link for link in card.links if link.context and (link.context in sentence or sentence in link.context)]
 
 
-_NOT_A_SHARE = re.compile(r"\b(steps|masked|accuracy|score|pass@|improv\w*|increase\w*|dropout)\b", re.I)
+_NOT_A_SHARE = _fast(re.compile(r"\b(steps|masked|accuracy|score|pass@|improv\w*|increase\w*|dropout)\b", re.I))
 
 
 def _data_percentages(region: _Region) -> list[str]:
     found: list[str] = []
-    if _PERCENT.search(region.text.text) is None:
-        return []
     for block in region.blocks:
         if "%" not in block.text[:10_000]:
             continue  # no sentence of it holds a percentage (its sentences are of these characters)
@@ -432,14 +438,11 @@ def _names_data_source(link: Link) -> bool:
     return text != link.url.strip() and len(text.split()) <= 6 and _is_named(text) and bool(_DATA_WORD.search(link.context))
 
 
-_DIGIT = re.compile(r"\d")
-
-
 def _numeric_cells(table: Table, col: int) -> int:
     return sum(1 for row in table.rows if col < len(row) and _DIGIT.search(row[col]))
 
 
-_DOC_LINK = re.compile(r"report|datasheet|data card|blog|paper", re.I)
+_DOC_LINK = _fast(re.compile(r"report|datasheet|data card|blog|paper", re.I))
 
 
 def _link_signals(card: ParsedCard, region: _Region, signals: _Signals, tags: Sequence[str]) -> None:
