@@ -51,12 +51,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlparse
 
 from extract.card import Link, ParsedCard, Table, TextBlock, flatten
 from extract.card_scan import SEP, join
-from extract.types import DataInformationEvidence, Finding
+from extract.types import DataInformationEvidence, DataPoint, Finding
 from extract.version_input import VersionInput
 from extract.data_names import _add_source, _data_sizes, _declared_datasets, _is_named, _named_sources
 from extract.data_patterns import (
@@ -138,8 +138,15 @@ def document_signals(
     return signals, region
 
 
-def verdict(signals: _Signals, card: ParsedCard, region: _Region, documents: Sequence[str] = ("model card",)) -> DataInformationEvidence:
-    """Score merged signals and state whether they suffice."""
+def verdict(
+    signals: _Signals,
+    card: ParsedCard,
+    region: _Region,
+    documents: Sequence[str] = ("model card",),
+    points: Callable[[], tuple[DataPoint, ...]] = tuple,
+) -> DataInformationEvidence:
+    """Score merged signals and state whether they suffice. `points`: the score kind by kind, asked
+    once the score is known (`_score` sets the named sources' points)."""
     score, named = _score(signals)
     released = "data-released" in signals.points
     sufficient = score >= SUFFICIENT_SCORE and (named > 0 or released)
@@ -159,6 +166,7 @@ def verdict(signals: _Signals, card: ParsedCard, region: _Region, documents: Seq
         sections=titles,
         signals=names,
         findings=(summary, *signals.findings[:40]),
+        points=points(),
         documents=tuple(documents),
     )
 
@@ -317,13 +325,16 @@ def _first(pattern: re.Pattern[str], region: _Region, card: ParsedCard, *, data_
 
 def _sizes(region: _Region, card: ParsedCard) -> list[tuple[str, str]]:
     """The region's data sizes, block by block, up to 50 or so. Every size holds a digit: a block
-    without one is passed over (`_SIZE` runs on each block's text, not once more on the region's)."""
+    without one is passed over (`_SIZE` runs on each block's text, not once more on the region's;
+    the region's scan, made for every pattern below, says first whether any block may hold one)."""
     found: list[tuple[str, str]] = []
+    if not _SIZE.may_occur_in(region.text.text):  # no block holds a size (the region's one scan says so)
+        return found
     for block in region.blocks:
         text = block.text
         if _DIGIT.search(text[:10_000]) is None:
             continue
-        found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(text))
+        found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(text, flagged=True))
         if len(found) >= 50:
             break
     return found

@@ -31,6 +31,7 @@ from extract.data_patterns import (
     _NOT_SOURCE,
     _PROCESSING_STEP,
     _SIZE,
+    _SIZE_FAST,
     _SOURCE_COLUMN,
     _Region,
     _Signals,
@@ -116,7 +117,7 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
     categories: list[str] = []
     # a sentence lists names only when the region's joined text holds an introducer too: asked
     # when the first sentence has names to give (most regions have none), then kept
-    introducers: bool | None = None
+    introducers: bool | None = None if _INTRODUCER.may_occur_in(region.text.text) else False
     for table in region.tables:
         for name in _table_source_names(table):
             if _is_named(name):
@@ -140,8 +141,8 @@ def _named_sources(card: ParsedCard, region: _Region, signals: _Signals) -> None
                     continue
                 if block.section_index in data_sections and len(label.group(1).split()) <= 4:
                     categories.append(label.group(1))  # "Web Documents: ...", "Code: ..."
-        if introducers is False or not _may_introduce(block.text[:10_000]):
-            continue  # no sentence of the block holds a word every introducer needs
+        if introducers is False or not _INTRODUCER.may_occur_in(block.text[:10_000]):
+            continue  # no sentence of the block can hold an introducer (its scan answers for every piece)
         for sentence in block.sentences if len(block.text) <= 5000 else split_sentences(text):
             names = _enumerated_names(sentence)
             if names and introducers is None:
@@ -247,10 +248,13 @@ def _declared_datasets(card_data: Mapping[str, Any], tags: Sequence[str], signal
     )
 
 
-def _data_sizes(text: str) -> list[str]:
-    """Amounts with a data unit, leaving out context windows, sequence lengths and batch sizes."""
+def _data_sizes(text: str, *, flagged: bool = False) -> list[str]:
+    """Amounts with a data unit, leaving out context windows, sequence lengths and batch sizes.
+
+    `flagged`: the caller knows a size may stand in `text` (the region's scan said so of every
+    block); the expression then runs without asking the scan about this text again."""
     found: list[str] = []
-    for m in _SIZE.finditer(text[:10_000]):
+    for m in (_SIZE_FAST if flagged else _SIZE).finditer(text[:10_000]):
         start, end = m.span()
         size = m.group(0)
         # one search of the words before, after and of the amount itself, joined by NUL

@@ -60,6 +60,7 @@ _DATA_WORD = _fast(_P["data-word"])
 _INTRODUCER = prefilter(_P["introducer"])
 _INTRODUCER_RE = _P["introducer"]  # the expression itself, for sentences a literal check has passed
 _SIZE = prefilter(_P["size"])
+_SIZE_FAST = with_first_chars(_P["size"])  # the same matches, without asking the scan
 _NOT_DATA_SIZE = _joinable(_P["not-data-size"])  # searched over the words around a size, joined by NUL
 _PER_SOURCE_PHRASE = prefilter(_P["per-source-phrase"])
 _COMPOSITION_PHRASE = prefilter(_P["composition-phrase"])
