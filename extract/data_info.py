@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlparse
 
@@ -107,6 +109,7 @@ from extract.data_patterns import (
 
 
 _DIGIT = re.compile(r"\d")
+_SECTION_OF = attrgetter("section_index")
 
 
 def data_information(inp: VersionInput, *, repo_docs: Sequence[tuple[str, str, str]] = ()) -> DataInformationEvidence:
@@ -199,8 +202,8 @@ def _data_region(card: ParsedCard, whole: bool = False) -> _Region:
     # a cheap pre-check: can any block outside the data sections join the region?
     anchored = _ANCHOR.search(card.prose.text) is not None or _DATA_LABEL_WORDS.search(card.prose.text) is not None
     by_section: dict[int, list[TextBlock | Table]] = {}
-    for segment in card.segments:
-        by_section.setdefault(segment.section_index, []).append(segment)
+    for index, run in groupby(card.segments, _SECTION_OF):  # runs of one section (in card order)
+        by_section.setdefault(index, []).extend(run)
     for i, kind in enumerate(kinds):
         blocks = by_section.get(i, [])
         if kind in ("data", "training"):
