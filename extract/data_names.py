@@ -40,13 +40,19 @@ from extract.data_patterns import (
 
 
 
-@lru_cache(maxsize=4096)
+MAX_MEMO_NAME = 300  # characters: longer texts (a long table cell) are judged without the memo
+
+
 def _is_named(name: str, *, initial: bool = False) -> bool:
     """Does `name` contain a proper name (not just generic words like "web documents")?
 
     `initial`: the first word starts a sentence or a list item, so its capital is no evidence.
-    Cached: the same names (a dataset, a list label) come back card after card.
+    Memoised (bounded): the same names (a dataset, a list label) come back card after card.
     """
+    return _named_memo(name, initial) if len(name) <= MAX_MEMO_NAME else _judge_named(name, initial)
+
+
+def _judge_named(name: str, initial: bool) -> bool:
     i = 0
     for word in name.split():
         tok = word.strip(".,;:()[]{}*_`'\"“”!?")
@@ -92,11 +98,18 @@ def _norm(name: str) -> str:
     return _NOT_KEY.sub("", name.lower())
 
 
-@lru_cache(maxsize=4096)
 def _source_key(name: str) -> tuple[str, str]:
-    """(normalised key, name as kept) of a name as written; cached as `_is_named` is."""
+    """(normalised key, name as kept) of a name as written; memoised as `_is_named` is."""
+    return _source_memo(name) if len(name) <= MAX_MEMO_NAME else _key_of(name)
+
+
+def _key_of(name: str) -> tuple[str, str]:
     name = _clean_name(name)
     return _norm(name), name
+
+
+_named_memo = lru_cache(maxsize=4096)(_judge_named)
+_source_memo = lru_cache(maxsize=4096)(_key_of)
 
 
 def _add_source(signals: _Signals, name: str) -> None:
