@@ -50,12 +50,15 @@ extract/data_names.py.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from functools import lru_cache
+from itertools import groupby
+from operator import attrgetter
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlparse
 
 from extract.card import Link, ParsedCard, Table, TextBlock, flatten
 from extract.card_scan import SEP, join
-from extract.types import DataInformationEvidence, Finding
+from extract.types import DataInformationEvidence, DataPoint, Finding
 from extract.version_input import VersionInput
 from extract.data_names import _add_source, _data_sizes, _declared_datasets, _is_named, _named_sources
 from extract.data_patterns import (
@@ -98,9 +101,15 @@ from extract.data_patterns import (
     _TRAIN_TITLE,
     _TRAIN_WORD,
     _YEAR_RANGE,
+    _fast,
+    _may_label,
 )
 
 
+
+
+_DIGIT = re.compile(r"\d")
+_SECTION_OF = attrgetter("section_index")
 
 
 def data_information(inp: VersionInput, *, repo_docs: Sequence[tuple[str, str, str]] = ()) -> DataInformationEvidence:
@@ -132,8 +141,15 @@ def document_signals(
     return signals, region
 
 
-def verdict(signals: _Signals, card: ParsedCard, region: _Region, documents: Sequence[str] = ("model card",)) -> DataInformationEvidence:
-    """Score merged signals and state whether they suffice."""
+def verdict(
+    signals: _Signals,
+    card: ParsedCard,
+    region: _Region,
+    documents: Sequence[str] = ("model card",),
+    points: Callable[[], tuple[DataPoint, ...]] = tuple,
+) -> DataInformationEvidence:
+    """Score merged signals and state whether they suffice. `points`: the score kind by kind, asked
+    once the score is known (`_score` sets the named sources' points)."""
     score, named = _score(signals)
     released = "data-released" in signals.points
     sufficient = score >= SUFFICIENT_SCORE and (named > 0 or released)
@@ -153,6 +169,7 @@ def verdict(signals: _Signals, card: ParsedCard, region: _Region, documents: Seq
         sections=titles,
         signals=names,
         findings=(summary, *signals.findings[:40]),
+        points=points(),
         documents=tuple(documents),
     )
 
@@ -179,16 +196,14 @@ def _score(signals: _Signals) -> tuple[int, int]:
 
 def _data_region(card: ParsedCard, whole: bool = False) -> _Region:
     region = _Region()
-    kinds: list[str] = []
-    for i, section in enumerate(card.sections):
-        titles = [card.sections[j].title for j in card.ancestors(i)] + [section.title]
-        kind = _section_kind(titles)
-        kinds.append("data" if whole and kind == "other" else kind)
+    kinds = _section_kinds(card)
+    if whole:
+        kinds = ["data" if kind == "other" else kind for kind in kinds]
     # a cheap pre-check: can any block outside the data sections join the region?
     anchored = _ANCHOR.search(card.prose.text) is not None or _DATA_LABEL_WORDS.search(card.prose.text) is not None
     by_section: dict[int, list[TextBlock | Table]] = {}
-    for segment in card.segments:
-        by_section.setdefault(segment.section_index, []).append(segment)
+    for index, run in groupby(card.segments, _SECTION_OF):  # runs of one section (in card order)
+        by_section.setdefault(index, []).extend(run)
     for i, kind in enumerate(kinds):
         blocks = by_section.get(i, [])
         if kind in ("data", "training"):
@@ -241,29 +256,53 @@ def _bounded(blocks: list[TextBlock]) -> list[TextBlock]:
     return kept
 
 
-def _section_kind(titles: list[str]) -> str:
-    own = titles[-1] if titles else ""
-    if own and _IGNORED_TITLE.search(own) and not _DATA_TITLE.search(own):
+@lru_cache(maxsize=2048)
+def _title_decides(title: str) -> str:
+    """What a title settles when the titles below it settled nothing: "" when it settles nothing."""
+    if _IGNORED_TITLE.search(title) and not (_DATA_TITLE.search(title) or _TRAIN_TITLE.search(title)):
         return "ignored"
-    for title in reversed(titles):
-        if _IGNORED_TITLE.search(title) and not (_DATA_TITLE.search(title) or _TRAIN_TITLE.search(title)):
-            return "ignored"
-        if _DATA_TITLE.search(title):
-            return "data"
-        if _TRAIN_TITLE.search(title):
-            return "training"
-    return "other"
+    if _DATA_TITLE.search(title):
+        return "data"
+    if _TRAIN_TITLE.search(title):
+        return "training"
+    return ""
+
+
+def _section_kinds(card: ParsedCard) -> list[str]:
+    """Each section's kind: data, training, ignored or other. The nearest title, own first then its
+    ancestors' outwards, that settles anything settles it (`_title_decides`); an own title that
+    names an ignored topic and no data makes it ignored whatever its ancestors say. Each title is
+    searched once: a section's ancestors are its parent's and the parent, so what the parent's
+    chain settles is reused."""
+    sections = card.sections
+    if not sections:
+        return []
+    chain: list[str] = []  # what the section's titles, own first then its ancestors', settle
+    kinds: list[str] = []
+    for i, section in enumerate(sections):
+        title = section.title
+        settled = _title_decides(title) if title else ""
+        if not settled:
+            ancestors = card.ancestors(i)
+            settled = chain[ancestors[-1]] if ancestors else ""
+        chain.append(settled)
+        if settled == "ignored" or (settled == "training" and _IGNORED_TITLE.search(title)):
+            kinds.append("ignored")  # an ignored own title, unless it also names data
+        else:
+            kinds.append(chain[i] or "other")
+    return kinds
 
 
 def _is_data_label(text: str) -> bool:
-    label = _LABEL.match(text)
+    label = _LABEL.match(text) if _may_label(text) else None
     return bool(label and _DATA_LABEL_WORDS.search(label.group(1)))
 
 
 def _is_source_table(table: Table) -> bool:
     if table.row_count < 2 or not table.header:
         return False
-    return any(_SOURCE_COLUMN.search(h) for h in table.header) and any(_AMOUNT_COLUMN.search(h) for h in table.header)
+    header = SEP.join(table.header)  # one search for all cells: a NUL is a cell's edge to these patterns
+    return _SOURCE_COLUMN.search(header) is not None and _AMOUNT_COLUMN.search(header) is not None
 
 
 
@@ -288,13 +327,17 @@ def _first(pattern: re.Pattern[str], region: _Region, card: ParsedCard, *, data_
 
 
 def _sizes(region: _Region, card: ParsedCard) -> list[tuple[str, str]]:
+    """The region's data sizes, block by block, up to 50 or so. Every size holds a digit: a block
+    without one is passed over (`_SIZE` runs on each block's text, not once more on the region's;
+    the region's scan, made for every pattern below, says first whether any block may hold one)."""
     found: list[tuple[str, str]] = []
-    if _SIZE.search(region.text.text) is None:
+    if not _SIZE.may_occur_in(region.text.text):  # no block holds a size (the region's one scan says so)
         return found
-    blocks = region.blocks
-    for k in region.text.candidates(_SIZE):  # the others hold no size in the 10,000 characters read
-        block = blocks[k]
-        found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(block.text))
+    for block in region.blocks:
+        text = block.text
+        if _DIGIT.search(text[:10_000]) is None:
+            continue
+        found.extend((size, _section_source(card, block.section_index)) for size in _data_sizes(text, flagged=True))
         if len(found) >= 50:
             break
     return found
@@ -341,7 +384,8 @@ def _text_signals(card: ParsedCard, region: _Region, signals: _Signals) -> None:
         hit = _first(pattern, region, card, data_only=name in ("filtering", "selection"))
         if hit:
             signals.add(name, POINTS[name], hit[1], f"{why}: \"{hit[0]}\"")
-    for block in region.blocks if _RELEASED.search(region.text.text) else ():
+    for k in region.text.candidates(_RELEASED):  # a sentence that says so is in one of these blocks
+        block = region.blocks[k]
         for sentence in block.sentences:
             m = _RELEASED.search(sentence)
             if not m:
@@ -358,10 +402,11 @@ def _links_in(card: ParsedCard, sentence: str) -> list[Link]:
     return [link for link in card.links if link.context and (link.context in sentence or sentence in link.context)]
 
 
+_NOT_A_SHARE = _fast(re.compile(r"\b(steps|masked|accuracy|score|pass@|improv\w*|increase\w*|dropout)\b", re.I))
+
+
 def _data_percentages(region: _Region) -> list[str]:
     found: list[str] = []
-    if _PERCENT.search(region.text.text) is None:
-        return []
     for block in region.blocks:
         if "%" not in block.text[:10_000]:
             continue  # no sentence of it holds a percentage (its sentences are of these characters)
@@ -370,7 +415,7 @@ def _data_percentages(region: _Region) -> list[str]:
                 continue
             if not _DATA_WORD.search(sentence) and block.kind != "table_row":
                 continue
-            if re.search(r"\b(steps|masked|accuracy|score|pass@|improv\w*|increase\w*|dropout)\b", sentence, re.I):
+            if _NOT_A_SHARE.search(sentence):
                 continue
             found.extend(_PERCENT.findall(sentence))
     return list(dict.fromkeys(found))
@@ -380,12 +425,12 @@ def _table_signals(card: ParsedCard, region: _Region, signals: _Signals) -> None
     for table in region.tables:
         if len(table.rows) < 2:
             continue
+        if _SOURCE_COLUMN.search(SEP.join(table.header)) is None:
+            continue
         source = _section_source(card, table.section_index)
         header = " | ".join(table.header)
         size_cols = [i for i, h in enumerate(table.header) if _SIZE_COLUMN.search(h) and not _MIXTURE_COLUMN.search(h)]
         mix_cols = [i for i, h in enumerate(table.header) if _MIXTURE_COLUMN.search(h)]
-        if not any(_SOURCE_COLUMN.search(h) for h in table.header):
-            continue
         if any(_numeric_cells(table, i) >= 2 for i in size_cols):
             signals.add("size", POINTS["size"], source, f"table with a size column ({header[:120]})")
             signals.add("per-source-size", POINTS["per-source-size"], source, f"sizes per source in a table ({len(table.rows)} rows)")
@@ -408,37 +453,39 @@ def _names_data_source(link: Link) -> bool:
 
 
 def _numeric_cells(table: Table, col: int) -> int:
-    return sum(1 for row in table.rows if col < len(row) and re.search(r"\d", row[col]))
+    return sum(1 for row in table.rows if col < len(row) and _DIGIT.search(row[col]))
 
 
-_DATA_HOSTS = ("huggingface.co/datasets/", "hf.co/datasets/", "kaggle.com/datasets", "zenodo.org", "data.")
+_DOC_LINK = _fast(re.compile(r"report|datasheet|data card|blog|paper", re.I))
 
 
 def _link_signals(card: ParsedCard, region: _Region, signals: _Signals, tags: Sequence[str]) -> None:
     region_sections = set(region.section_ids)
-    # asked once of every link's context joined, not link by link: in most cards no context can
-    # hold an anchor (`may_occur_in` answers for every piece of the joined text)
-    anchored = _ANCHOR.may_occur_in(SEP.join([link.context for link in card.links]))
+    data_sections = region.data_section_ids
+    anchored: bool | None = None  # asked when a link outside the region first needs it
     for link in card.links:
         url = link.url.lower()
         if not url.startswith(("http://", "https://")):
             continue
         context = link.context
-        in_region = link.section_index in region_sections and (
-            link.section_index in region.data_section_ids or _DATA_WORD.search(context) is not None
-        )
-        about_data = in_region or (anchored and _ANCHOR.search(context) is not None)
-        source = f"url:{link.url[:200]}"
-        is_dataset_page = any(h in url for h in _DATA_HOSTS[:3])
+        section = link.section_index
+        in_region = section in region_sections and (section in data_sections or _DATA_WORD.search(context) is not None)
+        is_dataset_page = "huggingface.co/datasets/" in url or "hf.co/datasets/" in url or "kaggle.com/datasets" in url
         if is_dataset_page and _DATA_LINK_TEXT.match(link.text.strip()) and _TRAIN_WORD.search(context) and not _NEGATION.search(context):
-            signals.add("data-released", POINTS["data-released"], source, f"training data published: \"{context[:160]}\"")
-        if not about_data:
-            continue
+            signals.add("data-released", POINTS["data-released"], f"url:{link.url[:200]}", f"training data published: \"{context[:160]}\"")
+        if not in_region:
+            if anchored is None:
+                # asked once of every link's context joined, not link by link: in most cards no
+                # context can hold an anchor (`may_occur_in` answers for every piece of the joined text)
+                anchored = _ANCHOR.may_occur_in(SEP.join([other.context for other in card.links]))
+            if not anchored or _ANCHOR.search(context) is None:
+                continue  # not about data
+        source = f"url:{link.url[:200]}"
         if is_dataset_page:
             signals.add("documentation", POINTS["documentation"], source, f"dataset card linked for the training data ({link.text[:60]})")
             if _is_named(link.text):
                 _add_source(signals, link.text)
-        elif url.split("?")[0].endswith(".pdf") or re.search(r"report|datasheet|data card|blog|paper", link.text + " " + context, re.I):
+        elif url.split("?")[0].endswith(".pdf") or _DOC_LINK.search(link.text + " " + context):
             if "arxiv.org" in urlparse(url).netloc:
                 signals.add("paper", POINTS["paper"], source, "paper linked from the data description", 0.5)
             else:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import policy
 from policy import patterns
 from extract.card import Table, TextBlock
-from extract.card_scan import Joined, join, prefilter
+from extract.card_scan import Joined, join, joinable, prefilter
+from extract.first_chars import with_first_chars
 from extract.types import Finding
 
 # Points and threshold are policy (policy/data_information.yaml); the table above shows their values.
@@ -33,24 +34,44 @@ _COLLECTION_VAGUE: int = _POLICY["partial"]["collection-vague"]
 # The wording is policy: `card_patterns` in policy/data_information.yaml (each entry says what it
 # recognises). Those searched over a region's joined text are `prefilter`ed (extract/card_scan.py).
 _P = patterns.compiled("data_information")
-_DATA_TITLE = _P["data-title"]
-_TRAIN_TITLE = _P["train-title"]
-_IGNORED_TITLE = _P["ignored-title"]
+
+
+def _fast(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` tried only where a match can start (extract/first_chars.py: the same matches, groups
+    and splits): for the patterns searched on short texts (titles, header cells, sentences, link
+    contexts), where a guard costs more than the search."""
+    return with_first_chars(pattern)
+
+
+def _joinable(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`_fast(pattern)`, after checking it may run on NUL-joined texts (extract/card_scan.py): several
+    short texts (a table's header cells) are then searched at once."""
+    why = joinable(pattern)
+    if why is not None:
+        raise ValueError(f"pattern {pattern.pattern[:80]!r} cannot run on joined text: {why}")
+    return _fast(pattern)
+
+
+_DATA_TITLE = _fast(_P["data-title"])
+_TRAIN_TITLE = _fast(_P["train-title"])
+_IGNORED_TITLE = _fast(_P["ignored-title"])
 _ANCHOR = prefilter(_P["anchor"])
-_DATA_WORD = _P["data-word"]
+_DATA_WORD = _fast(_P["data-word"])
 _INTRODUCER = prefilter(_P["introducer"])
+_INTRODUCER_RE = _P["introducer"]  # the expression itself, for sentences a literal check has passed
 _SIZE = prefilter(_P["size"])
-_NOT_DATA_SIZE = _P["not-data-size"]
+_SIZE_FAST = with_first_chars(_P["size"])  # the same matches, without asking the scan
+_NOT_DATA_SIZE = _joinable(_P["not-data-size"])  # searched over the words around a size, joined by NUL
 _PER_SOURCE_PHRASE = prefilter(_P["per-source-phrase"])
 _COMPOSITION_PHRASE = prefilter(_P["composition-phrase"])
-_PROCESSING_STEP = _P["processing-step"]
+_PROCESSING_STEP = _fast(_P["processing-step"])
 _PERCENT = prefilter(_P["percent"])
 _PERCENT_OF_DATA = prefilter(_P["percent-of-data"])
 _MIXTURE_PHRASE = prefilter(_P["mixture-phrase"])
-_MIXTURE_COLUMN = _P["mixture-column"]
-_SIZE_COLUMN = _P["size-column"]
-_SOURCE_COLUMN = _P["source-column"]
-_AMOUNT_COLUMN = _P["amount-column"]
+_MIXTURE_COLUMN = _fast(_P["mixture-column"])
+_SIZE_COLUMN = _fast(_P["size-column"])
+_SOURCE_COLUMN = _joinable(_P["source-column"])  # searched over a table's header cells joined by NUL
+_AMOUNT_COLUMN = _joinable(_P["amount-column"])
 _COLLECTION = prefilter(_P["collection"])
 _YEAR_RANGE = prefilter(_P["year-range"])
 _COLLECTION_WEAK = prefilter(_P["collection-weak"])
@@ -60,16 +81,22 @@ _PROCESSING = prefilter(_P["processing"])
 _SELECTION = prefilter(_P["selection"])
 _DOC_PHRASE = prefilter(_P["doc-phrase"])
 _RELEASED = prefilter(_P["released"])
-_NEGATION = _P["negation"]
+_NEGATION = _fast(_P["negation"])
 _DATA_LINK_TEXT = _P["data-link-text"]
-_TRAIN_WORD = _P["train-word"]
-_COMPUTE = _P["compute"]
+_TRAIN_WORD = _fast(_P["train-word"])
+_COMPUTE = _fast(_P["compute"])
 _HARDWARE = _P["hardware"]
-_FRAGMENT_SPLIT = _P["fragment-split"]
+_FRAGMENT_SPLIT = _fast(_P["fragment-split"])
 _LAST_PREP = _P["last-prep"]
 _DATA_LABEL_WORDS = prefilter(_P["data-label-words"])
 # Shape only, not wording (so not policy): a "Label: value" or "Label - value" line.
 _LABEL = re.compile(r"^\s*([^:]{1,60}?)\s*(?::|\s[-–—]\s)\s*\S")
+
+
+def _may_label(text: str) -> bool:
+    """Could `_LABEL` match `text`? Each of its matches holds a colon or a dash."""
+    return ":" in text or "-" in text or "–" in text or "—" in text
+
 
 # Words that describe kinds of data rather than name a source ("Web documents", "Books", "Code").
 _GENERIC = frozenset(

@@ -44,7 +44,7 @@ def declared_dataset_ids(card_data: Mapping[str, Any], tags: Sequence[str], link
         if isinstance(tag, str) and tag.startswith("dataset:"):
             found.setdefault(tag.split(":", 1)[1], f"tag:{tag}")
     for url in link_urls:
-        match = _HUB_DATASET_URL.match(url)
+        match = _HUB_DATASET_URL.match(url) if "/datasets/" in url else None  # each match holds it
         if match:
             found.setdefault(match.group(1), f"url:{url}")
     return list(found.items())[:MAX_DATASETS]
