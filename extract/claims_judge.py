@@ -37,7 +37,6 @@ _WORD = re.compile(r"[^\W_][\w'’.%-]*")
 _ARTICLES = frozenset(
     "the a an le la les un une des der die das dem den des ein eine einem einen einer eines el los las una lo".split()
 )
-_CJK_ALLOWED_NEG_GAP = CJK_ALLOWED_NEG_GAP
 _LATIN_NOUN_WORDS = 6  # the noun a phrase qualifies sits within this many words of it
 _CJK_NOUN_CHARS = 24
 _HEADING_LEAD = re.compile(r"^[\s\-*:•>#|\d.)]*$")
@@ -164,7 +163,7 @@ def _clause(before: str, cjk: bool) -> str:
 def _modality(sentence: str, before: str, after: str, rest: str, language: Language) -> str:
     cjk = language.cjk
     gap = 2 if cjk or not language.noun_before else 4  # "no es un modelo de código abierto"
-    neg = language.cue("negation_before").at_end(before, gap, cjk, _CJK_ALLOWED_NEG_GAP if cjk else None)
+    neg = language.cue("negation_before").at_end(before, gap, cjk, CJK_ALLOWED_NEG_GAP if cjk else None)
     if neg and language.cue("negation_exceptions").inside(before[neg.start() :]):
         neg = None  # "not only open weights but also ..."
     negation_after = language.cue("negation_after")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import policy
+from extract.first_chars import NON_ASCII_PARTNERS
 
 #: Characters of context a cue may be looked for in, before and after a phrase.
 WINDOW = 160
@@ -310,15 +311,12 @@ def _apart(keys: set[str]) -> bool:
     """No character matches two of `keys` when case is ignored (their case partners are all apart)."""
     seen: set[str] = set()
     for key in keys:
-        partners = {key, key.upper(), key.lower(), key.upper().lower(), key.lower().upper(), *_NON_ASCII_PARTNERS.get(key, "")}
+        partners = {key, key.upper(), key.lower(), key.upper().lower(), key.lower().upper(), *NON_ASCII_PARTNERS.get(key, "")}
         if any(len(p) != 1 for p in partners) or partners & seen:
             return False
         seen |= partners
     return True
 
-
-#: Non-ASCII characters `re` matches with an ASCII letter when ignoring case (as extract/first_chars.py).
-_NON_ASCII_PARTNERS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 
 
 def phrase_regex(phrase: str, cjk: bool) -> str:

@@ -53,12 +53,12 @@ import re
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from urllib.parse import urlparse
 
 from extract.card import Link, ParsedCard, Table, TextBlock, flatten
 from extract.card_scan import SEP, join
-from extract.types import DataInformationEvidence, DataPoint, Finding
+from extract.types import DataInformationEvidence, Finding
 from extract.version_input import VersionInput
 from extract.data_names import _add_source, _data_sizes, _declared_datasets, _is_named, _named_sources
 from extract.data_patterns import (
@@ -141,15 +141,8 @@ def document_signals(
     return signals, region
 
 
-def verdict(
-    signals: _Signals,
-    card: ParsedCard,
-    region: _Region,
-    documents: Sequence[str] = ("model card",),
-    points: Callable[[], tuple[DataPoint, ...]] = tuple,
-) -> DataInformationEvidence:
-    """Score merged signals and state whether they suffice. `points`: the score kind by kind, asked
-    once the score is known (`_score` sets the named sources' points)."""
+def verdict(signals: _Signals, card: ParsedCard, region: _Region, documents: Sequence[str] = ("model card",)) -> DataInformationEvidence:
+    """Score merged signals and state whether they suffice."""
     score, named = _score(signals)
     released = "data-released" in signals.points
     sufficient = score >= SUFFICIENT_SCORE and (named > 0 or released)
@@ -169,7 +162,6 @@ def verdict(
         sections=titles,
         signals=names,
         findings=(summary, *signals.findings[:40]),
-        points=points(),
         documents=tuple(documents),
     )
 

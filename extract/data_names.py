@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
-from functools import lru_cache
-
 from extract.card import ParsedCard, Table, split_sentences
 from extract.first_chars import with_first_chars
 from extract.literals import fold
+from extract.memo import text_memo
 from extract.data_patterns import (
     POINTS,
     _AMOUNT_COLUMN,
@@ -49,9 +48,10 @@ def _is_named(name: str, *, initial: bool = False) -> bool:
     `initial`: the first word starts a sentence or a list item, so its capital is no evidence.
     Memoised (bounded): the same names (a dataset, a list label) come back card after card.
     """
-    return _named_memo(name, initial) if len(name) <= MAX_MEMO_NAME else _judge_named(name, initial)
+    return _judge_named(name, initial)
 
 
+@text_memo(4096, max_key=MAX_MEMO_NAME)
 def _judge_named(name: str, initial: bool) -> bool:
     i = 0
     for word in name.split():
@@ -98,18 +98,11 @@ def _norm(name: str) -> str:
     return _NOT_KEY.sub("", name.lower())
 
 
+@text_memo(4096, max_key=MAX_MEMO_NAME)
 def _source_key(name: str) -> tuple[str, str]:
     """(normalised key, name as kept) of a name as written; memoised as `_is_named` is."""
-    return _source_memo(name) if len(name) <= MAX_MEMO_NAME else _key_of(name)
-
-
-def _key_of(name: str) -> tuple[str, str]:
     name = _clean_name(name)
     return _norm(name), name
-
-
-_named_memo = lru_cache(maxsize=4096)(_judge_named)
-_source_memo = lru_cache(maxsize=4096)(_key_of)
 
 
 def _add_source(signals: _Signals, name: str) -> None:

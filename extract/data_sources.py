@@ -17,6 +17,7 @@ Pure: the crawler stored the cards and documents; this module reads them. Bounde
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,18 +96,15 @@ def combined_data_information(
             if len(merged.sources) != before:  # a source is only ever added: a new one counts
                 named_by.setdefault(doc.label, []).append(name)
     merged.findings.extend(notes)
-
-    def points() -> tuple[DataPoint, ...]:  # asked by `verdict` once it has scored the named sources
-        given = [DataPoint(name, merged.points[name], givers[name]) for name in POINTS if name in merged.points and name != "named-sources"]
-        if "named-sources" in merged.points:
-            if len(named_by) > 1:
-                share = "; ".join(f"{label} ({len(names)})" for label, names in named_by.items())
-            else:
-                share = next(iter(named_by), MODEL_CARD)
-            given.insert(0, DataPoint("named-sources", merged.points["named-sources"], share))
-        return tuple(given)
-
-    return verdict(merged, card, region, documents=[d.label for d in docs], points=points)
+    evidence = verdict(merged, card, region, documents=[d.label for d in docs])  # scores the named sources
+    points = [DataPoint(name, merged.points[name], givers[name]) for name in POINTS if name in merged.points and name != "named-sources"]
+    if "named-sources" in merged.points:
+        if len(named_by) > 1:
+            share = "; ".join(f"{label} ({len(names)})" for label, names in named_by.items())
+        else:
+            share = next(iter(named_by), MODEL_CARD)
+        points.insert(0, DataPoint("named-sources", merged.points["named-sources"], share))
+    return dataclasses.replace(evidence, points=tuple(points))
 
 
 def _merge_docs(label: str, a: _Doc, b: _Doc) -> _Doc:
