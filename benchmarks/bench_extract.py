@@ -180,6 +180,8 @@ def run(db: Path) -> dict:
         "classify_seconds": round(classify_s, 1),
         "classify_per_s": round(labelled / classify_s, 1) if classify_s else None,
         "label_passes": passes,
+        # the measure: new versions extracted and labelled, one after the other, per second
+        "extract_and_label_per_s": round(extracted / (extract_s + classify_s), 1) if extract_s + classify_s else None,
         "rss_mb_samples": samples[::step] + samples[-1:],
         "anon_mb_samples": anon[::step] + anon[-1:],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -212,7 +214,7 @@ def main() -> None:
     result = json.loads(out.stdout)
     print(f"{'measure':<32} {'value':>12}")
     for key in ("versions", "extract_jobs", "extract_seconds", "extract_per_s", "extract_cpu_ms_per_version",
-                "main_cpu_ms_per_version", "extract_per_s_on_2_idle_cores", "classify_seconds", "classify_per_s", "label_passes", "peak_rss_mb", "worker_peak_rss_mb"):
+                "main_cpu_ms_per_version", "extract_per_s_on_2_idle_cores", "classify_seconds", "classify_per_s", "extract_and_label_per_s", "label_passes", "peak_rss_mb", "worker_peak_rss_mb"):
         print(f"{key:<32} {result[key]!s:>12}")
     print("RSS (MB) after N versions extracted: " + ", ".join(f"{n}: {mb}" for n, mb in result["rss_mb_samples"]))
     print("of which the process's own (RssAnon, MB): " + ", ".join(f"{n}: {mb}" for n, mb in result["anon_mb_samples"]))

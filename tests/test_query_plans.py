@@ -1,0 +1,126 @@
+"""No statement the product runs scans a table once per row of another.
+
+A correlated subquery runs once per outer row, and so does the inner loop of a join; where SQLite's
+plan for either is a SCAN, the statement costs outer rows x table rows. That is how base resolution became quadratic (an expression index it
+could not use, tests/test_base_resolution.py) without any test noticing: at the dev hub's size a
+full scan is instant. Here every statement that the demo (four weekly crawls, extraction, labelling,
+both reports), the exports, `status`, `explain` and the views run is recorded as it reaches SQLite,
+and its query plan is read back on the finished database.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from hubscan.cli import main
+from store.db import open_engine
+from store.views import VIEW_NAMES
+
+# Statements worth a plan: reads and writes that can hold a subquery.
+_PLANNED = re.compile(r"^\s*(SELECT|WITH|UPDATE|DELETE|INSERT\b[^;]*\bSELECT)\b", re.I | re.S)
+# A "SCAN" of one of these is not a cost: SQLite's own schema, and a table of one row per crawl run.
+_SMALL = ("sqlite_master", "sqlite_schema", "runs", "CONSTANT ROW")
+
+
+def _record(statements: dict[str, tuple]):
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if conn.dialect.name == "sqlite" and _PLANNED.match(statement):
+            params = parameters[0] if executemany and parameters else parameters
+            statements.setdefault(statement, params if isinstance(params, (tuple, list, dict)) else ())
+    return before
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> tuple[str, dict[str, tuple]]:
+    where = tmp_path_factory.mktemp("plans")
+    db = where / "demo.db"
+    statements: dict[str, tuple] = {}
+    listener = _record(statements)
+    event.listen(Engine, "before_cursor_execute", listener)
+    try:
+        assert main(["demo", "--db", str(db)]) == 0
+        for fmt in ("jsonl", "csv", "parquet"):
+            assert main(["export", "--db", str(db), "--format", fmt, "--output", str(where / f"out.{fmt}")]) == 0
+        assert main(["status", "--db", str(db)]) == 0
+        assert main(["explain", "LLM360/K2", "--db", str(db)]) == 0
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)
+    for view in VIEW_NAMES:
+        statements[f"SELECT * FROM {view}"] = ()
+    return f"sqlite:///{db}", statements
+
+
+def correlated_scans(plan: list[tuple[int, int, str]]) -> list[str]:
+    """The SCAN steps that sit under a correlated subquery in an EXPLAIN QUERY PLAN listing."""
+    parent = {node: up for node, up, _ in plan}
+    detail = {node: what for node, _, what in plan}
+
+    def correlated(node: int) -> bool:
+        seen = 0
+        while node in parent and seen < 1000:  # bounded: a plan is a tree
+            node, seen = parent[node], seen + 1
+            if detail.get(node, "").startswith("CORRELATED"):
+                return True
+        return False
+
+    return [what for node, _, what in plan
+            if what.startswith("SCAN ") and not what.startswith(tuple(f"SCAN {t}" for t in _SMALL)) and correlated(node)]
+
+
+def inner_loop_scans(plan: list[tuple[int, int, str]]) -> list[str]:
+    """The SCAN steps that are not the outermost loop of their join (SQLite lists a join's loops
+    under one parent, outermost first)."""
+    loops: dict[int, list[str]] = {}
+    for _, up, what in plan:
+        if what.startswith(("SCAN ", "SEARCH ")):
+            loops.setdefault(up, []).append(what)
+    return [what for steps in loops.values() for what in steps[1:]
+            if what.startswith("SCAN ") and not what.startswith(tuple(f"SCAN {t}" for t in _SMALL))]
+
+
+def test_the_checker_finds_a_scan_in_an_inner_loop():
+    nested = [(3, 0, "SEARCH o USING INDEX ix_run (run_id=?)"), (8, 0, "SCAN l")]
+    indexed = [(3, 0, "SCAN o"), (8, 0, "SEARCH l USING INDEX ix (version_id=?)")]
+    assert inner_loop_scans(nested) == ["SCAN l"]
+    assert inner_loop_scans(indexed) == []
+
+
+def test_the_checker_finds_a_scan_under_a_correlated_subquery():
+    quadratic = [(2, 0, "SCAN v"), (5, 0, "CORRELATED SCALAR SUBQUERY 1"), (10, 5, "SCAN m USING COVERING INDEX pk")]
+    searched = [(2, 0, "SCAN v"), (5, 0, "CORRELATED SCALAR SUBQUERY 1"), (10, 5, "SEARCH m USING INDEX ix (k=?)")]
+    assert correlated_scans(quadratic) == ["SCAN m USING COVERING INDEX pk"]
+    assert correlated_scans(searched) == []
+
+
+def test_no_statement_scans_a_table_once_per_outer_row(recorded):
+    url, statements = recorded
+    assert len(statements) > 100  # the run above did reach SQLite through the listener
+    engine = open_engine(url)
+    offenders = {}
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            for statement, params in statements.items():
+                try:
+                    plan = [tuple(r[:2]) + (r[-1],) for r in raw.execute("EXPLAIN QUERY PLAN " + statement, params)]
+                except Exception as exc:  # a temporary table of a finished run, say: not this test's concern
+                    if "no such table" in str(exc):
+                        continue
+                    raise
+                scans = correlated_scans(plan) + inner_loop_scans(plan)
+                if scans:
+                    offenders[statement[:300]] = scans
+    finally:
+        engine.dispose()
+    assert offenders == {}
+
+
+def test_the_views_are_planned_too(recorded):
+    _, statements = recorded
+    assert {f"SELECT * FROM {view}" for view in VIEW_NAMES} <= set(statements)
+    assert any("label_events" in s for s in statements) and any("version_bases" in s for s in statements)
