@@ -450,9 +450,9 @@ def test_huge_and_binary_licence_bytes_do_not_crash():
     assert "binary" in reasons(ev)
     # Only the first 64 kB is read: a licence header after 1 MB of filler is not seen.
     huge = b"x " * 500_000 + APACHE
-    start = time.monotonic()
+    start = time.process_time()  # CPU seconds: work done, whatever else the machine is doing
     ev = licence_evidence(VersionInput(files={"LICENSE": huge, "LICENCE.txt": b"\xff\xfe" + "Apache".encode("utf-16-le")}))
-    assert time.monotonic() - start < 5
+    assert time.process_time() - start < 5
     assert ev.family == "unknown" and ev.file_family is None
     # Non-text values in the card are ignored, not fatal.
     ev = licence_evidence(VersionInput(card_data={"license": [None, 3, "mit"], "license_name": {"a": 1}}, tags=[7, "license:mit"], files={"LICENSE": 1234}))
@@ -460,9 +460,9 @@ def test_huge_and_binary_licence_bytes_do_not_crash():
 
 
 def test_long_license_name_is_bounded():
-    start = time.monotonic()
+    start = time.process_time()
     ev = licence_evidence(VersionInput(card_data={"license": "other", "license_name": "a-" * 500_000}))
-    assert time.monotonic() - start < 2 and ev.family == "unknown"
+    assert time.process_time() - start < 2 and ev.family == "unknown"
     assert max(len(v) for v in ev.raw) <= 300
 
 
