@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from markdown_it.common.normalize_url import validateLink
 
 from extract.card_structure import Spans, plain_text
-from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space, normalised_link
+from extract.markdown_checks import MAX_AUTOCOMPLETED_CELLS, _has_odd_space
+from extract.markdown_urls import normalised_link
 from extract.memo import text_memo
 
 PLACEHOLDER = "***"

@@ -39,8 +39,8 @@ from extract.markdown_checks import (
     check_html_block,
     check_table_source,
     check_text,
-    url_is_plain,
 )
+from extract.markdown_urls import url_is_plain
 
 __all__ = ["Declined", "structure_from_tree"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract import code_repos, html_anchor, lineage_ids, markdown_checks, markdown_tables, training_code, url_parts
+from extract import code_repos, html_anchor, lineage_ids, markdown_tables, markdown_urls, training_code, url_parts
 from extract.card_structure import Link
 from extract.memo import MAX_KEY_CHARS, text_memo
 
@@ -19,7 +19,7 @@ TEXT_MEMOS = [
     (training_code._is_code_location, LONG),
     (training_code._repo_kind, "train/" + "x" * MAX_KEY_CHARS + ".py"),
     (code_repos.github_repo_name, LONG),
-    (markdown_checks._plain_url_cached, LONG),
+    (markdown_urls._plain_url_cached, LONG),
     (html_anchor.href_of, f'<a href="{LONG}">'),
 ]
 

@@ -12,7 +12,7 @@ import random
 import pytest
 from markdown_it.common.normalize_url import normalizeLink
 
-from extract.markdown_checks import _UNCHANGED_URL, _plain_url, normalised_link, url_is_plain
+from extract.markdown_urls import _UNCHANGED_URL, _plain_url, normalised_link, url_is_plain
 
 SCHEMES = ["http://", "https://", "HTTPS://", "Https://", "ftp://", "//", "mailto:", "javascript:", "https:/", ""]
 HOSTS = [
