@@ -164,11 +164,17 @@ def realistic_card(
     front_matter: str | None = None,
     base_model: str | None = None,
     datasets: list[str] | None = None,
+    target_bytes: int | None = None,
 ) -> str:
-    """A model card of about 0.2-25 kB (log-uniform), with front matter unless `front_matter` is ""."""
+    """A model card of about 0.2-25 kB (log-uniform), with front matter unless `front_matter` is "".
+
+    `target_bytes` asks for a card of at least that size instead (the same card up to where the
+    usual one would stop, then more sections of the same kinds)."""
     rng = random.Random(f"card:{seed}")
     org, title = repo_id.split("/", 1) if "/" in repo_id else ("org", repo_id)
-    target = int(10 ** rng.uniform(2.3, 4.4))
+    target = int(10 ** rng.uniform(2.3, 4.4))  # drawn either way: the cards without a target stay as they were
+    if target_bytes is not None:
+        target = target_bytes
     parts = [f"# {title}"]
     if rng.random() < 0.4:
         badges = " ".join(
