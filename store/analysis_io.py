@@ -27,7 +27,7 @@ from .blobs import unpack
 from .crawl_writes import add_problems_once, utcnow
 from .evidence_writes import record_of, write_evidence
 from .portable import upsert
-from .rollups import versions_changed
+from .rollups import COUNTED_EVIDENCE, evidence_changed, versions_changed
 
 BATCH = 500
 # Recorded in the evidence (the explanation says the card was not read) but normal on the Hub,
@@ -202,9 +202,17 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
     Each version's evidence comes as it was extracted or as its record (extract/evidence_record.py,
     what an extraction worker sends back); both are stored the same."""
     records = [(row, record_of(ev)) for row, ev in items]
+    # the runs whose stored aggregates counted what changes (none for a run's new versions): read before the write
+    changed = evidence_changed(conn, {row.version_id: counted_evidence(rec) for row, rec in records})
     write_evidence(conn, records)
     record_problems(conn, run_id, [(row, rec.problems) for row, rec in records], "extract")
-    versions_changed(conn, [row.version_id for row, _ in records])  # runs that counted the old evidence (none for a run's new versions)
+    versions_changed(conn, changed)
+
+
+def counted_evidence(record: EvidenceRecord) -> tuple[Any, ...]:
+    """A record's values of what the stored run caches read (`rollups.evidence_changed`)."""
+    columns = dict(record.columns)
+    return (*(columns[name] for name in COUNTED_EVIDENCE), bool(record.bases))
 
 
 def record_problems(conn: Connection, run_id: int | None, items: Sequence[tuple[Any, Sequence[Any]]], stage: str) -> int:

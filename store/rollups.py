@@ -15,7 +15,8 @@ A crawl adds one observation per model per run, so after a year of nightly crawl
   (`ensure_run_rollups`). What would change a stored run's rows drops them, to be written again when
   next needed: a label event recorded later for a version it saw (a standalone `classify`, the
   analysis of a crawl stored with --no-analyse; `versions_changed`, from the run the event counts
-  for on), new evidence or dataset links for such a version (a standalone `extract`), and a model
+  for on), new evidence that moves a fact they read or new dataset links for such a version (a
+  standalone `extract`; `evidence_changed`), and a model
   turning private or public (`models_changed`). The weekly report's stored changes
   (store/week_changes.py) are dropped with either of their two runs' aggregates.
 
@@ -296,6 +297,29 @@ def versions_changed(conn: Connection, version_ids: Iterable[int], since: Mappin
     _drop_runs_that_saw(conn, wanted)
 
 
+# What of a version's evidence the stored caches read: the aggregates' facts (licence, training code,
+# data information, whether a base is named) and the week's changes (licence and its family).
+COUNTED_EVIDENCE = ("licence", "licence_family", "training_code", "data_information")
+
+
+def evidence_changed(conn: Connection, counted: Mapping[int, tuple[Any, ...]]) -> list[int]:
+    """Of these versions (id -> their COUNTED_EVIDENCE values and whether they name a base, as about to
+    be written), the ones whose stored values differ, or that have none stored. Called before the
+    write: a new extractor re-reading every card drops only the runs that saw a version whose counted
+    facts moved, not all of history. [] when no run's aggregates are stored."""
+    ids = sorted(counted)
+    if not ids or not _any_stored(conn):
+        return []
+    ev, vb = s.evidence, s.version_bases
+    stored: dict[int, tuple[Any, ...]] = {}
+    for part in _chunks(ids):
+        with_base = {r for (r,) in conn.execute(select(vb.c.version_id).distinct().where(vb.c.version_id.in_(part)))}
+        columns = [ev.c[name] for name in COUNTED_EVIDENCE]
+        for r in conn.execute(select(ev.c.version_id, *columns).where(ev.c.version_id.in_(part))):
+            stored[r.version_id] = (*r[1:], r.version_id in with_base)
+    return [v for v in ids if stored.get(v) != tuple(counted[v])]
+
+
 def models_changed(conn: Connection, repo_ids: Iterable[str]) -> None:
     """These models turned private or public, or changed organisation: every stored run that saw them
     counted them in one scope, or for another organisation (run_organisations)."""
@@ -339,7 +363,7 @@ def _chunks(items: list, size: int = 500) -> Iterable[list]:
 
 
 __all__ = [
-    "DOWNLOADS_TIER", "FACTS", "SCOPES", "TIERS", "TOP_TIER", "RollupRow", "compute_run_rollup", "drop_run_rollups",
-    "ensure_run_rollups", "latest_from_observations", "models_changed", "note_latest", "run_rollup", "stored_rollup",
+    "COUNTED_EVIDENCE", "DOWNLOADS_TIER", "FACTS", "SCOPES", "TIERS", "TOP_TIER", "RollupRow", "compute_run_rollup",
+    "drop_run_rollups", "ensure_run_rollups", "evidence_changed", "latest_from_observations", "models_changed", "note_latest", "run_rollup", "stored_rollup",
     "versions_changed", "write_run_rollup",
 ]
