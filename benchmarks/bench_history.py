@@ -4,6 +4,8 @@
     python benchmarks/bench_history.py measure --db /tmp/hubscan-history.db
     python benchmarks/bench_history.py scaling --models 100000,300000,1000000 --runs 8   # weekly report per models/run
     python benchmarks/bench_history.py length  --models 100000 --runs 5,50                # same models, longer history
+    python benchmarks/bench_history.py copy    --db /tmp/hubscan-history.db --url postgresql+psycopg://me@localhost/hubscan_bench
+    python benchmarks/bench_history.py measure --url postgresql+psycopg://me@localhost/hubscan_bench
 
 `build` writes a history straight into the tables (no crawl: 50 crawls of 200,000 models would take
 days): runs one day apart, models created over five years, each model's version changing now and then
@@ -20,6 +22,13 @@ computes it). `length` builds two databases with the same models and a short and
 measures both (what depends on history and what does not); `scaling` measures the weekly report at
 several numbers of models per run (8 daily runs: the report compares the last run of the second
 ISO week with the last of the first) and extrapolates to 3M with a straight line through the points.
+
+PostgreSQL (`--url`): the history is built on SQLite as above and copied into a fresh database
+whose schema hubscan's migrations create (`copy`, benchmarks/pg_copy.py: COPY table by table, then
+VACUUM (ANALYZE) as autovacuum would on a live server). `measure --url` measures that database;
+`length` and `scaling` with `--url` copy each SQLite history into it, measure both backends, and
+drop it. Give the password through ~/.pgpass or PGPASSWORD, not in the URL (a command line is
+visible to every user of the machine); it is never printed.
 """
 
 from __future__ import annotations
@@ -386,7 +395,7 @@ def _on_postgres(db: Path, url: str, parts: tuple[str, ...]) -> dict:
         got = measure(url, parts)
     finally:
         drop_database(url)
-    return {"copy_s": copied["copy_s"], "analyse_s": copied["analyse_s"], **got}
+    return {"copy_s": copied["copy_s"], "vacuum_analyse_s": copied["vacuum_analyse_s"], **got}
 
 
 def _straight_line(points: list[tuple[int, float]]) -> dict:

@@ -60,13 +60,17 @@ def drop_database(url: str) -> None:
         admin.dispose()
 
 
-def copy_history(db: Path, url: str, replace: bool = False) -> dict:
-    """Copy every hubscan table of the SQLite file `db` into a new database at `url`; returns rows and seconds per table."""
+def copy_history(db: Path, url: str, replace: bool = False, create: bool = True) -> dict:
+    """Copy every hubscan table of the SQLite file `db` into a new database at `url` (`create=False`:
+    an existing, empty one); returns rows and seconds per table."""
     from store.db import normalise_url, open_engine
     from store.schema import metadata
 
     url = normalise_url(url)
-    fresh_database(url, replace)
+    if create:
+        fresh_database(url, replace)
+    else:
+        _refuse_tables(url)
     open_engine(url).dispose()  # hubscan's own schema: migrations, views
     started = time.perf_counter()
     source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -90,11 +94,21 @@ def copy_history(db: Path, url: str, replace: bool = False) -> dict:
             with raw.cursor() as cur:
                 cur.execute("VACUUM (ANALYZE)")
             raw.autocommit = False
-            analyse_s = round(time.perf_counter() - t0, 1)
+            vacuum_analyse_s = round(time.perf_counter() - t0, 1)
     finally:
         source.close()
         engine.dispose()
-    return {"copy_s": round(time.perf_counter() - started, 1), "analyse_s": analyse_s, "tables": tables}
+    return {"copy_s": round(time.perf_counter() - started, 1), "vacuum_analyse_s": vacuum_analyse_s, "tables": tables}
+
+
+def _refuse_tables(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()")).scalar():
+                raise SystemExit(f"refused: the database {shown(url)} is not empty")
+    finally:
+        engine.dispose()
 
 
 def _target_columns(cur, table: str) -> list[tuple[str, str]]:
