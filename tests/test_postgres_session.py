@@ -82,3 +82,31 @@ def test_the_week_changes_are_not_jit_compiled_on_a_large_database(request, tmp_
                 assert _compiled(cursor.plans)
         finally:
             engine.dispose()
+
+
+def test_a_list_of_ids_is_one_array_parameter_on_postgresql(request, tmp_path):
+    """DriverCursor.in_list: psycopg parses a long statement's placeholders in Python every time (it
+    keeps only short statements parsed), so a list of 900 ids travels as one array; same rows."""
+    with fresh_database("postgresql", tmp_path, request) as url:
+        build_history(url)
+        engine = open_engine(url)
+        try:
+            with engine.connect() as conn:
+                cursor = DriverCursor(conn)
+                ids = [r[0] for r in cursor.rows("SELECT id FROM model_versions ORDER BY id")]
+                wanted = ids[::3] + [10**9]  # and one that is not there
+                where, params = cursor.in_list("id", wanted)
+                assert (where, params) == ("id = ANY(?)", [wanted])
+                got = cursor.rows(f"SELECT id FROM model_versions WHERE {where} ORDER BY id", params)
+                assert [r[0] for r in got] == ids[::3]
+        finally:
+            engine.dispose()
+
+
+def test_a_list_of_ids_is_marks_on_sqlite(tmp_path):
+    engine = open_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    try:
+        with engine.connect() as conn:
+            assert DriverCursor(conn).in_list("id", [3, 5]) == ("id IN (?, ?)", [3, 5])
+    finally:
+        engine.dispose()
