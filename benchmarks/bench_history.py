@@ -4,6 +4,8 @@
     python benchmarks/bench_history.py measure --db /tmp/hubscan-history.db
     python benchmarks/bench_history.py scaling --models 100000,300000,1000000 --runs 8   # weekly report per models/run
     python benchmarks/bench_history.py length  --models 100000 --runs 5,50                # same models, longer history
+    python benchmarks/bench_history.py copy    --db /tmp/hubscan-history.db --url postgresql+psycopg://me@localhost/hubscan_bench
+    python benchmarks/bench_history.py measure --url postgresql+psycopg://me@localhost/hubscan_bench
 
 `build` writes a history straight into the tables (no crawl: 50 crawls of 200,000 models would take
 days): runs one day apart, models created over five years, each model's version changing now and then
@@ -20,6 +22,13 @@ computes it). `length` builds two databases with the same models and a short and
 measures both (what depends on history and what does not); `scaling` measures the weekly report at
 several numbers of models per run (8 daily runs: the report compares the last run of the second
 ISO week with the last of the first) and extrapolates to 3M with a straight line through the points.
+
+PostgreSQL (`--url`): the history is built on SQLite as above and copied into a fresh database
+whose schema hubscan's migrations create (`copy`, benchmarks/pg_copy.py: COPY table by table, then
+VACUUM (ANALYZE) as autovacuum would on a live server). `measure --url` measures that database;
+`length` and `scaling` with `--url` copy each SQLite history into it, measure both backends, and
+drop it. Give the password through ~/.pgpass or PGPASSWORD, not in the URL (a command line is
+visible to every user of the machine); it is never printed.
 """
 
 from __future__ import annotations
@@ -238,13 +247,14 @@ def _timed(fn) -> tuple[float, object]:
     return time.perf_counter() - start, out
 
 
-def measure(db: Path, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "history", "weekly")) -> dict:
+def measure(db: Path | str, parts: tuple[str, ...] = ("jsonl", "parquet", "trend", "history", "weekly")) -> dict:
+    """`db`: a SQLite file, or a database URL (postgresql+psycopg://..., e.g. filled by `copy`)."""
     from sqlalchemy import text
 
     from store.db import open_engine
 
-    engine = open_engine(str(db))
-    out: dict = {}
+    engine = open_engine(str(db), create=False)
+    out: dict = {"backend": engine.dialect.name}
     with engine.connect() as conn:
         out["observations"] = conn.execute(text("SELECT COUNT(*) FROM observations")).scalar()
         out["runs"] = conn.execute(text("SELECT COUNT(*) FROM runs")).scalar()
@@ -313,6 +323,8 @@ def weekly_parts(engine) -> dict:
     with engine.connect() as conn:
         runs = report_runs(conn)
         week, run, previous = week_and_previous(runs, None)
+        if previous is None:  # a history within one ISO week: no changes to list
+            return {"skipped": "no earlier week"}
         weeks = [(w, r) for w, r in latest_per(runs, "week").items() if w <= week]
         part("timeline", lambda: [run_view.summary(conn, r.id, lineage=w == week) for w, r in weeks])
         found = part("changes", lambda: changes.changes_between(conn, previous[1].id, run.id))  # stored, when they are
@@ -328,39 +340,73 @@ def weekly_parts(engine) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("build", "measure", "scaling", "length"))
+    parser.add_argument("action", choices=("build", "copy", "measure", "scaling", "length"))
     parser.add_argument("--db", type=Path, default=Path("/tmp/hubscan-history.db"))
     parser.add_argument("--models", default="200000")
     parser.add_argument("--runs", default="50")
     parser.add_argument("--parts", default="jsonl,parquet,trend,history,weekly")
+    parser.add_argument("--url", help="a PostgreSQL database (postgresql+psycopg://USER@HOST:PORT/NAME): `copy` fills it from --db;"
+                        " `measure` measures it instead of --db; `length` and `scaling` copy each SQLite history into it and"
+                        " measure both backends (the database is created, and dropped at the end)")
+    parser.add_argument("--replace", action="store_true", help="`copy`: drop the --url database first if it exists")
     args = parser.parse_args()
     parts = tuple(args.parts.split(","))
     if args.action == "build":
         print(json.dumps(build(args.db, int(args.models), int(args.runs))))
+    elif args.action == "copy":
+        if not args.url:
+            parser.error("copy needs --url")
+        from pg_copy import copy_history
+
+        print(json.dumps(copy_history(args.db, args.url, args.replace)))
     elif args.action == "measure":
-        print(json.dumps(measure(args.db, parts)))
+        print(json.dumps(measure(args.url or args.db, parts)))
     elif args.action == "length":
         models = int(args.models)
         for runs in (int(r) for r in args.runs.split(",")):
             db = args.db.with_name(f"{args.db.stem}-{models}x{runs}.db")
             print(json.dumps({**build(db, models, runs), **measure(db, parts)}), flush=True)
+            if args.url:
+                print(json.dumps({"models": models, "runs": runs, **_on_postgres(db, args.url, parts)}), flush=True)
     else:  # scaling: the weekly report at several numbers of models per run
-        points = []
+        points: dict[str, list] = {"sqlite": [], "postgresql": []}
         for models in (int(m) for m in args.models.split(",")):
             db = args.db.with_name(f"{args.db.stem}-{models}.db")
             built = build(db, models, int(args.runs))
             got = measure(db, ("weekly", "weekly_parts"))
-            points.append((models, got["weekly_report_s"]))
+            points["sqlite"].append((models, got["weekly_report_s"]))
             print(json.dumps({**built, **got}), flush=True)
+            if args.url:
+                got = _on_postgres(db, args.url, ("weekly", "weekly_parts"))
+                points["postgresql"].append((models, got["weekly_report_s"]))
+                print(json.dumps({"models": models, **got}), flush=True)
             db.unlink(missing_ok=True)
-        if len(points) >= 2:
-            # least squares through the points: seconds = fixed + per_model * models
-            n = len(points)
-            mx, my = sum(m for m, _ in points) / n, sum(t for _, t in points) / n
-            slope = sum((m - mx) * (t - my) for m, t in points) / sum((m - mx) ** 2 for m, _ in points)
-            fixed = my - slope * mx
-            print(json.dumps({"weekly_report_s_per_million_models": round(slope * 1e6, 2), "weekly_report_fixed_s": round(fixed, 2),
-                              "weekly_report_at_3M_models_s": round(fixed + slope * 3_000_000, 1)}))
+        for backend, line in points.items():
+            if len(line) >= 2:
+                print(json.dumps({"backend": backend, **_straight_line(line)}))
+
+
+def _on_postgres(db: Path, url: str, parts: tuple[str, ...]) -> dict:
+    """The SQLite history `db` copied into the PostgreSQL database `url`, measured, then dropped."""
+    from pg_copy import copy_history, drop_database
+
+    copied = copy_history(db, url, replace=True)
+    try:
+        got = measure(url, parts)
+    finally:
+        drop_database(url)
+    return {"copy_s": copied["copy_s"], "vacuum_analyse_s": copied["vacuum_analyse_s"], **got}
+
+
+def _straight_line(points: list[tuple[int, float]]) -> dict:
+    """Least squares through the points: seconds = fixed + per_model * models, extrapolated to 3M."""
+    n = len(points)
+    mx, my = sum(m for m, _ in points) / n, sum(t for _, t in points) / n
+    slope = sum((m - mx) * (t - my) for m, t in points) / sum((m - mx) ** 2 for m, _ in points)
+    fixed = my - slope * mx
+    return {"weekly_report_s_per_million_models": round(slope * 1e6, 2), "weekly_report_fixed_s": round(fixed, 2),
+            "weekly_report_at_3M_models_s": round(fixed + slope * 3_000_000, 1)}
+
 
 if __name__ == "__main__":
     main()

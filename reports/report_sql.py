@@ -132,7 +132,8 @@ def relations(cursor: DriverCursor, version_ids: list[int]) -> dict[tuple[int, s
     out: dict[tuple[int, str], str] = {}
     for start in range(0, len(version_ids), 500):
         part = version_ids[start : start + 500]
-        rows = cursor.rows(f"SELECT version_id, base_id, relation FROM version_bases WHERE version_id IN ({cursor.marks(len(part))})", part)
+        where, params = cursor.in_list("version_id", part)
+        rows = cursor.rows(f"SELECT version_id, base_id, relation FROM version_bases WHERE {where}", params)
         out.update(((v, b), relation) for v, b, relation in rows)
     return out
 
@@ -145,12 +146,12 @@ def base_rows(cursor: DriverCursor, now_table: str, run_id: int, base_ids: list[
         "SELECT bm.repo_id, bm.private, be.licence, be.licence_family FROM models AS bm "
         f"LEFT OUTER JOIN {now_table} AS bo ON bo.repo_id = bm.repo_id AND bo.run_id = ? "
         f"{_licence(cursor, 'be', 'COALESCE(bo.version_id, bm.current_version_id)', 'JOIN')} "
-        "WHERE bm.repo_id IN ({})"
+        "WHERE {}"
     )
     out: list[tuple] = []
     for start in range(0, len(base_ids), 500):
-        part = base_ids[start : start + 500]
-        out += cursor.rows(sql.format(cursor.marks(len(part))), (run_id, *part))
+        where, params = cursor.in_list("bm.repo_id", base_ids[start : start + 500])
+        out += cursor.rows(sql.format(where), (run_id, *params))
     return out
 
 
@@ -159,5 +160,6 @@ def version_labels(cursor: DriverCursor, version_ids: list[int]) -> dict[int, st
     out: dict[int, str] = {}
     for start in range(0, len(version_ids), 500):
         part = version_ids[start : start + 500]
-        out.update(cursor.rows(f"SELECT version_id, label FROM labels WHERE version_id IN ({cursor.marks(len(part))})", part))
+        where, params = cursor.in_list("version_id", part)
+        out.update(cursor.rows(f"SELECT version_id, label FROM labels WHERE {where}", params))
     return out

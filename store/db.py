@@ -86,13 +86,30 @@ def _create_db_engine(url: str, *, read_only: bool) -> Engine:
         else:
             # A shared server outlives our connections (restarts, idle timeouts): test before use.
             kwargs["pool_pre_ping"] = True
-            if read_only and url.startswith("postgresql"):
-                # Every transaction on this engine is READ ONLY, as SQLite's mode=ro is for a file.
-                kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+            if url.startswith("postgresql"):
+                kwargs["connect_args"] = {"options": postgres_options(url, read_only=read_only)}
         engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine, read_only=read_only)
     return engine
+
+
+def postgres_options(url: str, *, read_only: bool = False) -> str:
+    """The server options hubscan's PostgreSQL sessions start with (libpq's `options`), after any the URL gives.
+
+    `jit=off`: the reports', exports' and aggregates' queries are index lookups, correlated subqueries
+    and hash joins; their estimated costs pass the JIT thresholds on a large database, so every run
+    compiled them first (0.8 s of the 3.8 s the week's changes took at 200,000 models per run) and
+    then ran no faster (docs/benchmarks.md, "PostgreSQL", 2026-12-07)."""
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url).query.get("options")
+    options = [given] if isinstance(given, str) and given else []
+    options.append("-c jit=off")
+    if read_only:
+        # Every transaction on this engine is READ ONLY, as SQLite's mode=ro is for a file.
+        options.append("-c default_transaction_read_only=on")
+    return " ".join(options)
 
 
 SQLITE_MMAP_BYTES = 8 << 30  # address space only: pages are read as touched

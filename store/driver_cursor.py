@@ -29,6 +29,14 @@ class DriverCursor:
     def marks(self, n: int) -> str:
         return ", ".join(["?"] * n)
 
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list]:
+        """`column IN (?, ?, ...)` with its parameters; on PostgreSQL `column = ANY(?)` with the values as
+        one array. psycopg reads a statement's placeholders in Python and keeps only short statements
+        parsed: a list of 900 marks cost about 9 ms a statement there, more than the query."""
+        if self.sqlite:
+            return f"{column} IN ({self.marks(len(values))})", list(values)
+        return f"{column} = ANY(?)", [list(values)]
+
     def indexed_by(self, index: str) -> str:
         """" INDEXED BY <index>" on SQLite when the index exists, else "" (asked once per cursor).
 

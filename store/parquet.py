@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, Text, cast, false, select, text
 
-from . import parquet_history_arrow, sqlite_arrow
+from . import parquet_history_arrow, postgres_arrow, sqlite_arrow
 from . import schema as s
 from .arrow_columns import column as _column
 from .db import sqlite_path
@@ -273,6 +273,8 @@ def _label_history(conn: Connection, batch_rows: int, include_private: bool) -> 
     path = _sqlite_file(conn)
     if path:
         return parquet_history_arrow.label_history_tables_arrow(conn, path, LABEL_HISTORY, batch_rows, include_private)
+    if postgres_arrow.available(conn):
+        return parquet_history_arrow.label_history_tables_arrow(conn, None, LABEL_HISTORY, batch_rows, include_private)
     return label_history_tables(conn, LABEL_HISTORY, batch_rows, include_private)
 
 

@@ -75,15 +75,16 @@ def version_facts(cursor: DriverCursor, version_ids: Sequence[int]) -> dict[int,
     out: dict[int, tuple | VersionFacts] = {}
     for start in range(0, len(version_ids), IN_BATCH):
         part = list(version_ids[start : start + IN_BATCH])
-        marks = cursor.marks(len(part))
         events: dict[int, list[LabelEvent]] = {}
-        for r in cursor.rows(f"SELECT version_id, id, run_id, label, rule, open_washing FROM label_events WHERE version_id IN ({marks}) ORDER BY id", part):
+        where, params = cursor.in_list("version_id", part)
+        for r in cursor.rows(f"SELECT version_id, id, run_id, label, rule, open_washing FROM label_events WHERE {where} ORDER BY id", params):
             events.setdefault(r[0], []).append(LabelEvent(r[1], r[2], r[3], r[4], r[5]))
         # The licence from the covering index ix_evidence_facts, not the evidence row (a few KB, a
         # page per version): PostgreSQL picks the index itself, SQLite prefers the rowid unless told.
         evidence = "evidence e" + cursor.indexed_by("ix_evidence_facts")
-        sql = f"SELECT v.id, v.sha, e.licence, e.licence_family FROM model_versions v LEFT JOIN {evidence} ON e.version_id = v.id WHERE v.id IN ({marks})"
-        for r in cursor.rows(sql, part):
+        where, params = cursor.in_list("v.id", part)
+        sql = f"SELECT v.id, v.sha, e.licence, e.licence_family FROM model_versions v LEFT JOIN {evidence} ON e.version_id = v.id WHERE {where}"
+        for r in cursor.rows(sql, params):
             facts = VersionFacts(r[1], r[2], r[3], tuple(events.get(r[0], ())))
             out[r[0]] = facts.fixed_tail or facts
     return out

@@ -1,15 +1,17 @@
-"""`label_history.parquet` on SQLite without a Python object per value.
+"""`label_history.parquet` without a Python object per value.
 
 The file has a row per model per run: tens of millions of rows, where a Python object per value is
 what bounds the export (store/parquet_history.py: about 77,000 rows per CPU second). Here each run's
-observations are read straight into Arrow by the ADBC SQLite driver (Apache Arrow's database
-connectivity, a separate read-only connection to the same file), and joined in Arrow to a table of
+observations are read straight into Arrow, from a SQLite file by the ADBC SQLite driver (Apache
+Arrow's database connectivity, a separate read-only connection to the same file; store/sqlite_arrow.py),
+from PostgreSQL as CSV parsed by pyarrow (store/postgres_arrow.py), and joined in Arrow to a table of
 the versions the run shows: their sha, licence and label as of the run. Only a run's new versions,
 and the few with more than one label event, pass through Python. Memory: one run's rows and
 versions.
 
-Used when the driver is installed (`pip install 'hubscan[parquet]'`) and the database is a SQLite
-file; otherwise store/parquet_history.py gives the same rows (tests/test_parquet_history.py runs both).
+Used for a SQLite file when the driver is installed (`pip install 'hubscan[parquet]'`) and for
+PostgreSQL through psycopg; otherwise store/parquet_history.py gives the same rows
+(tests/test_parquet_history.py runs every reader).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection
 
-from . import sqlite_arrow
+from . import postgres_arrow, sqlite_arrow
 from .arrow_columns import column
 from .parquet_history import COLUMNS, DriverCursor, VersionFacts, version_facts
 
@@ -34,19 +36,19 @@ def _tails(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
     return pa.Table.from_arrays([column(f, list(values)) for f, values in zip(fields, columns)], schema=pa.schema(fields))
 
 
-def label_history_tables_arrow(conn: Connection, path: str, schema: pa.Schema, batch_rows: int, include_private: bool = False) -> Iterator[pa.Table]:
-    """The rows of `label_history.parquet` for the SQLite file at `path`, ordered by run and repo id,
-    in tables of at most `batch_rows` rows."""
+def label_history_tables_arrow(conn: Connection, path: str | None, schema: pa.Schema, batch_rows: int, include_private: bool = False) -> Iterator[pa.Table]:
+    """The rows of `label_history.parquet`, ordered by run and repo id, in tables of at most
+    `batch_rows` rows: of the SQLite file at `path`, or (`path` None) of the PostgreSQL database
+    `conn` is connected to."""
     assert tuple(schema.names) == COLUMNS
     cursor = DriverCursor(conn)  # version facts and run list through the caller's connection
     private = pa.array([] if include_private else [r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,))], pa.string())
     runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
     fixed = _tails(schema, [])  # versions whose every run shows the same tail (at most one label event)
     several: dict[int, VersionFacts] = {}  # versions relabelled at some run: their tail depends on the run
-    with sqlite_arrow.connect(path) as arrow:
+    with sqlite_arrow.run_reader(path) if path is not None else postgres_arrow.run_reader(conn) as read_run:
         for run_id, started_at in runs:
-            arrow.execute("SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = ? ORDER BY repo_id", (run_id,))
-            observed = arrow.fetch_arrow_table()
+            observed = read_run(run_id)
             if len(private) and observed.num_rows:
                 observed = observed.filter(pc.invert(pc.is_in(observed["repo_id"], value_set=private)))
             if not observed.num_rows:

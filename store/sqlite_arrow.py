@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 def available() -> bool:
@@ -35,3 +35,14 @@ def connect(path: str) -> Iterator[Any]:
     with closing(adbc.connect(uri)) as conn, closing(conn.cursor()) as cursor:
         yield cursor
 
+
+
+@contextmanager
+def run_reader(path: str) -> Iterator[Callable[[int], Any]]:
+    """A function from a run id to that run's observations as an Arrow table, in repo id order."""
+    with connect(path) as arrow:
+        def read(run_id: int):
+            arrow.execute("SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = ? ORDER BY repo_id", (run_id,))
+            return arrow.fetch_arrow_table()
+
+        yield read

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from backends import db_url, postgres_server, sql_rows  # noqa: E402,F401 (fixtures)
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
-from store import parquet_history_arrow, sqlite_arrow  # noqa: E402
+from store import parquet_history_arrow, postgres_arrow, sqlite_arrow  # noqa: E402
 from store.parquet import LABEL_HISTORY, write_parquet  # noqa: E402
 from store.parquet_history import LabelEvent, VersionFacts  # noqa: E402
 
@@ -78,9 +78,28 @@ def _history(url: str) -> None:
 @pytest.mark.parametrize("batch_rows", [3, 5000])
 @pytest.mark.parametrize("include_private", [False, True])
 def test_label_history_file_holds_the_views_rows(db_url, tmp_path, batch_rows, include_private, monkeypatch):
-    """Through Python objects: PostgreSQL always, SQLite without the ADBC driver."""
+    """Through Python objects: SQLite without the ADBC driver, PostgreSQL through another driver than psycopg."""
     monkeypatch.setattr(sqlite_arrow, "available", lambda: False)
+    monkeypatch.setattr(postgres_arrow, "available", lambda conn: False)
+    calls = []
+    reader = parquet_history_arrow.label_history_tables_arrow
+    monkeypatch.setattr(parquet_history_arrow, "label_history_tables_arrow", lambda *a, **k: calls.append(a[1]) or reader(*a, **k))
     _check(db_url, tmp_path, batch_rows, include_private)
+    assert calls == []
+
+
+@pytest.mark.parametrize("batch_rows", [3, 5000])
+@pytest.mark.parametrize("include_private", [False, True])
+def test_postgresql_read_as_arrow_gives_the_views_rows(postgres_server, request, tmp_path, batch_rows, include_private, monkeypatch):
+    """COPY's CSV parsed by pyarrow (store/postgres_arrow.py), with a repo id that CSV must quote."""
+    from backends import fresh_database
+
+    calls = []
+    reader = parquet_history_arrow.label_history_tables_arrow
+    monkeypatch.setattr(parquet_history_arrow, "label_history_tables_arrow", lambda *a, **k: calls.append(a[1]) or reader(*a, **k))
+    with fresh_database("postgresql", tmp_path, request) as url:
+        _check(url, tmp_path, batch_rows, include_private, odd_repo='q/"quoted", with comma\nand a line break')
+    assert calls == [None]
 
 
 @pytest.mark.parametrize("batch_rows", [3, 5000])
@@ -95,8 +114,16 @@ def test_a_sqlite_file_read_as_arrow_gives_the_views_rows(tmp_path, batch_rows, 
     assert calls == [str(tmp_path / "dir with space" / "h.db")]
 
 
-def _check(db_url: str, tmp_path, batch_rows: int, include_private: bool) -> None:
+def _check(db_url: str, tmp_path, batch_rows: int, include_private: bool, odd_repo: str | None = None) -> None:
     _history(db_url)
+    if odd_repo:  # one filler renamed everywhere it appears (no foreign key points at observations)
+        engine = open_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(s.models.insert(), [{"repo_id": odd_repo, "status": "active", "gated": "false", "private": False, "disabled": False, "first_seen_run": 1}])
+            for table in (s.model_versions, s.observations):
+                conn.execute(table.update().where(table.c.repo_id == "z/filler-00").values(repo_id=odd_repo))
+            conn.execute(s.models.delete().where(s.models.c.repo_id == "z/filler-00"))
+        engine.dispose()
     engine = open_engine(db_url)
     try:
         written = {w.name: w for w in write_parquet(engine, tmp_path, batch_rows=batch_rows, include_private=include_private)}
@@ -109,6 +136,8 @@ def _check(db_url: str, tmp_path, batch_rows: int, include_private: bool) -> Non
         row["open_washing"] = None if row["open_washing"] is None else bool(row["open_washing"])
     got = table.to_pylist()
     assert got == expected
+    if odd_repo:
+        assert sum(r["repo_id"] == odd_repo for r in got) == RUNS
     assert written["label_history"].rows == len(got) == (6 * (5 + FILLERS) - 2 + (6 if include_private else 0))  # e/gap missed two runs
     if batch_rows == 3:
         assert pq.ParquetFile(tmp_path / "label_history.parquet").num_row_groups == -(-len(got) // 3)
