@@ -77,12 +77,16 @@ class Table:
 
     def row_blocks(self) -> list[TextBlock]:
         """The blocks of its rows, header first, as `StructureBuilder.emit_row` makes them."""
-        blocks = []
+        return [TextBlock("table_row", text, self.section_index) for text in self.row_texts()]
+
+    def row_texts(self) -> list[str]:
+        """The texts of `row_blocks`, without making the blocks."""
+        out = []
         for texts in (self.header, *self.rows):
             text = " | ".join(texts)
             if text.replace("|", "").strip():
-                blocks.append(TextBlock("table_row", text[:MAX_BLOCK_CHARS], self.section_index))
-        return blocks
+                out.append(text[:MAX_BLOCK_CHARS])
+        return out
 
     @functools.cached_property
     def text(self) -> str:
