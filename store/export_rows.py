@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from classify.washing import reason_text
 
 from .export import CODE_ROLES, EXPORT_KEYS, latest_query, public, to_record
+from .prefetch import batches_of
 
 _UNSET: Any = msgspec.UNSET  # a key absent from the document: to_record reads some keys only when needed
 
@@ -204,6 +205,6 @@ def latest_rows(conn: Connection, include_private: bool = False, batch_rows: int
     models and columns of `export.latest_query`, with the JSON columns read as text."""
     query = latest_query(include_private, json_as_text=True)
     result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
-    for partition in result.partitions():
+    for partition in batches_of(conn, result):
         for row in partition:
             yield export_row(row)

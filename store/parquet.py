@@ -36,6 +36,7 @@ from .export import EXPORT_KEYS
 from .export_rows import latest_rows
 from .parquet_history import COLUMNS as LABEL_HISTORY_COLUMNS
 from .parquet_history import label_history_tables
+from .prefetch import batches_of, prefetched
 from .views import view_name
 
 FORMAT_VERSION = "1"
@@ -223,12 +224,20 @@ def write_parquet_tables(path: Path, schema: pa.Schema, tables: Iterable[pa.Tabl
 def _streamed(conn: Connection, statement, batch_rows: int) -> Iterator[tuple]:
     """Rows of a statement as plain tuples, without loading them all (a server-side cursor on PostgreSQL)."""
     result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(statement)
-    for partition in result.partitions():
+    for partition in batches_of(conn, result):
         yield from map(tuple, partition)
 
 
 def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
     yield from _streamed(conn, _evidence_statement(include_private), batch_rows)
+
+
+def _evidence(conn: Connection, batch_rows: int, include_private: bool) -> Iterator[pa.Table]:
+    # On PostgreSQL the wide rows (each with its evidence document) go from COPY into Arrow without a
+    # Python object per value (store/postgres_arrow.py), read on a thread while the file is written.
+    if postgres_arrow.available(conn):
+        return prefetched(postgres_arrow.query_tables(conn, _evidence_statement(include_private), EVIDENCE))
+    return (_rows_to_table(EVIDENCE, batch) for batch in _batched(evidence_rows(conn, batch_rows, include_private), batch_rows))
 
 
 def _evidence_statement(include_private: bool):
@@ -289,7 +298,7 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
 
     sources: dict[str, Callable[[Connection], Iterable[pa.Table]]] = {
         "latest_labels": lambda conn: batches(LATEST_LABELS, latest_rows(conn, include_private, batch_rows)),
-        "evidence": lambda conn: batches(EVIDENCE, evidence_rows(conn, batch_rows, include_private)),
+        "evidence": lambda conn: _evidence(conn, batch_rows, include_private),
         "label_history": lambda conn: _label_history(conn, batch_rows, include_private),
         "lineage": lambda conn: batches(LINEAGE, lineage_rows(conn, batch_rows, include_private)),
     }

@@ -6,13 +6,17 @@ second); here the server writes the run as CSV (`COPY (SELECT ...) TO STDOUT`, o
 connection and transaction) and pyarrow parses it in compiled code, with each column's type given,
 not guessed. Used for psycopg connections; the rows are those of the other readers
 (tests/test_parquet_history.py compares them with the view on both backends).
+
+`query_tables` does the same for a whole statement (`evidence.parquet`: wide rows, each with its
+evidence document), streamed: pyarrow reads the COPY as it arrives, a block at a time, so memory
+stays flat (tests/test_parquet_export.py compares its rows with the driver's).
 """
 
 from __future__ import annotations
 
 import io
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -49,3 +53,49 @@ def run_reader(conn: Connection) -> Iterator[Callable[[int], pa.Table]]:
         return pacsv.read_csv(pa.BufferReader(buffer.getbuffer()), *options)
 
     yield read
+
+
+def query_tables(conn: Connection, statement, schema: pa.Schema, block_bytes: int = 1 << 20) -> Iterator[pa.Table]:
+    """The statement's rows (its columns in the schema's order and types) as Arrow tables, streamed.
+
+    CSV as COPY writes it: NULL an unquoted empty field, an empty string a quoted one ("" below is the
+    only null value, so a text "NULL" or "NaN" stays text); booleans `t` / `f`."""
+    assert tuple(c.name for c in statement.selected_columns) == tuple(schema.names)
+    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.dbapi_connection
+    options = dict(
+        read_options=pacsv.ReadOptions(column_names=schema.names, block_size=block_bytes),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
+            true_values=["t"], false_values=["f"],
+        ),
+    )
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        stream = io.BufferedReader(_Chunks(copy), buffer_size=block_bytes)
+        if not stream.peek(1):  # no rows: pyarrow would refuse an empty file
+            return
+        for batch in pacsv.open_csv(stream, **options):
+            yield pa.Table.from_batches([batch], schema=schema)
+
+
+class _Chunks(io.RawIOBase):
+    """A file over COPY's data blocks, for pyarrow's streaming CSV reader."""
+
+    def __init__(self, chunks: Iterable) -> None:
+        self._chunks = iter(chunks)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk).cast("B")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n

@@ -72,6 +72,19 @@ def test_fast_rows_are_the_full_records(crawled, include_private):
     assert any(r["computed_label"] != r["label"] and r["reviewed_by"] == "alice" for r in by_key)
 
 
+def test_postgresql_batches_are_fetched_ahead_on_a_thread_and_sqlite_ones_are_not(crawled, monkeypatch):
+    """store/prefetch.py: on PostgreSQL the cursor's next batch is fetched while this one is decoded;
+    the rows (batches of 7: several fetches ahead) are the full records all the same."""
+    from store import prefetch
+
+    used = []
+    real = prefetch.prefetched
+    monkeypatch.setattr(prefetch, "prefetched", lambda batches, depth=prefetch.DEPTH: used.append(depth) or real(batches, depth))
+    got = _rows(crawled, lambda conn: latest_rows(conn, batch_rows=7))
+    assert got == _rows(crawled, _records) and len(got) > 14
+    assert used == ([prefetch.DEPTH] if crawled.startswith("postgresql") else [])
+
+
 EDITS = {
     "no code_repos (extractor v1)": lambda ev: ev.pop("code_repos", None),
     "a repository with an empty full name": lambda ev: ev.__setitem__("code_repos", [{"role": "training", "full_name": "", "name": "org/train"},
