@@ -27,7 +27,7 @@ from .blobs import unpack
 from .crawl_writes import add_problems_once, utcnow
 from .evidence_writes import record_of, write_evidence
 from .portable import upsert
-from .rollups import COUNTED_EVIDENCE, evidence_changed, versions_changed
+from .rollups import counted_evidence, evidence_changed, versions_changed
 
 BATCH = 500
 # Recorded in the evidence (the explanation says the card was not read) but normal on the Hub,
@@ -207,12 +207,6 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
     write_evidence(conn, records)
     record_problems(conn, run_id, [(row, rec.problems) for row, rec in records], "extract")
     versions_changed(conn, changed)
-
-
-def counted_evidence(record: EvidenceRecord) -> tuple[Any, ...]:
-    """A record's values of what the stored run caches read (`rollups.evidence_changed`)."""
-    columns = dict(record.columns)
-    return (*(columns[name] for name in COUNTED_EVIDENCE), bool(record.bases))
 
 
 def record_problems(conn: Connection, run_id: int | None, items: Sequence[tuple[Any, Sequence[Any]]], stage: str) -> int:

@@ -176,6 +176,10 @@ def _rows_to_table(schema: pa.Schema, rows: list[Mapping[str, Any]] | list[tuple
     return pa.Table.from_arrays([_column(f, values) for f, values in zip(schema, columns)], schema=schema)
 
 
+def _tables(schema: pa.Schema, rows: Iterable[Mapping[str, Any]] | Iterable[tuple], batch_rows: int) -> Iterator[pa.Table]:
+    return (_rows_to_table(schema, batch) for batch in _batched(rows, batch_rows))
+
+
 def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
     batch: list[Mapping[str, Any]] = []
     for row in rows:
@@ -237,7 +241,7 @@ def _evidence(conn: Connection, batch_rows: int, include_private: bool) -> Itera
     # Python object per value (store/postgres_arrow.py), read on a thread while the file is written.
     if postgres_arrow.available(conn):
         return prefetched(postgres_arrow.query_tables(conn, _evidence_statement(include_private), EVIDENCE))
-    return (_rows_to_table(EVIDENCE, batch) for batch in _batched(evidence_rows(conn, batch_rows, include_private), batch_rows))
+    return _tables(EVIDENCE, evidence_rows(conn, batch_rows, include_private), batch_rows)
 
 
 def _evidence_statement(include_private: bool):
@@ -293,14 +297,11 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
     Private repositories are left out unless `include_private` (see store/views.py)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    def batches(schema: pa.Schema, rows: Iterable[Mapping[str, Any]] | Iterable[tuple]) -> Iterator[pa.Table]:
-        return (_rows_to_table(schema, batch) for batch in _batched(rows, batch_rows))
-
     sources: dict[str, Callable[[Connection], Iterable[pa.Table]]] = {
-        "latest_labels": lambda conn: batches(LATEST_LABELS, latest_rows(conn, include_private, batch_rows)),
+        "latest_labels": lambda conn: _tables(LATEST_LABELS, latest_rows(conn, include_private, batch_rows), batch_rows),
         "evidence": lambda conn: _evidence(conn, batch_rows, include_private),
         "label_history": lambda conn: _label_history(conn, batch_rows, include_private),
-        "lineage": lambda conn: batches(LINEAGE, lineage_rows(conn, batch_rows, include_private)),
+        "lineage": lambda conn: _tables(LINEAGE, lineage_rows(conn, batch_rows, include_private), batch_rows),
     }
     written = []
     for name in FILES:

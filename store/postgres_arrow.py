@@ -35,13 +35,7 @@ def available(conn: Connection) -> bool:
 def run_reader(conn: Connection) -> Iterator[Callable[[int], pa.Table]]:
     """A function from a run id to that run's observations as an Arrow table (RUN_SCHEMA)."""
     raw = conn.connection.dbapi_connection
-    options = (
-        # COPY's CSV: NULL is an unquoted empty field, an empty string a quoted one; a repo id never
-        # NULL. Values may hold newlines (quoted): parsed as such, not as row ends.
-        pacsv.ReadOptions(column_names=RUN_SCHEMA.names),
-        pacsv.ParseOptions(newlines_in_values=True),
-        pacsv.ConvertOptions(column_types=RUN_SCHEMA, strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    options = _csv_options(RUN_SCHEMA)
 
     def read(run_id: int) -> pa.Table:
         buffer = io.BytesIO()
@@ -50,27 +44,32 @@ def run_reader(conn: Connection) -> Iterator[Callable[[int], pa.Table]]:
                 buffer.write(chunk)
         if not buffer.tell():
             return RUN_SCHEMA.empty_table()
-        return pacsv.read_csv(pa.BufferReader(buffer.getbuffer()), *options)
+        return pacsv.read_csv(pa.BufferReader(buffer.getbuffer()), **options)
 
     yield read
 
 
-def query_tables(conn: Connection, statement, schema: pa.Schema, block_bytes: int = 1 << 20) -> Iterator[pa.Table]:
-    """The statement's rows (its columns in the schema's order and types) as Arrow tables, streamed.
-
-    CSV as COPY writes it: NULL an unquoted empty field, an empty string a quoted one ("" below is the
-    only null value, so a text "NULL" or "NaN" stays text); booleans `t` / `f`."""
-    assert tuple(c.name for c in statement.selected_columns) == tuple(schema.names)
-    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    raw = conn.connection.dbapi_connection
-    options = dict(
-        read_options=pacsv.ReadOptions(column_names=schema.names, block_size=block_bytes),
+def _csv_options(schema: pa.Schema, block_bytes: int | None = None) -> dict:
+    """pyarrow's reading of CSV as COPY writes it: NULL an unquoted empty field, an empty string a
+    quoted one ("" is the only null value, so a text "NULL" or "NaN" stays text); booleans `t` / `f`;
+    values may hold newlines (quoted), parsed as such, not as row ends."""
+    read = pacsv.ReadOptions(column_names=schema.names, **({"block_size": block_bytes} if block_bytes else {}))
+    return dict(
+        read_options=read,
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=schema, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
             true_values=["t"], false_values=["f"],
         ),
     )
+
+
+def query_tables(conn: Connection, statement, schema: pa.Schema, block_bytes: int = 1 << 20) -> Iterator[pa.Table]:
+    """The statement's rows (its columns in the schema's order and types) as Arrow tables, streamed."""
+    assert tuple(c.name for c in statement.selected_columns) == tuple(schema.names)
+    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.dbapi_connection
+    options = _csv_options(schema, block_bytes)
     with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
         stream = io.BufferedReader(_Chunks(copy), buffer_size=block_bytes)
         if not stream.peek(1):  # no rows: pyarrow would refuse an empty file

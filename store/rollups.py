@@ -302,6 +302,13 @@ def versions_changed(conn: Connection, version_ids: Iterable[int], since: Mappin
 COUNTED_EVIDENCE = ("licence", "licence_family", "training_code", "data_information")
 
 
+def counted_evidence(record: Any) -> tuple[Any, ...]:
+    """An evidence record's (extract/evidence_record.py) values of what the stored caches read, as
+    `evidence_changed` compares them."""
+    columns = dict(record.columns)
+    return (*(columns[name] for name in COUNTED_EVIDENCE), bool(record.bases))
+
+
 def evidence_changed(conn: Connection, counted: Mapping[int, tuple[Any, ...]]) -> list[int]:
     """Of these versions (id -> their COUNTED_EVIDENCE values and whether they name a base, as about to
     be written), the ones whose stored values differ, or that have none stored. Called before the
@@ -364,6 +371,6 @@ def _chunks(items: list, size: int = 500) -> Iterable[list]:
 
 __all__ = [
     "COUNTED_EVIDENCE", "DOWNLOADS_TIER", "FACTS", "SCOPES", "TIERS", "TOP_TIER", "RollupRow", "compute_run_rollup",
-    "drop_run_rollups", "ensure_run_rollups", "evidence_changed", "latest_from_observations", "models_changed", "note_latest", "run_rollup", "stored_rollup",
-    "versions_changed", "write_run_rollup",
+    "counted_evidence", "drop_run_rollups", "ensure_run_rollups", "evidence_changed", "latest_from_observations",
+    "models_changed", "note_latest", "run_rollup", "stored_rollup", "versions_changed", "write_run_rollup",
 ]

@@ -36,7 +36,6 @@ def connect(path: str) -> Iterator[Any]:
         yield cursor
 
 
-
 @contextmanager
 def run_reader(path: str) -> Iterator[Callable[[int], Any]]:
     """A function from a run id to that run's observations as an Arrow table, in repo id order."""

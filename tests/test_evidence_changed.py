@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from backends import BACKENDS, fresh_database, postgres_server  # noqa: E402,F401 (fixtures)
 from store import rollups  # noqa: E402
 from store import schema as s  # noqa: E402
-from store.analysis_io import counted_evidence  # noqa: E402
 from store.db import open_engine  # noqa: E402
 from extract.evidence_record import EvidenceRecord  # noqa: E402
 
@@ -80,5 +79,5 @@ def test_a_records_counted_values_follow_the_columns_the_caches_read():
     columns = (("licence", "mit"), ("licence_family", "osi-permissive"), ("weights", True), ("training_code", False),
                ("data_information", True), ("data_information_score", 7))
     record = EvidenceRecord("org/m", 1, columns, "{}", (("org/base", "finetune", "hub-id", "card", 1.0),), (), ())
-    assert counted_evidence(record) == ("mit", "osi-permissive", False, True, True)
-    assert counted_evidence(EvidenceRecord("org/m", 1, columns, "{}", (), (), ()))[-1] is False
+    assert rollups.counted_evidence(record) == ("mit", "osi-permissive", False, True, True)
+    assert rollups.counted_evidence(EvidenceRecord("org/m", 1, columns, "{}", (), (), ()))[-1] is False
