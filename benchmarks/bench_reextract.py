@@ -4,13 +4,15 @@
     python benchmarks/bench_reextract.py --db /tmp/rex.db [--moved 0.01]
 
 A new extractor release re-reads every card. The evidence it writes goes through
-`store.analysis_io.save_evidence`, which drops the aggregates of the runs whose counts moved. On a
-copy of a built history (every run's aggregates stored), every version's evidence is written again
-as it is, except a fraction `--moved` whose licence becomes "unknown" (a counted fact). The script
-then prints how many runs kept their aggregates and how long writing the missing ones back takes
-(`ensure_run_rollups`, what the trend report does first). For comparison it does the same on a
-second copy, dropping as re-extraction did before 2026-12-07: every run that saw any re-written
-version.
+`store.analysis_io.save_evidence`. On a copy of a built history (every run's aggregates stored, with
+their top tier), every version's evidence is written again as it is, except a fraction `--moved`
+whose licence becomes "unknown" (a counted fact). The script then prints how many runs kept their
+aggregates, how long the writes took, and how long writing the missing aggregates back takes
+(`ensure_run_rollups`, what the trend report does first). Three ways, each on its own copy:
+
+- `now`: the runs that saw a moved version are corrected in place (store/rollup_deltas.py);
+- `dropping`: they are dropped (as from 2026-12-07 morning; the fallback past MAX_OBSERVATIONS);
+- `before`: every run that saw any re-written version is dropped (as before that).
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def rewrite(db: Path, moved: float, precise: bool) -> dict:
+def rewrite(db: Path, moved: float, way: str) -> dict:
     from sqlalchemy import select, text
 
     from extract.evidence_record import EvidenceRecord
-    from store import rollups
+    from store import rollup_deltas, rollups
     from store import schema as s
     from store.analysis_io import VersionRow, save_evidence
     from store.db import open_engine
@@ -47,7 +49,12 @@ def rewrite(db: Path, moved: float, precise: bool) -> dict:
             bases.setdefault(r.version_id, []).append((r.base_id, r.relation, r.kind, r.source, r.confidence))
         rows = conn.execute(text(f"SELECT e.version_id, v.repo_id, v.sha, e.inputs_digest, {', '.join('e.' + c for c in columns)}, "
                                  "CAST(e.data AS TEXT) FROM evidence e JOIN model_versions v ON v.id = e.version_id ORDER BY e.version_id")).all()
+    with engine.begin() as conn:  # aggregates written before their top tier was stored: written again
+        conn.execute(text("DELETE FROM run_rollups WHERE run_id NOT IN (SELECT run_id FROM run_top_models)"))
     rollups.ensure_run_rollups(engine, runs)
+    limit = rollup_deltas.MAX_OBSERVATIONS
+    if way == "dropping":
+        rollup_deltas.MAX_OBSERVATIONS = -1
     items = []
     for r in rows:
         values = dict(zip(columns, r[4:-1]))
@@ -58,10 +65,11 @@ def rewrite(db: Path, moved: float, precise: bool) -> dict:
     start = time.perf_counter()
     for k in range(0, len(items), 500):
         with engine.begin() as conn:
-            if not precise:  # as before: every run that saw a re-written version
+            if way == "before":  # every run that saw a re-written version
                 rollups.versions_changed(conn, [row.version_id for row, _ in items[k : k + 500]])
             save_evidence(conn, items[k : k + 500])
     write_s = time.perf_counter() - start
+    rollup_deltas.MAX_OBSERVATIONS = limit
     with engine.connect() as conn:
         kept = sum(rollups.stored_rollup(conn, r) is not None for r in runs)
     start = time.perf_counter()
@@ -77,10 +85,10 @@ def main() -> None:
     parser.add_argument("--moved", type=float, default=0.0, help="fraction of versions whose licence the new evidence changes")
     args = parser.parse_args()
     out = {}
-    for name, precise in (("now", True), ("before", False)):
-        copy = args.db.with_name(f"{args.db.stem}-{name}.db")
+    for way in ("now", "dropping", "before"):
+        copy = args.db.with_name(f"{args.db.stem}-{way}.db")
         shutil.copy(args.db, copy)
-        out[name] = rewrite(copy, args.moved, precise)
+        out[way] = rewrite(copy, args.moved, way)
         copy.unlink()
     print(json.dumps({"moved": args.moved, **out}))
 

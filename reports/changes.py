@@ -114,9 +114,16 @@ def changes_between(conn: Connection, previous_run: int, current_run: int) -> Ch
 
 
 def week_changes(engine: Engine, previous_run: int, current_run: int) -> Changes:
-    """`changes_between` on a connection of its own (the report reads them in a second thread)."""
+    """`changes_between` on a connection of its own (the report reads them in a second thread). When
+    they must be computed, they are stored as well where the crawl would have stored them
+    (`remember_week_changes`), so the next report reads them: a set dropped since the crawl (new
+    evidence for what it listed, store/rollup_deltas.py) is not computed again by every report."""
     with engine.connect() as conn:
-        return changes_between(conn, previous_run, current_run)
+        rows = stored_week_changes(conn, previous_run, current_run)
+    if rows is None:
+        rows = _computed_and_stored(engine, previous_run, current_run)
+    with engine.connect() as conn:
+        return _changes_from_rows(conn, previous_run, current_run, rows)
 
 
 def _changes_from_rows(conn: Connection, previous_run: int, current_run: int, rows: list[ChangeRow]) -> Changes:
@@ -193,6 +200,21 @@ def remember_week_changes(engine: Engine, run_id: int) -> bool:
             return True
     except DBAPIError:  # read-only, or another writer came first (SQLite): a cache, written next time
         return False
+
+
+def _computed_and_stored(engine: Engine, previous_run: int, current_run: int) -> list[ChangeRow]:
+    """The changes computed, and written in the same transaction when (previous_run, current_run) is
+    the pair the crawl stores (`_week_pair`); a database that cannot be written still gets its rows."""
+    rows: list[ChangeRow] | None = None
+    try:
+        with engine.begin() as conn:
+            rows = compute_change_rows(conn, previous_run, current_run)
+            if _week_pair(conn, current_run) == (previous_run, current_run):
+                write_week_changes(conn, current_run, previous_run, rows, utcnow())
+    except DBAPIError:  # read-only, or another writer came first: the rows computed stand
+        if rows is None:
+            raise
+    return rows
 
 
 def _week_pair(conn: Connection, run_id: int) -> tuple[int, int] | None:

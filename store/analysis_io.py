@@ -27,6 +27,7 @@ from .blobs import unpack
 from .crawl_writes import add_problems_once, utcnow
 from .evidence_writes import record_of, write_evidence
 from .portable import upsert
+from .rollup_deltas import facts_moving
 from .rollups import counted_evidence, evidence_changed, versions_changed
 
 BATCH = 500
@@ -204,9 +205,9 @@ def save_evidence(conn: Connection, items: Sequence[tuple[VersionRow, ModelEvide
     records = [(row, record_of(ev)) for row, ev in items]
     # the runs whose stored aggregates counted what changes (none for a run's new versions): read before the write
     changed = evidence_changed(conn, {row.version_id: counted_evidence(rec) for row, rec in records})
-    write_evidence(conn, records)
+    with facts_moving(conn, changed):  # their runs' stored aggregates are corrected, not dropped
+        write_evidence(conn, records)
     record_problems(conn, run_id, [(row, rec.problems) for row, rec in records], "extract")
-    versions_changed(conn, changed)
 
 
 def record_problems(conn: Connection, run_id: int | None, items: Sequence[tuple[Any, Sequence[Any]]], stage: str) -> int:

@@ -15,7 +15,7 @@ from . import schema as s
 from .crawl_writes import add_problem, gated_value, version_key
 from .portable import fit, fit_value, insert_ignore
 from .records import DatasetOutcome
-from .rollups import versions_changed
+from .rollup_deltas import facts_moving
 
 
 def link_datasets(conn: Connection, version_id: int, dataset_ids: Sequence[str]) -> None:
@@ -28,9 +28,9 @@ def link_datasets(conn: Connection, version_id: int, dataset_ids: Sequence[str])
     }
     fitted = (fit_value(s.version_datasets.c.dataset_id, d) for d in dataset_ids)
     new = [{"version_id": version_id, "dataset_id": d} for d in dict.fromkeys(fitted) if d not in known]
-    insert_ignore(conn, s.version_datasets, new)  # another shard worker may link the same pair
-    if new:  # a run that counted the version without datasets counted it wrong now
-        versions_changed(conn, [version_id])
+    # a run that counted the version without datasets has its aggregates corrected
+    with facts_moving(conn, [version_id] if new else []):
+        insert_ignore(conn, s.version_datasets, new)  # another shard worker may link the same pair
 
 
 

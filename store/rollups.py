@@ -15,10 +15,11 @@ A crawl adds one observation per model per run, so after a year of nightly crawl
   (`ensure_run_rollups`). What would change a stored run's rows drops them, to be written again when
   next needed: a label event recorded later for a version it saw (a standalone `classify`, the
   analysis of a crawl stored with --no-analyse; `versions_changed`, from the run the event counts
-  for on), new evidence that moves a fact they read or new dataset links for such a version (a
-  standalone `extract`; `evidence_changed`), and a model
-  turning private or public (`models_changed`). The weekly report's stored changes
-  (store/week_changes.py) are dropped with either of their two runs' aggregates.
+  for on) and a model turning private or public (`models_changed`). New evidence that moves a fact
+  they read, or new dataset links, for such a version (a standalone `extract`; `evidence_changed`)
+  corrects them in place instead (store/rollup_deltas.py, with the run's top tier kept in
+  `run_top_models`). The weekly report's stored changes (store/week_changes.py) are dropped with
+  either of their two runs' aggregates, and by such a correction.
 
 Both are caches of what `observations`, `label_events` and `evidence` say: `compute_run_rollup` and
 `latest_from_observations` recompute them from scratch (tests compare).
@@ -27,7 +28,7 @@ Both are caches of what `observations`, `label_events` and `evidence` say: `comp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -110,6 +111,25 @@ def _top(conn: Connection, run_id: int, public_only: bool) -> list[str]:
     return [r for (r,) in conn.execute(query.order_by(func.coalesce(o.c.downloads, 0).desc(), o.c.repo_id).limit(TOP_TIER))]
 
 
+# What one observation `o` counts as, shared with the in-place updates (store/rollup_deltas.py): the
+# label as of its run (the label_history rule: the newest event at or before the run, else the first,
+# else the current label), whether it is flagged, and the version's facts. The label event is joined as
+# `le` through LABEL_EVENT_JOIN; the evidence as `ev`.
+LABEL_EVENT_JOIN = """LEFT OUTER JOIN label_events AS le ON le.id = COALESCE(
+        (SELECT MAX(x.id) FROM label_events AS x WHERE x.version_id = o.version_id AND x.run_id <= o.run_id),
+        (SELECT MIN(x.id) FROM label_events AS x WHERE x.version_id = o.version_id))"""
+LABEL = """CASE WHEN le.id IS NOT NULL THEN le.label
+             ELSE COALESCE((SELECT lab.label FROM labels AS lab WHERE lab.version_id = o.version_id), '') END"""
+IS_PRIVATE = "CASE WHEN o.repo_id IN (SELECT pm.repo_id FROM models AS pm WHERE pm.private) THEN 1 ELSE 0 END"
+OVER_TIER = "CASE WHEN COALESCE(o.downloads, 0) > :over THEN 1 ELSE 0 END"
+FACT_SQL = {  # by FACTS, of the version `o.version_id` with its evidence `ev`
+    "no_licence": "CASE WHEN ev.licence IS NULL OR ev.licence = 'unknown' THEN 1 ELSE 0 END",
+    "datasets": "CASE WHEN EXISTS (SELECT 1 FROM version_datasets AS vd WHERE vd.version_id = o.version_id) THEN 1 ELSE 0 END",
+    "training_code": "CASE WHEN ev.training_code THEN 1 ELSE 0 END",
+    "data_information": "CASE WHEN ev.data_information THEN 1 ELSE 0 END",
+    "base_model": "CASE WHEN EXISTS (SELECT 1 FROM version_bases AS vb WHERE vb.version_id = o.version_id) THEN 1 ELSE 0 END",
+}
+
 # One row per (label, scope and tier membership) of a run, from one pass over its observations.
 # Written out because of what it reads per model, measured at 1 and 2 million models per run:
 # - the evidence facts come from the covering index ix_evidence_facts (tens of MB), not the evidence
@@ -128,35 +148,28 @@ SELECT label, is_private, over_tier, top_public, top_all, COUNT(*) AS models, SU
        SUM(training_code) AS training_code, SUM(data_information) AS data_information, SUM(base_model) AS base_model
 FROM (
     SELECT
-        CASE WHEN le.id IS NOT NULL THEN le.label
-             ELSE COALESCE((SELECT lab.label FROM labels AS lab WHERE lab.version_id = o.version_id), '') END AS label,
-        CASE WHEN o.repo_id IN (SELECT pm.repo_id FROM models AS pm WHERE pm.private) THEN 1 ELSE 0 END AS is_private,
-        CASE WHEN COALESCE(o.downloads, 0) > :over THEN 1 ELSE 0 END AS over_tier,
-        {top_public} AS top_public,
-        {top_all} AS top_all,
+        {label} AS label,
+        {is_private} AS is_private,
+        {over_tier} AS over_tier,
+        {{top_public}} AS top_public,
+        {{top_all}} AS top_all,
         COALESCE(o.downloads, 0) AS downloads,
         CASE WHEN (CASE WHEN le.id IS NOT NULL THEN le.open_washing
                         ELSE (SELECT lab.open_washing FROM labels AS lab WHERE lab.version_id = o.version_id) END)
              THEN 1 ELSE 0 END AS flagged,
-        CASE WHEN ev.licence IS NULL OR ev.licence = 'unknown' THEN 1 ELSE 0 END AS no_licence,
-        CASE WHEN EXISTS (SELECT 1 FROM version_datasets AS vd WHERE vd.version_id = o.version_id) THEN 1 ELSE 0 END AS datasets,
-        CASE WHEN ev.training_code THEN 1 ELSE 0 END AS training_code,
-        CASE WHEN ev.data_information THEN 1 ELSE 0 END AS data_information,
-        CASE WHEN EXISTS (SELECT 1 FROM version_bases AS vb WHERE vb.version_id = o.version_id) THEN 1 ELSE 0 END AS base_model
-    FROM {observed} AS o
-    LEFT OUTER JOIN label_events AS le ON le.id = COALESCE(
-        (SELECT MAX(x.id) FROM label_events AS x WHERE x.version_id = o.version_id AND x.run_id <= :run),
-        (SELECT MIN(x.id) FROM label_events AS x WHERE x.version_id = o.version_id))
-    LEFT OUTER JOIN evidence AS ev{evidence_hint} ON ev.version_id = o.version_id
+        {facts}
+    FROM {{observed}} AS o
+    {label_event}
+    LEFT OUTER JOIN evidence AS ev{{evidence_hint}} ON ev.version_id = o.version_id
     WHERE o.run_id = :run
 ) AS per_model
 GROUP BY label, is_private, over_tier, top_public, top_all
-"""
+""".format(label=LABEL, is_private=IS_PRIVATE, over_tier=OVER_TIER, label_event=LABEL_EVENT_JOIN,
+           facts=",\n        ".join(f"{sql} AS {name}" for name, sql in FACT_SQL.items()))
 
 
 def _grouped_query(dialect: str, top_public: list[str], top_all: list[str], evidence_hint: str = " INDEXED BY ix_evidence_facts"):
-    """The run's grouped rows as a statement; `:run` is the run. The label as of the run is the
-    label_history rule: the newest event at or before the run, else the first, else the current label."""
+    """The run's grouped rows as a statement; `:run` is the run."""
     member = {}
     binds = []
     for name, top in (("top_public", top_public), ("top_all", top_all)):
@@ -173,35 +186,51 @@ def _grouped_query(dialect: str, top_public: list[str], top_all: list[str], evid
     return text(_GROUPED.format(evidence_hint=hint, observed=observed, **member)).bindparams(*binds, over=DOWNLOADS_TIER)
 
 
+def counted_in(is_private: Any, over_tier: Any, top_public: Any, top_all: Any) -> Iterator[tuple[str, str]]:
+    """The (scope, tier) rows of a run's aggregates that count a model of these memberships."""
+    for scope in SCOPES:
+        if scope == "public" and is_private:
+            continue
+        in_top = top_public if scope == "public" else top_all
+        for tier, member in zip(TIERS, (True, over_tier, in_top)):
+            if member:
+                yield scope, tier
+
+
 def compute_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
     """The run's aggregates, computed from its observations, label events and evidence: one pass over
     the run's observations, grouped by label and by what places a model in each scope and tier."""
-    top_public, top_all = _top(conn, run_id, True), _top(conn, run_id, False)
+    return _computed(conn, run_id)[0]
+
+
+def _computed(conn: Connection, run_id: int) -> tuple[list[RollupRow], dict[str, list[str]]]:
+    """The run's aggregates, and its top tier's models by scope."""
+    top = {"public": _top(conn, run_id, True), "all": _top(conn, run_id, False)}
     # named only when there (store/driver_cursor.py): a database without the index still gets its aggregates
-    query = _grouped_query(conn.dialect.name, top_public, top_all, DriverCursor(conn).indexed_by("ix_evidence_facts"))
+    query = _grouped_query(conn.dialect.name, top["public"], top["all"], DriverCursor(conn).indexed_by("ix_evidence_facts"))
     grouped = conn.execute(query, {"run": run_id}).all()
     totals: dict[tuple[str, str, str], list[int]] = {}
     for r in grouped:
-        for scope in SCOPES:
-            if scope == "public" and r.is_private:
-                continue
-            in_top = r.top_public if scope == "public" else r.top_all
-            for tier, member in zip(TIERS, (True, r.over_tier, in_top)):
-                if member:
-                    into = totals.setdefault((scope, tier, r.label), [0] * (3 + len(FACTS)))
-                    for i, k in enumerate(("models", "downloads", "flagged", *FACTS)):
-                        into[i] += int(getattr(r, k) or 0)
-    return [
+        for scope, tier in counted_in(r.is_private, r.over_tier, r.top_public, r.top_all):
+            into = totals.setdefault((scope, tier, r.label), [0] * (3 + len(FACTS)))
+            for i, k in enumerate(("models", "downloads", "flagged", *FACTS)):
+                into[i] += int(getattr(r, k) or 0)
+    rows = [
         RollupRow(run_id, scope, tier, label or None, v[0], v[1], v[2], dict(zip(FACTS, v[3:])))
         for (scope, tier, label), v in sorted(totals.items())
     ]
+    return rows, top
 
 
 def write_run_rollup(conn: Connection, run_id: int) -> list[RollupRow]:
-    """Compute the run's aggregates and store them in place of what was there."""
-    rows = compute_run_rollup(conn, run_id)
-    rr = s.run_rollups
+    """Compute the run's aggregates and store them in place of what was there, with its top tier's models."""
+    rows, top = _computed(conn, run_id)
+    rr, rt = s.run_rollups, s.run_top_models
     conn.execute(delete(rr).where(rr.c.run_id == run_id))
+    conn.execute(delete(rt).where(rt.c.run_id == run_id))
+    tops = [{"run_id": run_id, "scope": scope, "repo_id": repo_id} for scope, repo_ids in top.items() for repo_id in repo_ids]
+    if tops:
+        conn.execute(rt.insert(), tops)
     from .crawl_writes import utcnow  # (crawl_writes imports this module)
 
     now = utcnow()
@@ -270,6 +299,7 @@ def drop_run_rollups(conn: Connection, run_ids: Iterable[int | None]) -> None:
     ids = sorted({r for r in run_ids if r is not None})
     for part in _chunks(ids):
         conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id.in_(part)))
+        conn.execute(delete(s.run_top_models).where(s.run_top_models.c.run_id.in_(part)))
         drop_run_organisations(conn, part)
         drop_week_changes(conn, part)  # a stored week's changes hold while both its runs' aggregates do
 

@@ -191,7 +191,19 @@ run_rollups = Table(
     Column("data_information", Integer, nullable=False, comment="Of them, versions with sufficient data information."),
     Column("base_model", Integer, nullable=False, comment="Of them, versions that name a base model."),
     Column("computed_at", String(32), nullable=False, comment="When the row was written."),
-    comment="what each finished run saw, aggregated; dropped and written again when a label, evidence or privacy it counted changes",
+    comment="what each finished run saw, aggregated; dropped and written again when a label or privacy it counted changes, corrected in place when evidence does",
+)
+
+# Per run and scope: which models made the run's top tier, written and dropped with `run_rollups`, so
+# new evidence for a version can move the stored facts of the rows that counted it (store/rollup_deltas.py)
+# without sorting each run's models by downloads again.
+run_top_models = Table(
+    "run_top_models",
+    metadata,
+    Column("run_id", ForeignKey("runs.id"), primary_key=True, comment="The crawl run."),
+    Column("scope", String(8), primary_key=True, comment="`public` (private repositories left out) or `all`."),
+    Column("repo_id", String(256), primary_key=True, comment="One of the run's 1,000 most downloaded models in that scope (ties by repo id)."),
+    comment="the models each finished run counted in its `top-1000` tier; written and dropped with `run_rollups`",
 )
 
 # Per run and scope: the organisations with the most downloads in it, written with `run_rollups` (and

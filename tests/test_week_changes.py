@@ -157,3 +157,29 @@ def test_only_the_newest_sets_are_kept(tmp_path, monkeypatch):
     # an older week is computed when asked, the same answer as before
     assert _changes(engine, 1, 3, True) == _truth(engine, 1, 3, True)
     engine.dispose()
+
+
+def test_a_report_that_computes_the_changes_stores_them_for_the_next(tmp_path):
+    """A set dropped after the crawl (here: a relabelling as of run 5) is computed by the next report
+    and stored; the report after reads it (an altered stored row shows)."""
+    engine = _week_49_stored(tmp_path)
+    with engine.begin() as conn:
+        v = conn.execute(select(s.observations.c.version_id).where(s.observations.c.run_id == 5).limit(1)).scalar_one()
+        rollups.versions_changed(conn, [v], since={v: 5})
+    assert _stored(engine, 3, 5) is None
+    with private_repos(True):
+        first = build_washing_report(engine, "2026-W49")
+    assert _stored(engine, 3, 5) is not None
+    with engine.connect() as conn:
+        assert first.changes == recompute(conn, 5, 3, True)["changes"]
+    with engine.begin() as conn:
+        conn.execute(update(s.week_changes).where(s.week_changes.c.current_run == 5, s.week_changes.c.seq == 1).values(detail="altered"))
+    with private_repos(True):
+        assert build_washing_report(engine, "2026-W49").changes.all()[0].detail == "altered"
+    # an earlier week's pair is computed too, and stored only as the pair the crawl stores (run 3 is
+    # the latest of week 48, run 1 of week 47)
+    with private_repos(True):
+        build_washing_report(engine, "2026-W48")
+    with engine.connect() as conn:
+        assert wc.week_changes_stored(conn, 1, 3)
+    engine.dispose()
