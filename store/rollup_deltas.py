@@ -55,7 +55,7 @@ SELECT o.run_id, o.version_id,
        CASE WHEN EXISTS (SELECT 1 FROM run_top_models AS t WHERE t.run_id = o.run_id AND t.scope = 'all' AND t.repo_id = o.repo_id) THEN 1 ELSE 0 END AS top_all
 FROM observations AS o
 {LABEL_EVENT_JOIN}
-WHERE o.repo_id IN :repos AND o.run_id >= :lowest
+WHERE o.repo_id IN :repos AND o.run_id >= :lowest AND o.version_id IN :versions
 """
 
 
@@ -108,10 +108,10 @@ def _observations(conn: Connection, ids: list[int], stored: list[int]) -> list[t
             first = r.first_seen_run or 0
             lowest = first if lowest is None else min(lowest, first)
     keep, wanted = set(stored), set(ids)
-    query = text(_OBSERVED).bindparams(bindparam("repos", expanding=True), over=DOWNLOADS_TIER)
+    query = text(_OBSERVED).bindparams(bindparam("repos", expanding=True), bindparam("versions", expanding=True), over=DOWNLOADS_TIER)
     found = []
     for part in _chunks(sorted(repos)):
-        for r in conn.execute(query, {"repos": part, "lowest": max(lowest or 0, stored[0])}):
+        for r in conn.execute(query, {"repos": part, "versions": ids, "lowest": max(lowest or 0, stored[0])}):
             if r.run_id in keep and r.version_id in wanted:
                 found.append((r.run_id, r.version_id, (r.label, r.is_private, r.over_tier, r.top_public, r.top_all)))
                 if len(found) > MAX_OBSERVATIONS:
@@ -125,8 +125,9 @@ def _apply(conn: Connection, moves: list[tuple[int, tuple, tuple[int, ...]]]) ->
     if not moves:
         return
     runs = sorted({run_id for run_id, _, _ in moves})
-    rt = s.run_top_models
-    with_top = {r for part in _chunks(runs) for (r,) in conn.execute(select(rt.c.run_id).distinct().where(rt.c.run_id.in_(part)))}
+    ru, rt = s.runs, s.run_top_models
+    has_top = select(rt.c.run_id).where(rt.c.run_id == ru.c.id).exists()  # one seek a run, not its 2,000 rows
+    with_top = {r for part in _chunks(runs) for (r,) in conn.execute(select(ru.c.id).where(ru.c.id.in_(part), has_top))}
     totals: dict[tuple[int, str, str, str], list[int]] = {}
     for run_id, (label, is_private, over_tier, top_public, top_all), delta in moves:
         for scope, tier in counted_in(is_private, over_tier, top_public, top_all):
@@ -141,15 +142,29 @@ def _apply(conn: Connection, moves: list[tuple[int, tuple, tuple[int, ...]]]) ->
         .values({f: rr.c[f] + bindparam(f"d_{f}") for f in FACTS})
     )
     broken = {r for r in runs if r not in with_top}
-    for (run_id, scope, tier, label), delta in sorted(totals.items()):
-        if run_id in broken or not any(delta):
-            continue
-        done = conn.execute(update, {"r_run": run_id, "r_scope": scope, "r_tier": tier, "r_label": label,
-                                     **{f"d_{f}": d for f, d in zip(FACTS, delta)}})
-        if done.rowcount != 1:
-            broken.add(run_id)
+    changes = [
+        {"r_run": run_id, "r_scope": scope, "r_tier": tier, "r_label": label, **{f"d_{f}": d for f, d in zip(FACTS, delta)}}
+        for (run_id, scope, tier, label), delta in sorted(totals.items())
+        if run_id not in broken and any(delta)
+    ]
+    # One statement for all the rows (thousands a batch at Hub scale). Should a row the observations
+    # were counted in be missing, its run is dropped (the others' rows were updated as they should).
+    if changes and conn.dialect.supports_sane_multi_rowcount:
+        if conn.execute(update, changes).rowcount != len(changes):
+            broken |= _runs_missing_rows(conn, changes)
+    else:
+        for change in changes:
+            if conn.execute(update, change).rowcount != 1:
+                broken.add(change["r_run"])
     drop_run_rollups(conn, broken)
     drop_week_changes(conn, sorted(set(runs) - broken))  # they read the licences just corrected
+
+
+def _runs_missing_rows(conn: Connection, changes: list[dict]) -> set[int]:
+    rr = s.run_rollups
+    runs = sorted({c["r_run"] for c in changes})
+    have = {tuple(r) for part in _chunks(runs) for r in conn.execute(select(rr.c.run_id, rr.c.scope, rr.c.tier, rr.c.label).where(rr.c.run_id.in_(part)))}
+    return {c["r_run"] for c in changes if (c["r_run"], c["r_scope"], c["r_tier"], c["r_label"]) not in have}
 
 
 __all__ = ["MAX_OBSERVATIONS", "facts_moving", "version_facts"]

@@ -196,3 +196,17 @@ def test_the_corrected_runs_stored_week_changes_are_dropped(history):
     with history.engine.connect() as conn:
         assert not week_changes.week_changes_stored(conn, 5, 6)  # they read the licences corrected
         assert week_changes.week_changes_stored(conn, 1, 2)  # runs 1 and 2 never saw those versions
+
+
+@pytest.mark.parametrize("history", BACKENDS, indirect=True)
+@pytest.mark.parametrize("multi_rowcount", [True, False])  # a driver that cannot count an executemany's rows
+def test_a_run_missing_a_row_it_counted_is_dropped_and_the_others_corrected(history, multi_rowcount, monkeypatch):
+    monkeypatch.setattr(history.engine.dialect, "supports_sane_multi_rowcount", multi_rowcount)
+    with history.engine.begin() as conn:
+        conn.execute(delete(s.run_rollups).where(s.run_rollups.c.run_id == 3, s.run_rollups.c.scope == "all",
+                                                 s.run_rollups.c.tier == "all"))  # every model of run 3 was counted in one of these
+        save_evidence(conn, _moved(history.evidence, sorted(history.evidence), "training_code"))
+    with history.engine.connect() as conn:
+        after = _stored(conn)
+        assert [r for r, rows in after.items() if not rows] == [3]
+        assert {r: rows for r, rows in after.items() if rows} == {r: rows for r, rows in _recomputed(conn).items() if r != 3}
