@@ -103,7 +103,10 @@ def _observations(conn: Connection, ids: list[int], stored: list[int]) -> list[t
     repos: set[str] = set()
     lowest = None
     for part in _chunks(ids):
-        for r in conn.execute(select(v.c.id, v.c.repo_id, v.c.first_seen_run).where(v.c.id.in_(part))):
+        # Locked until the write commits (PostgreSQL; SQLite has one writer at a time): two analysers
+        # writing the same version's evidence at once would otherwise both add its difference.
+        locked = select(v.c.id, v.c.repo_id, v.c.first_seen_run).where(v.c.id.in_(part)).order_by(v.c.id).with_for_update()
+        for r in conn.execute(locked):
             repos.add(r.repo_id)
             first = r.first_seen_run or 0
             lowest = first if lowest is None else min(lowest, first)

@@ -210,3 +210,31 @@ def test_a_run_missing_a_row_it_counted_is_dropped_and_the_others_corrected(hist
         after = _stored(conn)
         assert [r for r, rows in after.items() if not rows] == [3]
         assert {r: rows for r, rows in after.items() if rows} == {r: rows for r, rows in _recomputed(conn).items() if r != 3}
+
+
+@pytest.mark.parametrize("history", ["postgresql"], indirect=True)
+def test_two_writers_of_the_same_evidence_add_its_difference_once(history):
+    """Two analysers sharing PostgreSQL may write the same version at once: the second waits for the
+    first's commit, then finds nothing moved."""
+    import threading
+
+    which = sorted(history.evidence)[::5]
+    items = _moved(history.evidence, which, "data_information")
+    done = threading.Event()
+
+    def second() -> None:
+        with history.engine.begin() as conn:
+            save_evidence(conn, items)
+        done.set()
+
+    with history.engine.begin() as conn:
+        save_evidence(conn, items)
+        other = threading.Thread(target=second)
+        other.start()
+        assert not done.wait(1.0)  # held by this transaction's lock on the versions
+    other.join(30)
+    assert done.is_set()
+    with history.engine.connect() as conn:
+        after = _stored(conn)
+        assert all(after.values())
+        assert after == _recomputed(conn)
