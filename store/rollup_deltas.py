@@ -83,6 +83,9 @@ def facts_moving(conn: Connection, version_ids: Sequence[int]) -> Iterator[None]
         yield
         versions_changed(conn, ids)
         return
+    if not observed:  # no stored run saw them (a crawl's new versions): nothing to correct
+        yield
+        return
     before = version_facts(conn, ids)
     yield
     after = version_facts(conn, ids)
