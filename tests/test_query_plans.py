@@ -15,7 +15,7 @@ import re
 import sqlite3
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from hubscan.cli import main
@@ -55,6 +55,14 @@ def recorded(tmp_path_factory) -> tuple[str, set[str]]:
             assert main(["export", "--db", str(db), "--format", fmt, "--output", str(where / f"out.{fmt}")]) == 0
         assert main(["status", "--db", str(db)]) == 0
         assert main(["explain", "LLM360/K2", "--db", str(db)]) == 0
+        # evidence an older extractor wrote with a counted fact that moves: a standalone extract
+        # corrects the stored run aggregates in place (store/rollup_deltas.py)
+        engine = open_engine(f"sqlite:///{db}")
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE evidence SET inputs_digest = 'older', licence = 'unknown' "
+                              "WHERE version_id IN (SELECT version_id FROM evidence ORDER BY version_id LIMIT 5)"))
+        engine.dispose()
+        assert main(["extract", "--db", str(db)]) == 0
     finally:
         event.remove(Engine, "connect", listener)
     for view in VIEW_NAMES:
@@ -131,7 +139,10 @@ def test_the_recording_reached_labelling_lineage_and_the_reports(recorded):
     # what the plans above are read for: statements the run sent itself, not only the views added after
     _, statements = recorded
     sent = [s for s in statements if not s.startswith("SELECT * FROM ")]
-    for table in ("label_events", "version_bases", "run_rollups", "observations"):
+    for table in ("label_events", "version_bases", "run_rollups", "observations", "run_top_models"):
         assert any(table in s for s in sent), table
     # and the statements sent to the driver's cursor directly: the week's changes (reports/report_sql.py)
     assert any("AS prev ON prev.repo_id = now.repo_id" in s for s in sent)
+    # and the in-place correction of the run aggregates: the observations it reads, the rows it updates
+    assert any("FROM run_top_models AS t WHERE t.run_id = o.run_id" in s for s in sent)
+    assert any(s.startswith("UPDATE run_rollups SET no_licence") for s in sent)
