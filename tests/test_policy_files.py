@@ -14,6 +14,13 @@ def test_every_policy_file_loads_and_matches_its_schema(name: str) -> None:
     assert policy.load(name) is not None
 
 
+@pytest.mark.parametrize("name", policy.names())
+def test_the_c_loader_reads_each_policy_file_as_the_python_safe_loader_does(name: str) -> None:
+    text = (policy.POLICY_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+    assert policy.SAFE_LOADER is yaml.CSafeLoader  # libyaml is there (PyYAML's wheels carry it)
+    assert yaml.load(text, Loader=policy.SAFE_LOADER) == yaml.safe_load(text)
+
+
 def test_every_policy_file_has_a_schema_and_every_schema_a_file() -> None:
     schemas = sorted(p.name.removesuffix(".schema.json") for p in (policy.POLICY_DIR / "schemas").glob("*.schema.json"))
     assert schemas == policy.names()
@@ -31,7 +38,7 @@ def test_a_bad_edit_names_the_file_and_the_entry() -> None:
 
 
 def test_unsafe_yaml_is_refused(tmp_path, monkeypatch) -> None:
-    # Only yaml.safe_load reads policy: a Python object tag must not construct anything.
+    # Only a safe loader reads policy: a Python object tag must not construct anything.
     (tmp_path / "schemas").mkdir()
     (tmp_path / "evil.yaml").write_text("x: !!python/object/apply:os.system ['echo pwned']\n", encoding="utf-8")
     (tmp_path / "schemas" / "evil.schema.json").write_text("{}", encoding="utf-8")
