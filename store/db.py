@@ -5,10 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -135,10 +131,33 @@ def _sqlite_pragmas(engine: Engine, *, read_only: bool) -> None:
         cur.close()
 
 
-def _alembic_config() -> Config:
+# The newest migration (store/migrations/versions/). A database already there is opened without
+# importing Alembic (half a second of every command); tests/test_migrations.py checks this is
+# Alembic's head.
+SCHEMA_HEAD = "0016"
+
+
+def _alembic_config():
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
+
+
+def _upgrade(conn) -> None:
+    from alembic import command
+
+    cfg = _alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+def current_revision(conn) -> str | None:
+    """The database's migration (Alembic's `alembic_version` table), None before the first."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 # pg_advisory_xact_lock key that serialises migrations on a shared PostgreSQL database.
@@ -147,27 +166,24 @@ MIGRATION_LOCK_KEY = 0x68756273  # "hubs"
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration and the views to their current SQL (no-op when both are there)."""
-    cfg = _alembic_config()
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    head = SCHEMA_HEAD
     if engine.dialect.name == "postgresql":
         # Several processes may open a fresh shared database at once (a crawl split over machines):
         # one migrates inside the lock, the others wait and then find the schema at head.
         # PostgreSQL's DDL is transactional, so a failed migration leaves nothing half-done.
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            if MigrationContext.configure(conn).get_current_revision() != head:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            if current_revision(conn) != head:
+                _upgrade(conn)
             sync_views(conn)
         return
     with engine.connect() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head and conn.execute(
+        if current_revision(conn) == head and conn.execute(
             text("SELECT digest FROM schema_views WHERE name = '*'")
         ).scalar() == views_digest():
             return
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        _upgrade(conn)
         sync_views(conn)
 
 

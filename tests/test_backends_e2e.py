@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Text, cast, inspect, select
@@ -277,6 +280,31 @@ def test_migrations_build_tear_down_and_rebuild_the_schema(db_url):
     insp = inspect(engine)
     assert set(s.metadata.tables) <= set(insp.get_table_names()) and set(insp.get_view_names()) == set(VIEW_NAMES)
     engine.dispose()
+
+
+def test_the_schema_head_a_database_is_checked_against_is_alembics(tmp_path):
+    """store.db opens a database already at SCHEMA_HEAD without importing Alembic: a new migration
+    must move it, or databases would never be upgraded to it."""
+    from alembic.script import ScriptDirectory
+
+    from store import db as store_db
+
+    assert store_db.SCHEMA_HEAD == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    engine = open_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    with engine.connect() as conn:
+        assert store_db.current_revision(conn) == store_db.SCHEMA_HEAD
+    engine.dispose()
+
+
+def test_opening_a_database_at_head_imports_neither_alembic_nor_the_extractors(tmp_path):
+    """Every command opens the database first: about 1.3 s of imports it does not need (a new
+    process, as a command is)."""
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    open_engine(url).dispose()
+    probe = ("import sys; from store.db import open_engine; open_engine(sys.argv[1]).dispose(); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'extract')))")
+    out = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1])
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 def test_machines_opening_a_fresh_shared_database_at_once_migrate_it_once(postgres_server):
