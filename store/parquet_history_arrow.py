@@ -91,9 +91,13 @@ def label_history_tables_arrow(conn: Connection, path: str | None, schema: pa.Sc
     `conn` is connected to, read through `adbc` (a store/postgres_adbc.py reader on `conn`'s
     snapshot) when given, else through psycopg."""
     assert tuple(schema.names) == COLUMNS
-    cursor = DriverCursor(conn)  # version facts and run list through the caller's connection
-    private = pa.array([] if include_private else [r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,))], pa.string())
-    runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
+    if adbc is not None:  # everything through the driver's connection: `conn` may be busy on another thread
+        private = adbc.table("SELECT repo_id FROM models WHERE private")["repo_id"].cast(pa.string()) if not include_private else pa.array([], pa.string())
+        runs = [(r["id"], r["started_at"]) for r in adbc.table("SELECT id, started_at FROM runs ORDER BY id").to_pylist()]
+    else:
+        cursor = DriverCursor(conn)  # version facts and run list through the caller's connection
+        private = pa.array([] if include_private else [r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,))], pa.string())
+        runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
     fixed = _tails(schema, [])  # versions whose every run shows the same tail (at most one label event)
     several: dict[int, VersionFacts] = {}  # versions relabelled at some run: their tail depends on the run
     if adbc is not None:

@@ -131,7 +131,7 @@ def test_a_write_committed_during_the_export_is_in_no_file(database, tmp_path, r
     def write_then_commit(path, *args, **kwargs):
         rows = write_file(path, *args, **kwargs)
         written.append(path.stem)
-        if len(written) == 1:  # latest_labels is written: a crawl commits on another connection
+        if len(written) == 1:  # a file is written, others are being read: a crawl commits on another connection
             engine = open_engine(database)
             with engine.begin() as conn:
                 _clone(conn, _derivative(conn), LATE_REPO, 2_000_000)
@@ -156,7 +156,7 @@ def test_a_write_committed_during_the_export_is_in_no_file(database, tmp_path, r
             conn.execute(text("UPDATE observations SET downloads = downloads - 1"))
         engine.dispose()
         _restore_licences(database, before["evidence"])
-    assert written == list(FILES)
+    assert sorted(written) == sorted(FILES)
     for name in FILES:
         assert during[name].equals(before[name]), name
     # the write did happen, and an export started after it shows it everywhere
@@ -210,3 +210,31 @@ def test_the_connection_string_carries_the_urls_parameters_through_libpq(databas
     with adbc.connect(info, autocommit=True) as conn, conn.cursor() as cursor:
         cursor.execute("SELECT current_setting('application_name') AS name, current_setting('jit') AS jit, current_database() AS db")
         assert cursor.fetch_arrow_table().to_pylist() == [{"name": "it's a \\ test", "jit": "off", "db": url.database}]
+
+
+def test_the_collector_is_paused_while_the_files_are_written_and_then_as_it_was(tmp_path, monkeypatch):
+    import gc
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    states = []
+    write_file = parquet.write_parquet_tables
+    monkeypatch.setattr(parquet, "write_parquet_tables", lambda *a, **k: states.append(gc.isenabled()) or write_file(*a, **k))
+    assert gc.isenabled()
+    write_parquet(engine, tmp_path / "a")
+    assert states == [False] * len(FILES) and gc.isenabled()
+
+    def fail(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(parquet, "write_parquet_tables", fail)
+    with pytest.raises(OSError):
+        write_parquet(engine, tmp_path / "b")
+    assert gc.isenabled()  # restored after an error too
+    gc.disable()
+    try:
+        monkeypatch.setattr(parquet, "write_parquet_tables", write_file)
+        write_parquet(engine, tmp_path / "c")
+        assert not gc.isenabled()  # a caller's own choice is left as it was
+    finally:
+        gc.enable()
+    engine.dispose()
