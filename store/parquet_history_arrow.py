@@ -4,10 +4,11 @@ The file has a row per model per run: tens of millions of rows, where a Python o
 what bounds the export (store/parquet_history.py: about 77,000 rows per CPU second). Here each run's
 observations are read straight into Arrow, from a SQLite file by the ADBC SQLite driver (Apache
 Arrow's database connectivity, a separate read-only connection to the same file; store/sqlite_arrow.py),
-from PostgreSQL as CSV parsed by pyarrow (store/postgres_arrow.py), and joined in Arrow to a table of
-the versions the run shows: their sha, licence and label as of the run. Only a run's new versions,
-and the few with more than one label event, pass through Python. Memory: one run's rows and
-versions.
+from PostgreSQL by the ADBC PostgreSQL driver on the export's snapshot (store/postgres_adbc.py) or,
+without it, as CSV parsed by pyarrow (store/postgres_arrow.py), and joined in Arrow to a table of
+the versions the run shows: their sha, licence and label as of the run. Only a run's new versions
+pass through Python, and through the ADBC PostgreSQL driver only the few with more than one label
+event (their facts are read as Arrow and joined there). Memory: one run's rows and versions.
 
 Used for a SQLite file when the driver is installed (`pip install 'hubscan[parquet]'`) and for
 PostgreSQL through psycopg; otherwise store/parquet_history.py gives the same rows

@@ -124,4 +124,7 @@ def snapshot_reader(conn: Connection) -> Iterator[SnapshotReader]:
         try:
             yield SnapshotReader(cursor)
         finally:
-            cursor.execute("ROLLBACK")
+            try:
+                cursor.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - a broken connection: closing it ends the transaction anyway
+                pass
