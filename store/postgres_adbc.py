@@ -90,7 +90,7 @@ class SnapshotReader:
     def table_for_ids(self, sql: str, ids: list[int]) -> pa.Table:
         """`sql` with one parameter `$1`, an array of bigint ids, run for the ids in parts."""
         parts = []
-        for start in range(0, len(ids), IDS_PER_STATEMENT):
+        for start in range(0, max(len(ids), 1), IDS_PER_STATEMENT):  # no ids: one statement, no rows (typed)
             bound = pa.record_batch([pa.array([ids[start : start + IDS_PER_STATEMENT]], pa.list_(pa.int64()))], names=["ids"])
             self._cursor.execute(sql, bound)
             parts.append(self._cursor.fetch_arrow_table())
