@@ -32,8 +32,10 @@ def column(field: pa.Field, values: list[Any]) -> pa.Array:
                 return pa.array(values, type=pa.bool_())
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 return pc.not_equal(pa.array(values, type=pa.int64()), 0)
-        if not pa.types.is_list(field.type):
-            return pa.array(values, type=field.type)
+        # Lists of text too: pyarrow takes lists of str (or None) as they are and refuses any other
+        # element (a number, a bool, a dict), which `converter` then turns into text. The lists here
+        # come from decoded JSON, so they hold no bytes (which pyarrow would read as UTF-8 text).
+        return pa.array(values, type=field.type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         pass
     convert = converter(field)

@@ -25,60 +25,62 @@ from .prefetch import batches_of
 _UNSET: Any = msgspec.UNSET  # a key absent from the document: to_record reads some keys only when needed
 
 
-class _Licence(msgspec.Struct):
+# gc=False: the decoded structs hold no reference cycles, so the garbage collector need not track
+# them (msgspec's option; a struct per field of every model otherwise adds to each collection).
+class _Licence(msgspec.Struct, gc=False):
     spdx_id: Any = None
     hub_id: Any = None
     raw: list[Any] | None = None
     family: Any = None
 
 
-class _Weights(msgspec.Struct):
+class _Weights(msgspec.Struct, gc=False):
     present: Any
 
 
-class _InferenceCode(msgspec.Struct):
+class _InferenceCode(msgspec.Struct, gc=False):
     present: Any
     licence: Any = None
 
 
-class _TrainingCode(msgspec.Struct):
+class _TrainingCode(msgspec.Struct, gc=False):
     released: Any
     licence: Any = None
 
 
-class _CodeRepo(msgspec.Struct):
+class _CodeRepo(msgspec.Struct, gc=False):
     role: Any
     full_name: Any = None
     name: Any = _UNSET
 
 
-class _Id(msgspec.Struct):
+class _Id(msgspec.Struct, gc=False):
     id: Any
 
 
-class _Datasets(msgspec.Struct):
+class _Datasets(msgspec.Struct, gc=False):
     refs: list[_Id]
     all_open: Any
 
 
-class _DataInformation(msgspec.Struct):
+class _DataInformation(msgspec.Struct, gc=False):
     sufficient: Any
 
 
-class _Bases(msgspec.Struct):
+class _Bases(msgspec.Struct, gc=False):
     bases: list[_Id]
 
 
-class _Claim(msgspec.Struct):
+class _Claim(msgspec.Struct, gc=False):
     sentence: Any = _UNSET
     about_self: Any = None
 
 
-class _Claims(msgspec.Struct):
+class _Claims(msgspec.Struct, gc=False):
     claims: list[_Claim]
 
 
-class _Evidence(msgspec.Struct):
+class _Evidence(msgspec.Struct, gc=False):
     licence: _Licence
     weights: _Weights
     inference_code: _InferenceCode
@@ -90,15 +92,15 @@ class _Evidence(msgspec.Struct):
     code_repos: list[_CodeRepo] | None = None  # older evidence (extractor v1) has none
 
 
-class _Gate(msgspec.Struct):
+class _Gate(msgspec.Struct, gc=False):
     rule: Any = None
 
 
-class _Confidence(msgspec.Struct):
+class _Confidence(msgspec.Struct, gc=False):
     level: Any = None
 
 
-class _Explanation(msgspec.Struct):
+class _Explanation(msgspec.Struct, gc=False):
     gates: list[_Gate] | None = None
     confidence: _Confidence | None = None
 

@@ -18,8 +18,11 @@ never sees half of one.
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -28,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, Text, cast, false, select, text
 
-from . import parquet_history_arrow, postgres_arrow, sqlite_arrow
+from . import parquet_history_arrow, postgres_adbc, postgres_arrow, sqlite_arrow
 from . import schema as s
 from .arrow_columns import column as _column
 from .db import sqlite_path
@@ -236,9 +239,12 @@ def evidence_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_privat
     yield from _streamed(conn, _evidence_statement(include_private), batch_rows)
 
 
-def _evidence(conn: Connection, batch_rows: int, include_private: bool) -> Iterator[pa.Table]:
-    # On PostgreSQL the wide rows (each with its evidence document) go from COPY into Arrow without a
-    # Python object per value (store/postgres_arrow.py), read on a thread while the file is written.
+def _evidence(conn: Connection, batch_rows: int, include_private: bool, adbc=None) -> Iterator[pa.Table]:
+    # On PostgreSQL the wide rows (each with its evidence document) go into Arrow without a Python
+    # object per value (the ADBC driver, else COPY's CSV: store/postgres_adbc.py, store/postgres_arrow.py),
+    # read on a thread while the file is written.
+    if adbc is not None:
+        return prefetched(_adbc_tables(adbc, _literal_sql(conn, _evidence_statement(include_private)), EVIDENCE))
     if postgres_arrow.available(conn):
         return prefetched(postgres_arrow.query_tables(conn, _evidence_statement(include_private), EVIDENCE))
     return _tables(EVIDENCE, evidence_rows(conn, batch_rows, include_private), batch_rows)
@@ -270,6 +276,24 @@ def _view_rows(conn: Connection, view: str, schema: pa.Schema, order_by: str, ba
     yield from _streamed(conn, text(f"SELECT {columns} FROM {view} ORDER BY {order_by}"), batch_rows)
 
 
+def _adbc_tables(adbc, sql: str, schema: pa.Schema) -> Iterator[pa.Table]:
+    """The rows of `sql` (the schema's columns, in order) read by the ADBC driver, in the schema's types."""
+    for batch in adbc.batches(sql):
+        yield pa.Table.from_batches([batch]).cast(schema)
+
+
+def _literal_sql(conn: Connection, statement) -> str:
+    # The statements have no parameters but the literal `false` of the private filter.
+    return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _lineage(conn: Connection, batch_rows: int, include_private: bool, adbc=None) -> Iterator[pa.Table]:
+    if adbc is not None:
+        view = view_name("lineage", include_private)
+        return prefetched(_adbc_tables(adbc, f"SELECT {', '.join(LINEAGE.names)} FROM {view} ORDER BY repo_id, base_id", LINEAGE))
+    return _tables(LINEAGE, lineage_rows(conn, batch_rows, include_private), batch_rows)
+
+
 def lineage_rows(conn: Connection, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> Iterator[tuple]:
     return _view_rows(conn, view_name("lineage", include_private), LINEAGE, "repo_id, base_id", batch_rows)
 
@@ -282,7 +306,9 @@ def _sqlite_file(conn: Connection) -> str | None:
     return path if path and path != ":memory:" else None
 
 
-def _label_history(conn: Connection, batch_rows: int, include_private: bool) -> Iterator[pa.Table]:
+def _label_history(conn: Connection, batch_rows: int, include_private: bool, adbc=None) -> Iterator[pa.Table]:
+    if adbc is not None:
+        return parquet_history_arrow.label_history_tables_arrow(conn, None, LABEL_HISTORY, batch_rows, include_private, adbc=adbc)
     path = _sqlite_file(conn)
     if path:
         return parquet_history_arrow.label_history_tables_arrow(conn, path, LABEL_HISTORY, batch_rows, include_private)
@@ -294,21 +320,72 @@ def _label_history(conn: Connection, batch_rows: int, include_private: bool) -> 
 def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> list[WrittenFile]:
     """Write the four Parquet files into `out_dir` (created if needed); returns them with their row counts.
 
-    Private repositories are left out unless `include_private` (see store/views.py)."""
-    out_dir = Path(out_dir)
+    Private repositories are left out unless `include_private` (see store/views.py). On PostgreSQL
+    the four files are read in one REPEATABLE READ transaction, so they show one state of the
+    database whatever a crawl commits meanwhile; the ADBC driver's connection, when installed, reads
+    that transaction's snapshot (store/postgres_adbc.py)."""
+    with collector_paused():
+        return _write_parquet(engine, Path(out_dir), batch_rows, include_private)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off during the export, then as it was.
+
+    The export allocates a dozen containers per model (rows, decoded lists) that live until their
+    batch is written, and the collector, triggered by allocations, kept scanning them and all else
+    alive: about 40% of latest_labels.parquet's CPU time at 200,000 models (docs/benchmarks.md,
+    2026-12-07). Memory is still freed as it was (reference counting frees every row and batch);
+    only reference cycles wait, and the export makes a few per file (connections, threads), not per row."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_parquet(engine: Engine, out_dir: Path, batch_rows: int, include_private: bool) -> list[WrittenFile]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    sources: dict[str, Callable[[Connection], Iterable[pa.Table]]] = {
-        "latest_labels": lambda conn: _tables(LATEST_LABELS, latest_rows(conn, include_private, batch_rows), batch_rows),
-        "evidence": lambda conn: _evidence(conn, batch_rows, include_private),
-        "label_history": lambda conn: _label_history(conn, batch_rows, include_private),
-        "lineage": lambda conn: _tables(LINEAGE, lineage_rows(conn, batch_rows, include_private), batch_rows),
+    sources: dict[str, Callable[..., Iterable[pa.Table]]] = {
+        "latest_labels": lambda conn, adbc: _tables(LATEST_LABELS, latest_rows(conn, include_private, batch_rows), batch_rows),
+        "evidence": lambda conn, adbc: _evidence(conn, batch_rows, include_private, adbc),
+        "label_history": lambda conn, adbc: _label_history(conn, batch_rows, include_private, adbc),
+        "lineage": lambda conn, adbc: _lineage(conn, batch_rows, include_private, adbc),
     }
     written = []
-    for name in FILES:
+
+    def write(name: str, conn: Connection, adbc) -> None:
         path = out_dir / f"{name}.parquet"
-        # One connection per file: a server-side cursor lives in its own transaction.
         started = time.perf_counter()
-        with engine.connect() as conn:
-            rows = write_parquet_tables(path, SCHEMAS[name], sources[name](conn), batch_rows)
+        rows = write_parquet_tables(path, SCHEMAS[name], sources[name](conn, adbc), batch_rows)
         written.append(WrittenFile(name, path, rows, time.perf_counter() - started))
+
+    if engine.dialect.name != "postgresql":
+        for name in FILES:
+            with engine.connect() as conn:  # one connection per file (SQLite: as before)
+                write(name, conn, None)
+        return written
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin(), _snapshot_reader(conn) as adbc:
+            for name in FILES:
+                write(name, conn, adbc)
     return written
+
+
+@contextmanager
+def _snapshot_reader(conn: Connection) -> Iterator[Any]:
+    """The ADBC reader of `conn`'s snapshot, or None (not psycopg, driver not installed, or it could not
+    connect: the files are then read through psycopg, in the same transaction)."""
+    if not postgres_adbc.available(conn):
+        yield None
+        return
+    with ExitStack() as stack:
+        try:
+            reader = stack.enter_context(postgres_adbc.snapshot_reader(conn))
+        except postgres_adbc.AdbcUnavailable as why:
+            logging.getLogger(__name__).warning("%s; reading through psycopg", why)
+            reader = None
+        yield reader

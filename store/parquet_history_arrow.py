@@ -4,10 +4,11 @@ The file has a row per model per run: tens of millions of rows, where a Python o
 what bounds the export (store/parquet_history.py: about 77,000 rows per CPU second). Here each run's
 observations are read straight into Arrow, from a SQLite file by the ADBC SQLite driver (Apache
 Arrow's database connectivity, a separate read-only connection to the same file; store/sqlite_arrow.py),
-from PostgreSQL as CSV parsed by pyarrow (store/postgres_arrow.py), and joined in Arrow to a table of
-the versions the run shows: their sha, licence and label as of the run. Only a run's new versions,
-and the few with more than one label event, pass through Python. Memory: one run's rows and
-versions.
+from PostgreSQL by the ADBC PostgreSQL driver on the export's snapshot (store/postgres_adbc.py) or,
+without it, as CSV parsed by pyarrow (store/postgres_arrow.py), and joined in Arrow to a table of
+the versions the run shows: their sha, licence and label as of the run. Only a run's new versions
+pass through Python, and through the ADBC PostgreSQL driver only the few with more than one label
+event (their facts are read as Arrow and joined there). Memory: one run's rows and versions.
 
 Used for a SQLite file when the driver is installed (`pip install 'hubscan[parquet]'`) and for
 PostgreSQL through psycopg; otherwise store/parquet_history.py gives the same rows
@@ -16,6 +17,7 @@ PostgreSQL through psycopg; otherwise store/parquet_history.py gives the same ro
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Iterator
 
 import pyarrow as pa
@@ -24,7 +26,7 @@ from sqlalchemy import Connection
 
 from . import postgres_arrow, sqlite_arrow
 from .arrow_columns import column
-from .parquet_history import COLUMNS, DriverCursor, VersionFacts, version_facts
+from .parquet_history import COLUMNS, DriverCursor, LabelEvent, VersionFacts, version_facts
 
 TAIL = ("sha", "label", "rule", "open_washing", "licence", "licence_family")
 
@@ -36,17 +38,75 @@ def _tails(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
     return pa.Table.from_arrays([column(f, list(values)) for f, values in zip(fields, columns)], schema=pa.schema(fields))
 
 
-def label_history_tables_arrow(conn: Connection, path: str | None, schema: pa.Schema, batch_rows: int, include_private: bool = False) -> Iterator[pa.Table]:
+# A version's facts and its label events, for the ADBC reader (store/postgres_adbc.py): one array of
+# ids bound as a parameter, answered as Arrow.
+_VERSIONS_SQL = ("SELECT v.id AS version_id, v.sha, e.licence, e.licence_family FROM model_versions v "
+                 "LEFT JOIN evidence e ON e.version_id = v.id WHERE v.id = ANY($1)")
+_EVENTS_SQL = "SELECT version_id, id, run_id, label, rule, open_washing FROM label_events WHERE version_id = ANY($1) ORDER BY id"
+_RUN_SQL = "SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = {run} ORDER BY repo_id"
+
+
+def _facts_through_driver(cursor: DriverCursor, schema: pa.Schema, ids: list[int]) -> tuple[pa.Table, dict[int, VersionFacts]]:
+    facts = version_facts(cursor, ids)
+    fixed = _tails(schema, [(v, *tail) for v, tail in facts.items() if tail.__class__ is tuple])
+    return fixed, {v: f for v, f in facts.items() if f.__class__ is not tuple}
+
+
+def _facts_as_arrow(reader, schema: pa.Schema, ids: list[int]) -> tuple[pa.Table, dict[int, VersionFacts]]:
+    """What `version_facts` gives, read and joined in Arrow: the tails of versions with at most one
+    label event as a table, and the facts of the few relabelled ones (more than one event) as objects."""
+    versions = reader.table_for_ids(_VERSIONS_SQL, ids)
+    events = reader.table_for_ids(_EVENTS_SQL, ids)
+    version_ids = versions["version_id"].cast(pa.int64())
+    event_versions = events["version_id"].cast(pa.int64())
+    counts = pa.table({"version_id": event_versions}).group_by("version_id").aggregate([("version_id", "count")])
+    relabelled = counts.filter(pc.greater(counts["version_id_count"], 1))["version_id"]
+    single = pc.invert(pc.is_in(event_versions, value_set=relabelled))
+    single_events = events.filter(single)
+    fixed_rows = pc.invert(pc.is_in(version_ids, value_set=relabelled))
+    fixed_versions = versions.filter(fixed_rows)
+    event_of = single_events.take(pc.index_in(fixed_versions["version_id"].cast(pa.int64()), value_set=single_events["version_id"].cast(pa.int64())))
+    fields = [pa.field("version_id", pa.int64()), *(schema.field(name) for name in TAIL)]
+    values = {"version_id": fixed_versions["version_id"], "sha": fixed_versions["sha"], "label": event_of["label"], "rule": event_of["rule"],
+              "open_washing": event_of["open_washing"], "licence": fixed_versions["licence"], "licence_family": fixed_versions["licence_family"]}
+    fixed = pa.Table.from_arrays([values[f.name].cast(f.type) for f in fields], schema=pa.schema(fields))
+    several: dict[int, VersionFacts] = {}
+    if len(relabelled):
+        history: dict[int, list[LabelEvent]] = {}
+        for r in events.filter(pc.invert(single)).to_pylist():  # in id order
+            history.setdefault(r["version_id"], []).append(LabelEvent(r["id"], r["run_id"], r["label"], r["rule"], r["open_washing"]))
+        for r in versions.filter(pc.invert(fixed_rows)).to_pylist():
+            several[r["version_id"]] = VersionFacts(r["sha"], r["licence"], r["licence_family"], tuple(history[r["version_id"]]))
+    return fixed, several
+
+
+@contextmanager
+def _adbc_runs(reader) -> Iterator:
+    yield lambda run_id: reader.table(_RUN_SQL.format(run=int(run_id)))
+
+
+def label_history_tables_arrow(conn: Connection, path: str | None, schema: pa.Schema, batch_rows: int, include_private: bool = False,
+                               adbc=None) -> Iterator[pa.Table]:
     """The rows of `label_history.parquet`, ordered by run and repo id, in tables of at most
     `batch_rows` rows: of the SQLite file at `path`, or (`path` None) of the PostgreSQL database
-    `conn` is connected to."""
+    `conn` is connected to, read through `adbc` (a store/postgres_adbc.py reader on `conn`'s
+    snapshot) when given, else through psycopg."""
     assert tuple(schema.names) == COLUMNS
-    cursor = DriverCursor(conn)  # version facts and run list through the caller's connection
-    private = pa.array([] if include_private else [r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,))], pa.string())
-    runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
+    if adbc is not None:  # everything through the driver's connection: `conn` may be busy on another thread
+        private = adbc.table("SELECT repo_id FROM models WHERE private")["repo_id"].cast(pa.string()) if not include_private else pa.array([], pa.string())
+        runs = [(r["id"], r["started_at"]) for r in adbc.table("SELECT id, started_at FROM runs ORDER BY id").to_pylist()]
+    else:
+        cursor = DriverCursor(conn)  # version facts and run list through the caller's connection
+        private = pa.array([] if include_private else [r[0] for r in cursor.rows("SELECT repo_id FROM models WHERE private = ?", (True,))], pa.string())
+        runs = cursor.rows("SELECT id, started_at FROM runs ORDER BY id")
     fixed = _tails(schema, [])  # versions whose every run shows the same tail (at most one label event)
     several: dict[int, VersionFacts] = {}  # versions relabelled at some run: their tail depends on the run
-    with sqlite_arrow.run_reader(path) if path is not None else postgres_arrow.run_reader(conn) as read_run:
+    if adbc is not None:
+        runs_read, facts_of = _adbc_runs(adbc), (lambda ids: _facts_as_arrow(adbc, schema, ids))
+    else:
+        runs_read = sqlite_arrow.run_reader(path) if path is not None else postgres_arrow.run_reader(conn)
+        facts_of = lambda ids: _facts_through_driver(cursor, schema, ids)  # noqa: E731
+    with runs_read as read_run:
         for run_id, started_at in runs:
             observed = read_run(run_id)
             if len(private) and observed.num_rows:
@@ -59,9 +119,9 @@ def label_history_tables_arrow(conn: Connection, path: str | None, schema: pa.Sc
             known = pc.or_(pc.is_in(run_versions, value_set=fixed["version_id"]), pc.is_in(run_versions, value_set=several_ids))
             new = run_versions.filter(pc.invert(known)).to_pylist()
             if new:
-                facts = version_facts(cursor, sorted(new))
-                fixed = pa.concat_tables([fixed, _tails(schema, [(v, *tail) for v, tail in facts.items() if tail.__class__ is tuple])])
-                several.update((v, f) for v, f in facts.items() if f.__class__ is not tuple)
+                new_fixed, new_several = facts_of(sorted(new))
+                fixed = pa.concat_tables([fixed, new_fixed])
+                several.update(new_several)
             # forget the versions this run does not show: memory follows the models of one run
             fixed = fixed.filter(pc.is_in(fixed["version_id"], value_set=run_versions))
             several_ids = pa.array(list(several), pa.int64())

@@ -1,4 +1,5 @@
-"""Rows of a PostgreSQL query straight into Arrow, without a Python object per value.
+"""Rows of a PostgreSQL query straight into Arrow, without a Python object per value (when the ADBC
+PostgreSQL driver is not installed: store/postgres_adbc.py reads the same rows in compiled code).
 
 The Parquet export reads `label_history.parquet`'s observations a run at a time. Through the driver's
 rows that costs a Python tuple and its values per row (store/parquet_history.py: about 80,000 rows a

@@ -1,5 +1,5 @@
-"""`evidence.parquet` on PostgreSQL is read through COPY into Arrow (store/postgres_arrow.py,
-`query_tables`): its file must be the one the driver's rows give, value for value, including the
+"""`evidence.parquet` on PostgreSQL is read into Arrow by the ADBC driver (store/postgres_adbc.py), or
+without it through COPY's CSV (store/postgres_arrow.py, `query_tables`): its file must be the one the driver's rows give, value for value, including the
 values CSV could blur: NULL against an empty string, the text "NULL", quotes, commas and line breaks
 inside a JSON document, a private model's versions.
 
@@ -16,7 +16,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from backends import fresh_database, postgres_server, sql_rows  # noqa: E402,F401 (fixtures)
-from store import postgres_arrow  # noqa: E402
+from store import parquet, postgres_adbc, postgres_arrow  # noqa: E402
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
 from store.parquet import write_parquet  # noqa: E402
@@ -63,21 +63,28 @@ def _written(url: str, out, batch_rows: int, include_private: bool) -> pa.Table:
 
 @pytest.mark.parametrize("batch_rows", [2, 5000])
 @pytest.mark.parametrize("include_private", [False, True])
-def test_evidence_read_through_copy_is_the_drivers_file(postgres_server, request, tmp_path, batch_rows, include_private, monkeypatch):
+@pytest.mark.parametrize("reader", ["adbc", "copy"])
+def test_evidence_read_as_arrow_is_the_drivers_file(postgres_server, request, tmp_path, batch_rows, include_private, reader, monkeypatch):
+    """Through the ADBC driver (store/postgres_adbc.py), or without it through COPY's CSV."""
     calls = []
-    reader = postgres_arrow.query_tables
-    monkeypatch.setattr(postgres_arrow, "query_tables", lambda *a, **k: calls.append(a[2].names[0]) or reader(*a, **k))
+    copy_reader = postgres_arrow.query_tables
+    monkeypatch.setattr(postgres_arrow, "query_tables", lambda *a, **k: calls.append("copy") or copy_reader(*a, **k))
+    adbc_reader = parquet._adbc_tables
+    monkeypatch.setattr(parquet, "_adbc_tables", lambda *a: (calls.append("adbc") if "FROM evidence" in a[1] else None) or adbc_reader(*a))
+    if reader == "copy":
+        monkeypatch.setattr(postgres_adbc, "available", lambda conn: False)
     with fresh_database("postgresql", tmp_path, request) as url:
         _fill(url)
-        got = _written(url, tmp_path / "copy", batch_rows, include_private)
-        assert calls == ["version_id"]  # the COPY reader made the file
+        got = _written(url, tmp_path / "arrow", batch_rows, include_private)
+        assert calls == [reader]  # that reader made the file
         with monkeypatch.context() as driver_only:
             driver_only.setattr(postgres_arrow, "available", lambda conn: False)
+            driver_only.setattr(postgres_adbc, "available", lambda conn: False)
             expected = _written(url, tmp_path / "driver", batch_rows, include_private)
-        assert calls == ["version_id"]
+        assert calls == [reader]
         stored = dict(sql_rows(url, "SELECT version_id, CAST(data AS TEXT) FROM evidence"))
     assert got.equals(expected)
-    assert pq.ParquetFile(tmp_path / "copy" / "evidence.parquet").metadata.num_row_groups == \
+    assert pq.ParquetFile(tmp_path / "arrow" / "evidence.parquet").metadata.num_row_groups == \
         pq.ParquetFile(tmp_path / "driver" / "evidence.parquet").metadata.num_row_groups
     rows = {r["version_id"]: r for r in got.to_pylist()}
     assert list(rows) == ([1, 2, 3, 4, 5] if include_private else [1, 2, 3, 5])

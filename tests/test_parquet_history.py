@@ -15,7 +15,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from backends import db_url, postgres_server, sql_rows  # noqa: E402,F401 (fixtures)
 from store import schema as s  # noqa: E402
 from store.db import open_engine  # noqa: E402
-from store import parquet_history_arrow, postgres_arrow, sqlite_arrow  # noqa: E402
+from store import parquet_history_arrow, postgres_adbc, postgres_arrow, sqlite_arrow  # noqa: E402
 from store.parquet import LABEL_HISTORY, write_parquet  # noqa: E402
 from store.parquet_history import LabelEvent, VersionFacts  # noqa: E402
 
@@ -81,6 +81,7 @@ def test_label_history_file_holds_the_views_rows(db_url, tmp_path, batch_rows, i
     """Through Python objects: SQLite without the ADBC driver, PostgreSQL through another driver than psycopg."""
     monkeypatch.setattr(sqlite_arrow, "available", lambda: False)
     monkeypatch.setattr(postgres_arrow, "available", lambda conn: False)
+    monkeypatch.setattr(postgres_adbc, "available", lambda conn: False)
     calls = []
     reader = parquet_history_arrow.label_history_tables_arrow
     monkeypatch.setattr(parquet_history_arrow, "label_history_tables_arrow", lambda *a, **k: calls.append(a[1]) or reader(*a, **k))
@@ -90,16 +91,24 @@ def test_label_history_file_holds_the_views_rows(db_url, tmp_path, batch_rows, i
 
 @pytest.mark.parametrize("batch_rows", [3, 5000])
 @pytest.mark.parametrize("include_private", [False, True])
-def test_postgresql_read_as_arrow_gives_the_views_rows(postgres_server, request, tmp_path, batch_rows, include_private, monkeypatch):
-    """COPY's CSV parsed by pyarrow (store/postgres_arrow.py), with a repo id that CSV must quote."""
+@pytest.mark.parametrize("arrow_reader", ["adbc", "copy"])
+def test_postgresql_read_as_arrow_gives_the_views_rows(postgres_server, request, tmp_path, batch_rows, include_private, arrow_reader, monkeypatch):
+    """The ADBC driver's Arrow (store/postgres_adbc.py), or without it COPY's CSV parsed by pyarrow
+    (store/postgres_arrow.py), with a repo id that CSV must quote."""
     from backends import fresh_database
 
+    if arrow_reader == "copy":
+        monkeypatch.setattr(postgres_adbc, "available", lambda conn: False)
+    runs = []
+    for module, name in ((postgres_arrow, "run_reader"), (parquet_history_arrow, "_adbc_runs")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _o=original, _n=name: runs.append(_n) or _o(*a))
     calls = []
     reader = parquet_history_arrow.label_history_tables_arrow
     monkeypatch.setattr(parquet_history_arrow, "label_history_tables_arrow", lambda *a, **k: calls.append(a[1]) or reader(*a, **k))
     with fresh_database("postgresql", tmp_path, request) as url:
         _check(url, tmp_path, batch_rows, include_private, odd_repo='q/"quoted", with comma\nand a line break')
-    assert calls == [None]
+    assert calls == [None] and runs == ["_adbc_runs" if arrow_reader == "adbc" else "run_reader"]
 
 
 @pytest.mark.parametrize("batch_rows", [3, 5000])
