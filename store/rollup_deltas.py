@@ -14,8 +14,9 @@ Which rows counted an observation is what `compute_run_rollup` decides (`rollups
 label as of the run, privacy and downloads, read with the same SQL, and its top-tier membership
 from `run_top_models`, stored with the aggregates. A run stored without that membership (written
 before migration 0016), or whose rows do not hold what the update expects, is dropped as before.
-The runs' stored week changes read licences, so those of the runs corrected are dropped
-(store/week_changes.py; a report computes them again).
+The stored week changes of every run that saw such a version are dropped: they read licences and
+their families, which can move without moving a fact counted here (store/week_changes.py; the next
+weekly report computes and stores them again).
 
 Tests (tests/test_rollup_deltas.py) compare every corrected run with its recomputation, on SQLite and
 PostgreSQL.
@@ -92,6 +93,9 @@ def facts_moving(conn: Connection, version_ids: Sequence[int]) -> Iterator[None]
     moved = {v: tuple(a - b for a, b in zip(after.get(v, (0,) * len(FACTS)), before.get(v, (0,) * len(FACTS)))) for v in ids}
     moved = {v: d for v, d in moved.items() if any(d)}
     _apply(conn, [(run_id, row, moved[version]) for run_id, version, row in observed if version in moved])
+    # The stored week changes read licences and their families, which move without moving a fact
+    # counted here (one open licence for another): those of every run that saw the versions go.
+    drop_week_changes(conn, sorted({run_id for run_id, _, _ in observed}))
 
 
 def _stored_runs(conn: Connection) -> list[int]:
@@ -103,22 +107,25 @@ def _observations(conn: Connection, ids: list[int], stored: list[int]) -> list[t
     """(run, version, (label, is_private, over_tier, top_public, top_all)) for each stored run's
     observation of these versions; None past MAX_OBSERVATIONS."""
     v = s.model_versions
-    repos: set[str] = set()
+    repo_of: dict[int, str] = {}
     lowest = None
     for part in _chunks(ids):
         # Locked until the write commits (PostgreSQL; SQLite has one writer at a time): two analysers
         # writing the same version's evidence at once would otherwise both add its difference.
         locked = select(v.c.id, v.c.repo_id, v.c.first_seen_run).where(v.c.id.in_(part)).order_by(v.c.id).with_for_update()
         for r in conn.execute(locked):
-            repos.add(r.repo_id)
+            repo_of[r.id] = r.repo_id
             first = r.first_seen_run or 0
             lowest = first if lowest is None else min(lowest, first)
-    keep, wanted = set(stored), set(ids)
+    keep = set(stored)
     query = text(_OBSERVED).bindparams(bindparam("repos", expanding=True), bindparam("versions", expanding=True), over=DOWNLOADS_TIER)
     found = []
-    for part in _chunks(sorted(repos)):
-        for r in conn.execute(query, {"repos": part, "versions": ids, "lowest": max(lowest or 0, stored[0])}):
-            if r.run_id in keep and r.version_id in wanted:
+    for part in _chunks(ids):  # a statement names at most 500 versions and their models
+        repos = sorted({repo_of[v] for v in part if v in repo_of})
+        if not repos:
+            continue
+        for r in conn.execute(query, {"repos": repos, "versions": part, "lowest": max(lowest or 0, stored[0])}):
+            if r.run_id in keep:
                 found.append((r.run_id, r.version_id, (r.label, r.is_private, r.over_tier, r.top_public, r.top_all)))
                 if len(found) > MAX_OBSERVATIONS:
                     return None
@@ -163,7 +170,6 @@ def _apply(conn: Connection, moves: list[tuple[int, tuple, tuple[int, ...]]]) ->
             if conn.execute(update, change).rowcount != 1:
                 broken.add(change["r_run"])
     drop_run_rollups(conn, broken)
-    drop_week_changes(conn, sorted(set(runs) - broken))  # they read the licences just corrected
 
 
 def _runs_missing_rows(conn: Connection, changes: list[dict]) -> set[int]:

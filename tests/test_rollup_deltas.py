@@ -238,3 +238,25 @@ def test_two_writers_of_the_same_evidence_add_its_difference_once(history):
         after = _stored(conn)
         assert all(after.values())
         assert after == _recomputed(conn)
+
+
+@pytest.mark.parametrize("history", ["sqlite"], indirect=True)
+def test_a_licence_moved_without_a_fact_keeps_the_aggregates_and_drops_the_week_changes(history):
+    """apache-2.0 to mit: no counted fact moves, but the week's licence changes read it."""
+    with history.engine.begin() as conn:
+        week_changes.write_week_changes(conn, 6, 5, [], "t")
+    with history.engine.connect() as conn:
+        before = _stored(conn)
+        seen_late = {v for (v,) in conn.execute(select(s.observations.c.version_id).where(s.observations.c.run_id == 6))}
+    which = [v for v, (_, facts) in history.evidence.items() if facts["licence"] == "apache-2.0" and v in seen_late][:3]
+    assert which
+    items = []
+    for v in which:
+        repo, facts = history.evidence[v]
+        history.evidence[v] = (repo, {**facts, "licence": "mit"})
+        items.append((_row(v, repo), _record(repo, history.evidence[v][1])))
+    with history.engine.begin() as conn:
+        save_evidence(conn, items)
+    with history.engine.connect() as conn:
+        assert _stored(conn) == before == _recomputed(conn)  # kept, nothing counted moved
+        assert not week_changes.week_changes_stored(conn, 5, 6)
