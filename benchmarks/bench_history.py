@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sqlite3
 import sys
@@ -263,16 +262,21 @@ def measure(db: Path | str, parts: tuple[str, ...] = ("jsonl", "parquet", "trend
         one = conn.execute(text("SELECT repo_id FROM models WHERE NOT private ORDER BY repo_id LIMIT 1 OFFSET :n"),
                            {"n": out["models"] // 2}).scalar() or ""
     if "jsonl" in parts:
-        from store.export import EXPORT_KEYS
-        from store.export_rows import latest_rows
+        from hubscan.commands import write_records
 
-        def jsonl() -> int:  # as `hubscan export --format jsonl` writes it
+        class Lines:  # a sink that counts the records written
             n = 0
-            with engine.connect() as conn, open(os.devnull, "w") as sink:
-                for row in latest_rows(conn):
-                    sink.write(json.dumps(dict(zip(EXPORT_KEYS, row)), ensure_ascii=False) + "\n")
-                    n += 1
-            return n
+
+            def write(self, text: str) -> None:
+                self.n += text.count("\n")
+
+            def flush(self) -> None:
+                pass
+
+        def jsonl() -> int:  # what `hubscan export --format jsonl` runs
+            sink = Lines()
+            write_records(engine, "jsonl", sink)
+            return sink.n
 
         seconds, n = _timed(jsonl)
         out["jsonl_export_s"], out["jsonl_records"] = round(seconds, 1), n

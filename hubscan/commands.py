@@ -288,7 +288,7 @@ def export(args) -> int:
         return 0
     engine = database(args.db)
     if not args.output:
-        _write_records(engine, args.format, sys.stdout, args.include_private)
+        write_records(engine, args.format, sys.stdout, args.include_private)
         return 0
     target = Path(args.output)
     if target.is_dir():
@@ -298,18 +298,21 @@ def export(args) -> int:
     except OSError as exc:
         raise UnusablePath(f"cannot write --output {target}: {exc.strerror or exc}") from exc
     with out:
-        _write_records(engine, args.format, out, args.include_private)
+        write_records(engine, args.format, out, args.include_private)
     return 0
 
 
-def _write_records(engine, fmt: str, out, include_private: bool = False) -> None:
+def write_records(engine, fmt: str, out, include_private: bool = False) -> None:
     import csv
     import json
 
+    from store.collector import collector_paused
     from store.export import EXPORT_KEYS
     from store.export_rows import latest_rows
 
-    with engine.connect() as conn:
+    # the collector paused as for the Parquet export: the decoded rows of each batch are many small
+    # acyclic containers, and its passes over them cost more than writing them
+    with collector_paused(), engine.connect() as conn:
         records = (dict(zip(EXPORT_KEYS, row)) for row in latest_rows(conn, include_private=include_private))
         if fmt == "jsonl":
             for record in records:

@@ -18,7 +18,6 @@ never sees half of one.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import time
@@ -34,6 +33,7 @@ from sqlalchemy import Connection, Engine, Text, cast, false, select, text
 from . import parquet_history_arrow, postgres_adbc, postgres_arrow, sqlite_arrow
 from . import schema as s
 from .arrow_columns import column as _column
+from .collector import collector_paused
 from .db import sqlite_path
 from .export import EXPORT_KEYS
 from .export_rows import latest_rows
@@ -324,26 +324,11 @@ def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, i
     the four files are read in one REPEATABLE READ transaction, so they show one state of the
     database whatever a crawl commits meanwhile; the ADBC driver's connection, when installed, reads
     that transaction's snapshot (store/postgres_adbc.py)."""
+    # The collector paused (store/collector.py): the export allocates a dozen containers per model
+    # that live until their batch is written, and the collector's passes over them were about 40%
+    # of latest_labels.parquet's CPU time at 200,000 models (docs/benchmarks.md, 2026-12-07).
     with collector_paused():
         return _write_parquet(engine, Path(out_dir), batch_rows, include_private)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off during the export, then as it was.
-
-    The export allocates a dozen containers per model (rows, decoded lists) that live until their
-    batch is written, and the collector, triggered by allocations, kept scanning them and all else
-    alive: about 40% of latest_labels.parquet's CPU time at 200,000 models (docs/benchmarks.md,
-    2026-12-07). Memory is still freed as it was (reference counting frees every row and batch);
-    only reference cycles wait, and the export makes a few per file (connections, threads), not per row."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _write_parquet(engine: Engine, out_dir: Path, batch_rows: int, include_private: bool) -> list[WrittenFile]:
