@@ -93,6 +93,15 @@ def _recomputed(conn) -> dict[int, list]:
     return {r: sorted(rollups.compute_run_rollup(conn, r), key=repr) for r in range(1, RUNS + 1)}
 
 
+def assert_all_kept_and_fresh(engine) -> dict[int, list]:
+    """Every run still has its aggregates, and they equal their recomputation."""
+    with engine.connect() as conn:
+        after = _stored(conn)
+        assert all(after.values()), "a run was dropped instead of corrected"
+        assert after == _recomputed(conn)
+    return after
+
+
 @pytest.fixture
 def history(request, tmp_path, monkeypatch):
     monkeypatch.setattr(rollups, "TOP_TIER", 7)  # a few of the models: the top tier is a real choice
@@ -136,10 +145,7 @@ def test_every_counted_fact_moved_is_corrected_in_every_run_that_saw_it(history,
     which = sorted(history.evidence)[::3]  # private models, top-tier models and later versions among them
     with history.engine.begin() as conn:
         save_evidence(conn, _moved(history.evidence, which, field))
-    with history.engine.connect() as conn:
-        after = _stored(conn)
-        assert all(after.values()), "a run was dropped instead of corrected"
-        assert after == _recomputed(conn)
+    after = assert_all_kept_and_fresh(history.engine)
     assert after != before  # the facts did move
 
 
@@ -148,10 +154,7 @@ def test_a_new_dataset_link_is_corrected_in_place(history):
     version = sorted(history.evidence)[4]
     with history.engine.begin() as conn:
         link_datasets(conn, version, ["org/new-dataset"])
-    with history.engine.connect() as conn:
-        after = _stored(conn)
-        assert all(after.values())
-        assert after == _recomputed(conn)
+    assert_all_kept_and_fresh(history.engine)
 
 
 @pytest.mark.parametrize("history", ["sqlite"], indirect=True)
@@ -234,10 +237,7 @@ def test_two_writers_of_the_same_evidence_add_its_difference_once(history):
         assert not done.wait(1.0)  # held by this transaction's lock on the versions
     other.join(30)
     assert done.is_set()
-    with history.engine.connect() as conn:
-        after = _stored(conn)
-        assert all(after.values())
-        assert after == _recomputed(conn)
+    assert_all_kept_and_fresh(history.engine)
 
 
 @pytest.mark.parametrize("history", ["sqlite"], indirect=True)
