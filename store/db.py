@@ -132,7 +132,7 @@ def _sqlite_pragmas(engine: Engine, *, read_only: bool) -> None:
 
 
 # The newest migration (store/migrations/versions/). A database already there is opened without
-# importing Alembic (half a second of every command); tests/test_migrations.py checks this is
+# importing Alembic (half a second of every command); tests/test_backends_e2e.py checks this is
 # Alembic's head.
 SCHEMA_HEAD = "0016"
 

@@ -19,6 +19,7 @@ import hashlib
 from dataclasses import dataclass
 
 import policy
+from policy.licence_ranks import OPENNESS_RANK  # not extract/'s: see that module
 
 def _rule_gates() -> dict[str, str]:
     """The gate each deciding rule belongs to (policy/rules.yaml), so SQL users can group by gate."""
@@ -31,10 +32,6 @@ def _rule_gates() -> dict[str, str]:
 
 
 RULE_GATES: dict[str, str] = _rule_gates()
-# Each licence family's openness rank (policy/licences.yaml), read from the policy file as
-# extract.licence_catalog reads it (tests/test_views_policy.py compares): importing extract/ would
-# cost every command that opens a database about 0.8 s.
-OPENNESS_RANK: dict[str, int] = {f["id"]: f["rank"] for f in policy.load("licences")["families"]}
 
 
 def openness_rank_sql(column: str) -> str:

@@ -29,12 +29,6 @@ def test_one_family_order_and_one_set_of_open_families() -> None:
     assert cat.OPENNESS_RANK["use-restricted"] == cat.OPENNESS_RANK["vendor-community"] > cat.OPENNESS_RANK["non-commercial"]
 
 
-def test_the_views_rank_families_as_the_extractors_do() -> None:
-    from store import views  # reads the policy file itself, so that opening a database does not import extract/
-
-    assert views.OPENNESS_RANK == cat.OPENNESS_RANK
-
-
 def test_every_custom_licence_is_defined_once_and_referenced_by_id() -> None:
     # the LICENSE-file phrases name licences of the catalogue, never a second definition of them
     for _, entry, _ in licence_text._PHRASES:
