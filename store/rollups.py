@@ -113,7 +113,7 @@ def _top(conn: Connection, run_id: int, public_only: bool) -> list[str]:
 
 # What one observation `o` counts as, shared with the in-place updates (store/rollup_deltas.py): the
 # label as of its run (the label_history rule: the newest event at or before the run, else the first,
-# else the current label), whether it is flagged, and the version's facts. The label event is joined as
+# else the current label), privacy, the downloads tier and the version's facts. The label event is joined as
 # `le` through LABEL_EVENT_JOIN; the evidence as `ev`.
 LABEL_EVENT_JOIN = """LEFT OUTER JOIN label_events AS le ON le.id = COALESCE(
         (SELECT MAX(x.id) FROM label_events AS x WHERE x.version_id = o.version_id AND x.run_id <= o.run_id),
