@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, Text, cast, false, select, text
 
-from . import parquet_history_arrow, postgres_adbc, postgres_arrow, sqlite_arrow
+from . import parquet_history_arrow, postgres_adbc, postgres_arrow, sqlite_arrow, sqlite_snapshot
 from . import schema as s
 from .arrow_columns import column as _column
 from .collector import collector_paused
@@ -306,12 +306,13 @@ def _sqlite_file(conn: Connection) -> str | None:
     return path if path and path != ":memory:" else None
 
 
-def _label_history(conn: Connection, batch_rows: int, include_private: bool, adbc=None) -> Iterator[pa.Table]:
+def _label_history(conn: Connection, batch_rows: int, include_private: bool, adbc=None, sqlite_cursor=None) -> Iterator[pa.Table]:
     if adbc is not None:
         return parquet_history_arrow.label_history_tables_arrow(conn, None, LABEL_HISTORY, batch_rows, include_private, adbc=adbc)
     path = _sqlite_file(conn)
-    if path:
-        return parquet_history_arrow.label_history_tables_arrow(conn, path, LABEL_HISTORY, batch_rows, include_private)
+    if path and sqlite_cursor is not None:
+        return parquet_history_arrow.label_history_tables_arrow(conn, path, LABEL_HISTORY, batch_rows, include_private,
+                                                                sqlite_cursor=sqlite_cursor)
     if postgres_arrow.available(conn):
         return parquet_history_arrow.label_history_tables_arrow(conn, None, LABEL_HISTORY, batch_rows, include_private)
     return label_history_tables(conn, LABEL_HISTORY, batch_rows, include_private)
@@ -320,10 +321,11 @@ def _label_history(conn: Connection, batch_rows: int, include_private: bool, adb
 def write_parquet(engine: Engine, out_dir: Path, batch_rows: int = BATCH_ROWS, include_private: bool = False) -> list[WrittenFile]:
     """Write the four Parquet files into `out_dir` (created if needed); returns them with their row counts.
 
-    Private repositories are left out unless `include_private` (see store/views.py). On PostgreSQL
-    the four files are read in one REPEATABLE READ transaction, so they show one state of the
-    database whatever a crawl commits meanwhile; the ADBC driver's connection, when installed, reads
-    that transaction's snapshot (store/postgres_adbc.py)."""
+    Private repositories are left out unless `include_private` (see store/views.py). The four files
+    show one state of the database whatever a crawl commits meanwhile: on PostgreSQL they are read in
+    one REPEATABLE READ transaction, whose snapshot the ADBC driver's connection, when installed,
+    imports (store/postgres_adbc.py); on SQLite in one read transaction, which the ADBC SQLite
+    driver's connection is checked to share (store/sqlite_snapshot.py)."""
     # The collector paused (store/collector.py): the export allocates a dozen containers per model
     # that live until their batch is written, and the collector's passes over them were about 40%
     # of latest_labels.parquet's CPU time at 200,000 models (docs/benchmarks.md, 2026-12-07).
@@ -336,7 +338,7 @@ def _write_parquet(engine: Engine, out_dir: Path, batch_rows: int, include_priva
     sources: dict[str, Callable[..., Iterable[pa.Table]]] = {
         "latest_labels": lambda conn, adbc: _tables(LATEST_LABELS, latest_rows(conn, include_private, batch_rows), batch_rows),
         "evidence": lambda conn, adbc: _evidence(conn, batch_rows, include_private, adbc),
-        "label_history": lambda conn, adbc: _label_history(conn, batch_rows, include_private, adbc),
+        "label_history": lambda conn, adbc: _label_history(conn, batch_rows, include_private, adbc, sqlite_cursor),
         "lineage": lambda conn, adbc: _lineage(conn, batch_rows, include_private, adbc),
     }
     written = []
@@ -347,9 +349,10 @@ def _write_parquet(engine: Engine, out_dir: Path, batch_rows: int, include_priva
         rows = write_parquet_tables(path, SCHEMAS[name], sources[name](conn, adbc), batch_rows)
         written.append(WrittenFile(name, path, rows, time.perf_counter() - started))
 
+    sqlite_cursor = None  # the ADBC SQLite driver's cursor on the export's state (label_history's observations)
     if engine.dialect.name != "postgresql":
-        for name in FILES:
-            with engine.connect() as conn:  # one connection per file (SQLite: as before)
+        with engine.connect() as conn, sqlite_snapshot.one_snapshot(conn, _sqlite_file(conn)) as sqlite_cursor:
+            for name in FILES:
                 write(name, conn, None)
         return written
     with engine.connect() as conn:

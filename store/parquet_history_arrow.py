@@ -86,11 +86,13 @@ def _adbc_runs(reader) -> Iterator:
 
 
 def label_history_tables_arrow(conn: Connection, path: str | None, schema: pa.Schema, batch_rows: int, include_private: bool = False,
-                               adbc=None) -> Iterator[pa.Table]:
+                               adbc=None, sqlite_cursor=None) -> Iterator[pa.Table]:
     """The rows of `label_history.parquet`, ordered by run and repo id, in tables of at most
-    `batch_rows` rows: of the SQLite file at `path`, or (`path` None) of the PostgreSQL database
-    `conn` is connected to, read through `adbc` (a store/postgres_adbc.py reader on `conn`'s
-    snapshot) when given, else through psycopg."""
+    `batch_rows` rows: of the SQLite file at `path` (its observations read through `sqlite_cursor`, an
+    ADBC cursor on the state `conn` reads (store/sqlite_snapshot.py), when given, else through a
+    connection of their own), or (`path` None) of the PostgreSQL database `conn` is connected to,
+    read through `adbc` (a store/postgres_adbc.py reader on `conn`'s snapshot) when given, else
+    through psycopg."""
     assert tuple(schema.names) == COLUMNS
     if adbc is not None:  # everything through the driver's connection: `conn` may be busy on another thread
         private = adbc.table("SELECT repo_id FROM models WHERE private")["repo_id"].cast(pa.string()) if not include_private else pa.array([], pa.string())
@@ -104,7 +106,10 @@ def label_history_tables_arrow(conn: Connection, path: str | None, schema: pa.Sc
     if adbc is not None:
         runs_read, facts_of = _adbc_runs(adbc), (lambda ids: _facts_as_arrow(adbc, schema, ids))
     else:
-        runs_read = sqlite_arrow.run_reader(path) if path is not None else postgres_arrow.run_reader(conn)
+        if sqlite_cursor is not None:
+            runs_read = sqlite_arrow.runs_read_by(sqlite_cursor)
+        else:
+            runs_read = sqlite_arrow.run_reader(path) if path is not None else postgres_arrow.run_reader(conn)
         facts_of = lambda ids: _facts_through_driver(cursor, schema, ids)  # noqa: E731
     with runs_read as read_run:
         for run_id, started_at in runs:

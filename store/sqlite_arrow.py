@@ -39,9 +39,15 @@ def connect(path: str) -> Iterator[Any]:
 @contextmanager
 def run_reader(path: str) -> Iterator[Callable[[int], Any]]:
     """A function from a run id to that run's observations as an Arrow table, in repo id order."""
-    with connect(path) as arrow:
-        def read(run_id: int):
-            arrow.execute("SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = ? ORDER BY repo_id", (run_id,))
-            return arrow.fetch_arrow_table()
-
+    with connect(path) as arrow, runs_read_by(arrow) as read:
         yield read
+
+
+@contextmanager
+def runs_read_by(arrow: Any) -> Iterator[Callable[[int], Any]]:
+    """As `run_reader`, through an open ADBC cursor (left open)."""
+    def read(run_id: int):
+        arrow.execute("SELECT repo_id, version_id, downloads, likes FROM observations WHERE run_id = ? ORDER BY repo_id", (run_id,))
+        return arrow.fetch_arrow_table()
+
+    yield read
