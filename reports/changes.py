@@ -24,6 +24,7 @@ from extract.licence_catalog import OPENNESS_RANK
 from store import schema as s
 from store.driver_cursor import DriverCursor
 from store.crawl_writes import utcnow
+from store.db import waiting_at_most
 from store.rollups import stored_rollup
 from store.week_changes import ChangeRow, stored_week_changes, write_week_changes
 
@@ -202,16 +203,23 @@ def remember_week_changes(engine: Engine, run_id: int) -> bool:
         return False
 
 
+# How long a report waits to store the changes it computed behind another writer (a crawl storing a
+# batch) before it gives up storing them: the report has its rows either way, and the next one stores them.
+STORE_WAIT_SECONDS = 2.0
+
+
 def _computed_and_stored(engine: Engine, previous_run: int, current_run: int) -> list[ChangeRow]:
     """The changes computed, and written in the same transaction when (previous_run, current_run) is
-    the pair the crawl stores (`_week_pair`); a database that cannot be written still gets its rows."""
+    the pair the crawl stores (`_week_pair`); a database that cannot be written, or whose writer is
+    busy for longer than STORE_WAIT_SECONDS, still gets its rows."""
     rows: list[ChangeRow] | None = None
     try:
         with engine.begin() as conn:
             rows = compute_change_rows(conn, previous_run, current_run)
             if _week_pair(conn, current_run) == (previous_run, current_run):
-                write_week_changes(conn, current_run, previous_run, rows, utcnow())
-    except DBAPIError:  # read-only, or another writer came first: the rows computed stand
+                with waiting_at_most(conn, STORE_WAIT_SECONDS):
+                    write_week_changes(conn, current_run, previous_run, rows, utcnow())
+    except DBAPIError:  # read-only, another writer came first or held on: the rows computed stand
         if rows is None:
             raise
     return rows

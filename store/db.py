@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from .views import sync_views, views_digest
@@ -108,6 +110,7 @@ def postgres_options(url: str, *, read_only: bool = False) -> str:
     return " ".join(options)
 
 
+SQLITE_BUSY_MS = 60_000  # how long a SQLite statement waits for another connection's write to end
 SQLITE_MMAP_BYTES = 8 << 30  # address space only: pages are read as touched
 SQLITE_CACHE_KIB = 256 << 10  # page cache per connection, filled only as pages are read
 
@@ -121,7 +124,7 @@ def _sqlite_pragmas(engine: Engine, *, read_only: bool) -> None:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         # Exports and reports seek all over a database of many GB (a version's evidence and label
         # events for each observation): read through a memory map, not one read() call per page.
         cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
@@ -129,6 +132,26 @@ def _sqlite_pragmas(engine: Engine, *, read_only: bool) -> None:
         # that, every seek into a big index re-reads its inner pages. A bound, not an allocation.
         cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
+
+
+@contextmanager
+def waiting_at_most(conn: Connection, seconds: float) -> Iterator[None]:
+    """Inside the block, a statement of `conn` that must wait for another connection's lock gives up
+    after `seconds` (an error) instead of SQLITE_BUSY_MS: for writes that are worth making only if
+    they cost nothing to wait for, such as a report storing what it computed. On PostgreSQL the
+    bound holds to the end of the transaction (`SET LOCAL`), which must be open."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'")
+        yield
+        return
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")  # the connection goes back to the pool
 
 
 # The newest migration (store/migrations/versions/). A database already there is opened without

@@ -183,3 +183,59 @@ def test_a_report_that_computes_the_changes_stores_them_for_the_next(tmp_path):
     with engine.connect() as conn:
         assert wc.week_changes_stored(conn, 1, 3)
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_report_does_not_wait_behind_a_busy_writer_to_store_the_changes(backend, request, tmp_path):
+    """Storing what a report computed is worth no wait: while another connection holds the lock the
+    write needs (SQLite: the write lock, as a crawl's open write transaction; PostgreSQL: the stored
+    sets' table), the report gives up storing after STORE_WAIT_SECONDS, not the minute a SQLite
+    statement otherwise waits (PostgreSQL: for ever), and still shows the changes; the next report
+    stores them."""
+    import threading
+
+    with fresh_database(backend, tmp_path, request) as url:
+        build_history(url)
+        engine = open_engine(url)
+        with engine.begin() as conn:
+            every_run = [r for (r,) in conn.execute(select(s.runs.c.id))]
+        # every run's aggregates stored beforehand: a report that has to write them still waits
+        # (giving up would cost it their recomputation)
+        rollups.ensure_run_rollups(engine, every_run)
+        assert _stored(engine, 3, 5) is None
+        held, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+        def crawl_writing() -> None:
+            writer = open_engine(url)
+            with writer.connect() as conn:
+                if backend == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    conn.exec_driver_sql("LOCK TABLE week_change_sets IN EXCLUSIVE MODE")
+                held.set()
+                # Held until the report returns, or 20 s past its bound: a report that waited for
+                # the lock would then store the changes, and return after this
+                release.wait(ch.STORE_WAIT_SECONDS + 20)
+                finished.set()
+                conn.rollback()
+            writer.dispose()
+
+        thread = threading.Thread(target=crawl_writing)
+        thread.start()
+        try:
+            assert held.wait(10)
+            with private_repos(True):
+                report = build_washing_report(engine, "2026-W49")
+            assert not finished.is_set()  # returned while the writer still held the lock
+        finally:
+            release.set()
+            thread.join()
+        with engine.connect() as conn:
+            assert report.changes == recompute(conn, 5, 3, True)["changes"]
+            if backend == "sqlite":  # the pooled connection as it was
+                assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60_000
+        assert _stored(engine, 3, 5) is None
+        with private_repos(True):
+            build_washing_report(engine, "2026-W49")
+        assert _stored(engine, 3, 5) is not None
+        engine.dispose()
