@@ -26,13 +26,17 @@ def available() -> bool:
     return True
 
 
+def read_only_uri(path: str) -> str:
+    """The SQLite file at `path` as a read-only URI: any character in the path is quoted."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
 @contextmanager
 def connect(path: str) -> Iterator[Any]:
     """A read-only ADBC cursor on the SQLite file at `path`."""
     import adbc_driver_sqlite.dbapi as adbc
 
-    uri = Path(path).resolve().as_uri() + "?mode=ro"  # a URI: any character in the path is quoted
-    with closing(adbc.connect(uri)) as conn, closing(conn.cursor()) as cursor:
+    with closing(adbc.connect(read_only_uri(path))) as conn, closing(conn.cursor()) as cursor:
         yield cursor
 
 

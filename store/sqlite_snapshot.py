@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from contextlib import closing, contextmanager
-from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import Connection
@@ -46,8 +45,7 @@ def one_snapshot(conn: Connection, path: str | None) -> Iterator[Any | None]:
         with _read_transaction(conn):
             yield None
         return
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as watch:
+    with closing(sqlite3.connect(sqlite_arrow.read_only_uri(path), uri=True, isolation_level=None)) as watch:
         for _ in range(MAX_TRIES):
             before = _data_version(watch)
             with _read_transaction(conn), sqlite_arrow.connect(path) as arrow:
