@@ -138,7 +138,7 @@ class StructureBuilder:
             self._row_links(header)
         for k in cell_rows:
             line = lines[k]
-            if any(spans for _, spans in line):  # type: ignore[union-attr]
+            if any(spans for _, spans in line):  # type: ignore[union-attr,str-unpack]
                 self._row_links(line)  # type: ignore[arg-type]
         table = Table(tuple(text for text, _ in header), None, self.section_index(), lines, width, list(cell_rows))
         self.segments.append(table)
@@ -196,9 +196,12 @@ class StructureBuilder:
         for a in soup.find_all("a", href=True)[:200]:
             link_text = WS.sub(" ", a.get_text(" ")).strip()
             pos = text.find(link_text) if link_text else -1
-            if pos >= 0 and sentences is None:
-                sentences = sentence_spans(text)
-            context = sentence_in(text, sentences, pos, pos + len(link_text)) if pos >= 0 else clip(text, MAX_CONTEXT_CHARS)
+            if pos >= 0:
+                if sentences is None:
+                    sentences = sentence_spans(text)
+                context = sentence_in(text, sentences, pos, pos + len(link_text))
+            else:
+                context = clip(text, MAX_CONTEXT_CHARS)
             self.add_link(str(a["href"]), link_text or str(a["href"]), context)
 
 

@@ -130,7 +130,7 @@ class Table:
         read = [k for k in self._cell_rows if k < limit]
         parts = list(lines)  # the plain lines as they are; those read into cells:
         for k in read:
-            parts[k] = " | ".join(text for text, _ in lines[k])
+            parts[k] = " | ".join(text for text, _ in lines[k])  # type: ignore[str-unpack]  # (a read row: cells)
         body = "\x00".join(parts)  # type: ignore[arg-type]
         low = fold(body)
         if len(low) != len(body):  # a letter that lower-cases to two: positions would not line up

@@ -294,8 +294,8 @@ def _subject(clause: str, before: str, language: Language, names: Sequence[str])
     ("..., which is fully open") is about the noun before the comma."""
     if not language.cjk and language.cue("conjunctions").at_start(clause, 0, False):
         previous = before[: len(before) - len(clause)].rstrip(" ,")
-        hits = [m for m in language.nouns.finditer(previous[-60:]) if m.lastgroup != "licence"]
-        return hits[-1].lastgroup if hits else None
+        nouns_before = [m for m in language.nouns.finditer(previous[-60:]) if m.lastgroup != "licence"]
+        return nouns_before[-1].lastgroup if nouns_before else None
     hits = [(m.start(), m.end(), m.lastgroup) for m in language.nouns.finditer(clause) if m.lastgroup != "licence"]
     if (
         not hits and language.cjk and len(clause) < len(before) and not language.cue("self_before").inside(clause)

@@ -251,7 +251,8 @@ def title_case(sentence: str, start: int, end: int) -> bool:
     ("We are Open Source") are only emphasis.
     """
     left = _TITLE_WORDS_BEFORE.findall(sentence[max(0, start - 80) : start])[0]
-    right = _TITLE_WORDS_AFTER.match(sentence[end : end + 160]).group(0)
+    after = _TITLE_WORDS_AFTER.match(sentence[end : end + 160])
+    right = after.group(0) if after else ""  # (the pattern matches the empty string too)
     run = left + sentence[start:end] + right
     words = [w for w in _LATIN_HYPHENED_WORD.findall(run) if w not in _SMALL_WORDS]
     if len(words) < 4 or not all(w[0].isupper() for w in words):

@@ -58,6 +58,7 @@ from urllib.parse import urlparse
 
 from extract.card import Link, ParsedCard, Table, TextBlock, flatten
 from extract.card_scan import SEP, join
+from extract.literals import Guarded
 from extract.types import DataInformationEvidence, Finding
 from extract.version_input import VersionInput
 from extract.data_names import _add_source, _data_sizes, _declared_datasets, _is_named, _named_sources
@@ -306,7 +307,7 @@ def _section_source(card: ParsedCard, index: int) -> str:
     return f"card:## {title}" if title else "card"
 
 
-def _first(pattern: re.Pattern[str], region: _Region, card: ParsedCard, *, data_only: bool = False) -> tuple[str, str] | None:
+def _first(pattern: re.Pattern[str] | Guarded, region: _Region, card: ParsedCard, *, data_only: bool = False) -> tuple[str, str] | None:
     """First (matched text, source) of `pattern` in the region's blocks."""
     for k in region.text.candidates(pattern):
         block = region.blocks[k]

@@ -97,14 +97,14 @@ def combined_data_information(
                 named_by.setdefault(doc.label, []).append(name)
     merged.findings.extend(notes)
     evidence = verdict(merged, card, region, documents=[d.label for d in docs])  # scores the named sources
-    points = [DataPoint(name, merged.points[name], givers[name]) for name in POINTS if name in merged.points and name != "named-sources"]
+    data_points = [DataPoint(name, merged.points[name], givers[name]) for name in POINTS if name in merged.points and name != "named-sources"]
     if "named-sources" in merged.points:
         if len(named_by) > 1:
             share = "; ".join(f"{label} ({len(names)})" for label, names in named_by.items())
         else:
             share = next(iter(named_by), MODEL_CARD)
-        points.insert(0, DataPoint("named-sources", merged.points["named-sources"], share))
-    return dataclasses.replace(evidence, points=tuple(points))
+        data_points.insert(0, DataPoint("named-sources", merged.points["named-sources"], share))
+    return dataclasses.replace(evidence, points=tuple(data_points))
 
 
 def _merge_docs(label: str, a: _Doc, b: _Doc) -> _Doc:

@@ -54,8 +54,8 @@ def _ref(dataset_id: str, source: str, stored: StoredDataset | None) -> DatasetR
     if stored is None:
         return DatasetRef(dataset_id, source, False, "unknown", None, None, None)
     if stored.status in ("missing", "private", "disabled"):
-        availability = "missing" if stored.status == "missing" else stored.status
-        return DatasetRef(dataset_id, source, True, availability, None, None, False)  # type: ignore[arg-type]
+        gone = "missing" if stored.status == "missing" else stored.status
+        return DatasetRef(dataset_id, source, True, gone, None, None, False)
     if stored.status == "error":
         return DatasetRef(dataset_id, source, True, "unknown", None, None, None)
     licence = read_licence(stored.card_data, stored.tags, {})

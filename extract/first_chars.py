@@ -65,9 +65,10 @@ def start_set(pattern: re.Pattern[str]) -> frozenset[str] | None:
     if nullable or not chars:
         return None
     if pattern.flags & re.IGNORECASE:
-        chars = _both_cases(chars)  # DIGITS stays as it is: no digit has a case partner
-        if chars is None:
+        both = _both_cases(chars)  # DIGITS stays as it is: no digit has a case partner
+        if both is None:
             return None
+        chars = both
     return frozenset(chars) if len(chars) <= MAX_HINT_CHARS else None
 
 

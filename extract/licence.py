@@ -269,9 +269,9 @@ def read_licence(card_data: Mapping[str, Any], tags: Sequence[str], files: Mappi
     file_pick: _FileText | None = None
     if licence_files:
         file_pick = max(licence_files, key=lambda ft: cat.restrictiveness(ft.match.family))  # type: ignore[union-attr]
-        distinct = {ft.match.key for ft in licence_files}  # type: ignore[union-attr]
-        if len(distinct) > 1:
-            findings.append(Finding(f"file:{file_pick.path}", f"licence files state {len(distinct)} different licences; the least open, {file_pick.match.name}, is taken", 1.0))  # type: ignore[union-attr]
+        file_keys = {ft.match.key for ft in licence_files}  # type: ignore[union-attr]
+        if len(file_keys) > 1:
+            findings.append(Finding(f"file:{file_pick.path}", f"licence files state {len(file_keys)} different licences; the least open, {file_pick.match.name}, is taken", 1.0))  # type: ignore[union-attr]
     file_entry = _entry_from_text(file_pick.match) if file_pick and file_pick.match else None
     file_source = f"file:{file_pick.path}" if file_pick else None
 

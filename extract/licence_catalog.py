@@ -177,7 +177,7 @@ def _spdx_entry(key: str, spdx_ids: Iterable[str], name: str | None = None, hub_
     single = known[0] if len(spdx_ids) == 1 else None
     return LicenceEntry(
         key=key,
-        name=name or (spdx_name(known[0]) if single else key),
+        name=name or ((spdx_name(known[0]) or key) if single else key),
         family=family or least_open(family_for_spdx(c) for c in known),  # type: ignore[arg-type]
         spdx_id=single,
         osi_approved=osi,
@@ -354,18 +354,18 @@ def match_link(link: str) -> LinkMatch | None:
             return LinkMatch(known, 0.95, "known licence URL")
     m = _CC_URL.search(path)
     if m:
-        entry = cc_entry(m.group(1), m.group(2))
-        if entry:
-            return LinkMatch(entry, 0.95, "Creative Commons URL")
+        cc = cc_entry(m.group(1), m.group(2))
+        if cc:
+            return LinkMatch(cc, 0.95, "Creative Commons URL")
     m = _GNU_URL.search(path)
     if m:
         kind, version = m.group(1), m.group(2) or ""
         if version and "." not in version:
             version += ".0"
         key = "gfdl" if kind == "fdl" else "agpl-3.0" if kind == "agpl" else f"{kind}-{version}" if version else kind
-        entry = HUB_LICENCES.get(key) or HUB_LICENCES.get(kind)
-        if entry:
-            return LinkMatch(entry, 0.9, "GNU licence URL")
+        gnu = HUB_LICENCES.get(key) or HUB_LICENCES.get(kind)
+        if gnu:
+            return LinkMatch(gnu, 0.9, "GNU licence URL")
     m = _ID_URL.search(path)
     if m:
         ident = m.group(1).removesuffix(".html").removesuffix(".php").removesuffix(".txt").removesuffix(".json")

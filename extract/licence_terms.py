@@ -19,7 +19,7 @@ import policy
 from .card import ParsedCard, TextBlock, sentence_spans
 from .first_chars import with_first_chars as fast
 from .licence_catalog import restrictiveness
-from .literals import guarded
+from .literals import Guarded, guarded
 from .types import Finding, LicenceFamily
 
 MAX_CHARS = 200_000
@@ -36,7 +36,7 @@ class CardTerms:
 
 @dataclass(frozen=True)
 class _Rules:
-    any_phrase: re.Pattern[str]
+    any_phrase: Guarded
     families: tuple[tuple[re.Pattern[str], LicenceFamily, str], ...]
     about_model: re.Pattern[str]
     about_licence: re.Pattern[str]

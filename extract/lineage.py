@@ -99,9 +99,9 @@ def base_model_evidence(inp: VersionInput) -> BaseModelEvidence:
     # 2. files
     adapter = _file(files, names["adapter_config"])
     if adapter is not None:
-        value = adapter_base(adapter[1])
-        if value:
-            found.add(value, "adapter", f"file:{adapter[0]}", conf["adapter_config"])
+        adapter_value = adapter_base(adapter[1])
+        if adapter_value:
+            found.add(adapter_value, "adapter", f"file:{adapter[0]}", conf["adapter_config"])
     merge = _file(files, names["merge_config"])
     if merge is not None:
         for value in merge_models(merge[1]):
@@ -123,9 +123,9 @@ def base_model_evidence(inp: VersionInput) -> BaseModelEvidence:
     # 4. config.json, only when nothing else named a base (it is often stale or a local path)
     config = _file(files, names["model_config"])
     if config is not None and not found.refs and scratch is None:
-        value = config_name_or_path(config[1])
-        if value and "/" in value:
-            found.add(value, "unspecified", f"file:{config[0]}", conf["config_name_or_path"], only_hub_ids=True)
+        config_value = config_name_or_path(config[1])
+        if config_value and "/" in config_value:
+            found.add(config_value, "unspecified", f"file:{config[0]}", conf["config_name_or_path"], only_hub_ids=True)
 
     bases = tuple(found.refs.values())
     for b in bases:

@@ -252,7 +252,7 @@ def _read_padded(
         line = lines[k]
         if all_plain or (markup(line) is None and ("_" not in line or loose(line) is None)):
             padded += width - len(_columns(line))
-            body.append(split_row(line, width) if "://" in line else line)
+            body.append(split_row(line, width) if "://" in line else line)  # type: ignore[arg-type]  # (list is invariant: cells are cells or pendings)
         elif "://" not in line and _MARKED_ROW.fullmatch(line):
             padded += width - len(_columns(line))
             body.append(unmarked(line))
@@ -267,10 +267,10 @@ def _read_padded(
             return None  # markdown-it-py stops the table here: left to the parsers
     table = CutTable(width, header, body)
     _note_pending(table, header)
-    for k, row in enumerate(body):
-        if not isinstance(row, str):
+    for k, item in enumerate(body):
+        if not isinstance(item, str):
             table.cell_rows.append(k)
-            _note_pending(table, row)
+            _note_pending(table, item)
     return table
 
 

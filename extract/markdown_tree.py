@@ -24,6 +24,7 @@ from markdown_it_pyrs import MarkdownIt as FastMarkdownIt
 from extract.card_structure import (
     HTML_HEADING,
     MAX_BLOCKS,
+    BlockKind,
     InlineText,
     Spans,
     Structure,
@@ -234,7 +235,7 @@ class _TreeWalker:
     def _paragraph(self, inline: Sequence[Any], start: int, end: int) -> None:
         self.checks.inline(inline, start, end, paragraph=True)
         text, spans = self._render(inline)
-        kind = "list_item" if self.list_depth else "quote" if self.quote_depth else "paragraph"
+        kind: BlockKind = "list_item" if self.list_depth else "quote" if self.quote_depth else "paragraph"
         self.out.emit(kind, text, spans)
 
     def _heading(self, node: Any, top: bool) -> None:

@@ -22,6 +22,13 @@ def _chars(args: tuple[Any, ...]) -> int:
     return sum(len(a) for a in args if isinstance(a, (str, bytes)))
 
 
+def _positional_count(fn: Callable[..., Any]) -> int | None:
+    """How many positional parameters `fn` takes, or None when it does not say (compiled code may
+    not carry `__code__`; the general wrapper measures its keys the same way)."""
+    code = getattr(fn, "__code__", None)
+    return code.co_argcount if code is not None else None
+
+
 def text_memo(maxsize: int, *, max_key: int = MAX_KEY_CHARS, size: Callable[..., int] | None = None) -> Callable[[F], F]:
     """`functools.lru_cache(maxsize)` for calls whose key is at most `max_key` long.
 
@@ -32,23 +39,22 @@ def text_memo(maxsize: int, *, max_key: int = MAX_KEY_CHARS, size: Callable[...,
 
     def wrap(fn: F) -> F:
         cached = functools.lru_cache(maxsize=maxsize)(fn)
-        if size is None and fn.__code__.co_argcount == 1:
 
-            def call(arg):  # one argument: the common case, kept to one test (a non-text key is measured as 0)
-                if isinstance(arg, (str, bytes)) and len(arg) > max_key:
-                    return fn(arg)
-                return cached(arg)
+        def call_one(arg: Any) -> Any:  # one argument: the common case, kept to one test (a non-text key is measured as 0)
+            if isinstance(arg, (str, bytes)) and len(arg) > max_key:
+                return fn(arg)
+            return cached(arg)
 
-        else:
-            measure = size if size is not None else (lambda *args: _chars(args))
+        measure = size if size is not None else (lambda *args: _chars(args))
 
-            def call(*args):
-                return cached(*args) if measure(*args) <= max_key else fn(*args)
+        def call_many(*args: Any) -> Any:
+            return cached(*args) if measure(*args) <= max_key else fn(*args)
 
+        call: Any = call_one if size is None and _positional_count(fn) == 1 else call_many
         functools.update_wrapper(call, fn)
-        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
-        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
-        call.cache_parameters = cached.cache_parameters  # type: ignore[attr-defined]
-        return call  # type: ignore[return-value]
+        call.cache_info = cached.cache_info
+        call.cache_clear = cached.cache_clear
+        call.cache_parameters = cached.cache_parameters
+        return call  # type: ignore[no-any-return]
 
     return wrap

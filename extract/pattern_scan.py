@@ -30,12 +30,20 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
-try:  # Hyperscan has wheels for Linux x86-64, macOS and Windows; elsewhere the guards alone answer
-    import hyperscan
-except ImportError:  # pragma: no cover - exercised by tests/test_pattern_scan.py with the import hidden
-    hyperscan = None
+
+def _engine() -> Any:
+    """The hyperscan module, or None. Hyperscan has wheels for Linux x86-64, macOS and Windows;
+    elsewhere the guards alone answer."""
+    try:
+        import hyperscan as engine
+    except ImportError:  # pragma: no cover - exercised by tests/test_pattern_scan.py with the import hidden
+        return None
+    return engine
+
+
+hyperscan: Any = _engine()
 
 from extract.hs_translate import Alphabet, Rewrite, Untranslatable, named_characters, render, translate
 
@@ -107,15 +115,19 @@ class PatternSet:
         if key in self._routes:
             return None
         if hyperscan is None:
-            return self._refuse(key, NO_ENGINE)
+            self._refuse(key, NO_ENGINE)
+            return None
         if not isinstance(pattern.pattern, str):
-            return self._refuse(key, "a bytes pattern")
+            self._refuse(key, "a bytes pattern")
+            return None
         try:
             rewrite = translate(pattern)
         except Untranslatable as why:
-            return self._refuse(key, f"not rewritten: {why}")
+            self._refuse(key, f"not rewritten: {why}")
+            return None
         if len(self._rewrites) >= self._max:
-            return self._refuse(key, f"the set is full ({self._max} patterns)")
+            self._refuse(key, f"the set is full ({self._max} patterns)")
+            return None
         with self._lock:  # a scan under way must not cache an answer that omits the new slot
             slot = len(self._rewrites)
             self._forget()  # the cached answers do not name the new slot
@@ -167,7 +179,7 @@ class PatternSet:
             found: list[int] = []
             try:
                 for db in self._dbs:
-                    db.scan(data, _on_match, 0, found)
+                    db.scan(data, _on_match, 0, found)  # type: ignore[arg-type]  # (the stubs type the context as object)
             except hyperscan.error:  # pragma: no cover - an engine fault: `re` answers alone
                 return None
             flagged = frozenset(found)

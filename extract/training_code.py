@@ -373,8 +373,8 @@ def frameworks_mentioned(card: ParsedCard) -> tuple[list[str], list[Finding]]:
                         findings.append(Finding(f"card:## {title}" if title else "card", f"trained with {name}: \"{_short(sentence)}\"", 0.7))
             if _CUSTOM_CODE.search(sentence):
                 m = _CUSTOM_NAME.search(sentence)
-                name = next((g for g in m.groups() if g), None) if m else None
-                label = f"{name} {CUSTOM_MARK}" if name else f"training code {CUSTOM_MARK}"
+                custom = next((g for g in m.groups() if g), None) if m else None
+                label = f"{custom} {CUSTOM_MARK}" if custom else f"training code {CUSTOM_MARK}"
                 if label not in found:
                     found.append(label)
                     findings.append(Finding(f"card:## {title}" if title else "card", f"custom training code, not released: \"{_short(sentence)}\"", 0.8))

@@ -75,7 +75,7 @@ def weight_format(path: str) -> str | None:
 def weights_evidence(inp: VersionInput) -> WeightsEvidence:
     siblings, access = inp.siblings, inp.access
     files = [p for p in siblings or () if weight_format(p)]
-    formats = tuple(sorted({weight_format(p) for p in files}))  # type: ignore[misc]
+    formats = tuple(sorted({fmt for fmt in map(weight_format, files) if fmt}))  # (each file has one)
     findings: list[Finding] = []
     if siblings is None:
         findings.append(Finding("siblings", "the listing gave no file list", 0.5))
