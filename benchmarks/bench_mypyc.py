@@ -1,54 +1,81 @@
-"""What compiling extract/ with mypyc would give: the same evidence, and how much faster.
+"""What the compiled build (extract/ compiled by mypyc, setup.py) gives: the same evidence, faster.
 
     python benchmarks/bench_mypyc.py [--versions 2000] [--rounds 2] [--db /tmp/hubscan-profile.db]
+                                     [--pool-db SEED.db]
 
-Copies extract/ into a temporary directory, compiles it there with mypyc (from the test extras'
-mypy; about three minutes of C compilation on two cores; the checkout is not touched), then in
-turn, round by round, runs `profile_extract.py` on the Python build and on the compiled one, and
-`equivalence.py --check` once on the compiled one. The compiled copy is imported before the
-script it runs, so that script's own `sys.path` entry for the checkout does not shadow it.
-The figures of 2026-12-07 and why hubscan ships no compiled build: docs/benchmarks.md.
+Builds the compiled wheel from a copy of the checkout (`HUBSCAN_COMPILE=1 pip wheel`, with the
+test extras' setuptools and mypy; about three minutes of C compilation on two cores) and unpacks it into a
+temporary directory, then in turn, round by round, runs `profile_extract.py` on the Python build
+and on the compiled one, and `equivalence.py --check` once on the compiled one; with --pool-db (a database built by
+`bench_extract.py --phase build`), also `bench_extract.py --phase run` on a fresh copy of it, the
+issue's measure on the pool. The compiled copy is imported before the script it runs, so that
+script's own `sys.path` entry for the checkout does not shadow it, and is on PYTHONPATH with the
+working directory outside the checkout: Python 3.11's forkserver imports the pool's modules by its
+own path, which starts with the working directory.
+The figures of 2026-12-07: docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Left in Python, each for a reason mypyc gives: classes it cannot make native as written (a
-# subclass of tuple or of libyaml's loader, classes caching into their __dict__), the evidence
-# dataclasses (read through __dict__ by the JSON encoder; ParseProblem is pickled by the pool) and
-# EvidenceRecord, which the pool's workers send back pickled (a native frozen class cannot be unpickled).
-NOT_COMPILED = ("hs_translate", "front_matter", "card_blocks", "card_table", "types", "evidence_record")
+POOL_FIGURES = ("extract_per_s", "extract_and_label_per_s", "extract_cpu_ms_per_version", "main_cpu_ms_per_version")
 
 RUNNER = """import sys, runpy
 sys.path.insert(0, {compiled!r})
 import extract, extract.claims
 assert not extract.claims.__file__.endswith(".py"), extract.claims.__file__
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+context = get_context("forkserver")  # as hubscan's pool (hubscan/extract_guard.py) starts its workers
+context.set_forkserver_preload(["hubscan.extract_preload"])
+with ProcessPoolExecutor(1, mp_context=context) as pool:
+    in_worker = pool.submit(eval, "__import__('extract.claims').claims.__file__").result()
+assert not in_worker.endswith(".py"), "the pool's workers import the Python build: " + in_worker
 sys.argv = [{script!r}, *{args!r}]
 runpy.run_path({script!r}, run_name="__main__")
 """
 
 
-def compile_extract(into: Path) -> None:
-    shutil.copytree(ROOT / "extract", into / "extract", ignore=shutil.ignore_patterns("__pycache__"))
-    files = sorted(f"extract/{p.name}" for p in (into / "extract").glob("*.py") if p.stem not in NOT_COMPILED)
-    # (run where no pyproject.toml is: mypyc's build step reads the one in its working directory)
-    done = subprocess.run([sys.executable, "-m", "mypyc", "--ignore-missing-imports", *files], cwd=into, capture_output=True, text=True)
+def compiled_build(into: Path) -> Path:
+    """The checkout built with extract/ compiled (setup.py), unpacked into `into`/site; returns that.
+    Built from a copy, so the build's own directories stay out of the checkout."""
+    source, wheels = into / "source", into / "wheel"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", "*.db", "*.so"))
+    env = {**os.environ, "HUBSCAN_COMPILE": "1"}
+    # with this environment's setuptools and mypy (the test extras): no network, as in the tests
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(source)],
+                          env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"mypyc failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        raise SystemExit(f"the compiled build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    (wheel,) = wheels.glob("hubscan-*.whl")
+    if wheel.name.endswith("-none-any.whl"):
+        raise SystemExit(f"HUBSCAN_COMPILE=1 built a pure-Python wheel: {wheel.name}")
+    site = into / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    return site
 
 
 def run(script: str, args: list[str], compiled: Path | None) -> str:
+    """A benchmark script's output, run on the Python build or on the compiled one at `compiled`
+    (its workers checked to import it too); fails with the script's output."""
     path = str(ROOT / "benchmarks" / script)
     cmd = [sys.executable, "-c", RUNNER.format(compiled=str(compiled), script=path, args=args)] if compiled else [sys.executable, path, *args]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if compiled:
+        env["PYTHONPATH"] = str(compiled)
+    done = subprocess.run(cmd, cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{script} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return done.stdout
@@ -59,14 +86,20 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--db", default="/tmp/hubscan-profile.db", help="profile_extract's database (built when missing)")
+    parser.add_argument("--pool-db", type=Path, help="also bench_extract.py --phase run on a copy of this database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hubscan-mypyc-") as tmp:
-        compiled = Path(tmp)
-        compile_extract(compiled)
+        compiled = compiled_build(Path(tmp))
         profile = ["--versions", str(args.versions), "--db", args.db, "--passes", "2"]
         for k in range(args.rounds):
             for name, where in (("python", None), ("compiled", compiled)):
                 print(f"round {k + 1}, {name}: {run('profile_extract.py', profile, where).splitlines()[0]}", flush=True)
+                if args.pool_db:
+                    db = Path(tmp) / "pool.db"
+                    shutil.copyfile(args.pool_db, db)
+                    got = json.loads(run("bench_extract.py", ["--phase", "run", "--db", str(db)], where).strip().splitlines()[-1])
+                    db.unlink()
+                    print(f"round {k + 1}, {name}, pool: " + ", ".join(f"{key} {got[key]}" for key in POOL_FIGURES), flush=True)
         print("compiled, equivalence: " + run("equivalence.py", ["--check"], compiled).strip().splitlines()[-1])
 
 
