@@ -8,10 +8,10 @@ test extras' setuptools and mypy; about three minutes of C compilation on two co
 temporary directory, then in turn, round by round, runs `profile_extract.py` on the Python build
 and on the compiled one, and `equivalence.py --check` once on the compiled one; with --pool-db (a database built by
 `bench_extract.py --phase build`), also `bench_extract.py --phase run` on a fresh copy of it, the
-issue's measure on the pool. The compiled copy is imported before the script it runs, so that
-script's own `sys.path` entry for the checkout does not shadow it, and is on PYTHONPATH with the
-working directory outside the checkout: Python 3.11's forkserver imports the pool's modules by its
-own path, which starts with the working directory.
+issue's measure on the pool. The compiled copy is imported, and the pool's forkserver started,
+before the script it runs puts the checkout first on its `sys.path` (hubscan/forkserver_path.py:
+the forkserver imports by the path of the process that starts it); a worker is asked which build
+it imports.
 The figures of 2026-12-07: docs/benchmarks.md.
 """
 
@@ -35,12 +35,12 @@ RUNNER = """import sys, runpy
 sys.path.insert(0, {compiled!r})
 import extract, extract.claims
 assert not extract.claims.__file__.endswith(".py"), extract.claims.__file__
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-context = get_context("forkserver")  # as hubscan's pool (hubscan/extract_guard.py) starts its workers
-context.set_forkserver_preload(["hubscan.extract_preload"])
-with ProcessPoolExecutor(1, mp_context=context) as pool:
-    in_worker = pool.submit(eval, "__import__('extract.claims').claims.__file__").result()
+from hubscan.extract_guard import GuardedExtractor
+pool = GuardedExtractor(2, 1)  # its forkserver, started now with the compiled copy first on the path, serves the script's pools
+try:
+    in_worker = pool._pool_or_new().submit(eval, "__import__('extract.claims').claims.__file__").result()
+finally:
+    pool.close()
 assert not in_worker.endswith(".py"), "the pool's workers import the Python build: " + in_worker
 sys.argv = [{script!r}, *{args!r}]
 runpy.run_path({script!r}, run_name="__main__")
@@ -75,7 +75,7 @@ def run(script: str, args: list[str], compiled: Path | None) -> str:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if compiled:
         env["PYTHONPATH"] = str(compiled)
-    done = subprocess.run(cmd, cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=compiled or ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{script} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return done.stdout

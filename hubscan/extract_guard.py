@@ -26,6 +26,7 @@ from crawler.validate import check_item
 from extract import extract_model
 from extract.bounds import MAX_CARD_DATA_CHARS, shape
 from extract.types import ModelEvidence, StoredVersion, ParseProblem
+from hubscan.forkserver_path import start_forkserver
 
 README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
 PRELOAD = "hubscan.extract_preload"  # imported by the pool's forkserver before it forks a worker
@@ -162,6 +163,7 @@ class GuardedExtractor:
         # extraction once (hubscan/extract_preload.py), so each worker forked from it starts warm.
         context = get_context("forkserver")
         context.set_forkserver_preload([PRELOAD])
+        start_forkserver()  # importing by this process's path, not the working directory's
         initargs = (os.getpid(),) if self._initializer is not None else ()
         return ProcessPoolExecutor(workers, mp_context=context, initializer=self._initializer, initargs=initargs)
 
