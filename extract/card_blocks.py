@@ -3,7 +3,6 @@ bounds every walker keeps (see extract/card_structure.py for how they are collec
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -47,23 +46,54 @@ class CodeBlock(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
 class TextBlock:
-    """One block of the card as plain text (links replaced by their text)."""
+    """One block of the card as plain text (links replaced by their text).
 
-    kind: BlockKind
-    text: str
-    section_index: int
+    A value, compared and hashed by (kind, text, section_index) as the frozen dataclass it was; a
+    plain class with slots because a card makes thousands of them (a frozen dataclass sets each
+    field through `object.__setattr__`) and so that the compiled build (setup.py) can compile it.
+    """
 
-    @functools.cached_property
+    __slots__ = ("kind", "text", "section_index", "sentence_spans", "_sentences")
+
+    def __init__(self, kind: BlockKind, text: str, section_index: int) -> None:
+        self.kind: BlockKind = kind
+        self.text = text
+        self.section_index = section_index
+        # the (start, end) spans of its sentences, when the parser already split its text
+        # (`StructureBuilder.emit`); read once by `sentences`
+        self.sentence_spans: list[tuple[int, int]] | None = None
+        self._sentences: list[str] | None = None
+
+    @property
     def sentences(self) -> list[str]:
         """The sentences of its first 10,000 characters, split once for every extractor that reads them
         (by the parser already, for a block whose links needed them: `StructureBuilder.emit`)."""
-        spans = self.__dict__.pop("_sentence_spans", None)
-        if spans is not None:
-            text = self.text
-            return [text[s:e].strip() for s, e in spans]
-        return split_sentences(self.text[:10_000])
+        done = self._sentences
+        if done is None:
+            spans = self.sentence_spans
+            if spans is not None:
+                self.sentence_spans = None
+                text = self.text
+                done = [text[s:e].strip() for s, e in spans]
+            else:
+                done = split_sentences(self.text[:10_000])
+            self._sentences = done
+        return done
+
+    def _key(self) -> tuple[str, str, int]:
+        return (self.kind, self.text, self.section_index)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TextBlock):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"TextBlock(kind={self.kind!r}, text={self.text!r}, section_index={self.section_index!r})"
 
 
 Cell = tuple[str, Spans]

@@ -121,7 +121,7 @@ class StructureBuilder:
         if sentences is not None and block is not None and block.text is text and len(text) <= 10_000:
             # the block's text is the text just split (nothing to collapse or strip): its sentences
             # (`TextBlock.sentences`) are these spans', not split again
-            object.__setattr__(block, "_sentence_spans", sentences)
+            block.sentence_spans = sentences
 
     def _block(self, block: TextBlock) -> None:
         self.segments.append(block)

@@ -3,7 +3,6 @@ them (extract/markdown_tables.py cuts tables from their lines; extract/card_stru
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_right
 from itertools import accumulate, repeat
 from typing import Sequence, Union
@@ -32,7 +31,7 @@ class Table:
     or '|' that a row's text holds is in `text` too (a cell is part of its line).
     """
 
-    __slots__ = ("header", "section_index", "_rows", "_lines", "_width", "_cell_rows", "__dict__")
+    __slots__ = ("header", "section_index", "_rows", "_lines", "_width", "_cell_rows", "_text")
 
     def __init__(
         self,
@@ -50,6 +49,7 @@ class Table:
         self._width = width
         # which of `lines` are read into cells (the others are plain source lines), in order
         self._cell_rows = cell_rows if cell_rows is not None else [k for k, line in enumerate(lines or ()) if not isinstance(line, str)]
+        self._text: str | None = None  # `text`, once made
 
     @property
     def rows(self) -> tuple[tuple[str, ...], ...]:
@@ -88,9 +88,14 @@ class Table:
                 out.append(text[:MAX_BLOCK_CHARS])
         return out
 
-    @functools.cached_property
+    @property
     def text(self) -> str:
         """Header and rows, joined by NUL (extract/card_scan.py); plain rows as written."""
+        if self._text is None:
+            self._text = self._joined()
+        return self._text
+
+    def _joined(self) -> str:
         if self._rows is not None or self._lines is None:
             return "\x00".join([" | ".join(self.header), *(" | ".join(row) for row in self.rows)])
         lines = self._lines
