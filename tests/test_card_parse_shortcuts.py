@@ -363,3 +363,20 @@ def test_plain_runs_render_as_inline_text_renders_them(monkeypatch: pytest.Monke
     monkeypatch.setattr(mt, "_plain_run", lambda nodes: None)
     assert read_all() == fast
     assert sum(s is not None and bool(s[1]) for s in fast) > 100  # bare URLs among them
+
+
+def test_a_text_block_is_a_value_of_its_kind_text_and_section() -> None:
+    """`TextBlock` was a frozen dataclass; as a class with slots it still compares, hashes and shows
+    by (kind, text, section_index) alone, whatever it has cached (the parser's sentence spans, its
+    sentences)."""
+    from extract.card_blocks import TextBlock
+
+    a, b = TextBlock("paragraph", "One. Two.", 1), TextBlock("paragraph", "One. Two.", 1)
+    b.sentence_spans = [(0, 4), (5, 9)]
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert b.sentences == a.sentences == ["One.", "Two."] and b.sentence_spans is None  # spans read once
+    assert a == b  # caches do not take part
+    for other in (TextBlock("list_item", "One. Two.", 1), TextBlock("paragraph", "One.", 1), TextBlock("paragraph", "One. Two.", 2)):
+        assert a != other
+    assert a != ("paragraph", "One. Two.", 1)
+    assert repr(a) == "TextBlock(kind='paragraph', text='One. Two.', section_index=1)"
