@@ -49,9 +49,10 @@ class CodeBlock(NamedTuple):
 class TextBlock:
     """One block of the card as plain text (links replaced by their text).
 
-    A value, compared and hashed by (kind, text, section_index) as the frozen dataclass it was; a
-    plain class with slots because a card makes thousands of them (a frozen dataclass sets each
-    field through `object.__setattr__`) and so that the compiled build (setup.py) can compile it.
+    A value, compared and hashed by (kind, text, section_index) as the frozen dataclass it was
+    (nothing assigns its fields after it is made; only its caches change); a plain class with slots
+    because a card makes thousands of them (a frozen dataclass sets each field through
+    `object.__setattr__`) and so that the compiled build (setup.py) can compile it.
     """
 
     __slots__ = ("kind", "text", "section_index", "sentence_spans", "_sentences")
