@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from extract.card import parse_card
-from extract.data_info import _section_kinds
+from extract.data_region import _section_kinds
 from extract.data_names import _INTRODUCER_WORDS, _enumerated_names, _joined_introducer, _may_introduce
 from extract.data_patterns import (
     _DATA_TITLE,
