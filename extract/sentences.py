@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from operator import itemgetter
 
 MAX_CONTEXT_CHARS = 300
+_END = itemgetter(1)
 
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs cf al approx incl inc ltd co jr sr dr mr mrs ms st no fig figs eq resp viz ca est"
@@ -68,7 +70,7 @@ def sentence_in(text: str, spans: list[tuple[int, int]], start: int, end: int) -
 
     The sentence is the first whose span, extended by two characters, holds `start`.
     """
-    i = bisect_right([e for _, e in spans], start - 2)
+    i = bisect_right(spans, start - 2, key=_END)  # the ends ascend; no list of them made per call
     if i < len(spans) and spans[i][0] <= start:
         s, e = spans[i]
         return window(text[s:e], start - s, end - s)

@@ -251,6 +251,43 @@ def test_sentence_stops_found_by_the_class_first_pattern_are_the_plain_patterns(
     assert found > 2000  # stops in the cards and in the random texts alike
 
 
+
+class _NotWalked(list):
+    """Spans that may be indexed (as a binary search does) but not walked whole."""
+
+    def __iter__(self):  # type: ignore[override]
+        raise AssertionError("sentence_in walked every span of the block")
+
+
+def test_a_links_sentence_is_found_without_walking_every_sentence_of_its_block() -> None:
+    """`sentence_in` runs once per link: a walk over all the block's sentences each time made a block
+    with thousands of links and sentences quadratic. The answer is the one the list of ends gave."""
+    from bisect import bisect_right
+
+    from extract.sentences import sentence_in, sentence_spans, window
+
+    def as_before(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+        i = bisect_right([e for _, e in spans], start - 2)
+        if i < len(spans) and spans[i][0] <= start:
+            s, e = spans[i]
+            return window(text[s:e], start - s, end - s)
+        return window(text, start, end)
+
+    rng = random.Random(5)
+    texts = [card.decode("utf-8", "surrogatepass")[:10_000] for card in _cards()[:40]]
+    texts += ["".join(rng.choice(("Trained on C4. ", "See [x](https://a.b). ", "e.g. this ", "A", " ", "! ", "\n")) for _ in range(rng.randint(0, 80))) for _ in range(300)]
+    checked = 0
+    for text in texts:
+        plain = sentence_spans(text)
+        spans = _NotWalked(plain)
+        for _ in range(20):
+            start = rng.randint(0, len(text))
+            end = rng.randint(start, min(len(text), start + 40))
+            assert sentence_in(text, spans, start, end) == as_before(text, plain, start, end)
+            checked += 1
+    assert checked > 6000
+
+
 # --- training-code statements: block by block, not over the joined prose ---------------------------
 
 
