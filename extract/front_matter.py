@@ -59,6 +59,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProble
         return {}, body, [ParseProblem("yaml-too-complex", f"front matter nests deeper than {MAX_YAML_DEPTH} brackets")]
     try:
         loaded = load_yaml(yaml_text)
+    except FlowTooDeep:  # what `_flow_depth` missed (a quote that YAML reads as text), refused as met
+        return {}, body, [ParseProblem("yaml-too-complex", f"front matter nests deeper than {MAX_YAML_DEPTH} brackets")]
     except Exception as exc:  # YAMLError, RecursionError on deep nesting, ...
         return {}, body, [ParseProblem("yaml-invalid", clip(f"{type(exc).__name__}: {exc}", 300))]
     if loaded is None:
@@ -86,7 +88,31 @@ def load_yaml(text: str) -> Any:
             return _c_load(text)
         except Exception:
             pass  # PyYAML decides, and words the error
-    return yaml.safe_load(text)
+    return safe_load(text)
+
+
+class FlowTooDeep(yaml.YAMLError):
+    """Flow collections ('[', '{') nested deeper than MAX_YAML_DEPTH, met by PyYAML's own scanner."""
+
+
+class BoundedSafeLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader`, but its scanner refuses a flow collection opened MAX_YAML_DEPTH levels deep.
+
+    The scanner walks every open flow level for each token, so a deep nest costs it seconds before
+    the parser's recursion fails. `_flow_depth` refuses such text beforehand, but it reads quotes by
+    their surroundings and a '"' inside a plain scalar ('a: x "') hides every bracket after it; the
+    scanner's own count cannot be misled. Below the bound it reads exactly as `yaml.SafeLoader`.
+    """
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise FlowTooDeep(f"flow collections nest deeper than {MAX_YAML_DEPTH}")
+        super().fetch_flow_collection_start(TokenClass)  # type: ignore[misc]
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load(text)` for untrusted text: `FlowTooDeep` past MAX_YAML_DEPTH flow levels."""
+    return yaml.load(text, Loader=BoundedSafeLoader)  # noqa: S506 - a SafeLoader
 
 
 def _c_load(text: str) -> Any:

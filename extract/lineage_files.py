@@ -1,7 +1,8 @@
 """Bases named by files in the repository: PEFT adapter configs, mergekit configs, config.json.
 
-Files are untrusted bytes: each is bounded, decoded leniently, parsed with `json`/`yaml.safe_load`
-and walked with bounded loops; whatever cannot be read yields nothing (and a finding says why).
+Files are untrusted bytes: each is bounded, decoded leniently, parsed with `json` or PyYAML's safe
+loader (its nesting bounded: extract/front_matter.py `safe_load`) and walked with bounded loops;
+whatever cannot be read yields nothing (and a finding says why).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 from typing import Any, Iterator, Mapping
 
 import yaml
+
+from extract.front_matter import safe_load
 
 MAX_FILE_BYTES = 256_000
 MAX_MODELS = 32  # merged models read from one config
@@ -52,7 +55,7 @@ def merge_models(raw: bytes | None) -> list[str]:
     if text is None:
         return []
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)  # FlowTooDeep is a YAMLError
     except (yaml.YAMLError, RecursionError, ValueError):
         return []
     if not isinstance(data, Mapping):

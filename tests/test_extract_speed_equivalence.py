@@ -206,9 +206,10 @@ def test_inputs_that_crash_the_compiled_parsers_are_declined_before_parsing():
             except Declined:
                 continue
             raise SystemExit("not declined: " + body[:20])
+        from extract.front_matter import FlowTooDeep
         try:
             load_yaml("a: " + "[" * 90_000 + "]" * 90_000)
-        except RecursionError:
+        except FlowTooDeep:  # PyYAML's scanner, bounded, refuses it at the 65th level
             print("ok")
         """
     )
@@ -235,6 +236,35 @@ def test_front_matter_reads_as_yaml_safe_load(front, expected, problems):
     assert [p.code for p in card.problems] == problems
     if not problems:
         assert load_yaml(front) == yaml.safe_load(front)
+
+
+
+def test_pyyaml_refuses_the_65th_flow_level_and_reads_64_as_safe_load_does():
+    from extract.front_matter import MAX_YAML_DEPTH, FlowTooDeep, safe_load
+
+    assert MAX_YAML_DEPTH == 64
+    for opener, closer in (("[", "]"), ("{a: ", "}")):
+        at_bound = "k: " + opener * MAX_YAML_DEPTH + "x" + closer * MAX_YAML_DEPTH + "\n"
+        assert safe_load(at_bound) == yaml.safe_load(at_bound)
+        with pytest.raises(FlowTooDeep):
+            safe_load("k: " + opener * (MAX_YAML_DEPTH + 1) + "x" + closer * (MAX_YAML_DEPTH + 1) + "\n")
+    # depth is what is open at once, not how many: many shallow collections read as before
+    flat = "".join(f"k{i}: [a, {{b: [c]}}]\n" for i in range(500))
+    assert safe_load(flat) == yaml.safe_load(flat)
+
+
+@pytest.mark.parametrize("hide, misled", [('a: x "\n', True), ("a: say 'hi\n", True), ("a: it's\n", False), ('a: 5" screen\n', False)])
+def test_a_quote_read_as_text_does_not_hide_deep_brackets_from_the_bound(hide, misled):
+    """`_flow_depth` reads a '"' after a space as a quote; YAML reads it as text inside a plain scalar,
+    so the brackets after it were not counted and PyYAML spent seconds on them. The scanner's own
+    bound refuses them as it meets them."""
+    from extract.front_matter import _flow_depth, split_front_matter
+
+    front = hide + "b: " + "[" * 3000 + "]" * 3000 + "\n"
+    assert (_flow_depth(front) <= 64) is misled  # where the pre-scan is misled, and where it is not
+    data, body, problems = split_front_matter(f"---\n{front}---\nbody\n")
+    assert (data, body) == ({}, "body\n")
+    assert [(p.code, p.message) for p in problems] == [("yaml-too-complex", "front matter nests deeper than 64 brackets")]
 
 
 def test_framework_precheck_never_hides_a_framework():
