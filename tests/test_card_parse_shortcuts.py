@@ -288,6 +288,24 @@ def test_a_links_sentence_is_found_without_walking_every_sentence_of_its_block()
     assert checked > 6000
 
 
+
+def test_a_comment_holding_dashes_is_found_as_the_lazy_pattern_finds_it() -> None:
+    """`_comment_holds_dashes` (str.find, linear) answers as `<!--(.*?)-->` over finditer did (its
+    lazy group made unclosed openers cost the square of the text)."""
+    from extract.markdown_checks import _comment_holds_dashes
+
+    pattern = re.compile(r"<!--(.*?)-->", re.S)
+    rng = random.Random(17)
+    texts = [card.decode("utf-8", "surrogatepass") for card in _cards()]
+    texts += ["".join(rng.choice(("<!--", "-->", "--", "-", ">", "<", "!", "a", "\n", "<!-->", "<!--->")) for _ in range(rng.randint(0, 30))) for _ in range(5000)]
+    held = 0
+    for text in texts:
+        expected = any("--" in m.group(1) for m in pattern.finditer(text))
+        assert _comment_holds_dashes(text) is expected, text[:200]
+        held += expected
+    assert 500 < held < len(texts) - 500  # both answers, many times
+
+
 # --- training-code statements: block by block, not over the joined prose ---------------------------
 
 
