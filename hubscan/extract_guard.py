@@ -11,12 +11,20 @@ failed while being pickled for the pool, and with it every version of every batc
 3. On a process pool, a chunk that cannot be sent (pickling) is extracted in-process; a chunk
    whose worker died (a crash breaks every chunk in flight) is retried one version at a time on a
    one-worker pool, so the version that kills a worker is found and gets metadata-only evidence.
+4. In a pool worker each version has a CPU budget (`CPU_BUDGET_SECONDS`): past it the kernel ends
+   the worker (SIGPROF), which step 3 then treats as a crash. A card can be written to make a
+   parser work in proportion to the square of its length (markdown-it-py's blockquotes: 24 kB took
+   7 s, 48 kB 26 s); the budget stops one card from holding a worker for hours. Ending the process,
+   rather than raising inside it, leaves no cache or pattern set half-updated in a worker that lives
+   on. Extraction in this process (one job, or a chunk that cannot be pickled) has no budget.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -31,6 +39,10 @@ from hubscan.forkserver_path import start_forkserver
 README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
 PRELOAD = "hubscan.extract_preload"  # imported by the pool's forkserver before it forks a worker
 MAX_POOL_RESTARTS = 8  # per batch: past this the pool itself is what fails, and the rest runs in-process
+# A version's CPU seconds in a pool worker. Real cards take well under 0.1 s; the costliest shapes
+# found that stay linear take 1-3.5 s at the 512 kB cap (docs/benchmarks.md, "Cards built to be
+# expensive"), so no card that is read in proportion to its size comes near it.
+CPU_BUDGET_SECONDS = 30.0
 
 Outcome = tuple[ModelEvidence | None, tuple[ParseProblem, ...]]
 Extract = Callable[[StoredVersion], ModelEvidence]
@@ -95,10 +107,28 @@ def _metadata_only(version: StoredVersion, code: str, message: str) -> Outcome:
 
 
 def _extract_chunk(
-    items: Sequence[tuple[StoredVersion, tuple[ParseProblem, ...]]], extract: Extract = extract_model, finish: Finish | None = None
+    items: Sequence[tuple[StoredVersion, tuple[ParseProblem, ...]]], extract: Extract = extract_model, finish: Finish | None = None,
+    budget: float = CPU_BUDGET_SECONDS,
 ) -> list[Any]:
-    """In a pool worker: each version on its own, its bounding problems merged in, finished."""
-    return [_finished(extract_one(snap, extract), extra, finish) for snap, extra in items]
+    """In a pool worker: each version on its own, its bounding problems merged in, finished; one
+    that spends more than `budget` CPU seconds ends the worker (see the module docstring)."""
+    out = []
+    for snap, extra in items:
+        _arm_budget(budget)
+        try:
+            out.append(_finished(extract_one(snap, extract), extra, finish))
+        finally:
+            _arm_budget(0.0)
+    return out
+
+
+def _arm_budget(seconds: float) -> None:
+    """Start (or with 0, stop) the CPU timer whose signal ends this process: in a pool worker only."""
+    if multiprocessing.parent_process() is None or not hasattr(signal, "setitimer"):
+        return  # the main process is never ended for a card
+    if seconds:
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the default action: the process ends
+    signal.setitimer(signal.ITIMER_PROF, seconds)
 
 
 def _finished(outcome: Outcome, extra: tuple[ParseProblem, ...], finish: Finish | None) -> Any:
@@ -124,9 +154,10 @@ class GuardedExtractor:
 
     def __init__(
         self, jobs: int, min_parallel: int, initializer: Callable[..., None] | None = None, extract: Extract = extract_model,
-        finish: Finish | None = None,
+        finish: Finish | None = None, cpu_budget: float = CPU_BUDGET_SECONDS,
     ) -> None:
         self.jobs, self.min_parallel, self.extract, self.finish = jobs, min_parallel, extract, finish
+        self.cpu_budget = cpu_budget
         self._initializer = initializer
         self._pool: ProcessPoolExecutor | None = None
 
@@ -196,9 +227,13 @@ class GuardedExtractor:
                     outcomes[i] = self._here(versions[i], extras[i])
                     continue
                 try:
-                    outcomes[i] = pool.submit(_extract_chunk, [(versions[i], extras[i])], self.extract, self.finish).result()[0]
+                    outcomes[i] = pool.submit(_extract_chunk, [(versions[i], extras[i])], self.extract, self.finish, self.cpu_budget).result()[0]
                 except BrokenProcessPool:
-                    crashed = _metadata_only(versions[i], "extract-crashed", "its extraction killed the worker process; evidence from the listing metadata alone")
+                    crashed = _metadata_only(
+                        versions[i], "extract-crashed",
+                        f"its extraction ended the worker process (a crash, or more than {self.cpu_budget:g} s of CPU); "
+                        "evidence from the listing metadata alone",
+                    )
                     outcomes[i] = _finished(crashed, extras[i], self.finish)
                     pool.shutdown(wait=True, cancel_futures=True)
                     pool, restarts = self._new_pool(1), restarts + 1
@@ -216,7 +251,7 @@ class GuardedExtractor:
         futures = []
         for chunk in chunks:
             try:
-                futures.append(pool.submit(_extract_chunk, chunk, self.extract, self.finish))
+                futures.append(pool.submit(_extract_chunk, chunk, self.extract, self.finish, self.cpu_budget))
             except BrokenProcessPool as exc:
                 failed: Future[Any] = Future()
                 failed.set_exception(exc)

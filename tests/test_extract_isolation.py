@@ -6,6 +6,7 @@ and 0 of 695 versions were labelled; `hubscan extract` printed a raw traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -72,6 +73,33 @@ def test_a_version_that_kills_its_worker_is_found_and_the_others_keep_their_evid
             assert [p.code for p in problems] == ["extract-crashed"] and evidence.weights.present
         else:
             assert problems == () and evidence == extract_model(snap)
+
+
+
+def test_a_card_that_runs_past_the_cpu_budget_ends_its_worker_and_only_it_loses_its_card():
+    # markdown-it-py's blockquote rule works in proportion to the square of these lines' count:
+    # 24 kB of them take about 7 s, far past the 1 s budget set here; the others take milliseconds
+    slow = "apache-2.0 \r\n> ---\n[" * 2_000
+    snaps = [stored_version(f"org/m{i}") for i in range(6)]
+    snaps.insert(3, dataclasses.replace(stored_version("org/slow"), readme=slow.encode()))
+    outcomes = GuardedExtractor(jobs=2, min_parallel=1, cpu_budget=1.0)(snaps)
+    for snap, (evidence, problems) in zip(snaps, outcomes):
+        if snap.repo_id == "org/slow":
+            assert [p.code for p in problems] == ["extract-crashed"] and "more than 1 s of CPU" in problems[0].message
+            assert evidence.weights.present and evidence.licence.family == "unknown"  # the listing alone
+        else:
+            assert problems == () and evidence == extract_model(snap)
+
+
+def test_the_budget_is_never_armed_in_this_process():
+    from hubscan.extract_guard import _extract_chunk
+
+    # in-process (one job) the same card would run to the end: no timer may end the main process
+    (evidence, problems), = _extract_chunk([(stored_version("org/a"), ())], budget=0.001)
+    assert problems == () and evidence == extract_model(stored_version("org/a"))
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
 
 
 def test_a_version_that_cannot_be_pickled_is_extracted_in_process():
