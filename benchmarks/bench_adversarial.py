@@ -1,6 +1,7 @@
 """Benchmark: cards built to be expensive, at growing sizes. Does any cost grow faster than the card?
 
-    python benchmarks/bench_adversarial.py [--sizes 32,128] [--case NAME ...] [--passes 2]
+    python benchmarks/bench_adversarial.py [--sizes 32,128] [--case NAME ...] [--passes 2] [--slow]
+    python benchmarks/bench_adversarial.py --search 400 --sizes 48 [--seed 1]   # random shapes, costliest kept
 
 bench_card_size.py checks that realistic cards cost the same per kB small and large. A card on the
 Hub is untrusted, so this one tries shapes a real card rarely has but anyone can write: one block of
@@ -14,7 +15,9 @@ growth below them is.
 
 Found with it (2026-12-07): every link of a block looked its sentence up through a list of the
 block's sentence ends made again for each link (extract/sentences.py `sentence_in`), so one block
-of links and sentences cost in proportion to their product. Figures in docs/benchmarks.md.
+of links and sentences cost in proportion to their product. Found by a random search over
+repeated fragments (same day): a pattern that ran from every unclosed "<!--" to the end of the
+card (extract/markdown_checks.py), and the SLOW_CASES below. Figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -77,7 +80,41 @@ CASES: dict[str, Callable[[int], str]] = {
     "sizes": lambda n: "## Training Data\n\n" + _repeat("1.5T tokens, 2B documents, 30% of the data, 10 GB ", n),
     "claims": lambda n: "# M\n\n" + _repeat("This fully open-source model has open weights under an open license and open data ", n),
     "one long word": lambda n: "## Training Data\n\n" + "a" * n,
+    "unclosed comments": lambda n: _repeat("<!--", n),
 }
+# Quadratic in markdown-it-py itself (its blockquote rule, once the card is sent there): 24 kB take
+# about 7 s, 48 kB 26 s. Only the pool worker's CPU budget (hubscan/extract_guard.py) stops it, so
+# it runs only when asked for (--slow), at the sizes given.
+SLOW_CASES: dict[str, Callable[[int], str]] = {
+    "quote lines under rules": lambda n: _repeat("apache-2.0 \r\n> ---\n[", n),
+}
+
+
+# Fragments the random search (--search) repeats into cards: markup, cue words, links, tables, HTML.
+FRAGMENTS = (
+    "# ", "## Training Data\n", "### Data\n", "---\n", "\n", "\n\n", "| a | b |\n|---|---|\n| x | y |\n",
+    "| [d](https://huggingface.co/datasets/o/d) | 1B tokens |\n", "[", "]", "(", ")", "](https://github.com/a/b)",
+    "https://hf.co/x ", "<a href='https://x.org'>", "</a>", "<h2>", "</h2>", "```python\n", "```\n", "> ", "- ", "* ",
+    "1. ", "**", "_", "`", "open-source ", "open weights ", "trained on ", "tokens ", "e.g. ", ". ", "é", "\u200b", "\t",
+    "&amp;", "<!--", "-->", "\r\n", ": ", "license: [", "*a ", "- - - ", "filtered ", "deduplicated ", "not released ",
+    "training code ", "github.com/o/r ", "The data is ", "We used ", "%", "1.5T ", "30% of the data ", "PyTorch ",
+    "DeepSpeed ", "fine-tuned from ", "base model ", "[x][1] ", "[1]: https://github.com/o/r\n", "![img](https://x/y.png) ",
+    "<details>", "</details>", "<table><tr><td>", "</td></tr></table>", "Dataset", ", ", "and ", "custom ", "apache-2.0 ",
+    "llama ", "cc-by-nc ", "quantized version of ", "merge of ", "LoRA adapter for ",
+)
+
+
+def search(seconds: float, seed: int, size: int, keep: int = 8) -> list[tuple[float, str]]:
+    """Cards made of one to six random fragments repeated to `size` characters, for `seconds`: the
+    `keep` costliest (ms, the repeated unit). Adversarial shapes come from repetition."""
+    rng = random.Random(seed)
+    worst: list[tuple[float, str]] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        unit = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 6)))
+        card = (unit * (size // len(unit) + 1))[:size]
+        worst = sorted(worst + [(cost_ms(card, 1), unit)], reverse=True)[:keep]
+    return worst
 
 
 def extract_card(card: str) -> object:
@@ -99,15 +136,23 @@ def cost_ms(card: str, passes: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="32,128", help="card sizes in thousands of characters, comma-separated")
-    parser.add_argument("--case", action="append", choices=sorted(CASES), help="only these cases (default: all)")
+    parser.add_argument("--case", action="append", choices=sorted(CASES) + sorted(SLOW_CASES), help="only these cases (default: all but the slow)")
+    parser.add_argument("--slow", action="store_true", help="add the cases that are quadratic in a parser we use (minutes at 128 kB)")
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--search", type=float, metavar="SECONDS", help="instead: a random search for costly cards, this long")
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     sizes = [int(s) * 1000 for s in args.sizes.split(",")]
     extract_card("# warm-up\n\nTrained on C4 with PyTorch.\n")  # policy files and patterns load once
+    if args.search:
+        for ms, unit in search(args.search, args.seed, sizes[-1]):
+            print(f"{ms:>10.1f} ms  {sizes[-1] // 1000} kB of {unit!r}")
+        return 0
     growth = sizes[-1] / sizes[0]
     print(f"{'case':<28}" + "".join(f"{s // 1000:>9} kB" for s in sizes) + f"  cost ratio (size ratio {growth:.0f})")
-    for name in args.case or list(CASES):
-        costs = [cost_ms(CASES[name](size), args.passes) for size in sizes]
+    every = {**CASES, **SLOW_CASES}
+    for name in args.case or list(CASES) + (list(SLOW_CASES) if args.slow else []):
+        costs = [cost_ms(every[name](size), args.passes) for size in sizes]
         print(f"{name:<28}" + "".join(f"{c:>9.1f} ms" for c in costs) + f"  {costs[-1] / max(costs[0], 1e-9):>6.1f}", flush=True)
     return 0
 
