@@ -16,7 +16,8 @@ failed while being pickled for the pool, and with it every version of every batc
    parser work in proportion to the square of its length (markdown-it-py's blockquotes: 24 kB took
    7 s, 48 kB 26 s); the budget stops one card from holding a worker for hours. Ending the process,
    rather than raising inside it, leaves no cache or pattern set half-updated in a worker that lives
-   on. Extraction in this process (one job, or a chunk that cannot be pickled) has no budget.
+   on. Extraction in this process (one job, a chunk that cannot be pickled, or a batch past its
+   MAX_POOL_RESTARTS, which budget kills count towards) has no budget.
 """
 
 from __future__ import annotations

@@ -251,7 +251,6 @@ def test_sentence_stops_found_by_the_class_first_pattern_are_the_plain_patterns(
     assert found > 2000  # stops in the cards and in the random texts alike
 
 
-
 class _NotWalked(list):
     """Spans that may be indexed (as a binary search does) but not walked whole."""
 
@@ -286,7 +285,6 @@ def test_a_links_sentence_is_found_without_walking_every_sentence_of_its_block()
             assert sentence_in(text, spans, start, end) == as_before(text, plain, start, end)
             checked += 1
     assert checked > 6000
-
 
 
 def test_a_comment_holding_dashes_is_found_as_the_lazy_pattern_finds_it() -> None:

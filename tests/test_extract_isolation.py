@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import sqlite3
 
 import pytest
@@ -75,7 +76,6 @@ def test_a_version_that_kills_its_worker_is_found_and_the_others_keep_their_evid
             assert problems == () and evidence == extract_model(snap)
 
 
-
 def test_a_card_that_runs_past_the_cpu_budget_ends_its_worker_and_only_it_loses_its_card():
     # markdown-it-py's blockquote rule works in proportion to the square of these lines' count:
     # 24 kB of them take about 7 s, far past the 1 s budget set here; the others take milliseconds
@@ -97,8 +97,6 @@ def test_the_budget_is_never_armed_in_this_process():
     # in-process (one job) the same card would run to the end: no timer may end the main process
     (evidence, problems), = _extract_chunk([(stored_version("org/a"), ())], budget=0.001)
     assert problems == () and evidence == extract_model(stored_version("org/a"))
-    import signal
-
     assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
 
 
