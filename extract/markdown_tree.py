@@ -84,7 +84,7 @@ def _read_cells(tables: dict[int, CutTable]) -> None:
     try:
         root = _FAST.tree(doc)
     except BaseException as exc:
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if not _declines(exc):
             raise
         raise Declined(f"markdown-it-pyrs failed: {type(exc).__name__}") from exc
     paragraphs = root.children
@@ -99,11 +99,18 @@ def _walk(src: str, body: str, tables: dict[int, CutTable]) -> Structure:
     check_text(src)
     try:
         root = _FAST.tree(src)
-    except BaseException as exc:  # a Rust panic is a BaseException; let only interrupts through
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+    except BaseException as exc:
+        if not _declines(exc):
             raise
         raise Declined(f"markdown-it-pyrs failed: {type(exc).__name__}") from exc
     return _TreeWalker(src, body, tables).run(root)
+
+
+def _declines(exc: BaseException) -> bool:
+    """Whether the fast parser's failure sends the card to markdown-it-py: an error, or a Rust panic
+    (pyo3's PanicException is a BaseException). Interrupts and a spent CPU budget
+    (hubscan/cpu_budget.py) are not the parser's failure; they go on up."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 class _Misplaced(Exception):

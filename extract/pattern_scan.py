@@ -105,6 +105,11 @@ class PatternSet:
         finally:
             self._held = False
 
+    def busy(self) -> bool:
+        """Whether the set is being scanned or updated now: an exception raised by a signal handler
+        must wait (hubscan/cpu_budget.py), or it could leave slots compiled but not live."""
+        return self._lock.locked()
+
     def route(self, pattern: re.Pattern[str]) -> int | None:
         """The pattern's slot in the set, or None when it keeps the guarded path (`routes()` says why).
         A slot's pattern is compiled with the others at the first scan; should Hyperscan refuse it

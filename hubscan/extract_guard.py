@@ -16,8 +16,12 @@ failed while being pickled for the pool, and with it every version of every batc
    parser work in proportion to the square of its length (markdown-it-py's blockquotes: 24 kB took
    7 s, 48 kB 26 s); the budget stops one card from holding a worker for hours. Ending the process,
    rather than raising inside it, leaves no cache or pattern set half-updated in a worker that lives
-   on. Extraction in this process (one job, a chunk that cannot be pickled, or a batch past its
-   MAX_POOL_RESTARTS, which budget kills count towards) has no budget.
+   on.
+5. Extraction in this process (a batch under `min_parallel`, one job, a chunk that cannot be
+   pickled, a batch past MAX_POOL_RESTARTS, which budget kills count towards) has the same budget,
+   kept by raising `OverBudget` instead (hubscan/cpu_budget.py): the version gets metadata-only
+   evidence with `extract-over-budget`. No firing lands while the shared pattern set is being
+   updated (its lock is held), so none leaves it half-updated.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from typing import Any, Callable, Sequence
 from crawler.validate import check_item
 from extract import extract_model
 from extract.bounds import MAX_CARD_DATA_CHARS, shape
+from extract.pattern_scan import SCAN
 from extract.types import ModelEvidence, StoredVersion, ParseProblem
+from hubscan.cpu_budget import OverBudget, cpu_budget
 from hubscan.forkserver_path import start_forkserver
 
 README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
@@ -87,6 +93,18 @@ def extract_one(version: StoredVersion, extract: Extract = extract_model) -> Out
     except Exception as exc:  # noqa: BLE001 - RecursionError, a parser bug, ...: one version, not the batch
         why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
     return _metadata_only(version, "extract-failed", f"extraction failed ({why}); evidence from the listing metadata alone")
+
+
+def extract_within(version: StoredVersion, extract: Extract = extract_model, budget: float = CPU_BUDGET_SECONDS) -> Outcome:
+    """`extract_one` in this process, given up past `budget` CPU seconds (module docstring, point 5)."""
+    try:
+        with cpu_budget(budget, defer=SCAN.busy):
+            return extract_one(version, extract)
+    except OverBudget as over:
+        return _metadata_only(
+            version, "extract-over-budget",
+            f"extraction took more than {over.seconds:g} s of CPU; evidence from the listing metadata alone",
+        )
 
 
 def _metadata_only(version: StoredVersion, code: str, message: str) -> Outcome:
@@ -187,8 +205,8 @@ class GuardedExtractor:
         return chunks, self._submit(self._pool_or_new(), [[(versions[i], extras[i]) for i in c] for c in chunks])
 
     def _here(self, version: StoredVersion, extra: tuple[ParseProblem, ...]) -> Any:
-        """One version extracted and finished in this process."""
-        return _finished(extract_one(version, self.extract), extra, self.finish)
+        """One version extracted and finished in this process, within its CPU budget."""
+        return _finished(extract_within(version, self.extract, self.cpu_budget), extra, self.finish)
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         # forkserver: the crawl's threads make a plain fork unsafe. The server imports and warms up

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sqlite3
+import time
 
 import pytest
 from sqlalchemy import update
@@ -91,13 +92,56 @@ def test_a_card_that_runs_past_the_cpu_budget_ends_its_worker_and_only_it_loses_
             assert problems == () and evidence == extract_model(snap)
 
 
-def test_the_budget_is_never_armed_in_this_process():
+def test_the_worker_budget_that_ends_a_process_is_never_armed_in_this_one():
     from hubscan.extract_guard import _extract_chunk
 
-    # in-process (one job) the same card would run to the end: no timer may end the main process
+    # the worker's timer ends its process (SIG_DFL): here it must not be set, or a card ends the crawl
     (evidence, problems), = _extract_chunk([(stored_version("org/a"), ())], budget=0.001)
     assert problems == () and evidence == extract_model(stored_version("org/a"))
     assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("jobs, min_parallel", [(1, 1), (2, 100)], ids=["one-job", "batch-under-min-parallel"])
+def test_in_process_a_card_past_the_budget_loses_only_its_card_and_the_crawl_goes_on(jobs, min_parallel):
+    # the same card as in the worker test: about 7 s of markdown-it-py, against a 1 s budget
+    slow = "apache-2.0 \r\n> ---\n[" * 2_000
+    snaps = [stored_version(f"org/m{i}") for i in range(3)]
+    snaps.insert(1, dataclasses.replace(stored_version("org/slow"), readme=slow.encode()))
+    handler = signal.getsignal(signal.SIGPROF)
+    outcomes = GuardedExtractor(jobs=jobs, min_parallel=min_parallel, cpu_budget=1.0)(snaps)
+    for snap, (evidence, problems) in zip(snaps, outcomes):
+        if snap.repo_id == "org/slow":
+            assert [p.code for p in problems] == ["extract-over-budget"] and "more than 1 s of CPU" in problems[0].message
+            assert evidence.weights.present and evidence.licence.family == "unknown"  # the listing alone
+        else:
+            assert problems == () and evidence == extract_model(snap)
+    assert signal.getsignal(signal.SIGPROF) is handler and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+
+
+HELD_THROUGH: list[bool] = []
+
+
+def holds_the_pattern_set(snap: StoredVersion):
+    """Spends the budget while holding the shared pattern set's lock, as a compile in progress would."""
+    from extract.pattern_scan import SCAN
+
+    with SCAN._lock:
+        spin(0.6)
+        HELD_THROUGH.append(True)  # not reached if the budget fired inside
+    spin(30.0)
+
+
+def spin(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_in_process_the_budget_waits_until_the_pattern_set_is_left_whole():
+    HELD_THROUGH.clear()
+    (evidence, problems), = GuardedExtractor(jobs=1, min_parallel=1, extract=holds_the_pattern_set, cpu_budget=0.2)([stored_version("org/a")])
+    assert HELD_THROUGH == [True]
+    assert [p.code for p in problems] == ["extract-over-budget"] and evidence.weights.present
 
 
 def test_a_version_that_cannot_be_pickled_is_extracted_in_process():

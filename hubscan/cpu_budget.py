@@ -1,0 +1,65 @@
+"""A CPU budget for one version extracted in this process: past it, `OverBudget` is raised here.
+
+A pool worker past its budget is simply ended (hubscan/extract_guard.py). This process cannot be: it
+holds the crawl. Yet it extracts too (a batch under MIN_PARALLEL, one job, a chunk that cannot be
+pickled, a batch past its pool restarts), and a card can make markdown-it-py work for hours. So here
+the kernel's profiling timer (CPU time of the process) raises `OverBudget` in the main thread:
+
+- `OverBudget` is a BaseException, so the extractors' `except Exception` fallbacks (parse_card's, the
+  fast parser's) let it through rather than go on with the budget spent.
+- Once past the budget the timer keeps firing every RETRY_SECONDS of CPU until the budget is left:
+  code that swallows the first `OverBudget` meets another.
+- `defer()` answering True puts a firing off to the next one. extract_guard defers while the shared
+  pattern set is being updated (its lock is held), so no exception leaves it half-updated.
+
+Python runs a signal handler between bytecodes of the main thread only: a long call into compiled
+code ends before the exception is raised, and off the main thread there is no budget (nothing is
+armed). The timer counts the CPU of every thread of the process, so busy threads end a version
+sooner than its own CPU would; at 30 s against real cards' 0.1 s that margin does not matter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import Callable, Iterator
+
+RETRY_SECONDS = 0.25  # CPU between firings once past the budget (a deferred or swallowed one)
+
+
+class OverBudget(BaseException):
+    """One version's extraction spent more CPU than its budget (seconds in `args[0]`)."""
+
+    @property
+    def seconds(self) -> float:
+        return float(self.args[0])
+
+
+def can_arm() -> bool:
+    """Whether a budget can be kept here: a signal handler is only set (and run) in the main thread."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def cpu_budget(seconds: float, defer: Callable[[], bool] = lambda: False) -> Iterator[bool]:
+    """Raise `OverBudget` inside the block once it has spent `seconds` of CPU; yields whether armed.
+
+    Catch `OverBudget` around the whole `with`: a firing just before the timer is stopped is raised
+    from the block's exit. The previous SIGPROF handler and timer are put back on the way out.
+    """
+    if seconds <= 0 or not can_arm():
+        yield False
+        return
+
+    def on_timer(_signum: int, _frame: object) -> None:
+        if not defer():
+            raise OverBudget(seconds)
+
+    previous = signal.signal(signal.SIGPROF, on_timer)
+    earlier = signal.setitimer(signal.ITIMER_PROF, seconds, RETRY_SECONDS)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, *earlier)
+        signal.signal(signal.SIGPROF, previous)
