@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from . import schema as s
+from .db import waiting_at_most
 from .driver_cursor import DriverCursor
 from .organisation_rollups import drop_run_organisations, write_run_organisations
 from .portable import upsert
@@ -271,19 +272,28 @@ def storable(conn: Connection, run_id: int) -> bool:
     return run is not None and run.status == "ok"
 
 
-def ensure_run_rollups(engine: Engine, run_ids: Iterable[int]) -> None:
+# How long a report waits for another writer (a crawl storing a batch) before it stops storing the
+# aggregates it computes: the report reads them either way (`run_rollup` computes what is missing),
+# and the next report stores them. Without a bound each missing run waited SQLITE_BUSY_MS (60 s).
+STORE_WAIT_SECONDS = 2.0
+
+
+def ensure_run_rollups(engine: Engine, run_ids: Iterable[int], wait: float = STORE_WAIT_SECONDS) -> None:
     """Write the missing aggregates of these runs that may be kept (a report calls this first). A
-    database that cannot be written (read-only) is left as it is: the report computes them itself."""
+    database that cannot be written (read-only), or whose writer holds it for longer than `wait`
+    seconds, is left as it is from then on: the report computes the aggregates itself."""
     wanted = sorted(set(run_ids))
     with engine.connect() as conn:
         have = {r for part in _chunks(wanted) for (r,) in conn.execute(select(s.run_rollups.c.run_id).distinct().where(s.run_rollups.c.run_id.in_(part)))}
     for run_id in (r for r in wanted if r not in have):
         try:
-            with engine.begin() as conn:
+            with engine.begin() as conn, waiting_at_most(conn, wait):
                 if stored_rollup(conn, run_id) is None and storable(conn, run_id):
                     write_run_rollup(conn, run_id)
-        except DBAPIError:  # read-only, or another report wrote them at the same moment
+        except IntegrityError:  # another report wrote them at the same moment
             continue
+        except DBAPIError:  # read-only, or busy: the next run would wait as long again
+            return
 
 
 def run_rollup(conn: Connection, run_id: int, scope: str) -> list[RollupRow]:

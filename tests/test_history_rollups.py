@@ -146,3 +146,40 @@ def test_the_aggregates_count_what_the_label_history_view_shows(history):
                 ).fetchall()
                 assert stored == expected, (scope, tier)  # the dev hub has fewer than 1,000 models: top-1000 is all of them
         assert conn.execute("SELECT COUNT(*) FROM run_rollups WHERE tier = 'over-1000'").fetchone()[0] > 0
+
+
+def test_a_report_behind_a_busy_writer_stops_storing_aggregates_and_still_reads_them(history, tmp_path, monkeypatch):
+    """A report run while a crawl holds SQLite's write lock used to wait 60 s (the busy timeout) for
+    each run whose aggregates it meant to store; now it gives up after `wait`, once, and computes them."""
+    import time
+
+    from store.db import SQLITE_BUSY_MS
+
+    db = tmp_path / "copy.db"
+    with sqlite3.connect(history) as source, sqlite3.connect(db) as target:
+        source.backup(target)
+    engine = open_engine(str(db))
+    with engine.begin() as conn:
+        rollups.drop_run_rollups(conn, [1, 2, 3, 4])
+    writes = []
+    write = rollups.write_run_rollup
+    monkeypatch.setattr(rollups, "write_run_rollup", lambda conn, run_id: (writes.append(run_id), write(conn, run_id)))
+
+    crawl = sqlite3.connect(db, isolation_level=None)
+    crawl.execute("BEGIN IMMEDIATE")  # a crawl storing a batch: the write lock is held
+    try:
+        start = time.monotonic()
+        rollups.ensure_run_rollups(engine, [1, 2, 3, 4], wait=0.2)
+        assert time.monotonic() - start < SQLITE_BUSY_MS / 1000  # not the busy timeout, let alone four of them
+        assert writes == [1]  # the first run met the busy writer; the others were not tried
+        with engine.connect() as conn:
+            assert all(rollups.stored_rollup(conn, r) is None for r in (1, 2, 3, 4))
+            computed = rollups.run_rollup(conn, 4, "public")  # what the report reads: computed now
+            assert computed == [r for r in rollups.compute_run_rollup(conn, 4) if r.scope == "public"] and computed
+    finally:
+        crawl.execute("ROLLBACK")
+        crawl.close()
+    rollups.ensure_run_rollups(engine, [1, 2, 3, 4])  # the writer gone, the next report stores them
+    with engine.connect() as conn:
+        assert all(rollups.stored_rollup(conn, r) is not None for r in (1, 2, 3, 4))
+    engine.dispose()
