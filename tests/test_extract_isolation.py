@@ -77,19 +77,28 @@ def test_a_version_that_kills_its_worker_is_found_and_the_others_keep_their_evid
             assert problems == () and evidence == extract_model(snap)
 
 
-def test_a_card_that_runs_past_the_cpu_budget_ends_its_worker_and_only_it_loses_its_card():
-    # markdown-it-py's blockquote rule works in proportion to the square of these lines' count:
-    # 24 kB of them take about 7 s, far past the 1 s budget set here; the others take milliseconds
+def with_a_slow_card(others: int, at: int) -> list[StoredVersion]:
+    """`others` plain versions and, at `at`, one whose card takes markdown-it-py about 7 s: its
+    blockquote rule works in proportion to the square of these lines' count (24 kB of them)."""
     slow = "apache-2.0 \r\n> ---\n[" * 2_000
-    snaps = [stored_version(f"org/m{i}") for i in range(6)]
-    snaps.insert(3, dataclasses.replace(stored_version("org/slow"), readme=slow.encode()))
-    outcomes = GuardedExtractor(jobs=2, min_parallel=1, cpu_budget=1.0)(snaps)
+    snaps = [stored_version(f"org/m{i}") for i in range(others)]
+    snaps.insert(at, dataclasses.replace(stored_version("org/slow"), readme=slow.encode()))
+    return snaps
+
+
+def assert_only_the_slow_card_was_lost(snaps, outcomes, code: str) -> None:
     for snap, (evidence, problems) in zip(snaps, outcomes):
         if snap.repo_id == "org/slow":
-            assert [p.code for p in problems] == ["extract-crashed"] and "more than 1 s of CPU" in problems[0].message
+            assert [p.code for p in problems] == [code] and "more than 1 s of CPU" in problems[0].message
             assert evidence.weights.present and evidence.licence.family == "unknown"  # the listing alone
         else:
             assert problems == () and evidence == extract_model(snap)
+
+
+def test_a_card_that_runs_past_the_cpu_budget_ends_its_worker_and_only_it_loses_its_card():
+    snaps = with_a_slow_card(6, at=3)  # far past the 1 s budget set here; the others take milliseconds
+    outcomes = GuardedExtractor(jobs=2, min_parallel=1, cpu_budget=1.0)(snaps)
+    assert_only_the_slow_card_was_lost(snaps, outcomes, "extract-crashed")
 
 
 def test_the_worker_budget_that_ends_a_process_is_never_armed_in_this_one():
@@ -103,18 +112,10 @@ def test_the_worker_budget_that_ends_a_process_is_never_armed_in_this_one():
 
 @pytest.mark.parametrize("jobs, min_parallel", [(1, 1), (2, 100)], ids=["one-job", "batch-under-min-parallel"])
 def test_in_process_a_card_past_the_budget_loses_only_its_card_and_the_crawl_goes_on(jobs, min_parallel):
-    # the same card as in the worker test: about 7 s of markdown-it-py, against a 1 s budget
-    slow = "apache-2.0 \r\n> ---\n[" * 2_000
-    snaps = [stored_version(f"org/m{i}") for i in range(3)]
-    snaps.insert(1, dataclasses.replace(stored_version("org/slow"), readme=slow.encode()))
+    snaps = with_a_slow_card(3, at=1)
     handler = signal.getsignal(signal.SIGPROF)
     outcomes = GuardedExtractor(jobs=jobs, min_parallel=min_parallel, cpu_budget=1.0)(snaps)
-    for snap, (evidence, problems) in zip(snaps, outcomes):
-        if snap.repo_id == "org/slow":
-            assert [p.code for p in problems] == ["extract-over-budget"] and "more than 1 s of CPU" in problems[0].message
-            assert evidence.weights.present and evidence.licence.family == "unknown"  # the listing alone
-        else:
-            assert problems == () and evidence == extract_model(snap)
+    assert_only_the_slow_card_was_lost(snaps, outcomes, "extract-over-budget")
     assert signal.getsignal(signal.SIGPROF) is handler and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
 
 
