@@ -43,3 +43,16 @@ def test_a_spent_budget_or_an_interrupt_is_not_the_parsers_failure(monkeypatch, 
         markdown_tree.structure_from_tree(CARD)
     with pytest.raises(type(exc)):
         parse_card(CARD.encode())  # not reported as a parse problem either
+
+
+def test_a_card_that_makes_the_compiled_parser_panic_is_read_by_markdown_it_py():
+    # markdown-it 0.6.0 (the Rust crate) indexes past an empty list on an unclosed '[' before an
+    # unmatched backtick (generics/inline/code_pair.rs); pyo3 raises that as PanicException
+    from extract.markdown_tokens import structure_from_tokens
+
+    card = "# Model\n\nSee [`train.py for the recipe; weights under Apache-2.0.\n"
+    with pytest.raises(markdown_tree.Declined, match="PanicException"):
+        markdown_tree.structure_from_tree(card)
+    parsed = parse_card(card.encode())
+    reference = structure_from_tokens(card)
+    assert parsed.problems == () and parsed.sections == reference.sections and parsed.blocks[-1].text.startswith("See [`train.py")
