@@ -46,7 +46,8 @@ def cpu_budget(seconds: float, defer: Callable[[], bool] = lambda: False) -> Ite
     """Raise `OverBudget` inside the block once it has spent `seconds` of CPU; yields whether armed.
 
     Catch `OverBudget` around the whole `with`: a firing just before the timer is stopped is raised
-    from the block's exit. The previous SIGPROF handler and timer are put back on the way out.
+    from the block's exit. The previous SIGPROF handler and timer are put back on the way out (a
+    profiler that samples on SIGPROF sees nothing inside the block).
     """
     if seconds <= 0 or not can_arm():
         yield False
