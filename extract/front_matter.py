@@ -56,11 +56,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[ParseProble
     if _flow_depth(yaml_text) > MAX_YAML_DEPTH:
         # PyYAML's scanner walks every open flow level for each token: thousands of '[' cost it
         # seconds (quadratic) before it fails anyway. Refused before parsing.
-        return {}, body, [ParseProblem("yaml-too-complex", f"front matter nests deeper than {MAX_YAML_DEPTH} brackets")]
+        return {}, body, [_too_deep()]
     try:
         loaded = load_yaml(yaml_text)
     except FlowTooDeep:  # what `_flow_depth` missed (a quote that YAML reads as text), refused as met
-        return {}, body, [ParseProblem("yaml-too-complex", f"front matter nests deeper than {MAX_YAML_DEPTH} brackets")]
+        return {}, body, [_too_deep()]
     except Exception as exc:  # YAMLError, RecursionError on deep nesting, ...
         return {}, body, [ParseProblem("yaml-invalid", clip(f"{type(exc).__name__}: {exc}", 300))]
     if loaded is None:
@@ -89,6 +89,10 @@ def load_yaml(text: str) -> Any:
         except Exception:
             pass  # PyYAML decides, and words the error
     return safe_load(text)
+
+
+def _too_deep() -> ParseProblem:
+    return ParseProblem("yaml-too-complex", f"front matter nests deeper than {MAX_YAML_DEPTH} brackets")
 
 
 class FlowTooDeep(yaml.YAMLError):

@@ -1,6 +1,7 @@
-"""A CPU budget for one version extracted in this process: past it, `OverBudget` is raised here.
+"""CPU budgets for one version's extraction: a pool worker is ended past it, this process raises.
 
-A pool worker past its budget is simply ended (hubscan/extract_guard.py). This process cannot be: it
+A pool worker past its budget is simply ended (`end_process_after`): nothing it holds outlives it, and
+the kernel's default action stops it even inside compiled code. This process cannot be: it
 holds the crawl. Yet it extracts too (a batch under MIN_PARALLEL, one job, a chunk that cannot be
 pickled, a batch past its pool restarts), and a card can make markdown-it-py work for hours. So here
 the kernel's profiling timer (CPU time of the process) raises `OverBudget` in the main thread:
@@ -21,6 +22,7 @@ sooner than its own CPU would; at 30 s against real cards' 0.1 s that margin doe
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import signal
 import threading
 from typing import Callable, Iterator
@@ -64,3 +66,13 @@ def cpu_budget(seconds: float, defer: Callable[[], bool] = lambda: False) -> Ite
     finally:
         signal.setitimer(signal.ITIMER_PROF, *earlier)
         signal.signal(signal.SIGPROF, previous)
+
+
+def end_process_after(seconds: float) -> None:
+    """In a pool worker: end the process once it has spent `seconds` more CPU (0: never). Does
+    nothing in the main process, which is never ended for a card."""
+    if multiprocessing.parent_process() is None or not hasattr(signal, "setitimer"):
+        return
+    if seconds:
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the default action: the process ends
+    signal.setitimer(signal.ITIMER_PROF, seconds)

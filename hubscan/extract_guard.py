@@ -27,9 +27,7 @@ failed while being pickled for the pool, and with it every version of every batc
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -40,7 +38,7 @@ from extract import extract_model
 from extract.bounds import MAX_CARD_DATA_CHARS, shape
 from extract.pattern_scan import SCAN
 from extract.types import ModelEvidence, StoredVersion, ParseProblem
-from hubscan.cpu_budget import OverBudget, cpu_budget
+from hubscan.cpu_budget import OverBudget, cpu_budget, end_process_after
 from hubscan.forkserver_path import start_forkserver
 
 README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
@@ -133,21 +131,12 @@ def _extract_chunk(
     that spends more than `budget` CPU seconds ends the worker (see the module docstring)."""
     out = []
     for snap, extra in items:
-        _arm_budget(budget)
+        end_process_after(budget)
         try:
             out.append(_finished(extract_one(snap, extract), extra, finish))
         finally:
-            _arm_budget(0.0)
+            end_process_after(0.0)
     return out
-
-
-def _arm_budget(seconds: float) -> None:
-    """Start (or with 0, stop) the CPU timer whose signal ends this process: in a pool worker only."""
-    if multiprocessing.parent_process() is None or not hasattr(signal, "setitimer"):
-        return  # the main process is never ended for a card
-    if seconds:
-        signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the default action: the process ends
-    signal.setitimer(signal.ITIMER_PROF, seconds)
 
 
 def _finished(outcome: Outcome, extra: tuple[ParseProblem, ...], finish: Finish | None) -> Any:
