@@ -1,10 +1,9 @@
-"""CPU budgets for one version's extraction: a pool worker is ended past it, this process raises.
+"""CPU budgets for one version's extraction: past it the version's extraction raises `OverBudget`.
 
-A pool worker past its budget is simply ended (`end_process_after`): nothing it holds outlives it, and
-the kernel's default action stops it even inside compiled code. This process cannot be: it
-holds the crawl. Yet it extracts too (a batch under MIN_PARALLEL, one job, a chunk that cannot be
-pickled, a batch past its pool restarts), and a card can make markdown-it-py work for hours. So here
-the kernel's profiling timer (CPU time of the process) raises `OverBudget` in the main thread:
+A card can make markdown-it-py work for hours, so every version is extracted under a budget, in a
+pool worker and in the main process alike (a batch under MIN_PARALLEL, one job, a chunk that cannot be
+pickled, a batch past its pool restarts). The kernel's profiling timer (CPU time of the process)
+raises `OverBudget` in the main thread:
 
 - `OverBudget` is a BaseException, so the extractors' `except Exception` fallbacks (parse_card's, the
   fast parser's) let it through rather than go on with the budget spent.
@@ -17,6 +16,11 @@ Python runs a signal handler between bytecodes of the main thread only: a long c
 code ends before the exception is raised, and off the main thread there is no budget (nothing is
 armed). The timer counts the CPU of every thread of the process, so busy threads end a version
 sooner than its own CPU would; at 30 s against real cards' 0.1 s that margin does not matter.
+
+A pool worker also has a backstop for what never gives the handler a chance (a call into compiled
+code that does not return, code that swallows every firing): `end_process_after` has the kernel end
+the worker past a longer budget, on a second timer (user CPU, SIGVTALRM, whose default action ends
+the process). The main process never gets one: it holds the crawl.
 """
 
 from __future__ import annotations
@@ -69,10 +73,11 @@ def cpu_budget(seconds: float, defer: Callable[[], bool] = lambda: False) -> Ite
 
 
 def end_process_after(seconds: float) -> None:
-    """In a pool worker: end the process once it has spent `seconds` more CPU (0: never). Does
-    nothing in the main process, which is never ended for a card."""
+    """In a pool worker: end the process once it has spent `seconds` more user CPU (0: never). Does
+    nothing in the main process, which is never ended for a card. Its timer is not `cpu_budget`'s,
+    so the two run side by side."""
     if multiprocessing.parent_process() is None or not hasattr(signal, "setitimer"):
         return
-    if seconds:
-        signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the default action: the process ends
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    if seconds and signal.getsignal(signal.SIGVTALRM) is not signal.SIG_DFL:
+        signal.signal(signal.SIGVTALRM, signal.SIG_DFL)  # the default action: the process ends
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)

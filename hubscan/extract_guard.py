@@ -11,17 +11,19 @@ failed while being pickled for the pool, and with it every version of every batc
 3. On a process pool, a chunk that cannot be sent (pickling) is extracted in-process; a chunk
    whose worker died (a crash breaks every chunk in flight) is retried one version at a time on a
    one-worker pool, so the version that kills a worker is found and gets metadata-only evidence.
-4. In a pool worker each version has a CPU budget (`CPU_BUDGET_SECONDS`): past it the kernel ends
-   the worker (SIGPROF), which step 3 then treats as a crash. A card can be written to make a
-   parser work in proportion to the square of its length (markdown-it-py's blockquotes: 24 kB took
-   7 s, 48 kB 26 s); the budget stops one card from holding a worker for hours. Ending the process,
-   rather than raising inside it, leaves no cache or pattern set half-updated in a worker that lives
-   on.
-5. Extraction in this process (a batch under `min_parallel`, one job, a chunk that cannot be
-   pickled, a batch past MAX_POOL_RESTARTS, which budget kills count towards) has the same budget,
-   kept by raising `OverBudget` instead (hubscan/cpu_budget.py): the version gets metadata-only
-   evidence with `extract-over-budget`. No firing lands while the shared pattern set is being
-   updated (its lock is held), so none leaves it half-updated.
+4. Each version has a CPU budget (`CPU_BUDGET_SECONDS`), in a pool worker and in this process
+   alike: past it `OverBudget` is raised inside the extraction (hubscan/cpu_budget.py) and the
+   version gets metadata-only evidence with `extract-over-budget`; the chunk goes on. A card can be
+   written to make a parser work in proportion to the square of its length (markdown-it-py's
+   blockquotes: 24 kB took 7 s, 48 kB 26 s); the budget stops one card from holding a worker for
+   hours. No firing lands while the shared pattern set is being updated (its lock is held), so none
+   leaves it half-updated.
+5. A worker that never lets the exception be raised (a call into compiled code that does not
+   return, code that swallows every firing) is ended by the kernel at BACKSTOP_FACTOR times the
+   budget, which step 3 then treats as a crash (`extract-crashed`). Until 2026-12-07 ending the
+   worker was the only budget a worker had: a slow card then cost its 30 s twice (once to end the
+   worker, once more when isolation found it) and sent its chunk, and every chunk then in flight,
+   through the one-worker pool.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ MAX_POOL_RESTARTS = 8  # per batch: past this the pool itself is what fails, and
 # found that stay linear take 1-3.5 s at the 512 kB cap (docs/benchmarks.md, "Cards built to be
 # expensive"), so no card that is read in proportion to its size comes near it.
 CPU_BUDGET_SECONDS = 30.0
+# In a worker, the kernel ends the process at this many times the budget: only what never lets
+# `OverBudget` be raised gets that far (point 5 above).
+BACKSTOP_FACTOR = 2.0
 
 Outcome = tuple[ModelEvidence | None, tuple[ParseProblem, ...]]
 Extract = Callable[[StoredVersion], ModelEvidence]
@@ -127,13 +132,13 @@ def _extract_chunk(
     items: Sequence[tuple[StoredVersion, tuple[ParseProblem, ...]]], extract: Extract = extract_model, finish: Finish | None = None,
     budget: float = CPU_BUDGET_SECONDS,
 ) -> list[Any]:
-    """In a pool worker: each version on its own, its bounding problems merged in, finished; one
-    that spends more than `budget` CPU seconds ends the worker (see the module docstring)."""
+    """In a pool worker: each version on its own within `budget` CPU seconds, its bounding problems
+    merged in, finished; one that never lets the budget be kept ends the worker (module docstring)."""
     out = []
     for snap, extra in items:
-        end_process_after(budget)
+        end_process_after(budget * BACKSTOP_FACTOR)
         try:
-            out.append(_finished(extract_one(snap, extract), extra, finish))
+            out.append(_finished(extract_within(snap, extract, budget), extra, finish))
         finally:
             end_process_after(0.0)
     return out
@@ -239,7 +244,8 @@ class GuardedExtractor:
                 except BrokenProcessPool:
                     crashed = _metadata_only(
                         versions[i], "extract-crashed",
-                        f"its extraction ended the worker process (a crash, or more than {self.cpu_budget:g} s of CPU); "
+                        f"its extraction ended the worker process (a crash, or more than {self.cpu_budget * BACKSTOP_FACTOR:g} s "
+                        "of CPU without giving up); "
                         "evidence from the listing metadata alone",
                     )
                     outcomes[i] = _finished(crashed, extras[i], self.finish)

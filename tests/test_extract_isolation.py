@@ -95,19 +95,62 @@ def assert_only_the_slow_card_was_lost(snaps, outcomes, code: str) -> None:
             assert problems == () and evidence == extract_model(snap)
 
 
-def test_a_card_that_runs_past_the_cpu_budget_ends_its_worker_and_only_it_loses_its_card():
+def test_on_the_pool_a_card_past_the_budget_loses_only_its_card_and_no_worker_is_ended(monkeypatch):
+    isolated: list[list[int]] = []
+    real_isolate = GuardedExtractor._isolate
+
+    def spy(self, versions, extras, suspects, outcomes):
+        isolated.append(list(suspects))
+        return real_isolate(self, versions, extras, suspects, outcomes)
+
+    monkeypatch.setattr(GuardedExtractor, "_isolate", spy)
     snaps = with_a_slow_card(6, at=3)  # far past the 1 s budget set here; the others take milliseconds
     outcomes = GuardedExtractor(jobs=2, min_parallel=1, cpu_budget=1.0)(snaps)
-    assert_only_the_slow_card_was_lost(snaps, outcomes, "extract-crashed")
+    assert_only_the_slow_card_was_lost(snaps, outcomes, "extract-over-budget")
+    # the budget was kept inside the worker: no worker died, so nothing was re-run one by one
+    assert isolated == []
 
 
-def test_the_worker_budget_that_ends_a_process_is_never_armed_in_this_one():
+def never_gives_up(snap: StoredVersion):
+    """Swallows every `OverBudget` (as a bare `except BaseException` in a dependency would)."""
+    from hubscan.cpu_budget import OverBudget
+
+    if "stubborn" in snap.repo_id:
+        while True:
+            try:
+                spin(3600.0)
+            except OverBudget:
+                pass
+    return extract_model(snap)
+
+
+def test_a_worker_that_never_gives_up_is_ended_at_the_backstop_and_only_its_card_is_lost():
+    from hubscan.extract_guard import BACKSTOP_FACTOR
+
+    snaps = [stored_version(f"org/m{i}") for i in range(6)]
+    snaps.insert(2, stored_version("org/stubborn"))
+    outcomes = GuardedExtractor(jobs=2, min_parallel=1, extract=never_gives_up, cpu_budget=0.5)(snaps)
+    for snap, (evidence, problems) in zip(snaps, outcomes):
+        if snap.repo_id == "org/stubborn":
+            assert [p.code for p in problems] == ["extract-crashed"] and evidence.weights.present
+            assert f"more than {0.5 * BACKSTOP_FACTOR:g} s of CPU" in problems[0].message
+        else:
+            assert problems == () and evidence == extract_model(snap)
+
+
+def spins_a_little(snap: StoredVersion):
+    spin(0.1)
+    return extract_model(snap)
+
+
+def test_the_worker_backstop_that_ends_a_process_is_never_armed_in_this_one():
     from hubscan.extract_guard import _extract_chunk
 
-    # the worker's timer ends its process (SIG_DFL): here it must not be set, or a card ends the crawl
-    (evidence, problems), = _extract_chunk([(stored_version("org/a"), ())], budget=0.001)
-    assert problems == () and evidence == extract_model(stored_version("org/a"))
-    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    # 0.1 s of CPU against a 1 ms budget: armed here, the backstop (2 ms, SIG_DFL) would end this
+    # process, as it would end the crawl; the in-process budget raises instead
+    (evidence, problems), = _extract_chunk([(stored_version("org/a"), ())], extract=spins_a_little, budget=0.001)
+    assert [p.code for p in problems] == ["extract-over-budget"] and evidence.weights.present
+    assert signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0) and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("jobs, min_parallel", [(1, 1), (2, 100)], ids=["one-job", "batch-under-min-parallel"])
