@@ -87,6 +87,10 @@ CASES: dict[str, Callable[[int], str]] = {
 # it runs only when asked for (--slow), at the sizes given.
 SLOW_CASES: dict[str, Callable[[int], str]] = {
     "quote lines under rules": lambda n: _repeat("apache-2.0 \r\n> ---\n[", n),
+    # found by --search --seed 4 (2026-12-07): other checks that send a card to markdown-it-py
+    # (a table line right after a blockquote; a pipe-less delimiter row), the same blockquote rule
+    "quotes before tables": lambda n: _repeat("### Data\n%</td></tr></table>---\n| a | b |\n|---|---|\n| x | y |\n> ", n),
+    "quotes, list items and rows": lambda n: _repeat("- \r\n| [d](https://huggingface.co/datasets/o/d) | 1B tokens |\n> ", n),
 }
 
 
