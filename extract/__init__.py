@@ -28,7 +28,9 @@ from .weights import weights_evidence
 #: Bump when extraction changes what it concludes: every stored version is then re-extracted.
 #: 2: claims read per sentence with target, modality, language (issue 12); lineage from files, prose and names (issue 10).
 #: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence (issue 11).
-EXTRACTOR_VERSION = 4
+#: 4: use restrictions a card writes in prose (licence terms).
+#: 5: a claim phrase with a gap is about its head noun ("open code models" are models, not code).
+EXTRACTOR_VERSION = 5
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "StoredVersion", "VersionInput", "extract_model", "read_version", "siblings_of"]
 

@@ -85,8 +85,8 @@ def judge(
 
     # 3. what it is about (first the noun it qualifies: a licence or a tool may carry a Title Case name)
     clause = _clause(before, cjk)
-    in_phrase = language.nouns.search(phrase)
-    named = in_phrase is not None and in_phrase.lastgroup == "self"  # "open models", "オープンな言語モデル"
+    in_phrase = _head_noun(phrase, language)
+    named = in_phrase is not None and in_phrase.lastgroup == "self"  # "open models", "open code models", "オープンな言語モデル"
     noun, noun_end = _qualified_noun(before, after, language, named)
     if noun is None and named:
         noun = "self"
@@ -145,6 +145,17 @@ def judge(
     if foreign:
         return verdict("other-model", "other-model", modality)
     return verdict("self", "default-self", modality)
+
+
+def _head_noun(phrase: str, language: Language) -> re.Match[str] | None:
+    """The noun a phrase with a gap is about: its last noun where qualifiers come before the noun
+    ("open code models" are models), its first where they follow ("modèles de code ouverts")."""
+    if language.noun_before:
+        return language.nouns.search(phrase)
+    last = None
+    for last in language.nouns.finditer(phrase):
+        pass
+    return last
 
 
 def _is_cjk_text(text: str) -> bool:

@@ -228,3 +228,23 @@ def test_released_under_an_open_license_claims_open_weights_but_a_licence_name_d
         ("open-model", "open model", "licence", False),  # "Databricks Open Model License" names a licence
     ]
 
+
+
+def test_a_phrase_with_a_gap_is_about_its_head_noun():
+    # CodeGemma's card: "code" qualifies "models", so the claim is the models' own, not their data's.
+    text = "CodeGemma is a collection of lightweight open code models built on top of Gemma."
+    assert own(text, "google/codegemma-7b") == [("open-model", "open code models")]
+    # the head is the last noun where qualifiers come first; another noun there keeps its target
+    assert own("This model was trained on an open code dataset.") == []
+
+
+@pytest.mark.parametrize("lang, phrase, head", [
+    ("en", "open code models", "self"), ("en", "open model code", "code"), ("en", "open data LLMs", "self"),
+    ("fr", "modèles code ouverts", "self"), ("fr", "données modèles ouvertes", "data"),  # the noun comes first
+    ("zh", "开放代码模型", "self"),
+])
+def test_the_head_noun_of_a_phrase_is_its_last_noun_unless_the_noun_comes_first(lang, phrase, head):
+    from extract.claims_judge import _head_noun
+    from extract.claims_lexicon import lexicon
+
+    assert _head_noun(phrase, lexicon().languages[lang]).lastgroup == head
