@@ -40,7 +40,7 @@ from extract import extract_model
 from extract.bounds import MAX_CARD_DATA_CHARS, shape
 from extract.pattern_scan import SCAN
 from extract.types import ModelEvidence, StoredVersion, ParseProblem
-from hubscan.cpu_budget import OverBudget, cpu_budget, end_process_after
+from hubscan.cpu_budget import OverBudget, cpu_budget, end_process_after, handler_kept
 from hubscan.forkserver_path import start_forkserver
 
 README_MAX_BYTES = 1_000_000  # as crawler.downloads: what a README download keeps
@@ -135,12 +135,13 @@ def _extract_chunk(
     """In a pool worker: each version on its own within `budget` CPU seconds, its bounding problems
     merged in, finished; one that never lets the budget be kept ends the worker (module docstring)."""
     out = []
-    for snap, extra in items:
-        end_process_after(budget * BACKSTOP_FACTOR)
-        try:
-            out.append(_finished(extract_within(snap, extract, budget), extra, finish))
-        finally:
-            end_process_after(0.0)
+    with handler_kept():
+        for snap, extra in items:
+            end_process_after(budget * BACKSTOP_FACTOR)
+            try:
+                out.append(_finished(extract_within(snap, extract, budget), extra, finish))
+            finally:
+                end_process_after(0.0)
     return out
 
 

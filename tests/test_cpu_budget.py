@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hubscan.cpu_budget import RETRY_SECONDS, OverBudget, cpu_budget
+from hubscan.cpu_budget import RETRY_SECONDS, OverBudget, cpu_budget, handler_kept
 
 
 def spin(seconds: float) -> None:
@@ -43,6 +43,28 @@ def test_the_timer_and_handler_are_put_back_whichever_way_the_block_ends():
         with pytest.raises(OverBudget):
             with cpu_budget(0.1):
                 spin(2.0)
+        assert signal.getsignal(signal.SIGPROF) is mine and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGPROF, previous)
+
+
+def test_a_loop_of_budgets_under_a_kept_handler_keeps_each_and_puts_the_handler_back():
+    def mine(_signum, _frame):
+        pass
+
+    previous = signal.signal(signal.SIGPROF, mine)
+    try:
+        with handler_kept():
+            kept = signal.getsignal(signal.SIGPROF)
+            assert kept is not mine
+            for budget in (0.1, 0.2):  # each version its own budget, the handler left in place between them
+                with pytest.raises(OverBudget) as caught:
+                    with cpu_budget(budget):
+                        spin(2.0)
+                assert caught.value.seconds == budget and signal.getsignal(signal.SIGPROF) is kept
+            with cpu_budget(1.0):
+                spin(0.05)
+            kept(signal.SIGPROF, None)  # a firing delivered after its block was left stops nothing
         assert signal.getsignal(signal.SIGPROF) is mine and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGPROF, previous)
