@@ -84,7 +84,7 @@ def interim_seconds_from_env() -> float:
     try:
         return max(0.0, float(raw)) if raw else INTERIM_ANALYSIS_SECONDS
     except ValueError:
-        raise ValueError(f"HUBSCAN_INTERIM_ANALYSIS_SECONDS must be a number of seconds, got {raw!r}") from None
+        raise ValueError(f"HUBSCAN_INTERIM_ANALYSIS_SECONDS must be a number of seconds, got {raw[:40]!r}") from None
 
 
 class InterimLabels:

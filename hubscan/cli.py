@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="crawl the Hub (or a replay hub) into the database",
         description="Walk the model listing (1,000 models per API call), store every new or changed version "
         "with its README and licence files, fetch linked datasets, then extract evidence and label what changed. "
-        "Authenticates with HF_TOKEN when set (never stored or printed).",
+        "Authenticates with HF_TOKEN when set (never stored or printed). Extraction runs on "
+        "$HUBSCAN_EXTRACT_JOBS processes (default: the CPUs it may use, at most 4).",
     )
     p.add_argument("--endpoint", help="Hub URL; default: $HF_ENDPOINT, else https://huggingface.co")
     p.add_argument("--db", help=DB_HELP)
@@ -90,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func="commands:status")
 
     for name, func, text in (
-        ("extract", "commands:extract", "(re)compute evidence for every stored version from the database alone (no network)"),
+        ("extract", "commands:extract", "(re)compute evidence for every stored version from the database alone (no network; "
+         "$HUBSCAN_EXTRACT_JOBS processes, default: the CPUs it may use, at most 4)"),
         ("classify", "commands:classify", "(re)label every stored version from its evidence (no network)"),
     ):
         p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")

@@ -77,6 +77,12 @@ def crawl(args) -> int:
         raise UsageError("--workers must be at least 1")
     if args.full_every_days < 0:
         raise UsageError("--full-every-days must not be negative")
+    from crawler.sweep_order import interim_seconds_from_env
+
+    try:
+        interim = interim_seconds_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     config = CrawlConfig(
         endpoint=endpoint,
         query=ListingQuery(author=args.author, search=args.search, limit=args.limit),
@@ -85,8 +91,13 @@ def crawl(args) -> int:
         mode=args.mode,
         full_every_days=args.full_every_days,
         shard=_shard(args.shard),
+        interim_analysis_seconds=interim,
     )
     github = None if args.no_analyse or args.no_github else github_settings()
+    if not args.no_analyse:
+        from .pipeline import extract_jobs
+
+        extract_jobs()  # a bad HUBSCAN_EXTRACT_JOBS is refused now, not after the night's downloads
     engine = database(args.db, create=True)
     try:
         with retry_feedback(endpoint), progress_display() as progress:

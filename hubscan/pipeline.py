@@ -19,6 +19,7 @@ from store.collector import collector_paused
 from store import analysis_io as a
 from store import lineage_graph as lineage_store
 
+from .errors import UsageError
 from .extract_guard import Batch, GuardedExtractor
 
 # Bases of bases asked about in one crawl: each round follows one more level up and asks at least one
@@ -53,7 +54,7 @@ def extract_jobs() -> int:
     raw = os.environ.get("HUBSCAN_EXTRACT_JOBS", "").strip()
     if raw:
         if not raw.isdigit() or int(raw) < 1:
-            raise ValueError(f"HUBSCAN_EXTRACT_JOBS must be a whole number >= 1, got {raw!r}")
+            raise UsageError(f"HUBSCAN_EXTRACT_JOBS must be a whole number >= 1, got {raw[:40]!r}")
         return int(raw)
     return max(1, min(len(os.sched_getaffinity(0)), 4))
 

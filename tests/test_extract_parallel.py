@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from hubscan import extract_guard, pipeline
 from hubscan.cli import main
+from hubscan.errors import UsageError
 from replayhub.synthetic import synthetic_state
 from store import schema as s
 from store.db import open_engine
@@ -54,8 +55,26 @@ def test_pool_extraction_equals_in_process_extraction(tmp_path, replay_hub, monk
 @pytest.mark.parametrize("value", ["0", "-2", "many"])
 def test_a_bad_job_count_is_refused_with_a_clear_message(monkeypatch, value):
     monkeypatch.setenv("HUBSCAN_EXTRACT_JOBS", value)
-    with pytest.raises(ValueError, match="HUBSCAN_EXTRACT_JOBS"):
+    with pytest.raises(UsageError, match="HUBSCAN_EXTRACT_JOBS"):
         pipeline.extract_jobs()
+
+
+@pytest.mark.parametrize("command, variable, message", [
+    ("extract", "HUBSCAN_EXTRACT_JOBS", "HUBSCAN_EXTRACT_JOBS must be a whole number >= 1, got 'many'"),
+    ("crawl", "HUBSCAN_EXTRACT_JOBS", "HUBSCAN_EXTRACT_JOBS must be a whole number >= 1, got 'many'"),
+    ("crawl", "HUBSCAN_INTERIM_ANALYSIS_SECONDS", "HUBSCAN_INTERIM_ANALYSIS_SECONDS must be a number of seconds, got 'many'"),
+])
+def test_a_bad_setting_ends_a_command_with_one_line_and_exit_2_before_any_work(tmp_path, monkeypatch, capsys, command, variable, message):
+    monkeypatch.setenv(variable, "many")
+    db = tmp_path / "hub.db"
+    # the crawl's endpoint is never reached: the setting is checked before the database or the Hub
+    args = ["crawl", "--endpoint", "http://127.0.0.1:9", "--db", str(db)] if command == "crawl" else ["extract", "--db", str(db)]
+    if command == "extract":
+        open_engine(str(db)).dispose()  # an empty database to extract from
+    assert main(args) == 2
+    assert capsys.readouterr().err == f"hubscan: {message}\n"
+    if command == "crawl":
+        assert not db.exists()
 
 
 def test_job_count_from_the_environment_or_the_cpus(monkeypatch):
