@@ -99,7 +99,8 @@ def extract_one(version: StoredVersion, extract: Extract = extract_model) -> Out
 
 
 def extract_within(version: StoredVersion, extract: Extract = extract_model, budget: float = CPU_BUDGET_SECONDS) -> Outcome:
-    """`extract_one` in this process, given up past `budget` CPU seconds (module docstring, point 5)."""
+    """`extract_one` in the calling process (a pool worker or this one), given up past `budget` CPU
+    seconds with metadata-only evidence (module docstring, point 4)."""
     try:
         with cpu_budget(budget, defer=SCAN.busy):
             return extract_one(version, extract)
