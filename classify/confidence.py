@@ -16,7 +16,15 @@ from extract.types import ModelEvidence
 
 from .rules import RANK, WEIGHTS_AVAILABLE, BaseLabel, Decision
 
-_UNREAD_CARD = frozenset({"readme-gated", "readme-error", "readme-unavailable", "readme-oversize", "binary", "not-utf8", "truncated"})
+# A card not read at all; the extract-* codes are versions labelled from their listing metadata alone
+# (hubscan/extract_guard.py), so neither the card nor its front matter was seen.
+_UNREAD_CARD = frozenset({
+    "readme-gated", "readme-error", "readme-unavailable", "readme-oversize", "binary", "not-utf8", "truncated",
+    "extract-failed", "extract-crashed", "extract-over-budget",
+})
+# The card's body was read but its front matter was not (extract/front_matter.py): the declarations the
+# licence, lineage and data gates rest on first are unseen, and the Hub shows none of them either.
+_UNREAD_FRONT_MATTER = frozenset({"yaml-invalid", "yaml-unclosed", "yaml-oversize", "yaml-too-complex", "yaml-not-mapping"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ def label_confidence(ev: ModelEvidence, decision: Decision, bases: Sequence[Base
 
     if any(p.code in _UNREAD_CARD for p in ev.problems):
         found.append("card-unread")
+    if any(p.code in _UNREAD_FRONT_MATTER for p in ev.problems):
+        found.append("front-matter-unread")
     if "licence" in gates:
         if any(f.source.startswith("file:") and "not recognised" in f.reason for f in ev.licence.findings):
             found.append("licence-file-unread")

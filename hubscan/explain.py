@@ -43,6 +43,7 @@ def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, 
             lines.append(f"           evidence: {', '.join(gate['evidence'])}")
     for note in ex.get("notes") or ():
         lines.append(f"  note: {note}")
+    lines.extend(_problem_lines(ev))
     lic = ev["licence"]
     lines.append(f"  licence: {lic.get('name') or lic.get('hub_id')} [{lic['family']}] raw={list(lic['raw'])}")
     if lic.get("conflict"):
@@ -74,6 +75,25 @@ def render_explanation(record: dict[str, Any], events: Sequence[tuple[Any, str, 
             if reason.code in titles:
                 lines.append(f"      {reason.code} = {titles[reason.code]} (rule: docs/washing-codes.md)")
     return "\n".join(lines)
+
+
+MAX_PROBLEMS_SHOWN = 5  # a version rarely has more; the problems table keeps them all
+
+
+def _problem_lines(ev: dict[str, Any]) -> list[str]:
+    """What could not be read of this version (a front matter that does not parse, a card past its
+    budget ...): a reviewer sees why evidence is missing before reading the gates' reasons. Messages
+    can quote the card, so control characters are shown as "?" rather than sent to the terminal."""
+    problems = ev.get("problems") or ()
+    if not problems:
+        return []
+    lines = ["  reading problems:"]
+    for p in problems[:MAX_PROBLEMS_SHOWN]:
+        message = "".join(ch if ch.isprintable() else "?" for ch in " ".join(str(p.get("message", "")).split()))
+        lines.extend(textwrap.wrap(f"{p.get('code')}: {message}", width=110, initial_indent="    - ", subsequent_indent="      "))
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"    ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (hubscan query \"SELECT * FROM problems\")")
+    return lines
 
 
 def _code_lines(ev: dict[str, Any]) -> list[str]:

@@ -217,6 +217,11 @@ def test_bad_input_is_recorded_on_the_model_and_the_crawl_completes(tmp_path, de
     total = rows(db, "SELECT problems FROM runs WHERE id = 1")[0][0]
     assert total == len(rows(db, "SELECT * FROM problems WHERE run_id = 1")) >= 4
     assert f"{total} problems" in capsys.readouterr().out
+    # the explanation names what could not be read, and the label is no longer sure of itself
+    assert main(["explain", "tiiuae/falcon-7b", "--db", str(db)]) == 0
+    explained = capsys.readouterr().out
+    assert "confidence: medium (0.70)" in explained and "front matter could not be read" in explained
+    assert "  reading problems:\n    - yaml-invalid: " in explained
     # every model is still stored and labelled
     assert rows(db, "SELECT COUNT(*) FROM labels")[0][0] == len(public_models(dev_hub_data))
     # the failed README is retried by the next crawl, and succeeds once the server recovers

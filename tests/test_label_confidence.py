@@ -50,6 +50,30 @@ def test_an_unread_card_lowers_the_confidence():
     assert labelled.confidence.score == caps()["card-unread"]["value"] and labelled.confidence.level == "medium"
 
 
+def test_a_front_matter_that_does_not_parse_lowers_the_confidence():
+    version = snapshot()
+    version = dataclasses.replace(version, readme=b"---\nlicense: apache-2.0\n  bad: [yaml\n---\n# M\n\nA model.\n")
+    evidence = extract_model(version)
+    assert "yaml-invalid" in {p.code for p in evidence.problems}
+    labelled = label_version(evidence)
+    assert labelled.confidence.score == caps()["front-matter-unread"]["value"] == 0.7  # pinned: medium, not high
+    assert labelled.confidence.level == "medium" and labelled.confidence.why == (caps()["front-matter-unread"]["why"],)
+
+
+def test_a_version_labelled_from_its_listing_alone_is_not_high():
+    """Extraction that failed or ran past its budget leaves the card unread (hubscan/extract_guard.py)."""
+    from hubscan.extract_guard import extract_one
+
+    def failing(version):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    evidence, problems = extract_one(snapshot(), failing)
+    assert [p.code for p in problems] == ["extract-failed"]
+    labelled = label_version(evidence)
+    assert labelled.label == "Open Weights"  # the licence tag still counts
+    assert labelled.confidence.score == caps()["card-unread"]["value"] and labelled.confidence.level == "medium"
+
+
 def test_terms_read_from_prose_lower_the_confidence_of_the_licence_gate():
     labelled = label_version(extract_model(snapshot("The model is for non-commercial use only.")))
     assert labelled.label == "Weights Available"

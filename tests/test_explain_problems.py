@@ -1,0 +1,24 @@
+"""`hubscan explain` lists what could not be read of a version, safely for a terminal."""
+
+from __future__ import annotations
+
+from hubscan.explain import MAX_PROBLEMS_SHOWN, _problem_lines
+
+
+def test_problems_are_listed_with_control_characters_neutralised():
+    ev = {"problems": [{"code": "yaml-invalid", "message": "ScannerError near '\x1b]0;pwned\x07' line 3"}]}
+    lines = _problem_lines(ev)
+    assert lines[0] == "  reading problems:"
+    assert lines[1] == "    - yaml-invalid: ScannerError near '?]0;pwned?' line 3"
+    assert not any(ch in "".join(lines) for ch in "\x1b\x07")
+
+
+def test_only_the_first_problems_are_shown_and_the_rest_counted():
+    ev = {"problems": [{"code": f"code-{i}", "message": "m"} for i in range(MAX_PROBLEMS_SHOWN + 3)]}
+    lines = _problem_lines(ev)
+    assert [line for line in lines if line.startswith("    - ")] == [f"    - code-{i}: m" for i in range(MAX_PROBLEMS_SHOWN)]
+    assert lines[-1].startswith("    ... and 3 more")
+
+
+def test_a_version_read_cleanly_adds_no_lines():
+    assert _problem_lines({"problems": []}) == [] and _problem_lines({}) == []
