@@ -150,7 +150,11 @@ def _data_lines(ev: dict[str, Any]) -> list[str]:
     if not points:
         return []
     by_source: dict[str, list[str]] = {}
+    shared: list[str] = []
     for point in points:
+        if "; " in point["source"]:  # sources named across documents: "model card (8); dataset card X (15)"
+            shared.append(f"    {point['signal']} {point['points']} from {point['source']}")
+            continue
         by_source.setdefault(point["source"], []).append(f"{point['signal']} {point['points']}")
     head = f"  data information {info['score']}/100 ({'sufficient' if info['sufficient'] else 'insufficient'}), from:"
-    return [head] + [f"    {source}: {', '.join(items)}" for source, items in by_source.items()]
+    return [head, *shared] + [f"    {source}: {', '.join(items)}" for source, items in by_source.items()]
