@@ -23,7 +23,7 @@ _UNREAD_CARD = frozenset({
     "extract-failed", "extract-crashed", "extract-over-budget",
 })
 # The card's body was read but its front matter was not (extract/front_matter.py): the declarations the
-# licence, lineage and data gates rest on first are unseen, and the Hub shows none of them either.
+# licence, lineage and data gates rest on first are unseen.
 _UNREAD_FRONT_MATTER = frozenset({"yaml-invalid", "yaml-unclosed", "yaml-oversize", "yaml-too-complex", "yaml-not-mapping"})
 
 
@@ -45,7 +45,9 @@ def label_confidence(ev: ModelEvidence, decision: Decision, bases: Sequence[Base
 
     if any(p.code in _UNREAD_CARD for p in ev.problems):
         found.append("card-unread")
-    if any(p.code in _UNREAD_FRONT_MATTER for p in ev.problems):
+    if any(p.code in _UNREAD_FRONT_MATTER for p in ev.problems) and not ev.licence.raw:
+        # only when no licence declaration reached us otherwise: a listing whose cardData or license
+        # tags the Hub did read (its parser is not ours) leaves the front matter's declarations seen
         found.append("front-matter-unread")
     if "licence" in gates:
         if any(f.source.startswith("file:") and "not recognised" in f.reason for f in ev.licence.findings):

@@ -50,14 +50,27 @@ def test_an_unread_card_lowers_the_confidence():
     assert labelled.confidence.score == caps()["card-unread"]["value"] and labelled.confidence.level == "medium"
 
 
+BROKEN_FRONT_MATTER = b"---\nlicense: apache-2.0\n  bad: [yaml\n---\n# M\n\nA model.\n"
+
+
 def test_a_front_matter_that_does_not_parse_lowers_the_confidence():
+    # the Hub cannot parse it either, so its listing has no cardData and no license tag
     version = snapshot()
-    version = dataclasses.replace(version, readme=b"---\nlicense: apache-2.0\n  bad: [yaml\n---\n# M\n\nA model.\n")
-    evidence = extract_model(version)
+    listing = {k: v for k, v in version.metadata.items() if k not in ("cardData", "tags")}
+    evidence = extract_model(dataclasses.replace(version, metadata=listing, readme=BROKEN_FRONT_MATTER))
     assert "yaml-invalid" in {p.code for p in evidence.problems}
     labelled = label_version(evidence)
+    assert labelled.label == "Weights Available"  # no licence seen
     assert labelled.confidence.score == caps()["front-matter-unread"]["value"] == 0.7  # pinned: medium, not high
     assert labelled.confidence.level == "medium" and labelled.confidence.why == (caps()["front-matter-unread"]["why"],)
+
+
+def test_a_front_matter_only_hubscan_cannot_parse_leaves_a_label_on_the_listing_sure():
+    # the Hub's parser read it (its listing carries the licence): the declarations were seen
+    evidence = extract_model(dataclasses.replace(snapshot(), readme=BROKEN_FRONT_MATTER))
+    assert "yaml-invalid" in {p.code for p in evidence.problems}
+    labelled = label_version(evidence)
+    assert labelled.label == "Open Weights" and labelled.confidence.score == 1.0
 
 
 def test_a_version_labelled_from_its_listing_alone_is_not_high():
