@@ -1,6 +1,6 @@
 """How often hubscan agrees with outside judges, on real Hub repositories.
 
-    python benchmarks/agreement.py [--parts mot,index,tail] [--db FILE] [--json FILE] [--misses N]
+    python benchmarks/agreement.py [--parts mot,index,tail] [--score PARTS] [--db FILE] [--json FILE] [--misses N]
 
 The judged set (`benchmarks/judged/<part>/`: hub.json, github.json, judgements.json; the format is in
 benchmarks/judged/README.md) holds real models with the labels the OSI validation, the European Open
@@ -131,6 +131,7 @@ def compare(rows: list[dict], records: dict[str, dict]) -> dict[str, Any]:
     result: dict[str, Any] = {"rows": len(rows), "missing": [], "misses": [], "agree": 0}
     by_judge: dict[str, Counter] = defaultdict(Counter)
     by_kind: dict[str, Counter] = defaultdict(Counter)
+    by_part: dict[str, Counter] = defaultdict(Counter)
     confusion: Counter = Counter()
     washing = Counter()
     washing_misses = []
@@ -144,7 +145,7 @@ def compare(rows: list[dict], records: dict[str, dict]) -> dict[str, Any]:
         got = record["label"]
         ok = got in expected
         result["agree"] += ok
-        for table, key in ((by_judge, row.get("judge", "?")), (by_kind, row.get("kind", "?"))):
+        for table, key in ((by_judge, row.get("judge", "?")), (by_kind, row.get("kind", "?")), (by_part, row.get("part", "?"))):
             table[key]["agree" if ok else "miss"] += 1
         confusion[(expected[0] if len(expected) == 1 or got not in expected else got, got)] += 1
         if not ok:
@@ -166,6 +167,7 @@ def compare(rows: list[dict], records: dict[str, dict]) -> dict[str, Any]:
         agreement=result["agree"] / judged if judged else 0.0,
         by_judge={k: dict(v) for k, v in by_judge.items()},
         by_kind={k: dict(v) for k, v in by_kind.items()},
+        by_part={k: dict(v) for k, v in by_part.items()},
         confusion={f"{SHORT[e]}->{SHORT[g]}": n for (e, g), n in sorted(confusion.items())},
         confusion_pairs=confusion,
         washing=dict(washing),
@@ -186,6 +188,7 @@ def render(result: dict, seconds: float, misses: int) -> str:
         f"agreement: {result['agree']}/{result['judged']} ({100 * result['agreement']:.1f}%)   [crawl + analysis {seconds:.0f} s]",
         "by judge: " + "; ".join(f"{k} {share(v)}" for k, v in sorted(result["by_judge"].items())),
         "by kind:  " + "; ".join(f"{k} {share(v)}" for k, v in sorted(result["by_kind"].items())),
+        "by part:  " + "; ".join(f"{k} {share(v)}" for k, v in sorted(result["by_part"].items())),
         f"washing flags where the judge says: {share(result['washing'])}",
         f"restricted licences labelled Open Weights or above: {len(result['restricted_over_open'])}"
         + "".join(f"\n    {x['repo_id']}: {x['got']} (licence {x['licence']})" for x in result["restricted_over_open"]),
@@ -218,12 +221,17 @@ def render(result: dict, seconds: float, misses: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parts", default=",".join(sorted(p.name for p in JUDGED.iterdir() if (p / "judgements.json").exists())))
+    parser.add_argument("--score", help="score only these parts' judgements (comma-separated); every part in --parts is still "
+                        "crawled, so a derivative's base judged in another part is there (e.g. a held-out part)")
     parser.add_argument("--db", help="keep the crawled database here (default: a temporary file)")
     parser.add_argument("--json", help="also write the full result as JSON to this file")
     parser.add_argument("--misses", type=int, default=200, help="how many misses to print (default 200)")
     parser.add_argument("--no-github", action="store_true", help="crawl without the loopback GitHub (card-only code evidence)")
     args = parser.parse_args(argv)
     hub_fixture, github_fixture, rows = load_parts([p for p in args.parts.split(",") if p])
+    if args.score:
+        scored = {p for p in args.score.split(",") if p}
+        rows = [row for row in rows if row["part"] in scored]
     with tempfile.TemporaryDirectory(prefix="hubscan-agreement-") as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "judged.db"
         if db.exists():

@@ -2,6 +2,7 @@
 
     python benchmarks/equivalence.py --check            # compare with tests/data/evidence_digests.json
     python benchmarks/equivalence.py --write            # record today's evidence as the reference
+    python benchmarks/equivalence.py --add              # record versions new to a corpus (refused if any recorded one differs)
     python benchmarks/equivalence.py --check --only dev # one corpus (dev, demo, judged, generated, fuzzed)
 
 The corpus: the dev hub (../shared/fixtures/dev_hub.json), the demo snapshot (replayhub/data/
@@ -132,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="record today's digests as the reference")
     parser.add_argument("--check", action="store_true", help="compare with the reference (the default)")
+    parser.add_argument("--add", action="store_true",
+                        help="record the digests of versions the reference does not hold yet (a model added to a corpus); "
+                             "refused when any recorded version's digest differs")
     parser.add_argument("--only", default=",".join(CORPORA), help="corpora, comma-separated")
     parser.add_argument("--reference", type=Path, default=REFERENCE)
     args = parser.parse_args(argv)
@@ -144,8 +148,19 @@ def main(argv: list[str] | None = None) -> int:
         args.reference.write_text(json.dumps({"extractor_version": EXTRACTOR_VERSION, "digests": found}, indent=0, sort_keys=True) + "\n")
         print(f"{len(found)} evidence digests written to {args.reference}")
         return 0
-    reference = json.loads(args.reference.read_text())["digests"]
-    reference = {k: v for k, v in reference.items() if k.split(":", 1)[0] in only}
+    recorded = json.loads(args.reference.read_text())
+    if args.add:
+        moved = [k for k, v in found.items() if k in recorded["digests"] and recorded["digests"][k] != v]
+        if moved:
+            print(f"refused: {len(moved)} recorded versions extract differently ({', '.join(moved[:5])}); "
+                  "that needs an EXTRACTOR_VERSION bump and --write")
+            return 1
+        new = {k: v for k, v in found.items() if k not in recorded["digests"]}
+        recorded["digests"].update(new)
+        args.reference.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
+        print(f"{len(new)} new versions recorded in {args.reference}")
+        return 0
+    reference = {k: v for k, v in recorded["digests"].items() if k.split(":", 1)[0] in only}
     differ = compare(found, reference)
     print(f"{len(found)} versions, {len(differ)} differ from the reference")
     for key in differ[:50]:

@@ -1,6 +1,6 @@
 """What the loopback GitHub serves: code repositories from a `github.json` fixture, and their mutators.
 
-Fixture format (judged_format.md section 2):
+Fixture format (benchmarks/judged/README.md, github.json):
 
     {"repos": [{"full_name": "allenai/OLMo", "id": 123456, "default_branch": "main", "archived": false,
                 "fork": false, "description": "...", "license": {"key": "apache-2.0", "name": "...",

@@ -62,3 +62,15 @@ def test_the_fast_parser_reads_generated_cards_as_markdown_it_py(make):
         fast += 1
         assert structure == structure_from_tokens(body), seed
     assert fast >= 50
+
+
+def test_add_records_only_new_versions_and_refuses_when_a_recorded_one_moved(tmp_path, monkeypatch, capsys):
+    reference = tmp_path / "digests.json"
+    reference.write_text(json.dumps({"extractor_version": EXTRACTOR_VERSION, "digests": {"judged:a": "1"}}))
+    monkeypatch.setattr(equivalence, "digests", lambda only: {"judged:a": "1", "judged:b": "2"})
+    assert equivalence.main(["--add", "--only", "judged", "--reference", str(reference)]) == 0
+    assert json.loads(reference.read_text())["digests"] == {"judged:a": "1", "judged:b": "2"}
+    monkeypatch.setattr(equivalence, "digests", lambda only: {"judged:a": "X", "judged:b": "2", "judged:c": "3"})
+    assert equivalence.main(["--add", "--only", "judged", "--reference", str(reference)]) == 1
+    assert "refused: 1 recorded versions extract differently (judged:a)" in capsys.readouterr().out
+    assert json.loads(reference.read_text())["digests"] == {"judged:a": "1", "judged:b": "2"}  # untouched
