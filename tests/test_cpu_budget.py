@@ -19,6 +19,9 @@ def spin(seconds: float) -> None:
         pass
 
 
+TICK_SLACK = 0.04  # seen: a firing 7 ms short of 0.2 s by process_time() on a loaded machine
+
+
 def test_a_block_past_its_budget_raises_over_budget_and_one_within_it_does_not():
     with cpu_budget(0.5) as armed:
         spin(0.1)
@@ -28,7 +31,9 @@ def test_a_block_past_its_budget_raises_over_budget_and_one_within_it_does_not()
         with cpu_budget(0.2):
             spin(5.0)
     assert caught.value.seconds == 0.2
-    assert 0.2 <= time.process_time() - start < 1.0  # it fired at the budget, not at the end of the work
+    # it fired at the budget, not at the end of the work; the kernel's timer and process_time() count
+    # CPU with different granularity (ticks against the scheduler's clock), so "at" allows a few ticks
+    assert 0.2 - TICK_SLACK <= time.process_time() - start < 1.0
 
 
 def test_the_timer_and_handler_are_put_back_whichever_way_the_block_ends():
