@@ -9,9 +9,10 @@ from a judged base. This script serves the merged hub with the loopback Hub (and
 repositories with the loopback GitHub, when this hubscan has one), runs the real `hubscan crawl`
 against it (a crawler account that accepted every gate, as the demo's), and compares.
 
-It prints: agreement overall, per judge and per kind; the confusion matrix (expected -> hubscan);
-washing agreement where the judges say; restricted licences labelled Open Weights or above (the
-goal is none); and every miss with hubscan's deciding rule and gate reasons.
+It prints: agreement overall, per judge, per kind and per part; the confusion matrix (expected ->
+hubscan); washing agreement where the judges say; labels above the judge and restricted licences
+labelled Open Weights or above (the goal for both is none); and every miss with hubscan's deciding
+rule and gate reasons.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def compare(rows: list[dict], records: dict[str, dict]) -> dict[str, Any]:
     washing = Counter()
     washing_misses = []
     over_open = []
+    above = []  # more open than every label the judge accepts: the costly error (a restricted derivative as Open Weights)
     for row in rows:
         record = records.get(row["repo_id"].lower())
         if record is None:
@@ -161,6 +163,8 @@ def compare(rows: list[dict], records: dict[str, dict]) -> dict[str, Any]:
                 washing_misses.append({"repo_id": row["repo_id"], "judge_says": row["washing"], "hubscan": record["washing_reasons"]})
         if "Weights Available" in expected and LABELS.index(got) >= LABELS.index("Open Weights") and restricted(record):
             over_open.append({"repo_id": row["repo_id"], "got": got, "licence": record["licence"]})
+        if LABELS.index(got) > max(LABELS.index(e) for e in expected):
+            above.append({"repo_id": row["repo_id"], "got": got, "expected": expected})
     judged = result["rows"] - len(result["missing"])
     result.update(
         judged=judged,
@@ -173,6 +177,7 @@ def compare(rows: list[dict], records: dict[str, dict]) -> dict[str, Any]:
         washing=dict(washing),
         washing_misses=washing_misses,
         restricted_over_open=over_open,
+        above_judge=above,
     )
     return result
 
@@ -190,6 +195,8 @@ def render(result: dict, seconds: float, misses: int) -> str:
         "by kind:  " + "; ".join(f"{k} {share(v)}" for k, v in sorted(result["by_kind"].items())),
         "by part:  " + "; ".join(f"{k} {share(v)}" for k, v in sorted(result["by_part"].items())),
         f"washing flags where the judge says: {share(result['washing'])}",
+        f"labels above the judge (more open than every label it accepts): {len(result['above_judge'])}"
+        + "".join(f"\n    {x['repo_id']}: {x['got']} (judge: {' or '.join(x['expected'])})" for x in result["above_judge"]),
         f"restricted licences labelled Open Weights or above: {len(result['restricted_over_open'])}"
         + "".join(f"\n    {x['repo_id']}: {x['got']} (licence {x['licence']})" for x in result["restricted_over_open"]),
         "",

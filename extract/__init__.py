@@ -30,7 +30,10 @@ from .weights import weights_evidence
 #: 3: linked GitHub repositories (trees, licences), dataset cards and repository docs as evidence (issue 11).
 #: 4: use restrictions a card writes in prose (licence terms).
 #: 5: a claim phrase with a gap is about its head noun ("open code models" are models, not code).
-EXTRACTOR_VERSION = 5
+#: 6: a base named after a label ("Finetuned from: X", the card template's "Finetuned from model: X") or
+#:    "a fine-tuning of X"; a framework the developers say they wrote, linked where they trained with it,
+#:    is checked as their training code.
+EXTRACTOR_VERSION = 6
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "StoredVersion", "VersionInput", "extract_model", "read_version", "siblings_of"]
 

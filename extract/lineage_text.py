@@ -30,6 +30,8 @@ _DATA_BEFORE = re.compile(
     r"\b(?:data|datasets?|corpus|corpora|samples|examples|instructions|annotations|prompts|texts?|tokenizer|vocabulary)\b[^.;]{0,40}\Z", re.I
 )
 _STOP = re.compile(r"[.;!?](?:\s|$)")
+# A cue that ends a label: "Finetuned from: X", the card template's "Finetuned from model [optional]: X".
+_LABEL_END = re.compile(r"\A[\s*_]*(?:model\s*)?(?:\[optional\]\s*)?[*_]*\s*:(?=[\s*_\[(\"'`]|[A-Za-z0-9])")
 _PROSE = frozenset({"paragraph", "list_item", "heading", "quote"})
 
 
@@ -131,6 +133,9 @@ def statements(card: ParsedCard) -> list[Statement]:
             if _DATA_BEFORE.search(text, max(0, m.start() - 60), m.start()):
                 continue  # "the training data was derived from ...": a statement about data
             after = text[m.end() : m.end() + _WINDOW]
+            label = _LABEL_END.match(after)
+            if label is not None:
+                after = after[label.end() :]
             hit = _base_after(after, linked)
             if hit is None:
                 continue

@@ -64,6 +64,7 @@ _INFERENCE = guarded(_P["inference"])
 _LICENCE = guarded(_P["licence"])
 _FRAMEWORK_WORD = guarded(_P["framework-word"])
 _NEGATED = guarded(_P["negated"])
+_FIRST_PARTY = guarded(_P["first-party"])
 _AVAILABLE = _P["available"]
 _TRAINING_TITLE = _P["training-title"]
 _CUSTOM_CODE = prefilter(_P["custom-code"])
@@ -211,7 +212,12 @@ def link_verdict(url: str, link_text: str, clause: str) -> LinkVerdict:
     if _TRAINING_EXPLICIT.search(text) or _TRAINING_EXPLICIT.search(clause):
         return LinkVerdict("training", f"\"{_short(clause)}\"")
     text_is_url = text == url.strip()
-    if not text_is_url and (_FRAMEWORK_WORD.search(text) or _framework_in(text)):
+    named_framework = not text_is_url and bool(_FRAMEWORK_WORD.search(text) or _framework_in(text))
+    if (named_framework or _FRAMEWORK_WORD.search(clause)) and _TRAINING_WORD.search(clause) and _FIRST_PARTY.search(clause):
+        # a framework the developers say they wrote, linked where they say they trained with it: their
+        # training code, if the repository's tree holds it (a third party's framework stays a framework)
+        return LinkVerdict("training", f"the developers' own training framework: \"{_short(clause)}\"")
+    if named_framework:
         return LinkVerdict("framework", f"a framework the model was trained with, not its training code (\"{_short(clause)}\")")
     code_text = bool(_CODE_WORD.search(text)) or (text_is_url and bool(_CODE_WORD.search(clause)))
     if code_text and _TRAINING_WORD.search(clause) and not _INFERENCE.search(text):

@@ -211,6 +211,19 @@ def test_trainer_artefacts_are_not_code_and_configs_need_a_framework():
         ("https://gitlab.com/org/recipes", "recipes", "Our fine-tuning recipes are here.", "training"),
         ("https://github.com/bigscience-workshop/Megatron-DeepSpeed", "Megatron-DeepSpeed",
          "Orchestration: Megatron-DeepSpeed", "framework"),
+        # a framework the developers wrote, where they say they trained with it (OpenLLaMA's card): checked as training code
+        ("https://github.com/young-geng/EasyLM", "EasyLM",
+         "We train the models on cloud TPU-v4s using EasyLM, a JAX based training pipeline we developed for training and "
+         "fine-tuning large language models.", "training"),
+        ("https://github.com/young-geng/EasyLM", "EasyLM",
+         "Training ran on cloud TPU-v4s with EasyLM, a JAX-based pipeline we built for training and fine-tuning language models.",
+         "training"),
+        ("https://github.com/EleutherAI/gpt-neox", "GPT-NeoX", "The model was trained with our GPT-NeoX library.", "training"),
+        # ... but not where the clause is not about training, nor a third party's framework, nor "we built on"
+        ("https://github.com/young-geng/EasyLM", "EasyLM",
+         "Weights come in two formats: an EasyLM format for our EasyLM framework and a PyTorch format.", "framework"),
+        ("https://github.com/NVIDIA/Megatron-LM", "Megatron-LM", "We trained it with Megatron-LM, a framework NVIDIA developed.", "framework"),
+        ("https://github.com/huggingface/transformers", "transformers", "We built our training on top of the transformers library.", "framework"),
     ],
 )
 def test_classify_link(url, text, context, kind):

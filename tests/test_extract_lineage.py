@@ -98,6 +98,13 @@ def test_config_json_counts_only_when_nothing_else_names_a_base():
         ("A LoRA adapter for org/base-model trained with PEFT.", [("org/base-model", "adapter")]),
         ("This is a merge of org/a and org/b.", [("org/a", "merge")]),
         ("Continued pretraining of org/base on code.", [("org/base", "finetune")]),
+        # held-out jordiclive/Llama-2-70b-oasst-1-200: a Llama 2 70B fine-tune declaring apache-2.0 and no base_model
+        ("This model is a fine-tuning of the [Llama2 70B](https://huggingface.co/meta-llama/Llama-2-70b-hf) LLM.",
+         [("meta-llama/Llama-2-70b-hf", "finetune")]),
+        ("- **Finetuned from:** [Llama2 70B](https://huggingface.co/meta-llama/Llama-2-70b-hf)", [("meta-llama/Llama-2-70b-hf", "finetune")]),
+        # the Hub's model card template, filled in
+        ("- **Finetuned from model [optional]:** meta-llama/Llama-2-7b-hf", [("meta-llama/Llama-2-7b-hf", "finetune")]),
+        ("- **Finetuned from model :** unsloth/gemma-7b-bnb-4bit", [("unsloth/gemma-7b-bnb-4bit", "finetune")]),
     ],
 )
 def test_the_card_prose_names_a_base_by_link_or_id(body, expected):
@@ -114,6 +121,9 @@ def test_the_card_prose_names_a_base_by_link_or_id(body, expected):
         "The tokenizer is based on org/tok tokenizer settings.",
         "Training data was derived from org/dataset-name by filtering.",  # "derived from": data
         "The instructions are based on org/prompts-collection.",
+        "- **Finetuned from model [optional]:** [More Information Needed]",  # the template left empty
+        "The fine-tuning of the model took two days on org/cluster-notes.",  # "the fine-tuning of": a process, not "a fine-tuning of"
+        "Fine-tuned from: 12:00 to 14:00 on org/schedule.",
     ],
 )
 def test_statements_about_data_architecture_or_tokenizers_are_not_bases(body):
