@@ -33,7 +33,9 @@ from .weights import weights_evidence
 #: 6: a base named after a label ("Finetuned from: X", the card template's "Finetuned from model: X") or
 #:    "a fine-tuning of X"; a framework the developers say they wrote, linked where they trained with it,
 #:    is checked as their training code.
-EXTRACTOR_VERSION = 6
+#: 7: a licence whose Title Case name says "open" ("released under the NVIDIA Open Model License
+#:    Agreement") is the licence's name, not a claim that the model is open.
+EXTRACTOR_VERSION = 7
 
 __all__ = ["EXTRACTOR_VERSION", "ModelEvidence", "StoredVersion", "VersionInput", "extract_model", "read_version", "siblings_of"]
 

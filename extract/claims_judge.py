@@ -96,6 +96,10 @@ def judge(
     # 2. asserted now? (cues may follow the noun: "オープンソースライセンスではありません")
     modality = _modality(sentence, before, after, after[noun_end:], language)
 
+    if noun == "licence" and not cjk and title_case(sentence, start, end):
+        # "released under the NVIDIA Open Model License Agreement": the licence's name, not the model
+        # described as open (Title Case runs of four or more words; "an Open Source License" is three)
+        return verdict("licence", "title-case", modality)
     if noun == "licence" and (
         language.cue("release_verbs").at_end(before, 4, cjk)
         or (len(clause.split()) <= 3 and language.cue("release_verbs").inside(before[-100:]))

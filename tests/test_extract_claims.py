@@ -248,3 +248,13 @@ def test_the_head_noun_of_a_phrase_is_its_last_noun_unless_the_noun_comes_first(
     from extract.claims_lexicon import lexicon
 
     assert _head_noun(phrase, lexicon().languages[lang]).lastgroup == head
+
+
+def test_released_under_a_licence_whose_name_says_open_is_not_a_claim_but_an_open_licence_described_is():
+    # held-out nvidia/Mistral-NeMo-Minitron-8B-Base: "released under the NVIDIA Open Model License Agreement"
+    assert own("# M\n\nThis model is released under the NVIDIA Open Model License Agreement.\n", "nvidia/minitron") == []
+    (named,) = claims("# M\n\nThis model is released under the NVIDIA Open Model License Agreement.\n", "nvidia/minitron")
+    assert (named.target, named.rule) == ("licence", "title-case")
+    # a licence described as open, even in capitals, is still the model's claim
+    assert own("# M\n\nThe model is released under Apache 2.0, an Open Source License.\n") == [("open-source", "Open Source")]
+    assert own("# M\n\nThe model is released under Apache 2.0, an open-source licence.\n") == [("open-source", "open-source")]
